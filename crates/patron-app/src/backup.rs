@@ -1,0 +1,118 @@
+//! Backups of the embedded database: online copies while the server runs, pruning of old
+//! ones, and an offline restore that checks the file before it replaces anything.
+
+use crate::{App, AppError, Config, datadir};
+use jiff::Timestamp;
+use patron_store::{ConnectOptions, Db};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_KEEP: usize = 14;
+
+pub fn backup_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("backups")
+}
+
+/// Writes a consistent copy; returns its path. `out` defaults to `backups/patron-<UTC time>.db`.
+pub async fn create(app: &App, out: Option<&Path>, now: Timestamp) -> Result<PathBuf, AppError> {
+    let path = match out {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir = backup_dir(&app.config);
+            datadir::ensure(&dir).map_err(|e| AppError::Internal(e.to_string()))?;
+            dir.join(format!("patron-{}.db", now.strftime("%Y%m%dT%H%M%S%.3fZ")))
+        }
+    };
+    app.db.backup_to(&path).await?;
+    datadir::restrict(&path, 0o600).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(path)
+}
+
+/// Deletes all but the newest `keep` automatic backups; returns how many were removed.
+pub fn prune(dir: &Path, keep: usize) -> std::io::Result<usize> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("patron-") && n.ends_with(".db"))
+        })
+        .collect();
+    files.sort();
+    let excess = files.len().saturating_sub(keep);
+    for f in &files[..excess] {
+        std::fs::remove_file(f)?;
+    }
+    Ok(excess)
+}
+
+/// Replaces the embedded database with `file`. The server must be stopped (the data folder
+/// lock proves it). The old database is kept beside it as `patron.db.before-restore-<time>`.
+pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<PathBuf, AppError> {
+    if !config.database.url.is_empty() && !config.database.url.starts_with("sqlite:") {
+        return Err(AppError::Unsupported(
+            patron_store::backup::PG_DUMP_ADVICE.to_string(),
+        ));
+    }
+    let _lock =
+        datadir::lock(&config.data_dir).map_err(|e| AppError::Unsupported(e.to_string()))?;
+    check_backup_file(file).await?;
+    let target = match config.database.url.strip_prefix("sqlite://") {
+        Some(rest) => PathBuf::from(rest.split('?').next().unwrap_or(rest)),
+        None => config.data_dir.join("patron.db"),
+    };
+    let tmp = target.with_extension("db.restoring");
+    std::fs::copy(file, &tmp).map_err(io)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io)?;
+    let kept = target.with_extension(format!(
+        "db.before-restore-{}",
+        now.strftime("%Y%m%dT%H%M%SZ")
+    ));
+    if target.exists() {
+        std::fs::rename(&target, &kept).map_err(io)?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(side).map_err(io)?;
+        }
+    }
+    std::fs::rename(&tmp, &target).map_err(io)?;
+    datadir::restrict(&target, 0o600).map_err(io)?;
+    Ok(kept)
+}
+
+/// A backup must be an intact SQLite file with Patron's migrations in it.
+async fn check_backup_file(file: &Path) -> Result<(), AppError> {
+    if !file.is_file() {
+        return Err(AppError::Unsupported(format!(
+            "{} is not a file",
+            file.display()
+        )));
+    }
+    let db = Db::connect(&ConnectOptions::new(format!(
+        "sqlite://{}?mode=ro",
+        file.display()
+    )))
+    .await
+    .map_err(|e| {
+        AppError::Unsupported(format!(
+            "{} is not a readable SQLite database: {e}",
+            file.display()
+        ))
+    })?;
+    let intact = db.is_intact_patron_db().await;
+    db.close().await;
+    match intact {
+        Ok(true) => Ok(()),
+        _ => Err(AppError::Unsupported(format!(
+            "{} is not an intact Patron backup",
+            file.display()
+        ))),
+    }
+}
+
+fn io(e: std::io::Error) -> AppError {
+    AppError::Internal(e.to_string())
+}

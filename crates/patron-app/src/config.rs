@@ -1,0 +1,491 @@
+//! Configuration: built-in defaults < `patron.toml` in the data folder (or `--config`) <
+//! `PATRON_*` environment variables (`PATRON_DATABASE_URL`, `PATRON_SERVER_LISTEN`, …).
+//! Unknown keys, in the file or the environment, are errors: a typo must not be ignored.
+
+use patron_store::Synchronous;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub mail: MailConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// The address people type, e.g. `https://crm.example.cn`. Blank: `http://` + `listen`.
+    pub public_url: String,
+    /// The chain's head-office time zone: schedules and the console's dates use it.
+    pub timezone: String,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://…`. Blank: `patron.db` in the data folder.
+    pub url: String,
+    pub synchronous: Synchronous,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Roles that must use a TOTP authenticator.
+    pub totp_required_roles: Vec<String>,
+    pub login_max_failures_per_account: i64,
+    pub login_max_failures_per_ip: i64,
+    pub login_window_minutes: i64,
+    pub login_lock_minutes: i64,
+    pub link_valid_hours: i64,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `file` (writes each message to `<data>/outbox-files/`, for demos and tests) or `smtp`.
+    pub transport: String,
+    pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls`, `tls` or `none` (only for a relay on the same machine).
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("transport", &self.transport)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field(
+                "smtp_password",
+                &if self.smtp_password.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `patron=debug,info`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./patron-data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            security: SecurityConfig::default(),
+            mail: MailConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: String::new(),
+            timezone: "Asia/Shanghai".into(),
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            synchronous: Synchronous::Full,
+            max_connections: 8,
+        }
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            totp_required_roles: vec!["admin".into(), "store_manager".into()],
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 20,
+            login_window_minutes: 15,
+            login_lock_minutes: 15,
+            link_valid_hours: 72,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            transport: "file".into(),
+            from: "Patron <patron@localhost>".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_security: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// A commented configuration file with every key at its default (`patron config example`).
+pub const EXAMPLE: &str = include_str!("config_example.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads defaults, then the file (if it exists, or if it was named explicitly), then the
+    /// environment. `env` is passed in so tests control it.
+    pub fn load(
+        file: Option<&Path>,
+        data_dir: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let base = data_dir
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| Config::default().data_dir);
+        let (path, must_exist) = match file {
+            Some(p) => (p.to_path_buf(), true),
+            None => (base.join("patron.toml"), false),
+        };
+        let mut value = toml::Value::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(format!("defaults: {e}")))?;
+        if must_exist || path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let file_value: toml::Value =
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                })?;
+            merge(&mut value, file_value);
+        }
+        if let Some(d) = data_dir {
+            set(
+                &mut value,
+                &["data_dir"],
+                toml::Value::String(d.display().to_string()),
+            );
+        }
+        for (name, raw) in env {
+            apply_env(&mut value, &name, &raw)?;
+        }
+        let config: Config = value
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: addresses, URLs, time zones, enumerations.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Invalid(m));
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return bad(format!(
+                "server.listen '{}' is not an address like 127.0.0.1:8080",
+                self.server.listen
+            ));
+        }
+        if jiff::tz::TimeZone::get(&self.server.timezone).is_err() {
+            return bad(format!(
+                "server.timezone '{}' is not a known time zone",
+                self.server.timezone
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad("log.format must be text or json".into());
+        }
+        if !matches!(self.mail.transport.as_str(), "file" | "smtp") {
+            return bad("mail.transport must be file or smtp".into());
+        }
+        if self.mail.transport == "smtp" && self.mail.smtp_host.is_empty() {
+            return bad("mail.smtp_host is required when mail.transport = \"smtp\"".into());
+        }
+        if !matches!(
+            self.mail.smtp_security.as_str(),
+            "starttls" | "tls" | "none"
+        ) {
+            return bad("mail.smtp_security must be starttls, tls or none".into());
+        }
+        for role in &self.security.totp_required_roles {
+            if patron_domain::Role::parse(role).is_none() {
+                return bad(format!(
+                    "security.totp_required_roles: unknown role '{role}'"
+                ));
+            }
+        }
+        if self.security.session_idle_minutes < 1 || self.security.session_absolute_hours < 1 {
+            return bad("security: session lifetimes must be at least 1".into());
+        }
+        self.cookie_secure().map(|_| ())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("patron.db").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{}", self.server.listen)
+        } else {
+            self.server.public_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    /// Whether session cookies carry `Secure` (and the `__Host-` name). Only plain HTTP on a
+    /// loopback address may go without; plain HTTP anywhere else is refused at start-up,
+    /// because passwords and session cookies would cross the shop's network in clear.
+    pub fn cookie_secure(&self) -> Result<bool, ConfigError> {
+        let url = self.public_url();
+        if url.starts_with("https://") {
+            return Ok(true);
+        }
+        let Some(rest) = url.strip_prefix("http://") else {
+            return Err(ConfigError::Invalid(format!(
+                "server.public_url '{url}' must start with https:// or http://"
+            )));
+        };
+        let host = rest.split('/').next().unwrap_or("");
+        let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+        let loopback = host == "localhost"
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            Ok(false)
+        } else {
+            Err(ConfigError::Invalid(format!(
+                "plain HTTP at {url} would send passwords in clear over the network: put Patron behind an \
+                 HTTPS reverse proxy and set server.public_url = \"https://…\", or listen on 127.0.0.1"
+            )))
+        }
+    }
+
+    pub fn timezone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.server.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+fn merge(base: &mut toml::Value, overlay: toml::Value) {
+    match (base, overlay) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) if existing.is_table() && v.is_table() => merge(existing, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+fn set(root: &mut toml::Value, path: &[&str], v: toml::Value) {
+    let mut cur = root;
+    for key in &path[..path.len() - 1] {
+        let Some(next) = cur.get_mut(*key) else {
+            return;
+        };
+        cur = next;
+    }
+    if let Some(t) = cur.as_table_mut() {
+        t.insert(path[path.len() - 1].to_string(), v);
+    }
+}
+
+/// Variables not meant for the server itself: test harness settings and the log filter.
+const ENV_IGNORED_PREFIXES: &[&str] = &["PATRON_TEST_", "PATRON_LOG"];
+
+fn apply_env(root: &mut toml::Value, name: &str, raw: &str) -> Result<(), ConfigError> {
+    let Some(key) = name.strip_prefix("PATRON_") else {
+        return Ok(());
+    };
+    if ENV_IGNORED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+        return Ok(());
+    }
+    let key = key.to_ascii_lowercase();
+    let err = |message: String| ConfigError::Env {
+        name: name.to_string(),
+        message,
+    };
+    let path: Vec<String> = if root.get(&key).is_some_and(|v| !v.is_table()) {
+        vec![key]
+    } else {
+        let (section, field) = key
+            .split_once('_')
+            .ok_or_else(|| err("unknown setting".into()))?;
+        match root.get(section).and_then(|s| s.get(field)) {
+            Some(_) => vec![section.to_string(), field.to_string()],
+            None => return Err(err("unknown setting".into())),
+        }
+    };
+    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+    let mut cur = &*root;
+    for k in &refs {
+        cur = cur.get(*k).ok_or_else(|| err("unknown setting".into()))?;
+    }
+    let value = match cur {
+        toml::Value::Integer(_) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| err("expected a whole number".into()))?,
+        ),
+        toml::Value::Boolean(_) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .map_err(|_| err("expected true or false".into()))?,
+        ),
+        toml::Value::Array(_) => toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_string()))
+                .collect(),
+        ),
+        _ => toml::Value::String(raw.to_string()),
+    };
+    set(root, &refs, value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let dir = std::env::temp_dir().join(format!("patron-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("patron.toml"),
+            "[server]\nlisten = \"127.0.0.1:9000\"\ntimezone = \"Asia/Urumqi\"\n",
+        )
+        .expect("write");
+        let c = Config::load(
+            None,
+            Some(&dir),
+            env(&[
+                ("PATRON_SERVER_LISTEN", "127.0.0.1:9100"),
+                ("PATRON_DATABASE_URL", "postgres://u@h/db"),
+                ("PATRON_SECURITY_TOTP_REQUIRED_ROLES", "admin"),
+                ("PATRON_TEST_PG_URL", "ignored"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("loads");
+        assert_eq!(c.server.listen, "127.0.0.1:9100");
+        assert_eq!(c.server.timezone, "Asia/Urumqi");
+        assert_eq!(c.database.url, "postgres://u@h/db");
+        assert_eq!(c.security.totp_required_roles, vec!["admin".to_string()]);
+        assert_eq!(c.data_dir, dir);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let dir = std::env::temp_dir().join(format!("patron-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("patron.toml"),
+            "[server]\nlisten_addr = \"127.0.0.1:9000\"\n",
+        )
+        .expect("write");
+        let e = Config::load(None, Some(&dir), env(&[])).expect_err("typo refused");
+        assert!(e.to_string().contains("listen_addr"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+        let e = Config::load(None, None, env(&[("PATRON_SERVER_LISTN", "x")]))
+            .expect_err("env typo refused");
+        assert!(e.to_string().contains("PATRON_SERVER_LISTN"), "{e}");
+    }
+
+    #[test]
+    fn plain_http_is_only_allowed_on_loopback() {
+        let mut c = Config::default();
+        assert_eq!(c.cookie_secure().ok(), Some(false));
+        c.server.public_url = "https://crm.example.cn".into();
+        assert_eq!(c.cookie_secure().ok(), Some(true));
+        c.server.public_url = "http://192.168.1.10:8080".into();
+        assert!(c.cookie_secure().is_err());
+        c.server.public_url = "http://[::1]:8080".into();
+        assert_eq!(c.cookie_secure().ok(), Some(false));
+    }
+}

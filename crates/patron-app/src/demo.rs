@@ -1,0 +1,105 @@
+//! Demo data for `patron demo`: a small chain that shows every capability built so far. It
+//! only fills an empty database, so restarting the demo keeps what people did in it.
+
+use crate::staff::{FirstPassword, StaffInput};
+use crate::{App, AppError, credentials};
+use patron_domain::Role;
+
+/// Three stores of a building-materials and home-goods chain.
+const STORES: &[(&str, &str)] = &[
+    ("SH01", "上海徐汇旗舰店"),
+    ("SH02", "上海浦东店"),
+    ("HZ01", "杭州西湖店"),
+];
+
+/// (username, name, role, store index) — every role appears, store roles in every store.
+const STAFF: &[(&str, &str, Role, Option<usize>)] = &[
+    ("wang.min", "王敏", Role::Admin, None),
+    ("chen.jing", "陈静", Role::Marketing, None),
+    ("zhou.yang", "周洋", Role::Marketing, None),
+    ("liu.qiang", "刘强", Role::StoreManager, Some(0)),
+    ("zhao.lei", "赵磊", Role::StoreManager, Some(1)),
+    ("sun.li", "孙丽", Role::StoreManager, Some(2)),
+    ("li.na", "李娜", Role::SalesAssociate, Some(0)),
+    ("zhang.wei", "张伟", Role::SalesAssociate, Some(0)),
+    ("huang.ting", "黄婷", Role::SalesAssociate, Some(0)),
+    ("wu.hao", "吴昊", Role::SalesAssociate, Some(1)),
+    ("xu.fang", "徐芳", Role::SalesAssociate, Some(1)),
+    ("zheng.kai", "郑凯", Role::SalesAssociate, Some(2)),
+    ("he.xue", "何雪", Role::SalesAssociate, Some(2)),
+    ("ma.jun", "马骏", Role::AfterSales, Some(0)),
+    ("hu.bin", "胡斌", Role::AfterSales, Some(1)),
+    ("guo.ping", "郭平", Role::AfterSales, Some(2)),
+    ("lin.yan", "林燕", Role::DataClerk, Some(0)),
+    ("luo.dan", "罗丹", Role::DataClerk, Some(1)),
+    ("gao.feng", "高峰", Role::DataClerk, Some(2)),
+    ("tang.hui", "唐慧", Role::SalesAssociate, Some(1)),
+];
+
+/// What `seed` created, for the start-up message.
+#[derive(Debug)]
+pub struct DemoSeed {
+    pub admin_username: String,
+    /// A one-time password; its holder must change it at first sign-in.
+    pub admin_password: String,
+}
+
+/// Fills an empty database; returns `None` if set-up was already done.
+pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
+    if app.db.setup_done().await? {
+        return Ok(None);
+    }
+    let mut store_ids = Vec::new();
+    for (code, name) in STORES {
+        store_ids.push(
+            app.create_store(None, code, name, "Asia/Shanghai", None)
+                .await?
+                .id,
+        );
+    }
+    let admin_password = credentials::random_token(10);
+    let admin = StaffInput {
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        email: "admin@patron.local".into(),
+        ..Default::default()
+    };
+    let admin_id = app
+        .create_first_admin(&admin, &admin_password, None)
+        .await?;
+    app.db
+        .set_password(
+            &patron_domain::Actor::cli("demo"),
+            admin_id,
+            &credentials::hash_password(&admin_password)?,
+            true,
+            None,
+            app.now(),
+        )
+        .await?;
+    for (username, name, role, store) in STAFF {
+        let input = StaffInput {
+            username: (*username).into(),
+            display_name: (*name).into(),
+            email: format!("{username}@patron.local"),
+            role: role.as_str().into(),
+            store_id: store.map(|i| store_ids[i]),
+        };
+        // Nobody knows these passwords: an admin resets or invites staff to hand accounts out.
+        app.create_staff(
+            None,
+            &input,
+            FirstPassword::Set(credentials::random_token(16)),
+            None,
+        )
+        .await?;
+    }
+    for (i, id) in store_ids.iter().enumerate() {
+        app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
+            .await?;
+    }
+    Ok(Some(DemoSeed {
+        admin_username: "admin".into(),
+        admin_password,
+    }))
+}

@@ -1,0 +1,81 @@
+//! The application error. The web layer renders it as problem+json or an HTML message; the
+//! CLI prints it. `Internal` causes are logged with the request id and never shown.
+
+use patron_domain::FieldError;
+use patron_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input in one field; `key` names the message in the catalog.
+    #[error("{0}")]
+    Field(FieldError),
+    #[error("not found")]
+    NotFound,
+    /// The request conflicts with existing data; `key` names the message.
+    #[error("conflict: {key}")]
+    Conflict {
+        key: &'static str,
+        field: Option<&'static str>,
+    },
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("too many attempts")]
+    TooManyAttempts,
+    /// An operation this deployment cannot do, with an operator-facing explanation.
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<FieldError> for AppError {
+    fn from(e: FieldError) -> Self {
+        AppError::Field(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { constraint } => match constraint.as_str() {
+                "uq_stores_code" => AppError::Conflict {
+                    key: "error.store_code.taken",
+                    field: Some("code"),
+                },
+                "uq_staff_username" => AppError::Conflict {
+                    key: "error.username.taken",
+                    field: Some("username"),
+                },
+                "setup_done" => AppError::Conflict {
+                    key: "error.setup.done",
+                    field: None,
+                },
+                _ => AppError::Conflict {
+                    key: "error.conflict",
+                    field: None,
+                },
+            },
+            StoreError::Unsupported(m) => AppError::Unsupported(m),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// A stable machine code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Field(_) => "invalid_field",
+            AppError::NotFound => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Forbidden => "forbidden",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::TooManyAttempts => "too_many_attempts",
+            AppError::Unsupported(_) => "unsupported",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}

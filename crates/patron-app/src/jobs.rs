@@ -1,0 +1,152 @@
+//! Scheduled jobs. Each job is `run_once(app, now)`; `run_due` asks each job's schedule (from
+//! settings; blank disables) which period `now` is in, claims that period in `job_runs`, and
+//! runs it. The claim is what makes a period run once across restarts and instances.
+
+use crate::outbox::Dispatcher;
+use crate::{App, AppError, backup};
+use jiff::{SignedDuration, Timestamp};
+use patron_domain::schedule::Schedule;
+use patron_store::Backend;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    SessionCleanup,
+    Backup,
+}
+
+impl Job {
+    pub const ALL: &'static [Job] = &[Job::SessionCleanup, Job::Backup];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::SessionCleanup => "session_cleanup",
+            Job::Backup => "backup",
+        }
+    }
+
+    pub fn setting_key(self) -> String {
+        format!("jobs.{}.schedule", self.name())
+    }
+
+    /// Used until an admin sets a schedule. PostgreSQL backups belong to pg_dump, so the
+    /// backup job starts disabled there.
+    pub fn default_schedule(self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (Job::SessionCleanup, _) => "every 15m",
+            (Job::Backup, Backend::Sqlite) => "daily 03:00",
+            (Job::Backup, Backend::Postgres) => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub job: &'static str,
+    pub period_key: String,
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+/// The job's schedule: the setting if present and valid, else the default.
+pub async fn schedule_of(app: &App, job: Job) -> Result<Schedule, AppError> {
+    let text = app.db.setting(&job.setting_key()).await?;
+    let text = text
+        .as_deref()
+        .unwrap_or(job.default_schedule(app.db.backend()));
+    Ok(Schedule::parse(text).unwrap_or(Schedule::Disabled))
+}
+
+/// Runs one job now, whatever its schedule; returns a one-line summary.
+pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, AppError> {
+    match job {
+        Job::SessionCleanup => {
+            let idle = SignedDuration::from_mins(app.config.security.session_idle_minutes);
+            let n = app.db.delete_expired_sessions(now, now - idle).await?;
+            Ok(format!("{n} expired sessions removed"))
+        }
+        Job::Backup => {
+            let path = backup::create(app, None, now).await?;
+            let keep = app
+                .db
+                .setting("backup.keep")
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(backup::DEFAULT_KEEP);
+            let pruned = backup::prune(&backup::backup_dir(&app.config), keep)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(format!("{name} written, {pruned} old backups removed"))
+        }
+    }
+}
+
+/// Runs every job whose current period has not been claimed yet.
+pub async fn run_due(app: &App, now: Timestamp) -> Result<Vec<JobReport>, AppError> {
+    let tz = app.config.timezone();
+    let mut reports = Vec::new();
+    for &job in Job::ALL {
+        let Some(period) = schedule_of(app, job).await?.due_period(now, &tz) else {
+            continue;
+        };
+        if !app
+            .db
+            .try_start_job(job.name(), &period, &app.instance, now)
+            .await?
+        {
+            continue;
+        }
+        let (outcome, detail) = match run_once(app, job, now).await {
+            Ok(detail) => ("ok", detail),
+            Err(e) => {
+                tracing::error!(job = job.name(), error = %e, "job failed");
+                ("failed", e.to_string())
+            }
+        };
+        app.db
+            .finish_job(job.name(), &period, outcome, &detail, app.now())
+            .await?;
+        reports.push(JobReport {
+            job: job.name(),
+            period_key: period,
+            outcome,
+            detail,
+        });
+    }
+    Ok(reports)
+}
+
+/// The background loop of a server: the outbox every few seconds, the schedules every 30
+/// seconds. Returns when `shutdown` turns true, after finishing the pass in progress.
+pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
+    let dispatcher = match Dispatcher::new(app.clone()) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "message dispatcher not started");
+            return;
+        }
+    };
+    let mut ticks: u64 = 0;
+    loop {
+        if let Err(e) = dispatcher.run_once(app.now()).await {
+            tracing::error!(error = %e, "outbox pass failed");
+        }
+        if ticks.is_multiple_of(6) {
+            if let Err(e) = run_due(&app, app.now()).await {
+                tracing::error!(error = %e, "scheduler pass failed");
+            }
+        }
+        ticks += 1;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}

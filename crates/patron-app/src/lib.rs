@@ -1,0 +1,50 @@
+//! Patron's use cases: everything between an HTTP request (or a CLI command) and the storage
+//! layer. Background jobs, the message outbox and its channels, configuration and backups
+//! live here too, so the web layer only translates.
+
+pub mod backup;
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod datadir;
+pub mod demo;
+mod error;
+pub mod jobs;
+pub mod outbox;
+pub mod security;
+pub mod staff;
+pub mod stores;
+
+pub use clock::{ManualClock, SystemClock};
+pub use config::Config;
+pub use error::AppError;
+
+use patron_domain::Clock;
+use patron_store::Db;
+use std::sync::Arc;
+
+/// Everything a use case needs, shared by the web server, the CLI and the background jobs.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    /// Distinguishes this server process in job claims and outbox leases.
+    pub instance: String,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
+        let instance = format!("{}-{}", std::process::id(), credentials::random_token(4));
+        Self {
+            db,
+            clock,
+            config,
+            instance,
+        }
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+}

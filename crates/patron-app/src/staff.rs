@@ -1,0 +1,429 @@
+//! Staff administration: first-run set-up, creating and inviting accounts, changing roles and
+//! stores, disabling, and password-reset links. The rules that keep privileges in check:
+//! nobody hands out a role with capabilities they do not hold themselves, store-bound staff
+//! act only within their own store, and the last active administrator cannot be removed.
+
+use crate::credentials::{self, token_hash};
+use crate::outbox::DEFAULT_MAX_ATTEMPTS;
+use crate::security::Principal;
+use crate::{App, AppError};
+use jiff::SignedDuration;
+use patron_domain::password::NewPassword;
+use patron_domain::staff::{DisplayName, Email, Username};
+use patron_domain::{Actor, FieldError, Role};
+use patron_store::Scope;
+use patron_store::links::NewLink;
+use patron_store::outbox::NewMessage;
+use patron_store::staff::NewStaff;
+
+/// The editable fields of an account, as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct StaffInput {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+}
+
+/// How a new account gets its first password.
+#[derive(Debug, Clone)]
+pub enum FirstPassword {
+    /// Set by the creator; the holder must change it at first sign-in.
+    Set(String),
+    /// An e-mailed invitation link where the holder chooses it.
+    Invite,
+}
+
+struct Checked {
+    username: Username,
+    display_name: DisplayName,
+    email: Option<Email>,
+    role: Role,
+    store_id: Option<i64>,
+}
+
+impl App {
+    fn actor_of(by: Option<&Principal>, request_id: Option<String>) -> Actor {
+        match by {
+            Some(p) => p.actor(request_id),
+            None => Actor::cli("operator"),
+        }
+    }
+
+    async fn check_staff_input(
+        &self,
+        by: Option<&Principal>,
+        input: &StaffInput,
+    ) -> Result<Checked, AppError> {
+        let username = Username::parse(&input.username)?;
+        let display_name = DisplayName::parse(&input.display_name)?;
+        let email = if input.email.trim().is_empty() {
+            None
+        } else {
+            Some(Email::parse(&input.email)?)
+        };
+        let role = Role::parse(&input.role).ok_or(FieldError::new("role", "error.role.invalid"))?;
+        let store_id = if role.is_chain_wide() {
+            None
+        } else {
+            let id = input
+                .store_id
+                .ok_or(FieldError::new("store_id", "error.staff.store_required"))?;
+            let store = self
+                .db
+                .get_store(Scope::Chain, id)
+                .await
+                .map_err(|_| FieldError::new("store_id", "error.store.unknown"))?;
+            if store.status != "open" {
+                return Err(FieldError::new("store_id", "error.store.closed").into());
+            }
+            Some(id)
+        };
+        if let Some(p) = by {
+            if !p.scope().allows(store_id) {
+                return Err(AppError::Forbidden);
+            }
+            if p.role != Role::Admin
+                && !self
+                    .db
+                    .role_capabilities(role)
+                    .await?
+                    .is_subset(&p.capabilities)
+            {
+                return Err(AppError::Forbidden);
+            }
+        }
+        Ok(Checked {
+            username,
+            display_name,
+            email,
+            role,
+            store_id,
+        })
+    }
+
+    /// First-run set-up: creates the first administrator. Fails once set-up is done.
+    pub async fn create_first_admin(
+        &self,
+        input: &StaffInput,
+        password: &str,
+        request_id: Option<String>,
+    ) -> Result<i64, AppError> {
+        let input = StaffInput {
+            role: Role::Admin.as_str().into(),
+            store_id: None,
+            ..input.clone()
+        };
+        let c = self.check_staff_input(None, &input).await?;
+        let pw = NewPassword::parse(password, c.username.as_str())?;
+        let hash = credentials::hash_password(pw.expose())?;
+        let staff = NewStaff {
+            username: c.username.as_str(),
+            display_name: c.display_name.as_str(),
+            email: c.email.as_ref().map(Email::as_str),
+            role: Role::Admin.as_str(),
+            store_id: None,
+            password_hash: Some(&hash),
+            must_change_password: false,
+            status: "active",
+        };
+        Ok(self
+            .db
+            .create_first_admin(&Actor::anonymous(request_id), &staff, self.now())
+            .await?)
+    }
+
+    /// Creates an account. `by` is `None` for the operator's CLI.
+    pub async fn create_staff(
+        &self,
+        by: Option<&Principal>,
+        input: &StaffInput,
+        first: FirstPassword,
+        request_id: Option<String>,
+    ) -> Result<i64, AppError> {
+        let c = self.check_staff_input(by, input).await?;
+        let actor = Self::actor_of(by, request_id);
+        let now = self.now();
+        let mut staff = NewStaff {
+            username: c.username.as_str(),
+            display_name: c.display_name.as_str(),
+            email: c.email.as_ref().map(Email::as_str),
+            role: c.role.as_str(),
+            store_id: c.store_id,
+            password_hash: None,
+            must_change_password: false,
+            status: "active",
+        };
+        match first {
+            FirstPassword::Set(pw) => {
+                let pw = NewPassword::parse(&pw, c.username.as_str())?;
+                let hash = credentials::hash_password(pw.expose())?;
+                staff.password_hash = Some(&hash);
+                staff.must_change_password = by.is_some();
+                Ok(self.db.create_staff(&actor, &staff, now).await?)
+            }
+            FirstPassword::Invite => {
+                let email = c
+                    .email
+                    .as_ref()
+                    .ok_or(FieldError::new("email", "error.email.required_for_invite"))?;
+                staff.status = "invited";
+                let token = credentials::random_token(32);
+                let url = format!("{}/invite/{token}", self.config.public_url());
+                let body = invitation_body(
+                    c.display_name.as_str(),
+                    c.username.as_str(),
+                    &url,
+                    self.config.security.link_valid_hours,
+                );
+                let message = self.staff_mail(
+                    email.as_str(),
+                    "staff_invite",
+                    "Patron 账号邀请 / Your Patron account",
+                    &body,
+                );
+                let hash = token_hash(&token);
+                let link = self.link("invite", &hash);
+                Ok(self
+                    .db
+                    .invite_staff(&actor, &staff, &link, &message, now)
+                    .await?)
+            }
+        }
+    }
+
+    fn link<'a>(&self, purpose: &'a str, hash: &'a str) -> NewLink<'a> {
+        NewLink {
+            purpose,
+            token_hash: hash,
+            expires_at: self.now()
+                + SignedDuration::from_hours(self.config.security.link_valid_hours),
+        }
+    }
+
+    fn staff_mail<'a>(
+        &self,
+        to: &'a str,
+        purpose: &'a str,
+        subject: &'a str,
+        body: &'a str,
+    ) -> NewMessage<'a> {
+        NewMessage {
+            channel: "email",
+            purpose,
+            recipient: to,
+            subject,
+            body,
+            redact_after_send: true,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            staff_id: None,
+        }
+    }
+
+    pub async fn update_staff(
+        &self,
+        by: Option<&Principal>,
+        id: i64,
+        input: &StaffInput,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
+        let current = self.db.get_staff(scope, id).await?;
+        let input = StaffInput {
+            username: current.username.clone(),
+            ..input.clone()
+        };
+        let c = self.check_staff_input(by, &input).await?;
+        if let Some(p) = by
+            && p.staff_id == id
+            && c.role.as_str() != current.role
+        {
+            return Err(AppError::Conflict {
+                key: "error.staff.own_role",
+                field: Some("role"),
+            });
+        }
+        if current.role == "admin" && c.role != Role::Admin && current.status == "active" {
+            self.ensure_other_admin().await?;
+        }
+        let actor = Self::actor_of(by, request_id);
+        self.db
+            .update_staff(
+                &actor,
+                scope,
+                id,
+                c.display_name.as_str(),
+                c.email.as_ref().map(Email::as_str),
+                c.role.as_str(),
+                c.store_id,
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn ensure_other_admin(&self) -> Result<(), AppError> {
+        if self.db.count_active_admins().await? <= 1 {
+            return Err(AppError::Conflict {
+                key: "error.staff.last_admin",
+                field: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// Disables or re-enables an account. Disabling ends its sessions at once.
+    pub async fn set_staff_active(
+        &self,
+        by: Option<&Principal>,
+        id: i64,
+        active: bool,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
+        let current = self.db.get_staff(scope, id).await?;
+        if let Some(p) = by {
+            if p.staff_id == id {
+                return Err(AppError::Conflict {
+                    key: "error.staff.self_disable",
+                    field: None,
+                });
+            }
+            let role = Role::parse(&current.role).unwrap_or(Role::Admin);
+            if p.role != Role::Admin
+                && !self
+                    .db
+                    .role_capabilities(role)
+                    .await?
+                    .is_subset(&p.capabilities)
+            {
+                return Err(AppError::Forbidden);
+            }
+        }
+        if !active && current.role == "admin" && current.status == "active" {
+            self.ensure_other_admin().await?;
+        }
+        let status = if active { "active" } else { "disabled" };
+        if current.status == "invited" && active {
+            return Ok(());
+        }
+        self.db
+            .set_staff_status(
+                &Self::actor_of(by, request_id),
+                scope,
+                id,
+                status,
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// E-mails the account a password-reset link.
+    pub async fn send_reset_link(
+        &self,
+        by: Option<&Principal>,
+        id: i64,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
+        let staff = self.db.get_staff(scope, id).await?;
+        let email = staff
+            .email
+            .clone()
+            .ok_or(FieldError::new("email", "error.email.required_for_reset"))?;
+        let token = credentials::random_token(32);
+        let url = format!("{}/reset/{token}", self.config.public_url());
+        let body = reset_body(
+            &staff.display_name,
+            &staff.username,
+            &url,
+            self.config.security.link_valid_hours,
+        );
+        let message = self.staff_mail(
+            &email,
+            "staff_reset",
+            "Patron 重置密码 / Reset your Patron password",
+            &body,
+        );
+        let hash = token_hash(&token);
+        let link = self.link("reset", &hash);
+        self.db
+            .create_reset_link(
+                &Self::actor_of(by, request_id),
+                id,
+                &link,
+                &message,
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a new one-time password for an account (operator CLI); returns it, to show once.
+    pub async fn reset_password_to_temporary(&self, username: &str) -> Result<String, AppError> {
+        let name = Username::parse(username)?;
+        let staff = self
+            .db
+            .staff_by_username(name.as_str())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let password = credentials::random_token(10);
+        let hash = credentials::hash_password(&password)?;
+        self.db
+            .set_password(
+                &Actor::cli("operator"),
+                staff.id,
+                &hash,
+                true,
+                None,
+                self.now(),
+            )
+            .await?;
+        Ok(password)
+    }
+
+    /// Who a live link is for (to greet them on the form).
+    pub async fn peek_link(&self, purpose: &str, token: &str) -> Result<String, AppError> {
+        let found = self
+            .db
+            .peek_link(purpose, &token_hash(token), self.now())
+            .await?;
+        found
+            .map(|(_, username)| username)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Uses an invitation or reset link to set a password.
+    pub async fn accept_link(
+        &self,
+        purpose: &str,
+        token: &str,
+        password: &str,
+    ) -> Result<i64, AppError> {
+        let username = self.peek_link(purpose, token).await?;
+        let pw = NewPassword::parse(password, &username)?;
+        let hash = credentials::hash_password(pw.expose())?;
+        Ok(self
+            .db
+            .consume_link(purpose, &token_hash(token), &hash, self.now())
+            .await?)
+    }
+}
+
+fn invitation_body(name: &str, username: &str, url: &str, hours: i64) -> String {
+    format!(
+        "{name}，您好：\n\n门店为您开通了 Patron 账号（用户名：{username}）。请在 {hours} 小时内打开下面的链接设置密码：\n{url}\n\n\
+         如果这不是您本人的账号，请忽略本邮件。\n\n---\n\nHello {name},\n\nAn account was created for you in Patron \
+         (username: {username}). Set your password within {hours} hours:\n{url}\n\nIf this is not for you, ignore this message.\n"
+    )
+}
+
+fn reset_body(name: &str, username: &str, url: &str, hours: i64) -> String {
+    format!(
+        "{name}，您好：\n\n您的 Patron 账号（用户名：{username}）可以通过下面的链接重置密码，{hours} 小时内有效：\n{url}\n\n\
+         如果您没有申请重置，请联系门店管理员。\n\n---\n\nHello {name},\n\nUse this link within {hours} hours to reset \
+         the password of your Patron account ({username}):\n{url}\n\nIf you did not ask for this, tell your administrator.\n"
+    )
+}

@@ -1,0 +1,145 @@
+//! Store administration and the credentials that belong to people and tills.
+
+use crate::credentials::{self, token_hash};
+use crate::security::Principal;
+use crate::{App, AppError};
+use patron_domain::store::{StoreCode, StoreName, TimeZoneName};
+use patron_domain::{Actor, FieldError};
+use patron_store::Scope;
+use patron_store::stores::StoreRow;
+
+/// A name people give a token or key ("收银台 1", "Power BI"): 1 to 60 characters.
+fn credential_name(input: &str) -> Result<String, FieldError> {
+    let s = input.trim();
+    let len = s.chars().count();
+    if len == 0 || len > 60 || s.chars().any(char::is_control) {
+        return Err(FieldError::new("name", "error.credential_name.invalid"));
+    }
+    Ok(s.to_string())
+}
+
+impl App {
+    fn actor_for(by: Option<&Principal>, request_id: Option<String>) -> Actor {
+        by.map(|p| p.actor(request_id))
+            .unwrap_or_else(|| Actor::cli("operator"))
+    }
+
+    pub async fn create_store(
+        &self,
+        by: Option<&Principal>,
+        code: &str,
+        name: &str,
+        timezone: &str,
+        request_id: Option<String>,
+    ) -> Result<StoreRow, AppError> {
+        let code = StoreCode::parse(code)?;
+        let name = StoreName::parse(name)?;
+        let tz = if timezone.trim().is_empty() {
+            TimeZoneName::default_china()
+        } else {
+            TimeZoneName::parse(timezone)?
+        };
+        Ok(self
+            .db
+            .create_store(
+                &Self::actor_for(by, request_id),
+                &code,
+                &name,
+                &tz,
+                self.now(),
+            )
+            .await?)
+    }
+
+    pub async fn update_store(
+        &self,
+        by: &Principal,
+        id: i64,
+        name: &str,
+        timezone: &str,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let name = StoreName::parse(name)?;
+        let tz = TimeZoneName::parse(timezone)?;
+        self.db
+            .update_store(
+                &by.actor(request_id),
+                by.scope(),
+                id,
+                &name,
+                &tz,
+                self.now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_store_open(
+        &self,
+        by: &Principal,
+        id: i64,
+        open: bool,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        let status = if open { "open" } else { "closed" };
+        self.db
+            .set_store_status(&by.actor(request_id), id, status, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// A personal API token for `staff_id`; returns the secret, to show once.
+    pub async fn create_api_token(
+        &self,
+        by: Option<&Principal>,
+        staff_id: i64,
+        name: &str,
+        request_id: Option<String>,
+    ) -> Result<String, AppError> {
+        let name = credential_name(name)?;
+        let (secret, prefix) = credentials::new_credential("pt");
+        self.db
+            .create_api_token(
+                &Self::actor_for(by, request_id),
+                staff_id,
+                &name,
+                &token_hash(&secret),
+                &prefix,
+                self.now(),
+            )
+            .await?;
+        Ok(secret)
+    }
+
+    /// A till key bound to one store; returns the secret, to show once.
+    pub async fn create_api_key(
+        &self,
+        by: Option<&Principal>,
+        store_id: i64,
+        name: &str,
+        request_id: Option<String>,
+    ) -> Result<String, AppError> {
+        let name = credential_name(name)?;
+        let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
+        let store = self
+            .db
+            .get_store(scope, store_id)
+            .await
+            .map_err(|_| FieldError::new("store_id", "error.store.unknown"))?;
+        if store.status != "open" {
+            return Err(FieldError::new("store_id", "error.store.closed").into());
+        }
+        let (secret, prefix) = credentials::new_credential("pk");
+        self.db
+            .create_api_key(
+                &Self::actor_for(by, request_id),
+                store_id,
+                &name,
+                &token_hash(&secret),
+                &prefix,
+                self.now(),
+            )
+            .await?;
+        Ok(secret)
+    }
+}

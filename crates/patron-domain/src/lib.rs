@@ -1,0 +1,18 @@
+//! Pure types and rules of Patron. Nothing here performs IO, awaits, or reads the clock:
+//! callers pass the current time in. Constructors parse untrusted input into typed values
+//! ("parse, don't validate"), so a value of these types is known to be good.
+
+pub mod audit;
+pub mod capability;
+pub mod clock;
+pub mod field;
+pub mod password;
+pub mod schedule;
+pub mod staff;
+pub mod store;
+pub mod totp;
+
+pub use audit::{Actor, ActorKind, AuditEvent, Outcome};
+pub use capability::{Capability, Role};
+pub use clock::Clock;
+pub use field::FieldError;

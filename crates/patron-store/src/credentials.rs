@@ -1,0 +1,259 @@
+//! Personal API tokens (scripts, BI tools) and till API keys (bound to one store). Both are
+//! shown once at creation and stored only as hashes; revoking sets `revoked_at`.
+
+use crate::{Db, Scope, StoreError, audit, ms};
+use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub staff_id: i64,
+    pub username: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub store_id: i64,
+    pub store_code: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// The account behind a valid personal token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenPrincipal {
+    pub token_id: i64,
+    pub staff_id: i64,
+    pub username: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+}
+
+/// The store behind a valid till key.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KeyPrincipal {
+    pub key_id: i64,
+    pub key_name: String,
+    pub store_id: i64,
+    pub store_code: String,
+}
+
+impl Db {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        staff_id: i64,
+        name: &str,
+        hash: &str,
+        prefix: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (staff_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(staff_id)
+        .bind(name)
+        .bind(hash)
+        .bind(prefix)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("token.create", "api_token", id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Tokens of one account (`Some(staff_id)`) or of every account in scope (`None`).
+    pub async fn list_api_tokens(
+        &self,
+        scope: Scope,
+        owner: Option<i64>,
+    ) -> Result<Vec<ApiTokenRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.staff_id, s.username, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at \
+             FROM api_tokens t JOIN staff s ON s.id = t.staff_id WHERE ($1 IS NULL OR t.staff_id = $1) \
+             AND ($2 IS NULL OR s.store_id = $2) ORDER BY t.id DESC",
+        )
+        .bind(owner)
+        .bind(scope.store_filter())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Revokes a token of `owner` (if given) among the accounts in `scope`.
+    pub async fn revoke_api_token(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        owner: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR staff_id = $3) \
+             AND ($4 IS NULL OR staff_id IN (SELECT id FROM staff WHERE store_id = $4))",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .bind(owner)
+        .bind(scope.store_filter())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("token.revoke", "api_token", id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The principal behind a token hash, if the token is live and its account active.
+    pub async fn authenticate_token(
+        &self,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<TokenPrincipal>, StoreError> {
+        let p: Option<TokenPrincipal> = sqlx::query_as(
+            "SELECT t.id AS token_id, s.id AS staff_id, s.username, s.role, s.store_id FROM api_tokens t \
+             JOIN staff s ON s.id = t.staff_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.status = 'active'",
+        )
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(p) = &p {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(ms(now))
+                .bind(p.token_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(p)
+    }
+
+    pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        store_id: i64,
+        name: &str,
+        hash: &str,
+        prefix: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let created_by = match actor.kind {
+            patron_domain::ActorKind::Staff | patron_domain::ActorKind::ApiToken => actor.id,
+            _ => None,
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_keys (store_id, name, key_hash, prefix, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(store_id)
+        .bind(name)
+        .bind(hash)
+        .bind(prefix)
+        .bind(created_by)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("apikey.create", "api_key", id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn list_api_keys(&self, scope: Scope) -> Result<Vec<ApiKeyRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT k.id, k.store_id, s.code AS store_code, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at \
+             FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE ($1 IS NULL OR k.store_id = $1) ORDER BY k.id DESC",
+        )
+        .bind(scope.store_filter())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn revoke_api_key(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR store_id = $3)",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .bind(scope.store_filter())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("apikey.revoke", "api_key", id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The till behind a key hash, if the key is live and its store open.
+    pub async fn authenticate_key(
+        &self,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<KeyPrincipal>, StoreError> {
+        let p: Option<KeyPrincipal> = sqlx::query_as(
+            "SELECT k.id AS key_id, k.name AS key_name, s.id AS store_id, s.code AS store_code FROM api_keys k \
+             JOIN stores s ON s.id = k.store_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.status = 'open'",
+        )
+        .bind(hash)
+        .fetch_optional(self.pool())
+        .await?;
+        if let Some(p) = &p {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(ms(now))
+                .bind(p.key_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(p)
+    }
+}

@@ -1,0 +1,243 @@
+//! The database handle: one `sqlx::Any` pool plus which backend it talks to. SQLite gets its
+//! pragmas on every connection and begins write transactions immediately, so concurrent
+//! writers queue on the lock instead of failing half-way with SQLITE_BUSY.
+
+use crate::StoreError;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma. `Full` survives a power cut at the price of an fsync per
+/// commit; `Normal` in WAL mode may lose the last commits but never corrupts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub synchronous: Synchronous,
+    pub busy_timeout: Duration,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 8,
+            synchronous: Synchronous::Full,
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Which stores a query may touch: the whole chain, or the one store a role is bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Chain,
+    Store(i64),
+}
+
+impl Scope {
+    /// The store filter to bind as `$n` in `($n IS NULL OR store_id = $n)`.
+    pub fn store_filter(self) -> Option<i64> {
+        match self {
+            Scope::Chain => None,
+            Scope::Store(id) => Some(id),
+        }
+    }
+
+    pub fn allows(self, store_id: Option<i64>) -> bool {
+        match self {
+            Scope::Chain => true,
+            Scope::Store(own) => store_id == Some(own),
+        }
+    }
+}
+
+pub type WriteTx = Transaction<'static, Any>;
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Epoch milliseconds of a timestamp, the form every time is stored in.
+pub fn ms(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+impl Db {
+    /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`). Every failure
+    /// becomes one line that says what was tried, without echoing a password.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(&opts.url)?;
+        let shown = redact_url(&opts.url);
+        let connect_opts = AnyConnectOptions::from_str(&opts.url)
+            .map_err(|e| StoreError::Connect(format!("invalid database URL {shown}: {e}")))?;
+        let mut pool_opts = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(Duration::from_secs(15));
+        if backend == Backend::Sqlite {
+            let sync = match opts.synchronous {
+                Synchronous::Full => "FULL",
+                Synchronous::Normal => "NORMAL",
+            };
+            let pragmas = format!(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+                 PRAGMA busy_timeout = {};",
+                opts.busy_timeout.as_millis()
+            );
+            pool_opts = pool_opts.after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool_opts.connect_with(connect_opts).await.map_err(|e| {
+            StoreError::Connect(format!(
+                "cannot open {} database {shown}: {}",
+                backend.as_str(),
+                one_line(&e)
+            ))
+        })?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a write transaction: `BEGIN IMMEDIATE` on SQLite (take the write lock now),
+    /// a plain `BEGIN` on PostgreSQL (row locks are taken by the statements).
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Picks the statement for this backend where the dialects differ. Every use is a named
+    /// place listed in ARCHITECTURE.md (outbox claiming, backup, pragmas, schema inspection).
+    pub fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    /// Cheap liveness query for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+    match scheme {
+        "sqlite" => Ok(Backend::Sqlite),
+        "postgres" | "postgresql" => Ok(Backend::Postgres),
+        "" => Err(StoreError::Connect(
+            "database URL is empty or has no scheme; use sqlite://PATH or postgres://USER@HOST/DB"
+                .into(),
+        )),
+        other => Err(StoreError::Connect(format!(
+            "unsupported database URL scheme '{other}'; use sqlite://PATH or postgres://USER@HOST/DB"
+        ))),
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!("{scheme}://{masked}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+fn one_line(e: &sqlx::Error) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(
+            redact_url("postgres://patron:s3cret@db.example:5432/patron"),
+            "postgres://patron:***@db.example:5432/patron"
+        );
+        assert_eq!(
+            redact_url("sqlite://./patron-data/patron.db"),
+            "sqlite://./patron-data/patron.db"
+        );
+    }
+
+    #[test]
+    fn schemes_are_checked_before_connecting() {
+        assert!(
+            matches!(backend_of("mysql://x"), Err(StoreError::Connect(m)) if m.contains("mysql"))
+        );
+        assert!(backend_of("").is_err());
+        assert_eq!(backend_of("postgresql://x").ok(), Some(Backend::Postgres));
+    }
+}

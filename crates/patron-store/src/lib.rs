@@ -1,0 +1,22 @@
+//! Patron's storage boundary. Every public method is shaped like a use case and owns its
+//! transaction. One SQL text per query runs on SQLite and PostgreSQL through `sqlx::Any`;
+//! the few dialect-specific statements sit side by side in named places (`Db::dialect`).
+
+pub mod audit;
+pub mod backup;
+pub mod credentials;
+mod db;
+mod error;
+pub mod jobs;
+pub mod links;
+pub mod outbox;
+pub mod roles;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod staff;
+pub mod stores;
+pub mod throttle;
+
+pub use db::{Backend, ConnectOptions, Db, Scope, Synchronous, WriteTx, ms};
+pub use error::StoreError;

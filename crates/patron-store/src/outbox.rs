@@ -1,0 +1,207 @@
+//! The durable message outbox. Rows are written by `enqueue` inside the transaction of the
+//! change that causes them; dispatchers claim due rows with a lease, send, and record the
+//! attempt. A row whose lease ran out (its dispatcher died) becomes claimable again.
+
+use crate::{Db, StoreError, ms};
+use jiff::{SignedDuration, Timestamp};
+
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub channel: &'a str,
+    pub purpose: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body: &'a str,
+    /// Clear the body once sent (it carries a one-time link).
+    pub redact_after_send: bool,
+    pub max_attempts: i64,
+    pub staff_id: Option<i64>,
+}
+
+/// An outbox row. Not `Debug`: recipient and body are personal data.
+#[derive(Clone, sqlx::FromRow, serde::Serialize)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub channel: String,
+    pub purpose: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
+    next_attempt_at, last_error, created_at, sent_at";
+
+/// Queues a message within the caller's transaction.
+pub async fn enqueue(
+    conn: &mut sqlx::AnyConnection,
+    m: &NewMessage<'_>,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO outbox (channel, purpose, recipient, subject, body, redact_after_send, status, attempts, \
+         max_attempts, next_attempt_at, staff_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, $8) RETURNING id",
+    )
+    .bind(m.channel)
+    .bind(m.purpose)
+    .bind(m.recipient)
+    .bind(m.subject)
+    .bind(m.body)
+    .bind(i64::from(m.redact_after_send))
+    .bind(m.max_attempts)
+    .bind(ms(now))
+    .bind(m.staff_id)
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+impl Db {
+    pub async fn enqueue_message(
+        &self,
+        m: &NewMessage<'_>,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id = enqueue(&mut tx, m, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Claims up to `limit` due rows for `instance` until `now + lease`. Dialect-specific:
+    /// PostgreSQL skips rows another instance has locked; SQLite's write lock already
+    /// serialises claimers.
+    pub async fn claim_messages(
+        &self,
+        instance: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = self.dialect(
+            "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
+             OR (status = 'sending' AND claimed_until < $3) ORDER BY id LIMIT $4) \
+             RETURNING id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
+             next_attempt_at, last_error, created_at, sent_at",
+            "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
+             OR (status = 'sending' AND claimed_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
+             next_attempt_at, last_error, created_at, sent_at",
+        );
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query_as(sql)
+            .bind(instance)
+            .bind(ms(now) + lease.as_millis() as i64)
+            .bind(ms(now))
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Records a delivery. Only the instance holding the lease may do so.
+    pub async fn mark_sent(
+        &self,
+        id: i64,
+        instance: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL, \
+             body = CASE WHEN redact_after_send = 1 THEN '' ELSE body END WHERE id = $2 AND claimed_by = $3",
+        )
+        .bind(ms(now))
+        .bind(id)
+        .bind(instance)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        insert_attempt(&mut tx, id, "sent", None, now).await?;
+        tx.commit().await?;
+        Ok(n == 1)
+    }
+
+    /// Records a failed attempt: back to `pending` at `retry_at`, or `dead` when `None`.
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        instance: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let status = if retry_at.is_some() {
+            "pending"
+        } else {
+            "dead"
+        };
+        sqlx::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, claimed_by = NULL, \
+             claimed_until = NULL WHERE id = $4 AND claimed_by = $5",
+        )
+        .bind(status)
+        .bind(retry_at.map(ms).unwrap_or(ms(now)))
+        .bind(error)
+        .bind(id)
+        .bind(instance)
+        .execute(&mut *tx)
+        .await?;
+        insert_attempt(&mut tx, id, status, Some(error), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_outbox(
+        &self,
+        status: &str,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
+        )))
+        .bind(status)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Row counts per status, for `/metrics` and the console.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+}
+
+async fn insert_attempt(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    outcome: &str,
+    error: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO outbox_attempts (outbox_id, at_ms, outcome, error) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(ms(now))
+    .bind(outcome)
+    .bind(error)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Server-side sessions. The cookie holds a random token; the database holds only its hash,
+//! so a leaked database cannot be replayed as cookies.
+
+use crate::{Db, StoreError, ms};
+use jiff::Timestamp;
+
+/// A session joined with the account it belongs to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub session_id: i64,
+    pub csrf_token: String,
+    pub stage: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub staff_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+    pub status: String,
+}
+
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub staff_id: i64,
+    pub csrf_token: &'a str,
+    pub stage: &'a str,
+    pub expires_at: Timestamp,
+}
+
+impl Db {
+    pub async fn create_session(
+        &self,
+        s: &NewSession<'_>,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO sessions (token_hash, staff_id, csrf_token, stage, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
+        )
+        .bind(s.token_hash)
+        .bind(s.staff_id)
+        .bind(s.csrf_token)
+        .bind(s.stage)
+        .bind(ms(now))
+        .bind(ms(s.expires_at))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn session_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT s.id AS session_id, s.csrf_token, s.stage, s.created_at, s.last_seen_at, s.expires_at, \
+             st.id AS staff_id, st.username, st.display_name, st.role, st.store_id, st.status \
+             FROM sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn touch_session(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_session_stage(&self, id: i64, stage: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET stage = $1 WHERE id = $2")
+            .bind(stage)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Removes sessions past their absolute expiry or idle since `idle_cutoff`.
+    pub async fn delete_expired_sessions(
+        &self,
+        now: Timestamp,
+        idle_cutoff: Timestamp,
+    ) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+                .bind(ms(now))
+                .bind(ms(idle_cutoff))
+                .execute(self.pool())
+                .await?
+                .rows_affected(),
+        )
+    }
+}

@@ -1,0 +1,144 @@
+//! Stores (门店): create, rename, move time zone, close and reopen. Closing keeps the record and
+//! its history; a closed store's till keys stop working.
+
+use crate::{Db, Scope, StoreError, audit, ms};
+use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
+use patron_domain::store::{StoreCode, StoreName, TimeZoneName};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct StoreRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, code, name, timezone, status, created_at, updated_at";
+
+impl Db {
+    pub async fn create_store(
+        &self,
+        actor: &Actor,
+        code: &StoreCode,
+        name: &StoreName,
+        tz: &TimeZoneName,
+        now: Timestamp,
+    ) -> Result<StoreRow, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row: StoreRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO stores (code, name, timezone, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'open', $4, $4) RETURNING {COLUMNS}"
+        )))
+        .bind(code.as_str())
+        .bind(name.as_str())
+        .bind(tz.as_str())
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("store.create", "store", row.id).with_detail(&row.code),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn update_store(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        name: &StoreName,
+        tz: &TimeZoneName,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE stores SET name = $1, timezone = $2, updated_at = $3 WHERE id = $4 AND ($5 IS NULL OR id = $5)",
+        )
+        .bind(name.as_str())
+        .bind(tz.as_str())
+        .bind(ms(now))
+        .bind(id)
+        .bind(scope.store_filter())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("store.update", "store", id),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens or closes a store (`status` is `open` or `closed`).
+    pub async fn set_store_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE stores SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status)
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let action = if status == "closed" {
+            "store.close"
+        } else {
+            "store.reopen"
+        };
+        audit::append(&mut tx, actor, &AuditEvent::ok(action, "store", id), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn list_stores(&self, scope: Scope) -> Result<Vec<StoreRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM stores WHERE ($1 IS NULL OR id = $1) ORDER BY code"
+        )))
+        .bind(scope.store_filter())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn get_store(&self, scope: Scope, id: i64) -> Result<StoreRow, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM stores WHERE id = $1 AND ($2 IS NULL OR id = $2)"
+        )))
+        .bind(id)
+        .bind(scope.store_filter())
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn store_by_code(&self, code: &StoreCode) -> Result<StoreRow, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM stores WHERE code = $1"
+        )))
+        .bind(code.as_str())
+        .fetch_one(self.pool())
+        .await?)
+    }
+}

@@ -1,0 +1,213 @@
+//! What each route requires, and the middleware that enforces it before the handler runs:
+//! authentication, the sign-in stage, the capability, and CSRF protection for every
+//! state-changing console request. Denied attempts are written to the audit log.
+
+use crate::identity::{Ctx, Identity, cookie};
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use patron_app::security::{Stage, Via};
+use patron_domain::{AuditEvent, Capability, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: static files, health checks, sign-in and first-run set-up.
+    Public,
+    /// A session that is still in this sign-in stage (second factor, enrolment, new password).
+    Stage(Stage),
+    /// A staff session in any stage (logging out).
+    AnySession,
+    /// Any fully signed-in staff member (their own account pages).
+    SignedIn,
+    /// A fully signed-in staff member whose role holds this capability.
+    Cap(Capability),
+    /// A till, by its store-bound API key.
+    Till,
+}
+
+impl Access {
+    pub fn label(self) -> String {
+        match self {
+            Access::Public => "public".into(),
+            Access::Stage(s) => format!("stage:{}", s.as_str()),
+            Access::AnySession => "session".into(),
+            Access::SignedIn => "signed-in".into(),
+            Access::Cap(c) => c.as_str().into(),
+            Access::Till => "till".into(),
+        }
+    }
+}
+
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+fn stage_page(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Totp => "/login/totp",
+        Stage::Enrol => "/account/enrol",
+        Stage::ChangePassword => "/account/password-required",
+        Stage::Full => "/console",
+    }
+}
+
+pub async fn enforce(
+    State((state, access)): State<(AppState, Access)>,
+    ctx: Ctx,
+    req: Request,
+    next: Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path().to_string();
+    // The API takes bearer credentials only: a browser's cookie never authorises an API
+    // call, so the API needs no CSRF defence.
+    let identity = match &ctx.identity {
+        Identity::Staff(p) if api && matches!(p.via, Via::Session { .. }) => Identity::Anonymous,
+        other => other.clone(),
+    };
+    if matches!(identity, Identity::BadBearer) && access != Access::Public {
+        return crate::error::problem(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            ctx.lang.t("error.unauthenticated"),
+            None,
+        );
+    }
+    let unauthenticated = || -> Response {
+        if api {
+            crate::error::problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                ctx.lang.t("error.unauthenticated"),
+                None,
+            )
+        } else {
+            Redirect::to("/login").into_response()
+        }
+    };
+    let staff = match &identity {
+        Identity::Staff(p) => Some(p),
+        _ => None,
+    };
+    match access {
+        Access::Public => {}
+        Access::Till => {
+            if !matches!(identity, Identity::Till(_)) {
+                return unauthenticated();
+            }
+        }
+        Access::Stage(wanted) => match staff {
+            Some(p) if p.stage() == wanted => {}
+            Some(p) => return Redirect::to(stage_page(p.stage())).into_response(),
+            None => return unauthenticated(),
+        },
+        Access::AnySession => {
+            if staff.is_none() {
+                return unauthenticated();
+            }
+        }
+        Access::SignedIn | Access::Cap(_) => {
+            let Some(p) = staff else {
+                return unauthenticated();
+            };
+            if p.stage() != Stage::Full {
+                return Redirect::to(stage_page(p.stage())).into_response();
+            }
+            if let Access::Cap(cap) = access
+                && !p.can(cap)
+            {
+                let event = AuditEvent {
+                    action: "access.denied".into(),
+                    target_kind: Some("route".into()),
+                    target_id: Some(format!("{} {}", req.method(), path)),
+                    outcome: Outcome::Denied,
+                    detail: cap.as_str().into(),
+                };
+                if let Err(e) = state
+                    .app
+                    .db
+                    .record_audit(&p.actor(ctx.rid()), &event, state.app.now())
+                    .await
+                {
+                    return crate::error::internal(&e.to_string(), ctx.lang, api);
+                }
+                return crate::error::forbidden(ctx.lang, api);
+            }
+        }
+    }
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method && !api {
+        let expected = match staff.map(|p| &p.via) {
+            Some(Via::Session { csrf, .. }) => Some(csrf.clone()),
+            _ => cookie(req.headers(), state.csrf_cookie()),
+        };
+        return match check_csrf(req, expected).await {
+            Ok(req) => next.run(req).await,
+            Err(()) => crate::error::page_error(StatusCode::FORBIDDEN, ctx.lang, "error.csrf"),
+        };
+    }
+    next.run(req).await
+}
+
+/// Same-origin check plus the synchronizer token (header `X-CSRF-Token` or form field
+/// `_csrf`). The body is buffered to read the field and handed on unchanged.
+async fn check_csrf(req: Request, expected: Option<String>) -> Result<Request, ()> {
+    if !same_origin(req.headers()) {
+        return Err(());
+    }
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return Err(());
+    };
+    if let Some(h) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return if constant_eq(h, &expected) {
+            Ok(req)
+        } else {
+            Err(())
+        };
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ())?;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let given = form
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if constant_eq(given, &expected) {
+        Ok(Request::from_parts(parts, Body::from(bytes)))
+    } else {
+        Err(())
+    }
+}
+
+/// Browsers send `Origin` (and `Sec-Fetch-Site`) on cross-site posts; refuse those outright.
+fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}

@@ -1,0 +1,259 @@
+//! JSON API v1. Tills authenticate with their store key, scripts with a personal token, both
+//! as `Authorization: Bearer …`. Errors are `application/problem+json`. The OpenAPI document
+//! is generated from these handlers and served at `/api/v1/openapi.json`.
+
+pub mod ops;
+
+use crate::console::audit::AuditQuery;
+use crate::error::{Problem, WebError, problem};
+use crate::identity::{PosTerminal, Staff};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
+    paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz),
+    components(schemas(Problem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A till key (pk_…) or a personal token (pt_…)."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+fn bad_json(e: JsonRejection, lang: crate::i18n::Lang) -> Response {
+    problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        &format!("{}: {}", lang.t("error.invalid_body"), e.body_text()),
+        None,
+    )
+}
+
+/// The caller, as the API sees it.
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+    pub capabilities: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn me(Staff(p, _): Staff) -> Json<Me> {
+    Json(Me {
+        id: p.staff_id,
+        username: p.username.clone(),
+        display_name: p.display_name.clone(),
+        role: p.role.as_str().into(),
+        store_id: p.store_id,
+        capabilities: p
+            .capabilities
+            .iter()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TillInfo {
+    pub store_id: i64,
+    pub store_code: String,
+    pub key_name: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/till", tag = "till", responses((status = 200, body = TillInfo), (status = 401, body = Problem)))]
+pub async fn till(PosTerminal(t): PosTerminal) -> Json<TillInfo> {
+    Json(TillInfo {
+        store_id: t.store_id,
+        store_code: t.store_code,
+        key_name: t.key_name,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StoreBody {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+    /// `open` or `closed`.
+    pub status: String,
+}
+
+impl From<patron_store::stores::StoreRow> for StoreBody {
+    fn from(s: patron_store::stores::StoreRow) -> Self {
+        Self {
+            id: s.id,
+            code: s.code,
+            name: s.name,
+            timezone: s.timezone,
+            status: s.status,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/stores", tag = "stores", responses((status = 200, body = Vec<StoreBody>), (status = 403, body = Problem)))]
+pub async fn list_stores(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+) -> Result<Json<Vec<StoreBody>>, WebError> {
+    let rows = state
+        .app
+        .db
+        .list_stores(p.scope())
+        .await
+        .map_err(|e| WebError::api(e, ctx.lang))?;
+    Ok(Json(rows.into_iter().map(StoreBody::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewStoreBody {
+    pub code: String,
+    pub name: String,
+    /// IANA time zone; default `Asia/Shanghai`.
+    #[serde(default)]
+    pub timezone: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/stores", tag = "stores", request_body = NewStoreBody,
+    responses((status = 201, body = StoreBody), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_store(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    body: Result<Json<NewStoreBody>, JsonRejection>,
+) -> Response {
+    let Json(body) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e, ctx.lang),
+    };
+    match state
+        .app
+        .create_store(Some(&p), &body.code, &body.name, &body.timezone, ctx.rid())
+        .await
+    {
+        Ok(s) => (StatusCode::CREATED, Json(StoreBody::from(s))).into_response(),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffBody {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub store_id: Option<i64>,
+    /// `active`, `invited` or `disabled`.
+    pub status: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/staff", tag = "staff", responses((status = 200, body = Vec<StaffBody>), (status = 403, body = Problem)))]
+pub async fn list_staff(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+) -> Result<Json<Vec<StaffBody>>, WebError> {
+    let rows = state
+        .app
+        .db
+        .list_staff(p.scope())
+        .await
+        .map_err(|e| WebError::api(e, ctx.lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|s| StaffBody {
+                id: s.id,
+                username: s.username,
+                display_name: s.display_name,
+                role: s.role,
+                store_id: s.store_id,
+                status: s.status,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditBody {
+    pub seq: i64,
+    /// UTC, epoch milliseconds.
+    pub at_ms: i64,
+    pub actor_kind: String,
+    pub actor_name: String,
+    pub role: Option<String>,
+    pub store_id: Option<i64>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub hash: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(("action" = Option<String>, Query, description = "action prefix"), ("actor" = Option<String>, Query), ("outcome" = Option<String>, Query),
+           ("from" = Option<String>, Query, description = "local date YYYY-MM-DD"), ("to" = Option<String>, Query), ("page" = Option<i64>, Query)),
+    responses((status = 200, body = Vec<AuditBody>), (status = 403, body = Problem)))]
+pub async fn list_audit(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditBody>>, WebError> {
+    let mut f = q
+        .filter(&state.app.config.timezone())
+        .map_err(|e| WebError::api(e, ctx.lang))?;
+    f.limit = crate::console::audit::PAGE_SIZE;
+    let rows = state
+        .app
+        .db
+        .list_audit(p.scope(), &f)
+        .await
+        .map_err(|e| WebError::api(e, ctx.lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AuditBody {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                actor_kind: r.actor_kind,
+                actor_name: r.actor_name,
+                role: r.role,
+                store_id: r.store_id,
+                action: r.action,
+                target_kind: r.target_kind,
+                target_id: r.target_id,
+                outcome: r.outcome,
+                request_id: r.request_id,
+                hash: r.hash,
+            })
+            .collect(),
+    ))
+}

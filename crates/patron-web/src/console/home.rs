@@ -1,0 +1,104 @@
+//! The console home: who you are, what the chain looks like, what to do next. Later issues
+//! add the counter, follow-up and service widgets here.
+
+use super::Flash;
+use crate::identity::Staff;
+use crate::state::AppState;
+use crate::view::{Page, render, when};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use patron_app::AppError;
+use patron_domain::Capability;
+use patron_store::audit::AuditFilter;
+
+pub struct RecentEvent {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub outcome: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    page: Page,
+    stores: usize,
+    staff: usize,
+    keys: usize,
+    outbox: Vec<(String, i64)>,
+    recent: Vec<RecentEvent>,
+    todo: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Query(flash): Query<Flash>,
+) -> Response {
+    let result: Result<HomePage, AppError> = async {
+        let db = &state.app.db;
+        let scope = p.scope();
+        let stores = db.list_stores(scope).await?;
+        let staff = if p.can(Capability::StaffRead) {
+            db.list_staff(scope).await?
+        } else {
+            Vec::new()
+        };
+        let keys = if p.can(Capability::ApiKeyManage) {
+            db.list_api_keys(scope).await?
+        } else {
+            Vec::new()
+        };
+        let outbox = if p.can(Capability::OutboxRead) {
+            db.outbox_counts().await?
+        } else {
+            Vec::new()
+        };
+        let tz = state.app.config.timezone();
+        let recent = if p.can(Capability::AuditRead) {
+            db.list_audit(
+                scope,
+                &AuditFilter {
+                    limit: 8,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .map(|r| RecentEvent {
+                at: when(r.at_ms, ctx.lang, &tz),
+                actor: r.actor_name,
+                action: r.action,
+                outcome: r.outcome,
+            })
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let mut todo = Vec::new();
+        if p.can(Capability::StoreManage) && stores.is_empty() {
+            todo.push(("/console/stores", ctx.lang.t("home.todo_store")));
+        }
+        if p.can(Capability::StaffManage) && staff.len() <= 1 {
+            todo.push(("/console/staff/new", ctx.lang.t("home.todo_staff")));
+        }
+        if p.can(Capability::ApiKeyManage) && keys.is_empty() {
+            todo.push(("/console/keys", ctx.lang.t("home.todo_key")));
+        }
+        Ok(HomePage {
+            page: Page::console(ctx.lang, &p, "home.title", "/console").with_flash(&flash.ok),
+            stores: stores.len(),
+            staff: staff.len(),
+            keys: keys.iter().filter(|k| k.revoked_at.is_none()).count(),
+            outbox,
+            recent,
+            todo,
+        })
+    }
+    .await;
+    match result {
+        Ok(page) => render(&page),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
+    }
+}

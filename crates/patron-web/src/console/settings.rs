@@ -1,0 +1,188 @@
+//! Run-time settings: job schedules (blank disables), how many backups to keep, the recent
+//! job runs, and "run now" for each job.
+
+use super::{Flash, see_other};
+use crate::identity::{Ctx, Staff};
+use crate::state::AppState;
+use crate::view::{Page, render, when, when_opt};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use patron_app::AppError;
+use patron_app::jobs::{self, Job};
+use patron_app::security::Principal;
+use patron_domain::schedule::Schedule;
+use patron_domain::{AuditEvent, FieldError};
+use serde::Deserialize;
+
+pub struct JobView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub schedule: String,
+}
+
+pub struct RunView {
+    pub job: String,
+    pub period: String,
+    pub started: String,
+    pub finished: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    page: Page,
+    jobs: Vec<JobView>,
+    keep: String,
+    runs: Vec<RunView>,
+}
+
+async fn show(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    flash: &str,
+    error: Option<&AppError>,
+) -> Response {
+    let result: Result<Response, AppError> = async {
+        let mut views = Vec::new();
+        for &job in Job::ALL {
+            views.push(JobView {
+                name: job.name(),
+                label: ctx.lang.t(&format!("job.{}", job.name())),
+                schedule: jobs::schedule_of(&state.app, job).await?.to_string(),
+            });
+        }
+        let keep = state
+            .app
+            .db
+            .setting("backup.keep")
+            .await?
+            .unwrap_or_else(|| patron_app::backup::DEFAULT_KEEP.to_string());
+        let tz = state.app.config.timezone();
+        let runs = state
+            .app
+            .db
+            .recent_job_runs(20)
+            .await?
+            .into_iter()
+            .map(|r| RunView {
+                started: when(r.started_at, ctx.lang, &tz),
+                finished: when_opt(r.finished_at, ctx.lang, &tz),
+                job: r.job,
+                period: r.period_key,
+                outcome: r.outcome.unwrap_or_default(),
+                detail: r.detail.unwrap_or_default(),
+            })
+            .collect();
+        let mut page =
+            Page::console(ctx.lang, p, "settings.title", "/console/settings").with_flash(flash);
+        if let Some(e) = error {
+            page = page.with_error(e);
+        }
+        Ok(render(&SettingsPage {
+            page,
+            jobs: views,
+            keep,
+            runs,
+        }))
+    }
+    .await;
+    result.unwrap_or_else(|e| crate::error::WebError::page(e, ctx.lang).into_response_page())
+}
+
+pub async fn settings_page(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Query(flash): Query<Flash>,
+) -> Response {
+    show(&state, &p, &ctx, &flash.ok, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    session_cleanup: String,
+    #[serde(default)]
+    backup: String,
+    #[serde(default)]
+    keep: String,
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let result: Result<(), AppError> = async {
+        let cleanup = Schedule::parse(&form.session_cleanup)
+            .map_err(|_| FieldError::new("session_cleanup", "error.schedule.invalid"))?;
+        let backup = Schedule::parse(&form.backup)
+            .map_err(|_| FieldError::new("backup", "error.schedule.invalid"))?;
+        let keep: usize = form
+            .keep
+            .trim()
+            .parse()
+            .ok()
+            .filter(|k| (1..=365).contains(k))
+            .ok_or(FieldError::new("keep", "error.keep.invalid"))?;
+        let actor = p.actor(ctx.rid());
+        let now = state.app.now();
+        state
+            .app
+            .db
+            .put_setting(
+                &actor,
+                &Job::SessionCleanup.setting_key(),
+                &cleanup.to_string(),
+                now,
+            )
+            .await?;
+        state
+            .app
+            .db
+            .put_setting(&actor, &Job::Backup.setting_key(), &backup.to_string(), now)
+            .await?;
+        state
+            .app
+            .db
+            .put_setting(&actor, "backup.keep", &keep.to_string(), now)
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/console/settings?ok=settings_saved"),
+        Err(e) => show(&state, &p, &ctx, "", Some(&e)).await,
+    }
+}
+
+/// Runs a job immediately, outside its schedule (a manual backup before a risky change).
+pub async fn run_job(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(name): Path<String>,
+) -> Response {
+    let Some(job) = Job::ALL.iter().copied().find(|j| j.name() == name) else {
+        return crate::error::WebError::page(AppError::NotFound, ctx.lang).into_response_page();
+    };
+    let now = state.app.now();
+    match jobs::run_once(&state.app, job, now).await {
+        Ok(detail) => {
+            let event = AuditEvent::ok("job.run", "job", job.name()).with_detail(detail);
+            if let Err(e) = state
+                .app
+                .db
+                .record_audit(&p.actor(ctx.rid()), &event, now)
+                .await
+            {
+                return crate::error::internal(&e.to_string(), ctx.lang, false);
+            }
+            see_other("/console/settings?ok=job_ran")
+        }
+        Err(e) => show(&state, &p, &ctx, "", Some(&e)).await,
+    }
+}

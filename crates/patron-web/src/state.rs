@@ -1,0 +1,52 @@
+//! Shared state of the web layer: the application, request metrics, cookie policy.
+
+use crate::middleware::Metrics;
+use patron_app::App;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Arc<Metrics>,
+    /// `Secure` cookies with the `__Host-` prefix; off only for plain HTTP on loopback.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(app: App) -> Result<Self, String> {
+        let secure_cookies = app.config.cookie_secure().map_err(|e| e.to_string())?;
+        Ok(Self {
+            app,
+            metrics: Arc::new(Metrics::default()),
+            secure_cookies,
+        })
+    }
+
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-patron_session"
+        } else {
+            "patron_session"
+        }
+    }
+
+    pub fn csrf_cookie(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-patron_csrf"
+        } else {
+            "patron_csrf"
+        }
+    }
+
+    /// A `Set-Cookie` value with the house attributes.
+    pub fn cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
+        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+        if self.secure_cookies {
+            c.push_str("; Secure");
+        }
+        if let Some(age) = max_age {
+            c.push_str(&format!("; Max-Age={age}"));
+        }
+        c
+    }
+}

@@ -1,0 +1,161 @@
+//! What every console page shares: the language, the signed-in person and their menu, the
+//! CSRF token for forms, flash messages, and date formatting in the chain's time zone.
+
+use crate::i18n::Lang;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use patron_app::security::{Principal, Via};
+use patron_domain::Capability;
+
+/// One menu entry, shown only to those who may use it.
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Page {
+    pub lang: Lang,
+    pub title: &'static str,
+    pub csrf: String,
+    pub user_name: String,
+    pub user_role: &'static str,
+    pub nav: Vec<NavItem>,
+    pub flash: String,
+    pub error: String,
+}
+
+const MENU: &[(&str, &str, Option<Capability>)] = &[
+    ("/console", "nav.home", None),
+    ("/console/stores", "nav.stores", Some(Capability::StoreRead)),
+    ("/console/staff", "nav.staff", Some(Capability::StaffRead)),
+    ("/console/roles", "nav.roles", Some(Capability::RoleManage)),
+    ("/console/keys", "nav.keys", Some(Capability::ApiKeyManage)),
+    ("/console/audit", "nav.audit", Some(Capability::AuditRead)),
+    (
+        "/console/outbox",
+        "nav.outbox",
+        Some(Capability::OutboxRead),
+    ),
+    (
+        "/console/settings",
+        "nav.settings",
+        Some(Capability::SettingsManage),
+    ),
+    ("/console/account", "nav.account", None),
+];
+
+impl Page {
+    /// A page outside the console (sign-in, set-up, errors).
+    pub fn bare(lang: Lang, title_key: &str) -> Page {
+        Page {
+            lang,
+            title: lang.t(title_key),
+            csrf: String::new(),
+            user_name: String::new(),
+            user_role: "",
+            nav: Vec::new(),
+            flash: String::new(),
+            error: String::new(),
+        }
+    }
+
+    /// A console page for `p`, with `current` marking the menu entry.
+    pub fn console(lang: Lang, p: &Principal, title_key: &str, current: &str) -> Page {
+        let nav = MENU
+            .iter()
+            .filter(|(_, _, cap)| cap.is_none_or(|c| p.can(c)))
+            .map(|(href, label, _)| NavItem {
+                href,
+                label: lang.t(label),
+                active: *href == current,
+            })
+            .collect();
+        Page {
+            lang,
+            title: lang.t(title_key),
+            csrf: match &p.via {
+                Via::Session { csrf, .. } => csrf.clone(),
+                Via::Token { .. } => String::new(),
+            },
+            user_name: p.display_name.clone(),
+            user_role: lang.t(&format!("role.{}", p.role.as_str())),
+            nav,
+            flash: String::new(),
+            error: String::new(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn with_flash(mut self, key: &str) -> Page {
+        if let Some(m) = self.lang.try_t(&format!("flash.{key}")) {
+            self.flash = m.to_string();
+        }
+        self
+    }
+
+    pub fn with_error(mut self, e: &patron_app::AppError) -> Page {
+        let (_, key, field) = crate::error::describe(e);
+        let message = self.lang.t(key);
+        self.error = match field {
+            Some(f) => format!("{}：{message}", self.lang.t(&format!("field.{f}"))),
+            None => message.to_string(),
+        };
+        self
+    }
+}
+
+/// Renders a template, or an error page if rendering itself fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "template error",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Epoch milliseconds as a local date and time: 2026年11月23日 19:05 or 2026-11-23 19:05.
+pub fn when(ms: i64, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
+    let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let dt = tz.to_datetime(t);
+    match lang {
+        Lang::Zh => format!(
+            "{}年{}月{}日 {:02}:{:02}",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute()
+        ),
+        Lang::En => format!(
+            "{}-{:02}-{:02} {:02}:{:02}",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute()
+        ),
+    }
+}
+
+pub fn when_opt(ms: Option<i64>, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
+    ms.map(|m| when(m, lang, tz)).unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: Page,
+    pub message: &'static str,
+}

@@ -1,0 +1,354 @@
+//! Command-line interface for operators and scripts. Every command that changes data writes
+//! the same audit rows as the console (actor `cli`).
+
+use crate::launch;
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use patron_app::staff::{FirstPassword, StaffInput};
+use patron_app::{App, Config};
+use patron_domain::staff::Username;
+use patron_domain::store::StoreCode;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "patron",
+    version,
+    about = "Customer management for physical stores"
+)]
+pub struct Cli {
+    /// The data folder (database, backups, outbox files). Default ./patron-data.
+    #[arg(long, global = true, env = "PATRON_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// A configuration file. Default: patron.toml in the data folder, if present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server with demo data (fills an empty database; prints a one-time admin password).
+    Demo(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Show or check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Stores.
+    #[command(subcommand)]
+    Store(StoreCmd),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Personal API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Till API keys.
+    #[command(subcommand)]
+    Apikey(ApiKeyCmd),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Backups of the embedded database.
+    #[command(subcommand)]
+    Backup(BackupCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCmd {
+    /// Print a commented configuration file with every default.
+    Example,
+    /// Load the configuration (file and environment) and report problems.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+enum StoreCmd {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCmd {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// Store code, for roles bound to a store.
+        #[arg(long)]
+        store: Option<String>,
+        /// Display name; defaults to the username.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable { username: String },
+    /// Set a one-time password (printed once); the holder must change it at sign-in.
+    ResetPassword { username: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCmd {
+    /// Create a personal API token for a user; printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKeyCmd {
+    /// Create a till key bound to one store; printed once.
+    Create {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCmd {
+    /// Check the hash chain; exits non-zero and names the first bad row if it was tampered with.
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+enum BackupCmd {
+    /// Write a consistent copy of the database (the server may keep running).
+    Create {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the database with a backup (stop the server first).
+    Restore { file: PathBuf },
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Ok(Config::load(
+        cli.config.as_deref(),
+        cli.data_dir.as_deref(),
+        std::env::vars(),
+    )?)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Config(ConfigCmd::Example) = cli.command {
+        print!("{}", patron_app::config::EXAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut config = load_config(&cli)?;
+    launch::init_logging(&config);
+    match cli.command {
+        Command::Serve(ref args) | Command::Demo(ref args) if args.listen.is_some() => {
+            config.server.listen = args.listen.clone().unwrap_or_default();
+            config.validate()?;
+        }
+        _ => {}
+    }
+    match cli.command {
+        Command::Serve(_) => launch::serve(config, false)
+            .await
+            .map(|_| ExitCode::SUCCESS),
+        Command::Demo(_) => launch::serve(config, true).await.map(|_| ExitCode::SUCCESS),
+        Command::Config(ConfigCmd::Check) => {
+            let db_kind = if config.database_url().starts_with("sqlite:") {
+                "SQLite"
+            } else {
+                "PostgreSQL"
+            };
+            println!(
+                "configuration OK: listening on {}, {db_kind} database, data folder {}",
+                config.server.listen,
+                config.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCmd::Example) => Ok(ExitCode::SUCCESS),
+        Command::Migrate => {
+            let app = launch::open(config).await?;
+            app.db.close().await;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(BackupCmd::Restore { file }) => {
+            let kept = patron_app::backup::restore(&config, &file, launch::now()).await?;
+            println!(
+                "restored {}; the previous database was kept as {}",
+                file.display(),
+                kept.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        command => {
+            let app = launch::open(config).await?;
+            let code = admin_command(&app, command).await;
+            app.db.close().await;
+            code
+        }
+    }
+}
+
+async fn store_id(app: &App, code: &str) -> anyhow::Result<i64> {
+    let code =
+        StoreCode::parse(code).map_err(|_| anyhow::anyhow!("invalid store code '{code}'"))?;
+    app.db
+        .store_by_code(&code)
+        .await
+        .map(|s| s.id)
+        .with_context(|| format!("no store with code {}", code.as_str()))
+}
+
+async fn staff_id(app: &App, username: &str) -> anyhow::Result<i64> {
+    let name =
+        Username::parse(username).map_err(|_| anyhow::anyhow!("invalid username '{username}'"))?;
+    match app.db.staff_by_username(name.as_str()).await? {
+        Some(s) => Ok(s.id),
+        None => bail!("no user named {}", name.as_str()),
+    }
+}
+
+fn explain(e: patron_app::AppError) -> anyhow::Error {
+    match e {
+        patron_app::AppError::Field(f) => anyhow::anyhow!("{}: {}", f.field, message(f.key)),
+        patron_app::AppError::Conflict { key, .. } => anyhow::anyhow!("{}", message(key)),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// Operators read the CLI in English; the catalog's English text says what is wrong.
+fn message(key: &str) -> &'static str {
+    patron_web::Lang::En.t(key)
+}
+
+async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Store(StoreCmd::Add {
+            code,
+            name,
+            timezone,
+        }) => {
+            let s = app
+                .create_store(None, &code, &name, &timezone, None)
+                .await
+                .map_err(explain)?;
+            println!("store {} ({}) created with id {}", s.code, s.name, s.id);
+        }
+        Command::User(UserCmd::Add {
+            username,
+            role,
+            store,
+            name,
+            email,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let store_id = match store {
+                Some(code) => Some(store_id(app, &code).await?),
+                None => None,
+            };
+            let input = StaffInput {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                email: email.unwrap_or_default(),
+                role,
+                store_id,
+            };
+            let id = if input.role == "admin" && !app.db.setup_done().await? {
+                app.create_first_admin(&input, &password, None)
+                    .await
+                    .map_err(explain)?
+            } else {
+                app.create_staff(None, &input, FirstPassword::Set(password), None)
+                    .await
+                    .map_err(explain)?
+            };
+            println!(
+                "user {} created with id {id}",
+                input.username.trim().to_lowercase()
+            );
+        }
+        Command::User(UserCmd::Disable { username }) => {
+            let id = staff_id(app, &username).await?;
+            app.set_staff_active(None, id, false, None)
+                .await
+                .map_err(explain)?;
+            println!("user {username} disabled; their sessions and tokens no longer work");
+        }
+        Command::User(UserCmd::ResetPassword { username }) => {
+            let password = app
+                .reset_password_to_temporary(&username)
+                .await
+                .map_err(explain)?;
+            println!("one-time password for {username} (must be changed at sign-in): {password}");
+        }
+        Command::Token(TokenCmd::Create { user, name }) => {
+            let id = staff_id(app, &user).await?;
+            let secret = app
+                .create_api_token(None, id, &name, None)
+                .await
+                .map_err(explain)?;
+            println!("{secret}");
+            eprintln!("personal token for {user}; shown only once, store it safely");
+        }
+        Command::Apikey(ApiKeyCmd::Create { store, name }) => {
+            let id = store_id(app, &store).await?;
+            let secret = app
+                .create_api_key(None, id, &name, None)
+                .await
+                .map_err(explain)?;
+            println!("{secret}");
+            eprintln!("till key for store {store}; shown only once, store it safely");
+        }
+        Command::Audit(AuditCmd::Verify) => match app.db.verify_audit().await? {
+            Ok(n) => println!("audit log intact: {n} records verified"),
+            Err(b) => {
+                eprintln!(
+                    "audit log TAMPERED: first bad record is #{} ({b:?})",
+                    b.first_bad_seq()
+                );
+                return Ok(ExitCode::from(2));
+            }
+        },
+        Command::Backup(BackupCmd::Create { out }) => {
+            let path = patron_app::backup::create(app, out.as_deref(), app.now())
+                .await
+                .map_err(explain)?;
+            println!("backup written to {}", path.display());
+        }
+        other => bail!("unexpected command {other:?}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
