@@ -1,0 +1,18 @@
+//! Patron's integration suite: the real server on 127.0.0.1:0 with its own database per
+//! test, driven over HTTP. Every scenario runs on SQLite and on PostgreSQL
+//! (`PATRON_TEST_PG_URL`); with `PATRON_TEST_REQUIRE_PG=1` a missing PostgreSQL fails.
+
+mod harness;
+
+mod audit;
+mod backup;
+mod browser;
+mod cli;
+mod credentials;
+mod jobs;
+mod matrix;
+mod outbox;
+mod scoping;
+mod security;
+mod setup_login;
+mod storage;
