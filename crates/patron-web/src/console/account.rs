@@ -237,14 +237,24 @@ pub async fn change_password(
         .await
     {
         Ok(_) => see_other("/console/account?ok=password_changed"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 
 pub async fn totp_begin(State(state): State<AppState>, Staff(p, ctx): Staff) -> Response {
     match state.app.begin_totp_enrolment(&p, ctx.rid()).await {
         Ok(_) => see_other("/console/account#totp"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 
@@ -259,7 +269,12 @@ pub async fn totp_confirm(
         .await
     {
         Ok(_) => see_other("/console/account?ok=totp_enabled"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 
@@ -270,7 +285,12 @@ pub async fn totp_disable(
 ) -> Response {
     match state.app.disable_totp(&p, &form.code, ctx.rid()).await {
         Ok(_) => see_other("/console/account?ok=totp_disabled"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 
@@ -291,7 +311,12 @@ pub async fn create_token(
         .await
     {
         Ok(secret) => show(&state, &p, &ctx, "token_created", None, secret).await,
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 

@@ -144,7 +144,12 @@ pub async fn create_key(
         .await
     {
         Ok(secret) => show(&state, &p, &ctx, "key_created", None, secret).await,
-        Err(e) => show(&state, &p, &ctx, "", Some(&e), String::new()).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
+            .await
+        }
     }
 }
 

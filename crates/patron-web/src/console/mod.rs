@@ -31,3 +31,25 @@ pub fn see_other(to: &str) -> Response {
 pub fn opt_id(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
+
+/// A failed form post: refusals and missing objects get their own status page; anything
+/// else (bad input, conflicts) re-renders the form with the message beside what was typed.
+pub async fn on_form_error<F>(
+    e: &patron_app::AppError,
+    lang: crate::i18n::Lang,
+    rerender: F,
+) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
+    use patron_app::AppError;
+    match e {
+        AppError::Forbidden => {
+            crate::error::WebError::page(AppError::Forbidden, lang).into_response_page()
+        }
+        AppError::NotFound => {
+            crate::error::WebError::page(AppError::NotFound, lang).into_response_page()
+        }
+        _ => rerender.await,
+    }
+}

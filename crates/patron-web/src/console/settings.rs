@@ -156,7 +156,12 @@ pub async fn save_settings(
     .await;
     match result {
         Ok(()) => see_other("/console/settings?ok=settings_saved"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }
 
@@ -183,6 +188,11 @@ pub async fn run_job(
             }
             see_other("/console/settings?ok=job_ran")
         }
-        Err(e) => show(&state, &p, &ctx, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }

@@ -235,7 +235,12 @@ pub async fn create_staff(
         .await
     {
         Ok(id) => see_other(&format!("/console/staff/{id}?ok=staff_created")),
-        Err(e) => new_form(&state, &p, &ctx, form, Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                new_form(&state, &p, &ctx, form, Some(&e)).await
+            })
+            .await
+        }
     }
 }
 
@@ -301,7 +306,12 @@ pub async fn update_staff(
         .await
     {
         Ok(()) => see_other(&format!("/console/staff/{id}?ok=staff_saved")),
-        Err(e) => edit(&state, &p, &ctx, id, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }
 
@@ -319,7 +329,12 @@ async fn set_active(state: AppState, p: Principal, ctx: Ctx, id: i64, active: bo
                 "staff_disabled"
             }
         )),
-        Err(e) => edit(&state, &p, &ctx, id, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }
 
@@ -346,6 +361,11 @@ pub async fn send_reset(
 ) -> Response {
     match state.app.send_reset_link(Some(&p), id, ctx.rid()).await {
         Ok(()) => see_other(&format!("/console/staff/{id}?ok=reset_sent")),
-        Err(e) => edit(&state, &p, &ctx, id, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }

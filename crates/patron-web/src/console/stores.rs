@@ -104,7 +104,12 @@ pub async fn create_store(
         .await
     {
         Ok(_) => see_other("/console/stores?ok=store_created"),
-        Err(e) => list(&state, &p, &ctx, "", Some(&e), form).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                list(&state, &p, &ctx, "", Some(&e), form).await
+            })
+            .await
+        }
     }
 }
 
@@ -163,7 +168,12 @@ pub async fn update_store(
         .await
     {
         Ok(()) => see_other(&format!("/console/stores/{id}?ok=store_saved")),
-        Err(e) => edit(&state, &p, &ctx, id, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }
 
@@ -177,7 +187,12 @@ async fn set_open(state: AppState, p: Principal, ctx: Ctx, id: i64, open: bool) 
                 "store_closed"
             }
         )),
-        Err(e) => edit(&state, &p, &ctx, id, "", Some(&e)).await,
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
     }
 }
 

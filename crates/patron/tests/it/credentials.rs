@@ -1,1 +1,190 @@
-//! placeholder until written
+//! Till keys and personal tokens: created in the console (shown once), accepted as bearer
+//! credentials, stopped at once by revocation, by disabling the account or closing the store.
+
+use crate::both;
+use crate::harness::{Client, Kind, PASSWORD, api, shown_secret, staff, start, store};
+use patron_store::Scope;
+
+async fn till_keys_authenticate_and_revoke(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let st = store(&s.app, "SH01").await;
+    let c = Client::new(&s.base);
+    c.login("owner", PASSWORD).await;
+    c.get("/console/keys").await;
+    let page = c
+        .post(
+            "/console/keys",
+            &[("store_id", &st.to_string()), ("name", "收银台 1")],
+        )
+        .await;
+    let key = shown_secret(&page.body);
+    assert!(key.starts_with("pk_"));
+    assert!(
+        c.get("/console/keys").await.body.find(&key).is_none(),
+        "the secret is shown once only"
+    );
+    let (status, body, _) = api(&s.base, "GET", "/api/v1/till", Some(&key), None).await;
+    assert_eq!((status, body["store_code"].as_str()), (200, Some("SH01")));
+    // A till key is not a staff credential.
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/me", Some(&key), None).await.0,
+        401
+    );
+    // Closing the store stops its keys; reopening restores them.
+    let owner = s
+        .app
+        .db
+        .staff_by_username("owner")
+        .await
+        .expect("q")
+        .expect("row");
+    let p = s
+        .app
+        .token_principal(
+            &s.app
+                .create_api_token(None, owner.id, "t", None)
+                .await
+                .expect("t"),
+        )
+        .await
+        .expect("q")
+        .expect("p");
+    s.app
+        .set_store_open(&p, st, false, None)
+        .await
+        .expect("close");
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/till", Some(&key), None)
+            .await
+            .0,
+        401
+    );
+    s.app
+        .set_store_open(&p, st, true, None)
+        .await
+        .expect("reopen");
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/till", Some(&key), None)
+            .await
+            .0,
+        200
+    );
+    let id = s.app.db.list_api_keys(Scope::Chain).await.expect("keys")[0].id;
+    c.get("/console/keys").await;
+    assert_eq!(
+        c.post(&format!("/console/keys/{id}/revoke"), &[])
+            .await
+            .location,
+        "/console/keys?ok=key_revoked"
+    );
+    let (status, body, ctype) = api(&s.base, "GET", "/api/v1/till", Some(&key), None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    assert_eq!(ctype, "application/problem+json");
+    // The database holds only hashes.
+    let stored: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
+        .fetch_all(s.app.db.pool())
+        .await
+        .expect("q");
+    assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(&key)));
+}
+both!(till_keys_authenticate_and_revoke);
+
+async fn personal_tokens_stop_with_the_account(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let st = store(&s.app, "SH01").await;
+    let id = staff(&s.app, "lin.yan", "data_clerk", Some(st)).await;
+    let c = Client::new(&s.base);
+    c.login("lin.yan", PASSWORD).await;
+    c.get("/console/account").await;
+    let page = c
+        .post("/console/account/tokens", &[("name", "Power BI")])
+        .await;
+    let token = shown_secret(&page.body);
+    let (status, me, _) = api(&s.base, "GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(
+        (status, me["username"].as_str(), me["role"].as_str()),
+        (200, Some("lin.yan"), Some("data_clerk"))
+    );
+    // English answers for English callers.
+    let http = reqwest::Client::new();
+    let res = http
+        .get(format!("{}/api/v1/roles-do-not-exist", s.base))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .expect("call");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["title"], "We could not find what you asked for.");
+    // A second token, revoked from the account page.
+    c.get("/console/account").await;
+    let second = shown_secret(
+        &c.post("/console/account/tokens", &[("name", "脚本")])
+            .await
+            .body,
+    );
+    let second_id = s
+        .app
+        .db
+        .list_api_tokens(Scope::Chain, Some(id))
+        .await
+        .expect("q")[0]
+        .id;
+    c.get("/console/account").await;
+    c.post(&format!("/console/account/tokens/{second_id}/revoke"), &[])
+        .await;
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/me", Some(&second), None)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/me", Some(&token), None)
+            .await
+            .0,
+        200,
+        "the other token still works"
+    );
+    // Disabling the account: its session and token stop at once.
+    let admin = Client::new(&s.base);
+    admin.login("owner", PASSWORD).await;
+    admin.get(&format!("/console/staff/{id}")).await;
+    assert_eq!(
+        admin
+            .post(&format!("/console/staff/{id}/disable"), &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/me", Some(&token), None)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(c.get("/console").await.location, "/login");
+    assert_eq!(
+        c.login("lin.yan", PASSWORD).await.status,
+        401,
+        "a disabled account cannot sign in"
+    );
+    admin.get(&format!("/console/staff/{id}")).await;
+    admin
+        .post(&format!("/console/staff/{id}/enable"), &[])
+        .await;
+    assert_eq!(
+        api(&s.base, "GET", "/api/v1/me", Some(&token), None)
+            .await
+            .0,
+        200,
+        "re-enabled"
+    );
+}
+both!(personal_tokens_stop_with_the_account);

@@ -58,12 +58,20 @@ pub fn pg_url() -> Option<String> {
 /// A fresh, empty database URL of the given kind.
 pub async fn fresh_db_url(kind: Kind, dir: &std::path::Path) -> Option<String> {
     match kind {
-        Kind::Sqlite => Some(format!("sqlite://{}?mode=rwc", dir.join("patron.db").display())),
+        Kind::Sqlite => Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("patron.db").display()
+        )),
         Kind::Postgres => {
             let admin = pg_url()?;
             let name = unique("patron_t_");
-            let db = Db::connect(&ConnectOptions::new(admin.clone())).await.expect("connect to PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(db.pool()).await.expect("create database");
+            let db = Db::connect(&ConnectOptions::new(admin.clone()))
+                .await
+                .expect("connect to PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(db.pool())
+                .await
+                .expect("create database");
             db.close().await;
             let (base, _) = admin.rsplit_once('/').expect("PG URL has a database name");
             Some(format!("{base}/{name}"))
@@ -76,7 +84,10 @@ pub fn start_time() -> jiff::Timestamp {
 }
 
 pub fn test_config(dir: &std::path::Path, url: &str) -> Config {
-    let mut c = Config { data_dir: dir.to_path_buf(), ..Config::default() };
+    let mut c = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
     c.database.url = url.to_string();
     c.database.synchronous = patron_store::Synchronous::Normal;
     c.server.listen = "127.0.0.1:0".into();
@@ -85,12 +96,17 @@ pub fn test_config(dir: &std::path::Path, url: &str) -> Config {
 }
 
 /// An opened, migrated database and application with a manual clock (no server).
-pub async fn open_app(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<(App, Arc<ManualClock>, PathBuf)> {
+pub async fn open_app(
+    kind: Kind,
+    tweak: impl FnOnce(&mut Config),
+) -> Option<(App, Arc<ManualClock>, PathBuf)> {
     let dir = temp_dir();
     let url = fresh_db_url(kind, &dir).await?;
     let mut config = test_config(&dir, &url);
     tweak(&mut config);
-    let db = Db::connect(&ConnectOptions::new(config.database_url())).await.expect("connect");
+    let db = Db::connect(&ConnectOptions::new(config.database_url()))
+        .await
+        .expect("connect");
     db.migrate().await.expect("migrate");
     let clock = Arc::new(ManualClock::new(start_time()));
     let app = App::new(db, clock.clone(), Arc::new(config));
@@ -115,8 +131,15 @@ impl Drop for Server {
 /// A server whose first-run set-up is done (first admin `owner`), as after installation.
 pub async fn start(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<Server> {
     let s = start_fresh(kind, tweak).await?;
-    let owner = StaffInput { username: "owner".into(), display_name: "店主".into(), ..Default::default() };
-    s.app.create_first_admin(&owner, PASSWORD, None).await.expect("first admin");
+    let owner = StaffInput {
+        username: "owner".into(),
+        display_name: "店主".into(),
+        ..Default::default()
+    };
+    s.app
+        .create_first_admin(&owner, PASSWORD, None)
+        .await
+        .expect("first admin");
     Some(s)
 }
 
@@ -124,18 +147,35 @@ pub async fn start(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<Server
 pub async fn start_fresh(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<Server> {
     let (app, clock, dir) = open_app(kind, tweak).await?;
     let state = patron_web::AppState::new(app.clone()).expect("state");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, mut rx) = watch::channel(false);
     tokio::spawn(patron_web::serve(state, listener, async move {
         let _ = rx.wait_for(|s| *s).await;
     }));
-    Some(Server { base, app, clock, dir, stop })
+    Some(Server {
+        base,
+        app,
+        clock,
+        dir,
+        stop,
+    })
 }
 
 /// A store for tests: returns its id.
 pub async fn store(app: &App, code: &str) -> i64 {
-    app.create_store(None, code, &format!("测试门店{code}"), "Asia/Shanghai", None).await.expect("store").id
+    app.create_store(
+        None,
+        code,
+        &format!("测试门店{code}"),
+        "Asia/Shanghai",
+        None,
+    )
+    .await
+    .expect("store")
+    .id
 }
 
 pub const PASSWORD: &str = "门店会员管理很安全";
@@ -149,7 +189,9 @@ pub async fn staff(app: &App, username: &str, role: &str, store_id: Option<i64>)
         role: role.into(),
         store_id,
     };
-    app.create_staff(None, &input, FirstPassword::Set(PASSWORD.into()), None).await.expect("staff")
+    app.create_staff(None, &input, FirstPassword::Set(PASSWORD.into()), None)
+        .await
+        .expect("staff")
 }
 
 pub struct Resp {
@@ -170,13 +212,25 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Client { base: base.to_string(), http, cookies: Mutex::default(), csrf: Mutex::default(), origin: Mutex::new(None) }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Client {
+            base: base.to_string(),
+            http,
+            cookies: Mutex::default(),
+            csrf: Mutex::default(),
+            origin: Mutex::new(None),
+        }
     }
 
     fn cookie_header(&self) -> String {
         let c = self.cookies.lock().expect("lock");
-        c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        c.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -184,7 +238,10 @@ impl Client {
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.cookies.lock().expect("lock").insert(name.into(), value.into());
+        self.cookies
+            .lock()
+            .expect("lock")
+            .insert(name.into(), value.into());
     }
 
     pub fn csrf(&self) -> String {
@@ -199,10 +256,18 @@ impl Client {
             let first = v.split(';').next().unwrap_or("");
             if let Some((k, val)) = first.split_once('=') {
                 let mut c = self.cookies.lock().expect("lock");
-                if val.is_empty() || v.contains("Max-Age=0") { c.remove(k) } else { c.insert(k.to_string(), val.to_string()) };
+                if val.is_empty() || v.contains("Max-Age=0") {
+                    c.remove(k)
+                } else {
+                    c.insert(k.to_string(), val.to_string())
+                };
             }
         }
-        let location = headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+        let location = headers
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_string();
         let body = res.text().await.unwrap_or_default();
         if let Some(i) = body.find("name=\"_csrf\" value=\"") {
             let rest = &body[i + 20..];
@@ -210,21 +275,39 @@ impl Client {
                 *self.csrf.lock().expect("lock") = rest[..end].to_string();
             }
         }
-        Resp { status, location, headers, body }
+        Resp {
+            status,
+            location,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        let res = self.http.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.expect("GET");
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("GET");
         self.finish(res).await
     }
 
     /// Posts a form with the current CSRF token (unless the fields already carry `_csrf`).
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut form: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         if !fields.iter().any(|(k, _)| *k == "_csrf") {
             form.push(("_csrf".into(), self.csrf()));
         }
-        let mut req = self.http.post(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).form(&form);
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(&form);
         if let Some(o) = self.origin.lock().expect("lock").clone() {
             req = req.header("origin", o);
         }
@@ -233,12 +316,19 @@ impl Client {
 
     pub async fn login(&self, username: &str, password: &str) -> Resp {
         self.get("/login").await;
-        self.post("/login", &[("username", username), ("password", password)]).await
+        self.post("/login", &[("username", username), ("password", password)])
+            .await
     }
 }
 
 /// JSON API calls with a bearer credential.
-pub async fn api(base: &str, method: &str, path: &str, bearer: Option<&str>, body: Option<serde_json::Value>) -> (u16, serde_json::Value, String) {
+pub async fn api(
+    base: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value, String) {
     let http = reqwest::Client::new();
     let mut req = http.request(method.parse().expect("method"), format!("{base}{path}"));
     if let Some(b) = bearer {
@@ -249,9 +339,18 @@ pub async fn api(base: &str, method: &str, path: &str, bearer: Option<&str>, bod
     }
     let res = req.send().await.expect("API call");
     let status = res.status().as_u16();
-    let ctype = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let text = res.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null), ctype)
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        ctype,
+    )
 }
 
 /// The secret shown once on a page (`<code id="new-secret">…</code>`).

@@ -9,18 +9,44 @@ use patron_store::Scope;
 use patron_web::{Access, route_table};
 
 const PUBLIC: &[&str] = &[
-    "GET /healthz", "GET /readyz", "GET /metrics", "GET /static/app.css", "GET /static/app.js", "GET /api/v1/openapi.json",
-    "GET /", "GET /setup", "POST /setup", "GET /login", "POST /login", "GET /lang/{code}", "GET /invite/{token}",
-    "POST /invite/{token}", "GET /reset/{token}", "POST /reset/{token}", "GET /api/docs/",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",
+    "GET /static/app.css",
+    "GET /static/app.js",
+    "GET /api/v1/openapi.json",
+    "GET /",
+    "GET /setup",
+    "POST /setup",
+    "GET /login",
+    "POST /login",
+    "GET /lang/{code}",
+    "GET /invite/{token}",
+    "POST /invite/{token}",
+    "GET /reset/{token}",
+    "POST /reset/{token}",
+    "GET /api/docs/",
 ];
 
 #[test]
 fn public_routes_are_exactly_the_listed_ones() {
-    let public: Vec<String> = route_table().iter().filter(|r| r.access == Access::Public).map(|r| format!("{} {}", r.method, r.path)).collect();
-    assert_eq!(public, PUBLIC.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let public: Vec<String> = route_table()
+        .iter()
+        .filter(|r| r.access == Access::Public)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        public,
+        PUBLIC.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    );
     let mut seen = std::collections::BTreeSet::new();
     for r in route_table() {
-        assert!(seen.insert((r.method, r.path)), "route declared twice: {} {}", r.method, r.path);
+        assert!(
+            seen.insert((r.method, r.path)),
+            "route declared twice: {} {}",
+            r.method,
+            r.path
+        );
     }
 }
 
@@ -56,13 +82,27 @@ fn path_for(template: &str, f: &Fixture) -> String {
 }
 
 fn form_for(path: &str, store: i64) -> Vec<(String, String)> {
-    let f = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let f = |pairs: &[(&str, String)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    };
     let s = store.to_string();
     match path {
-        "/console/account/password" => f(&[("current_password", "wrong".into()), ("password", "another long password".into())]),
-        "/console/account/totp/confirm" | "/console/account/totp/disable" => f(&[("code", "000000".into())]),
+        "/console/account/password" => f(&[
+            ("current_password", "wrong".into()),
+            ("password", "another long password".into()),
+        ]),
+        "/console/account/totp/confirm" | "/console/account/totp/disable" => {
+            f(&[("code", "000000".into())])
+        }
         "/console/account/tokens" => f(&[("name", "报表".into())]),
-        "/console/stores" => f(&[("code", unique("M").to_uppercase()), ("name", "矩阵门店".into()), ("timezone", "Asia/Shanghai".into())]),
+        "/console/stores" => f(&[
+            ("code", unique("M").to_uppercase()),
+            ("name", "矩阵门店".into()),
+            ("timezone", "Asia/Shanghai".into()),
+        ]),
         "/console/staff" => f(&[
             ("username", unique("m.")),
             ("display_name", "矩阵员工".into()),
@@ -73,9 +113,19 @@ fn form_for(path: &str, store: i64) -> Vec<(String, String)> {
             ("password", PASSWORD.into()),
         ]),
         "/console/keys" => f(&[("store_id", s), ("name", "收银台".into())]),
-        "/console/settings" => f(&[("session_cleanup", "every 15m".into()), ("backup", "daily 03:00".into()), ("keep", "14".into())]),
-        p if p.starts_with("/console/stores/") && !p.ends_with("close") && !p.ends_with("reopen") => {
-            f(&[("name", "改名门店".into()), ("timezone", "Asia/Shanghai".into())])
+        "/console/settings" => f(&[
+            ("session_cleanup", "every 15m".into()),
+            ("backup", "daily 03:00".into()),
+            ("keep", "14".into()),
+        ]),
+        p if p.starts_with("/console/stores/")
+            && !p.ends_with("close")
+            && !p.ends_with("reopen") =>
+        {
+            f(&[
+                ("name", "改名门店".into()),
+                ("timezone", "Asia/Shanghai".into()),
+            ])
         }
         p if p.starts_with("/console/staff/") && p.matches('/').count() == 3 => f(&[
             ("display_name", "改名员工".into()),
@@ -83,24 +133,64 @@ fn form_for(path: &str, store: i64) -> Vec<(String, String)> {
             ("role", "sales_associate".into()),
             ("store_id", s),
         ]),
-        p if p.starts_with("/console/roles/") => Role::DataClerk.default_capabilities().iter().map(|c| ("cap".to_string(), c.as_str().to_string())).collect(),
+        p if p.starts_with("/console/roles/") => Role::DataClerk
+            .default_capabilities()
+            .iter()
+            .map(|c| ("cap".to_string(), c.as_str().to_string()))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
 async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me: i64) -> Fixture {
-    let target = staff(&s.app, &unique("target."), "sales_associate", Some(store_id)).await;
-    s.app.create_api_key(None, store_id, "矩阵", None).await.expect("key");
+    let target = staff(
+        &s.app,
+        &unique("target."),
+        "sales_associate",
+        Some(store_id),
+    )
+    .await;
+    s.app
+        .create_api_key(None, store_id, "矩阵", None)
+        .await
+        .expect("key");
     let key = s.app.db.list_api_keys(Scope::Chain).await.expect("keys")[0].id;
-    s.app.create_api_token(None, me, "mine", None).await.expect("token");
-    let own_token = s.app.db.list_api_tokens(Scope::Chain, Some(me)).await.expect("tokens")[0].id;
-    s.app.create_api_token(None, target, "theirs", None).await.expect("token");
-    let staff_token = s.app.db.list_api_tokens(Scope::Chain, Some(target)).await.expect("tokens")[0].id;
-    Fixture { store: store_id, other_store, target, key, own_token, staff_token }
+    s.app
+        .create_api_token(None, me, "mine", None)
+        .await
+        .expect("token");
+    let own_token = s
+        .app
+        .db
+        .list_api_tokens(Scope::Chain, Some(me))
+        .await
+        .expect("tokens")[0]
+        .id;
+    s.app
+        .create_api_token(None, target, "theirs", None)
+        .await
+        .expect("token");
+    let staff_token = s
+        .app
+        .db
+        .list_api_tokens(Scope::Chain, Some(target))
+        .await
+        .expect("tokens")[0]
+        .id;
+    Fixture {
+        store: store_id,
+        other_store,
+        target,
+        key,
+        own_token,
+        staff_token,
+    }
 }
 
 async fn role_route_matrix(kind: Kind) {
-    let Some(s) = start(kind, |_| {}).await else { return };
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
     let s1 = store(&s.app, "S01").await;
     let s2 = store(&s.app, "S02").await;
     let mut routes = route_table();
@@ -114,7 +204,11 @@ async fn role_route_matrix(kind: Kind) {
         let username = format!("r.{}", role.as_str().replace('_', "-"));
         let me = staff(&s.app, &username, role.as_str(), store_id).await;
         let caps = s.app.db.role_capabilities(*role).await.expect("caps");
-        let token = s.app.create_api_token(None, me, "matrix", None).await.expect("token");
+        let token = s
+            .app
+            .create_api_token(None, me, "matrix", None)
+            .await
+            .expect("token");
         let c = Client::new(&s.base);
         assert_eq!(c.login(&username, PASSWORD).await.location, "/console");
         for route in routes.iter().filter(|r| r.access != Access::Public) {
@@ -127,21 +221,34 @@ async fn role_route_matrix(kind: Kind) {
                 Access::Public => true,
             };
             let status = if path.starts_with("/api/") {
-                let body = (route.method == "POST").then(|| serde_json::json!({"code": unique("A").to_uppercase(), "name": "接口门店"}));
-                api(&s.base, route.method, &path, Some(&token), body).await.0
+                let body = (route.method == "POST").then(
+                    || serde_json::json!({"code": unique("A").to_uppercase(), "name": "接口门店"}),
+                );
+                api(&s.base, route.method, &path, Some(&token), body)
+                    .await
+                    .0
             } else {
                 c.get("/console").await;
                 if route.method == "GET" {
                     c.get(&path).await.status
                 } else {
                     let form = form_for(&path, s1);
-                    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    let pairs: Vec<(&str, &str)> =
+                        form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                     c.post(&path, &pairs).await.status
                 }
             };
-            let label = format!("{} {} {path} as {}", route.method, route.path, role.as_str());
+            let label = format!(
+                "{} {} {path} as {}",
+                route.method,
+                route.path,
+                role.as_str()
+            );
             if allowed {
-                assert!((200..400).contains(&status), "{label}: allowed but got {status}");
+                assert!(
+                    (200..400).contains(&status),
+                    "{label}: allowed but got {status}"
+                );
             } else if route.access == Access::Till {
                 assert_eq!(status, 401, "{label}: tills only");
             } else {
@@ -155,32 +262,69 @@ async fn role_route_matrix(kind: Kind) {
             checked += 1;
         }
     }
-    let guarded = route_table().iter().filter(|r| r.access != Access::Public).count();
-    assert_eq!(checked, guarded * Role::ALL.len(), "every guarded route was tried by every role");
-    let rows = s.app.db.list_audit(Scope::Chain, &patron_store::audit::AuditFilter { action_prefix: "access.denied".into(), limit: 500, ..Default::default() }).await.expect("audit");
+    let guarded = route_table()
+        .iter()
+        .filter(|r| r.access != Access::Public)
+        .count();
+    assert_eq!(
+        checked,
+        guarded * Role::ALL.len(),
+        "every guarded route was tried by every role"
+    );
+    let rows = s
+        .app
+        .db
+        .list_audit(
+            Scope::Chain,
+            &patron_store::audit::AuditFilter {
+                action_prefix: "access.denied".into(),
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
     assert_eq!(rows.len(), denied, "every refusal is in the audit log");
     assert!(rows.iter().all(|r| r.outcome == "denied"));
     // Both sides of every capability a route needs were exercised (denied unless all hold it).
     for (cap, (was_allowed, was_denied)) in &sides {
         assert!(was_allowed, "{} never allowed", cap.as_str());
-        let held_by_all = Role::ALL.iter().all(|r| r.default_capabilities().contains(cap));
+        let held_by_all = Role::ALL
+            .iter()
+            .all(|r| r.default_capabilities().contains(cap));
         assert!(*was_denied || held_by_all, "{} never denied", cap.as_str());
     }
 }
 both!(role_route_matrix);
 
 async fn public_routes_answer_anonymous_visitors(kind: Kind) {
-    let Some(s) = start(kind, |_| {}).await else { return };
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
     let c = Client::new(&s.base);
-    for r in route_table().iter().filter(|r| r.access == Access::Public && r.method == "GET") {
+    for r in route_table()
+        .iter()
+        .filter(|r| r.access == Access::Public && r.method == "GET")
+    {
         let path = r.path.replace("{code}", "en").replace("{token}", "bogus");
         let status = c.get(&path).await.status;
         let expected_missing = path.contains("bogus");
-        assert!(if expected_missing { status == 404 } else { (200..400).contains(&status) }, "{path}: {status}");
+        assert!(
+            if expected_missing {
+                status == 404
+            } else {
+                (200..400).contains(&status)
+            },
+            "{path}: {status}"
+        );
     }
     // Everything else turns anonymous visitors away: to sign-in, or 401 for the API.
     for r in route_table().iter().filter(|r| r.access != Access::Public) {
-        let path = r.path.replace("{id}", "1").replace("{role}", "data_clerk").replace("{job}", "backup");
+        let path = r
+            .path
+            .replace("{id}", "1")
+            .replace("{role}", "data_clerk")
+            .replace("{job}", "backup");
         let status = if path.starts_with("/api/") {
             api(&s.base, r.method, &path, None, None).await.0
         } else if r.method == "GET" {
@@ -189,7 +333,11 @@ async fn public_routes_answer_anonymous_visitors(kind: Kind) {
             c.get("/login").await;
             c.post(&path, &[]).await.status
         };
-        assert!(status == 401 || status == 303, "{} {path}: anonymous got {status}", r.method);
+        assert!(
+            status == 401 || status == 303,
+            "{} {path}: anonymous got {status}",
+            r.method
+        );
     }
 }
 both!(public_routes_answer_anonymous_visitors);
