@@ -38,6 +38,9 @@ pub struct ConnectOptions {
     pub max_connections: u32,
     pub synchronous: Synchronous,
     pub busy_timeout: Duration,
+    /// Switch SQLite to WAL on connect. Off for backup files, which stay single-file
+    /// (rollback journal) so they can be copied and opened read-only anywhere.
+    pub wal: bool,
 }
 
 impl ConnectOptions {
@@ -47,6 +50,7 @@ impl ConnectOptions {
             max_connections: 8,
             synchronous: Synchronous::Full,
             busy_timeout: Duration::from_secs(10),
+            wal: true,
         }
     }
 }
@@ -108,11 +112,8 @@ impl Db {
                 Synchronous::Full => "FULL",
                 Synchronous::Normal => "NORMAL",
             };
-            let pragmas = format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = {};",
-                opts.busy_timeout.as_millis()
-            );
+            let journal = if !opts.wal { String::new() } else { format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; ") };
+            let pragmas = format!("{journal}PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};", opts.busy_timeout.as_millis());
             pool_opts = pool_opts.after_connect(move |conn, _meta| {
                 let pragmas = pragmas.clone();
                 Box::pin(async move {
