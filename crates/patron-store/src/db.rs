@@ -4,7 +4,7 @@
 
 use crate::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -122,6 +122,12 @@ impl Db {
                 })
             });
         }
+        // One direct attempt first: it fails at once with the real reason (refused, unknown
+        // host, bad password), where the pool would retry until its timeout.
+        let probe = AnyConnection::connect_with(&connect_opts).await.map_err(|e| {
+            StoreError::Connect(format!("cannot open {} database {shown}: {}", backend.as_str(), one_line(&e)))
+        })?;
+        let _ = probe.close().await;
         let pool = pool_opts.connect_with(connect_opts).await.map_err(|e| {
             StoreError::Connect(format!(
                 "cannot open {} database {shown}: {}",
