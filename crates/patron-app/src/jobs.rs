@@ -135,10 +135,10 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
         if let Err(e) = dispatcher.run_once(app.now()).await {
             tracing::error!(error = %e, "outbox pass failed");
         }
-        if ticks.is_multiple_of(6) {
-            if let Err(e) = run_due(&app, app.now()).await {
-                tracing::error!(error = %e, "scheduler pass failed");
-            }
+        if ticks.is_multiple_of(6)
+            && let Err(e) = run_due(&app, app.now()).await
+        {
+            tracing::error!(error = %e, "scheduler pass failed");
         }
         ticks += 1;
         tokio::select! {

@@ -1,7 +1,7 @@
 //! Online backup. SQLite: `VACUUM INTO` writes a consistent, compacted copy while the server
 //! keeps running. PostgreSQL: backups belong to `pg_dump`; we say so instead of pretending.
 
-use crate::{Backend, ConnectOptions, Db, StoreError};
+use crate::{Backend, Db, StoreError};
 use std::path::Path;
 
 /// What an operator should run instead, for PostgreSQL.

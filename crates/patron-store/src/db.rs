@@ -38,8 +38,8 @@ pub struct ConnectOptions {
     pub max_connections: u32,
     pub synchronous: Synchronous,
     pub busy_timeout: Duration,
-    /// Switch SQLite to WAL on connect. Off for backup files, which stay single-file
-    /// (rollback journal) so they can be copied and opened read-only anywhere.
+    /// Switch SQLite to WAL on connect. Off when inspecting a backup read-only: switching
+    /// would write to it (`VACUUM INTO` copies are single-file, rollback-journal databases).
     pub wal: bool,
 }
 

@@ -83,7 +83,7 @@ fn operator_commands() {
 fn sigterm_stops_the_server_gracefully() {
     let dir = temp_dir();
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut child = patron()
+    let child = patron()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
         .arg(&dir)
         .stdout(Stdio::piped())

@@ -159,12 +159,14 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
     .await
     else {
         let _ = server.kill();
+        let _ = server.wait();
         return;
     };
     let m = NewMessage { channel: "email", purpose: "test", recipient: "li.na@shop.example.cn", subject: "会员邀请", body: "您好，欢迎加入。", redact_after_send: false, max_attempts: 3, staff_id: None };
     s.app.db.enqueue_message(&m, s.app.now()).await.expect("enqueue");
     let r = Dispatcher::new(s.app.clone()).expect("d").run_once(s.app.now()).await.expect("run");
     let _ = server.kill();
+    let _ = server.wait();
     assert_eq!(r.sent, 1, "{r:?}");
     let delivered: Vec<String> = std::fs::read_dir(maildir.join("new")).expect("maildir").filter_map(|e| e.ok()).map(|e| std::fs::read_to_string(e.path()).expect("read")).collect();
     assert_eq!(delivered.len(), 1);
