@@ -91,10 +91,12 @@ async fn check_backup_file(file: &Path) -> Result<(), AppError> {
             file.display()
         )));
     }
-    let opts = ConnectOptions { wal: false, max_connections: 1, ..ConnectOptions::new(format!("sqlite://{}?mode=ro", file.display())) };
-    let db = Db::connect(&opts)
-    .await
-    .map_err(|e| {
+    let opts = ConnectOptions {
+        wal: false,
+        max_connections: 1,
+        ..ConnectOptions::new(format!("sqlite://{}?mode=ro", file.display()))
+    };
+    let db = Db::connect(&opts).await.map_err(|e| {
         AppError::Unsupported(format!(
             "{} is not a readable SQLite database: {e}",
             file.display()

@@ -112,8 +112,15 @@ impl Db {
                 Synchronous::Full => "FULL",
                 Synchronous::Normal => "NORMAL",
             };
-            let journal = if !opts.wal { String::new() } else { format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; ") };
-            let pragmas = format!("{journal}PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};", opts.busy_timeout.as_millis());
+            let journal = if !opts.wal {
+                String::new()
+            } else {
+                format!("PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; ")
+            };
+            let pragmas = format!(
+                "{journal}PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                opts.busy_timeout.as_millis()
+            );
             pool_opts = pool_opts.after_connect(move |conn, _meta| {
                 let pragmas = pragmas.clone();
                 Box::pin(async move {
@@ -124,9 +131,15 @@ impl Db {
         }
         // One direct attempt first: it fails at once with the real reason (refused, unknown
         // host, bad password), where the pool would retry until its timeout.
-        let probe = AnyConnection::connect_with(&connect_opts).await.map_err(|e| {
-            StoreError::Connect(format!("cannot open {} database {shown}: {}", backend.as_str(), one_line(&e)))
-        })?;
+        let probe = AnyConnection::connect_with(&connect_opts)
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!(
+                    "cannot open {} database {shown}: {}",
+                    backend.as_str(),
+                    one_line(&e)
+                ))
+            })?;
         let _ = probe.close().await;
         let pool = pool_opts.connect_with(connect_opts).await.map_err(|e| {
             StoreError::Connect(format!(

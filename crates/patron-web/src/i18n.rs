@@ -67,7 +67,7 @@ impl Lang {
         };
         table.get(key).map(String::as_str).unwrap_or_else(|| {
             tracing::warn!(key, "missing message");
-            "…"
+            MISSING
         })
     }
 }
@@ -79,6 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
         Ok(Lang::from_headers(&parts.headers))
     }
 }
+
+/// Shown where a catalog lacks a key; tests look for it on every page.
+pub const MISSING: &str = "[missing message]";
 
 type Catalog = HashMap<String, String>;
 

@@ -10,12 +10,32 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn patron(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_patron")).args(args).arg("--data-dir").arg(dir).output().expect("run patron");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    let out = Command::new(env!("CARGO_BIN_EXE_patron"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .expect("run patron");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 fn add_user(dir: &std::path::Path, username: &str, role: &str, store: Option<&str>) {
-    let mut args = vec!["user", "add", "--username", username, "--role", role, "--password-stdin"];
+    let mut args = vec![
+        "user",
+        "add",
+        "--username",
+        username,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
     if let Some(s) = store {
         args.extend(["--store", s]);
     }
@@ -28,21 +48,44 @@ fn add_user(dir: &std::path::Path, username: &str, role: &str, store: Option<&st
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child.stdin.take().expect("stdin").write_all("柜台密码很长很安全\n".as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("柜台密码很长很安全\n".as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Every row of every table, as text, in a stable order.
 async fn dump(url: &str) -> Vec<String> {
-    let db = Db::connect(&ConnectOptions::new(url)).await.expect("connect");
+    let db = Db::connect(&ConnectOptions::new(url))
+        .await
+        .expect("connect");
     let mut out = Vec::new();
     for table in db.schema_shape().await.expect("shape").tables.keys() {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table} ORDER BY 1, 2"))).fetch_all(db.pool()).await.expect("select");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT * FROM {table} ORDER BY 1, 2"
+        )))
+        .fetch_all(db.pool())
+        .await
+        .expect("select");
         for row in rows {
             let mut line = format!("{table}:");
             for (i, col) in row.columns().iter().enumerate() {
-                let v = row.try_get::<Option<i64>, _>(i).map(|v| format!("{v:?}")).or_else(|_| row.try_get::<Option<String>, _>(i).map(|v| format!("{v:?}"))).unwrap_or_else(|_| "?".into());
+                let v = row
+                    .try_get::<Option<i64>, _>(i)
+                    .map(|v| format!("{v:?}"))
+                    .or_else(|_| {
+                        row.try_get::<Option<String>, _>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .unwrap_or_else(|_| "?".into());
                 line.push_str(&format!(" {}={v}", col.name()));
             }
             out.push(line);
@@ -56,20 +99,36 @@ async fn dump(url: &str) -> Vec<String> {
 async fn backup_then_restore_gives_identical_data() {
     let dir = temp_dir();
     let url = format!("sqlite://{}?mode=rwc", dir.join("patron.db").display());
-    let (ok, out) = patron(&dir, &["store", "add", "--code", "SH01", "--name", "上海徐汇旗舰店"]);
+    let (ok, out) = patron(
+        &dir,
+        &["store", "add", "--code", "SH01", "--name", "上海徐汇旗舰店"],
+    );
     assert!(ok, "{out}");
     add_user(&dir, "boss", "admin", None);
     add_user(&dir, "li.na", "sales_associate", Some("SH01"));
-    let (ok, out) = patron(&dir, &["apikey", "create", "--store", "SH01", "--name", "收银台"]);
+    let (ok, out) = patron(
+        &dir,
+        &["apikey", "create", "--store", "SH01", "--name", "收银台"],
+    );
     assert!(ok && out.starts_with("pk_"), "{out}");
     let backup = dir.join("before.db");
-    let (ok, out) = patron(&dir, &["backup", "create", "--out", backup.to_str().expect("utf8")]);
+    let (ok, out) = patron(
+        &dir,
+        &["backup", "create", "--out", backup.to_str().expect("utf8")],
+    );
     assert!(ok, "{out}");
     let snapshot = dump(&url).await;
-    assert!(snapshot.iter().any(|l| l.contains("li.na")) && snapshot.len() > 40, "{} rows", snapshot.len());
+    assert!(
+        snapshot.iter().any(|l| l.contains("li.na")) && snapshot.len() > 40,
+        "{} rows",
+        snapshot.len()
+    );
 
     // Life goes on after the backup...
-    patron(&dir, &["store", "add", "--code", "SH02", "--name", "上海浦东店"]);
+    patron(
+        &dir,
+        &["store", "add", "--code", "SH02", "--name", "上海浦东店"],
+    );
     patron(&dir, &["user", "disable", "li.na"]);
     assert_ne!(dump(&url).await, snapshot);
 
@@ -85,7 +144,11 @@ async fn backup_then_restore_gives_identical_data() {
     std::fs::write(&junk, b"not a database").expect("write");
     let (ok, out) = patron(&dir, &["backup", "restore", junk.to_str().expect("utf8")]);
     assert!(!ok && out.contains("not"), "{out}");
-    assert_eq!(dump(&url).await, snapshot, "a refused restore changes nothing");
+    assert_eq!(
+        dump(&url).await,
+        snapshot,
+        "a refused restore changes nothing"
+    );
 
     // Restoring under a running server is refused (the data folder is locked).
     let _lock = patron_app::datadir::lock(&dir).expect("lock");
@@ -96,8 +159,15 @@ async fn backup_then_restore_gives_identical_data() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_backups_point_to_pg_dump() {
     let dir = temp_dir();
-    let Some(url) = fresh_db_url(Kind::Postgres, &dir).await else { return };
-    let out = Command::new(env!("CARGO_BIN_EXE_patron")).args(["backup", "create", "--data-dir"]).arg(&dir).env("PATRON_DATABASE_URL", &url).output().expect("run");
+    let Some(url) = fresh_db_url(Kind::Postgres, &dir).await else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_patron"))
+        .args(["backup", "create", "--data-dir"])
+        .arg(&dir)
+        .env("PATRON_DATABASE_URL", &url)
+        .output()
+        .expect("run");
     let text = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(text.contains("pg_dump --format=custom"), "{text}");
@@ -105,22 +175,48 @@ async fn postgres_backups_point_to_pg_dump() {
 }
 
 async fn scheduled_backups_run_once_per_day_and_prune(kind: Kind) {
-    let Some((app, clock, dir)) = open_app(kind, |_| {}).await else { return };
+    let Some((app, clock, dir)) = open_app(kind, |_| {}).await else {
+        return;
+    };
     if kind == Kind::Postgres {
         // Disabled by default on PostgreSQL, where backups belong to pg_dump.
-        let s = patron_app::jobs::schedule_of(&app, patron_app::jobs::Job::Backup).await.expect("schedule");
+        let s = patron_app::jobs::schedule_of(&app, patron_app::jobs::Job::Backup)
+            .await
+            .expect("schedule");
         assert_eq!(s, patron_domain::schedule::Schedule::Disabled);
         return;
     }
-    app.db.put_setting(&patron_domain::Actor::system("test"), "backup.keep", "2", app.now()).await.expect("setting");
+    app.db
+        .put_setting(
+            &patron_domain::Actor::system("test"),
+            "backup.keep",
+            "2",
+            app.now(),
+        )
+        .await
+        .expect("setting");
     // 02:00 UTC is 10:00 in Shanghai: today's 03:00 backup is due (catch-up).
-    let first = patron_app::jobs::run_due(&app, app.now()).await.expect("run");
-    assert!(first.iter().any(|r| r.job == "backup" && r.outcome == "ok" && r.period_key == "2026-11-23"), "{first:?}");
-    let again = patron_app::jobs::run_due(&app, app.now()).await.expect("run");
-    assert!(!again.iter().any(|r| r.job == "backup"), "once per day: {again:?}");
+    let first = patron_app::jobs::run_due(&app, app.now())
+        .await
+        .expect("run");
+    assert!(
+        first
+            .iter()
+            .any(|r| r.job == "backup" && r.outcome == "ok" && r.period_key == "2026-11-23"),
+        "{first:?}"
+    );
+    let again = patron_app::jobs::run_due(&app, app.now())
+        .await
+        .expect("run");
+    assert!(
+        !again.iter().any(|r| r.job == "backup"),
+        "once per day: {again:?}"
+    );
     for _ in 0..3 {
         clock.advance(jiff::SignedDuration::from_hours(24));
-        patron_app::jobs::run_due(&app, app.now()).await.expect("run");
+        patron_app::jobs::run_due(&app, app.now())
+            .await
+            .expect("run");
     }
     let files = std::fs::read_dir(dir.join("backups")).expect("dir").count();
     assert_eq!(files, 2, "pruned to the configured number");

@@ -25,14 +25,28 @@ impl Drop for WebDriver {
 
 impl WebDriver {
     async fn start() -> Option<WebDriver> {
-        let available = std::path::Path::new("/usr/bin/chromium").exists() && std::path::Path::new("/usr/bin/chromedriver").exists();
+        let available = std::path::Path::new("/usr/bin/chromium").exists()
+            && std::path::Path::new("/usr/bin/chromedriver").exists();
         if !available {
-            assert_ne!(std::env::var("PATRON_TEST_REQUIRE_BROWSER").as_deref(), Ok("1"), "chromium and chromedriver are required");
+            assert_ne!(
+                std::env::var("PATRON_TEST_REQUIRE_BROWSER").as_deref(),
+                Ok("1"),
+                "chromium and chromedriver are required"
+            );
             eprintln!("SKIPPED: browser test, chromium/chromedriver not installed");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let driver = Command::new("/usr/bin/chromedriver").arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver");
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         for _ in 0..100 {
@@ -50,9 +64,25 @@ impl WebDriver {
                      "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN",
                      format!("--user-data-dir={}", profile.display())]
         }}}});
-        let res: Value = http.post(format!("{base}/session")).json(&caps).send().await.expect("session").json().await.expect("json");
-        let session = res["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {res}")).to_string();
-        Some(WebDriver { http, base, session, driver })
+        let res: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("session")
+            .json()
+            .await
+            .expect("json");
+        let session = res["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {res}"))
+            .to_string();
+        Some(WebDriver {
+            http,
+            base,
+            session,
+            driver,
+        })
     }
 
     async fn call(&self, method: &str, path: &str, body: Value) -> Value {
@@ -62,7 +92,13 @@ impl WebDriver {
             "DELETE" => self.http.delete(url),
             _ => self.http.post(url).json(&body),
         };
-        let v: Value = req.send().await.expect("webdriver").json().await.expect("json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
         if v["value"].get("error").is_some() {
             panic!("webdriver {method} {path}: {}", v["value"]);
         }
@@ -74,23 +110,43 @@ impl WebDriver {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.call("POST", "/element", json!({"using": "css selector", "value": css})).await;
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+        let v = self
+            .call(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
     }
 
     async fn fill(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.call("POST", &format!("/element/{el}/clear"), json!({})).await;
-        self.call("POST", &format!("/element/{el}/value"), json!({"text": text})).await;
+        self.call("POST", &format!("/element/{el}/clear"), json!({}))
+            .await;
+        self.call(
+            "POST",
+            &format!("/element/{el}/value"),
+            json!({"text": text}),
+        )
+        .await;
     }
 
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call("POST", &format!("/element/{el}/click"), json!({})).await;
+        self.call("POST", &format!("/element/{el}/click"), json!({}))
+            .await;
     }
 
     async fn url(&self) -> String {
-        self.call("GET", "/url", json!({})).await.as_str().unwrap_or("").to_string()
+        self.call("GET", "/url", json!({}))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     /// Waits (up to 10 s) for the page address to contain `part`: a click that submits a
@@ -102,21 +158,38 @@ impl WebDriver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("expected {part}, at {}: {}", self.url().await, self.text().await);
+        panic!(
+            "expected {part}, at {}: {}",
+            self.url().await,
+            self.text().await
+        );
     }
 
     async fn ready(&self) -> bool {
-        self.call("POST", "/execute/sync", json!({"script": "return document.readyState", "args": []})).await == "complete"
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": "return document.readyState", "args": []}),
+        )
+        .await
+            == "complete"
     }
 
     async fn text(&self) -> String {
         let el = self.find("body").await;
-        self.call("GET", &format!("/element/{el}/text"), json!({})).await.as_str().unwrap_or("").to_string()
+        self.call("GET", &format!("/element/{el}/text"), json!({}))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 
     async fn screenshot(&self, name: &str) {
         let b64 = self.call("GET", "/screenshot", json!({})).await;
-        if let Some(png) = b64.as_str().and_then(|s| data_encoding::BASE64.decode(s.as_bytes()).ok()) {
+        if let Some(png) = b64
+            .as_str()
+            .and_then(|s| data_encoding::BASE64.decode(s.as_bytes()).ok())
+        {
             let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
             let _ = std::fs::create_dir_all(&dir);
             let _ = std::fs::write(dir.join(format!("{name}.png")), png);
@@ -125,18 +198,29 @@ impl WebDriver {
 }
 
 async fn first_visit_in_a_browser(kind: Kind) {
-    let Some(browser) = WebDriver::start().await else { return };
-    let Some(s) = start_fresh(kind, |_| {}).await else { return };
+    let Some(browser) = WebDriver::start().await else {
+        return;
+    };
+    let Some(s) = start_fresh(kind, |_| {}).await else {
+        return;
+    };
     browser.goto(&format!("{}/", s.base)).await;
     browser.wait_url("/setup").await;
-    assert!(browser.text().await.contains("请创建第一个管理员账号"), "Chinese first");
+    assert!(
+        browser.text().await.contains("请创建第一个管理员账号"),
+        "Chinese first"
+    );
     browser.fill("input[name=username]", "wang.min").await;
     browser.fill("input[name=display_name]", "王敏").await;
-    browser.fill("input[name=password]", "王敏的管理员密码").await;
+    browser
+        .fill("input[name=password]", "王敏的管理员密码")
+        .await;
     browser.click("form.card button[type=submit]").await;
     browser.wait_url("/login?ok=setup_done").await;
     browser.fill("input[name=username]", "wang.min").await;
-    browser.fill("input[name=password]", "王敏的管理员密码").await;
+    browser
+        .fill("input[name=password]", "王敏的管理员密码")
+        .await;
     browser.click("form.card button[type=submit]").await;
     browser.wait_url("/console").await;
     assert!(browser.text().await.contains("您好，王敏"));
@@ -148,8 +232,17 @@ async fn first_visit_in_a_browser(kind: Kind) {
     browser.click("#create-store").await;
     browser.wait_url("ok=store_created").await;
     let text = browser.text().await;
-    assert!(text.contains("门店已创建") && text.contains("上海徐汇旗舰店"), "{text}");
-    let store_id = s.app.db.list_stores(patron_store::Scope::Chain).await.expect("stores")[0].id;
+    assert!(
+        text.contains("门店已创建") && text.contains("上海徐汇旗舰店"),
+        "{text}"
+    );
+    let store_id = s
+        .app
+        .db
+        .list_stores(patron_store::Scope::Chain)
+        .await
+        .expect("stores")[0]
+        .id;
 
     browser.click("a[href='/console/staff']").await;
     browser.wait_url("/console/staff").await;
@@ -157,9 +250,13 @@ async fn first_visit_in_a_browser(kind: Kind) {
     browser.wait_url("/console/staff/new").await;
     browser.fill("input[name=username]", "li.na").await;
     browser.fill("input[name=display_name]", "李娜").await;
-    browser.click(&format!("select[name=store_id] option[value='{store_id}']")).await;
+    browser
+        .click(&format!("select[name=store_id] option[value='{store_id}']"))
+        .await;
     browser.click("input[name=mode][value=password]").await;
-    browser.fill("input[name=password]", "李娜的初始登录密码").await;
+    browser
+        .fill("input[name=password]", "李娜的初始登录密码")
+        .await;
     browser.click("#create-staff").await;
     browser.wait_url("ok=staff_created").await;
     assert!(browser.text().await.contains("员工账号已创建"));
@@ -169,9 +266,21 @@ async fn first_visit_in_a_browser(kind: Kind) {
     browser.wait_url("/login?ok=logged_out").await;
     assert!(browser.text().await.contains("您已安全退出"));
     browser.goto(&format!("{}/console", s.base)).await;
-    assert!(browser.url().await.ends_with("/login"), "signed out for real");
-    let staff = s.app.db.staff_by_username("li.na").await.expect("q").expect("created");
-    assert_eq!((staff.role.as_str(), staff.store_id), ("sales_associate", Some(store_id)));
+    assert!(
+        browser.url().await.ends_with("/login"),
+        "signed out for real"
+    );
+    let staff = s
+        .app
+        .db
+        .staff_by_username("li.na")
+        .await
+        .expect("q")
+        .expect("created");
+    assert_eq!(
+        (staff.role.as_str(), staff.store_id),
+        ("sales_associate", Some(store_id))
+    );
     browser.call("DELETE", "", json!({})).await;
 }
 both!(first_visit_in_a_browser);

@@ -16,11 +16,25 @@ fn patron() -> Command {
 fn a_bad_database_url_gets_one_clear_line() {
     let dir = temp_dir();
     for (url, expected) in [
-        ("mysql://root@127.0.0.1/x", "unsupported database URL scheme 'mysql'"),
-        ("postgres://patron:s3cret@127.0.0.1:1/patron", "cannot open postgres database postgres://patron:***@127.0.0.1:1/patron: error communicating with database: Connection refused"),
-        ("sqlite:///nonexistent-folder/deeper/patron.db", "cannot open sqlite database"),
+        (
+            "mysql://root@127.0.0.1/x",
+            "unsupported database URL scheme 'mysql'",
+        ),
+        (
+            "postgres://patron:s3cret@127.0.0.1:1/patron",
+            "cannot open postgres database postgres://patron:***@127.0.0.1:1/patron: error communicating with database: Connection refused",
+        ),
+        (
+            "sqlite:///nonexistent-folder/deeper/patron.db",
+            "cannot open sqlite database",
+        ),
     ] {
-        let out = patron().args(["migrate", "--data-dir"]).arg(&dir).env("PATRON_DATABASE_URL", url).output().expect("run");
+        let out = patron()
+            .args(["migrate", "--data-dir"])
+            .arg(&dir)
+            .env("PATRON_DATABASE_URL", url)
+            .output()
+            .expect("run");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{url}");
         let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("patron:")).collect();
@@ -37,13 +51,34 @@ fn config_example_and_check() {
     let example = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(example.contains("[security]") && example.contains("totp_required_roles"));
     std::fs::write(dir.join("patron.toml"), &example).expect("write");
-    let ok = patron().args(["config", "check", "--data-dir"]).arg(&dir).output().expect("run");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    std::fs::write(dir.join("patron.toml"), "[server]\nlisten = \"127.0.0.1:8080\"\nlistne = 1\n").expect("write");
-    let bad = patron().args(["config", "check", "--data-dir"]).arg(&dir).output().expect("run");
+    let ok = patron()
+        .args(["config", "check", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    std::fs::write(
+        dir.join("patron.toml"),
+        "[server]\nlisten = \"127.0.0.1:8080\"\nlistne = 1\n",
+    )
+    .expect("write");
+    let bad = patron()
+        .args(["config", "check", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("listne"));
-    let env = patron().args(["config", "check", "--data-dir"]).arg(temp_dir()).env("PATRON_SERVER_LISTEN", "0.0.0.0:8080").output().expect("run");
+    let env = patron()
+        .args(["config", "check", "--data-dir"])
+        .arg(temp_dir())
+        .env("PATRON_SERVER_LISTEN", "0.0.0.0:8080")
+        .output()
+        .expect("run");
     assert!(!env.status.success(), "plain HTTP off loopback is refused");
     assert!(String::from_utf8_lossy(&env.stderr).contains("HTTPS"));
 }
@@ -52,23 +87,109 @@ fn config_example_and_check() {
 fn operator_commands() {
     let dir = temp_dir();
     let run = |args: &[&str], stdin: Option<&str>| {
-        let mut child = patron().args(args).arg("--data-dir").arg(&dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut child = patron()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         if let Some(s) = stdin {
-            child.stdin.take().expect("stdin").write_all(s.as_bytes()).expect("write");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(s.as_bytes())
+                .expect("write");
         }
         let out = child.wait_with_output().expect("wait");
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
-    assert!(run(&["store", "add", "--code", "hz01", "--name", "杭州西湖店"], None).0);
+    assert!(
+        run(
+            &["store", "add", "--code", "hz01", "--name", "杭州西湖店"],
+            None
+        )
+        .0
+    );
     let (ok, _, err) = run(&["store", "add", "--code", "HZ01", "--name", "重复"], None);
     assert!(!ok && err.contains("store code already exists"), "{err}");
-    assert!(run(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin"], Some("老板的密码很长很长\n")).0);
-    let (ok, _, err) = run(&["user", "add", "--username", "weak", "--role", "sales_associate", "--store", "HZ01", "--password-stdin"], Some("12345678\n"));
-    assert!(!ok && err.contains("password: This password is too common"), "{err}");
-    let (ok, _, err) = run(&["user", "add", "--username", "clerk", "--role", "data_clerk", "--password-stdin"], Some("资料员的长密码很安全\n"));
-    assert!(!ok && err.contains("store_id: This role needs a store"), "{err}");
-    assert!(run(&["user", "add", "--username", "clerk", "--role", "data_clerk", "--store", "HZ01", "--password-stdin"], Some("资料员的长密码很安全\n")).0);
-    let (ok, token, _) = run(&["token", "create", "--user", "clerk", "--name", "BI"], None);
+    assert!(
+        run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "boss",
+                "--role",
+                "admin",
+                "--password-stdin"
+            ],
+            Some("老板的密码很长很长\n")
+        )
+        .0
+    );
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "weak",
+            "--role",
+            "sales_associate",
+            "--store",
+            "HZ01",
+            "--password-stdin",
+        ],
+        Some("12345678\n"),
+    );
+    assert!(
+        !ok && err.contains("password: This password is too common"),
+        "{err}"
+    );
+    let (ok, _, err) = run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "clerk",
+            "--role",
+            "data_clerk",
+            "--password-stdin",
+        ],
+        Some("资料员的长密码很安全\n"),
+    );
+    assert!(
+        !ok && err.contains("store_id: This role needs a store"),
+        "{err}"
+    );
+    assert!(
+        run(
+            &[
+                "user",
+                "add",
+                "--username",
+                "clerk",
+                "--role",
+                "data_clerk",
+                "--store",
+                "HZ01",
+                "--password-stdin"
+            ],
+            Some("资料员的长密码很安全\n")
+        )
+        .0
+    );
+    let (ok, token, _) = run(
+        &["token", "create", "--user", "clerk", "--name", "BI"],
+        None,
+    );
     assert!(ok && token.trim().starts_with("pt_"));
     let (ok, out, _) = run(&["user", "reset-password", "clerk"], None);
     assert!(ok && out.contains("one-time password"));
@@ -82,9 +203,18 @@ fn operator_commands() {
 #[test]
 fn sigterm_stops_the_server_gracefully() {
     let dir = temp_dir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let child = patron()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -96,13 +226,26 @@ fn sigterm_stops_the_server_gracefully() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // A second server on the same data folder is refused.
-    let other = patron().args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(&dir).output().expect("run");
+    let other = patron()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
     assert!(String::from_utf8_lossy(&other.stderr).contains("another Patron process"));
-    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(kill.success());
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "clean exit on SIGTERM");
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("shutting down") && log.contains("stopped"), "{log}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("First run: open"), "first run tells where to set up");
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("First run: open"),
+        "first run tells where to set up"
+    );
 }

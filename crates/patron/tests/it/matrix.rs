@@ -230,7 +230,12 @@ async fn role_route_matrix(kind: Kind) {
             } else {
                 c.get("/console").await;
                 if route.method == "GET" {
-                    c.get(&path).await.status
+                    let page = c.get(&path).await;
+                    assert!(
+                        !page.body.contains("[missing message]"),
+                        "{path}: a message is missing from the catalog"
+                    );
+                    page.status
                 } else {
                     let form = form_for(&path, s1);
                     let pairs: Vec<(&str, &str)> =
@@ -341,3 +346,39 @@ async fn public_routes_answer_anonymous_visitors(kind: Kind) {
     }
 }
 both!(public_routes_answer_anonymous_visitors);
+
+/// Every console page in English: the switch works and no message is missing.
+async fn every_page_in_english(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S01").await;
+    let me = s
+        .app
+        .db
+        .staff_by_username("owner")
+        .await
+        .expect("q")
+        .expect("row")
+        .id;
+    let f = fixture(&s, s1, s1, me).await;
+    let c = Client::new(&s.base);
+    c.login("owner", PASSWORD).await;
+    assert_eq!(c.get("/lang/en").await.status, 303);
+    assert_eq!(c.cookie("lang").as_deref(), Some("en"));
+    for r in route_table()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/console"))
+    {
+        let path = path_for(r.path, &f);
+        let page = c.get(&path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.body.contains("<html lang=\"en\">"), "{path}");
+        assert!(
+            !page.body.contains("[missing message]"),
+            "{path}: a message is missing"
+        );
+        assert!(page.body.contains("Sign out"), "{path}");
+    }
+}
+both!(every_page_in_english);

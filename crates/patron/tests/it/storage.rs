@@ -12,15 +12,22 @@ use std::collections::BTreeSet;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migration_trees_produce_the_same_schema() {
     let Some(_) = pg_url() else { return };
-    let Some((sqlite, _, _)) = open_app(Kind::Sqlite, |_| {}).await else { return };
-    let Some((pg, _, _)) = open_app(Kind::Postgres, |_| {}).await else { return };
+    let Some((sqlite, _, _)) = open_app(Kind::Sqlite, |_| {}).await else {
+        return;
+    };
+    let Some((pg, _, _)) = open_app(Kind::Postgres, |_| {}).await else {
+        return;
+    };
     let a = sqlite.db.schema_shape().await.expect("sqlite shape");
     let b = pg.db.schema_shape().await.expect("pg shape");
     assert!(a.tables.len() >= 14, "{:?}", a.tables.keys());
     for (table, cols) in &a.tables {
         assert_eq!(Some(cols), b.tables.get(table), "table {table} differs");
     }
-    assert_eq!(a.tables.keys().collect::<Vec<_>>(), b.tables.keys().collect::<Vec<_>>());
+    assert_eq!(
+        a.tables.keys().collect::<Vec<_>>(),
+        b.tables.keys().collect::<Vec<_>>()
+    );
     assert_eq!(a.constraints, b.constraints, "constraint names");
     assert_eq!(a.indexes, b.indexes, "index names");
     assert_eq!(a.triggers, b.triggers, "trigger names");
@@ -29,48 +36,93 @@ async fn migration_trees_produce_the_same_schema() {
 
 /// A second application (another server instance) on the same database.
 async fn second_instance(app: &App) -> App {
-    let db = Db::connect(&ConnectOptions::new(app.config.database_url())).await.expect("connect");
+    let db = Db::connect(&ConnectOptions::new(app.config.database_url()))
+        .await
+        .expect("connect");
     App::new(db, app.clock.clone(), app.config.clone())
 }
 
 async fn job_periods_run_once_across_instances(kind: Kind) {
-    let Some((a, clock, _)) = open_app(kind, |_| {}).await else { return };
+    let Some((a, clock, _)) = open_app(kind, |_| {}).await else {
+        return;
+    };
     let b = second_instance(&a).await;
     assert_ne!(a.instance, b.instance);
     for _ in 0..3 {
-        let (ra, rb) = tokio::join!(patron_app::jobs::run_due(&a, a.now()), patron_app::jobs::run_due(&b, b.now()));
-        let mut ran: Vec<&str> = ra.expect("a").iter().chain(rb.expect("b").iter()).map(|r| r.job).collect();
+        let (ra, rb) = tokio::join!(
+            patron_app::jobs::run_due(&a, a.now()),
+            patron_app::jobs::run_due(&b, b.now())
+        );
+        let mut ran: Vec<&str> = ra
+            .expect("a")
+            .iter()
+            .chain(rb.expect("b").iter())
+            .map(|r| r.job)
+            .collect();
         ran.sort();
-        let expected: Vec<&str> = if kind == Kind::Sqlite { vec!["backup", "session_cleanup"] } else { vec!["session_cleanup"] };
-        assert_eq!(ran, expected, "each due job ran exactly once between the two instances");
+        let expected: Vec<&str> = if kind == Kind::Sqlite {
+            vec!["backup", "session_cleanup"]
+        } else {
+            vec!["session_cleanup"]
+        };
+        assert_eq!(
+            ran, expected,
+            "each due job ran exactly once between the two instances"
+        );
         // Same period again: nothing runs.
-        assert!(patron_app::jobs::run_due(&a, a.now()).await.expect("again").is_empty());
+        assert!(
+            patron_app::jobs::run_due(&a, a.now())
+                .await
+                .expect("again")
+                .is_empty()
+        );
         clock.advance(SignedDuration::from_hours(24));
     }
     let runs = a.db.recent_job_runs(100).await.expect("runs");
-    assert!(runs.iter().all(|r| r.outcome.as_deref() == Some("ok")), "all finished ok");
+    assert!(
+        runs.iter().all(|r| r.outcome.as_deref() == Some("ok")),
+        "all finished ok"
+    );
 }
 both!(job_periods_run_once_across_instances);
 
 async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
-    let Some((a, _, _)) = open_app(kind, |_| {}).await else { return };
+    let Some((a, _, _)) = open_app(kind, |_| {}).await else {
+        return;
+    };
     let b = second_instance(&a).await;
     for i in 0..60 {
         let to = format!("staff{i}@shop.example.cn");
-        let m = NewMessage { channel: "email", purpose: "test", recipient: &to, subject: "s", body: "b", redact_after_send: false, max_attempts: 3, staff_id: None };
+        let m = NewMessage {
+            channel: "email",
+            purpose: "test",
+            recipient: &to,
+            subject: "s",
+            body: "b",
+            redact_after_send: false,
+            max_attempts: 3,
+            staff_id: None,
+        };
         a.db.enqueue_message(&m, a.now()).await.expect("enqueue");
     }
     async fn drain(app: App) -> Vec<i64> {
         let mut got = Vec::new();
         loop {
-            let rows = app.db.claim_messages(&app.instance, app.now(), SignedDuration::from_mins(5), 7).await.expect("claim");
+            let rows = app
+                .db
+                .claim_messages(&app.instance, app.now(), SignedDuration::from_mins(5), 7)
+                .await
+                .expect("claim");
             if rows.is_empty() {
                 return got;
             }
             got.extend(rows.iter().map(|r| r.id));
         }
     }
-    let (x, y) = tokio::join!(tokio::spawn(drain(a.clone())), tokio::spawn(drain(b.clone())));
+    let (x, y) = tokio::join!(
+        tokio::spawn(drain(a.clone())),
+        tokio::spawn(drain(b.clone()))
+    );
     let (x, y) = (x.expect("a"), y.expect("b"));
     let xs: BTreeSet<i64> = x.iter().copied().collect();
     let ys: BTreeSet<i64> = y.iter().copied().collect();
@@ -80,10 +132,23 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
     // A claim whose lease ran out (its instance died) is taken over; the dead instance can no
     // longer record the delivery.
     let later = a.now() + SignedDuration::from_mins(6);
-    let retaken = b.db.claim_messages(&b.instance, later, SignedDuration::from_mins(5), 100).await.expect("claim");
+    let retaken =
+        b.db.claim_messages(&b.instance, later, SignedDuration::from_mins(5), 100)
+            .await
+            .expect("claim");
     assert_eq!(retaken.len(), 60, "expired leases are claimable again");
     let first = retaken[0].id;
-    assert!(!a.db.mark_sent(first, &a.instance, later).await.expect("mark"), "old owner refused");
-    assert!(b.db.mark_sent(first, &b.instance, later).await.expect("mark"));
+    assert!(
+        !a.db
+            .mark_sent(first, &a.instance, later)
+            .await
+            .expect("mark"),
+        "old owner refused"
+    );
+    assert!(
+        b.db.mark_sent(first, &b.instance, later)
+            .await
+            .expect("mark")
+    );
 }
 both!(outbox_rows_are_claimed_by_one_instance);
