@@ -249,3 +249,64 @@ fn sigterm_stops_the_server_gracefully() {
         "first run tells where to set up"
     );
 }
+
+/// A request that is being received when shutdown begins is still answered in full.
+async fn in_flight_requests_finish_on_shutdown(kind: crate::harness::Kind) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(s) = crate::harness::start(kind, |_| {}).await else {
+        return;
+    };
+    let login = crate::harness::Client::new(&s.base);
+    login.get("/login").await;
+    let csrf = login.csrf();
+    let cookie = format!(
+        "patron_csrf={}",
+        login.cookie("patron_csrf").expect("csrf cookie")
+    );
+    let body = format!("username=owner&password=wrong-password&_csrf={csrf}");
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.expect("head");
+    let (first, rest) = body.split_at(10);
+    conn.write_all(first.as_bytes()).await.expect("first half");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    s.begin_shutdown();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    conn.write_all(rest.as_bytes()).await.expect("second half");
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.expect("read");
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the in-flight sign-in was answered: {}",
+        answer.lines().next().unwrap_or("")
+    );
+    let denied = s
+        .app
+        .db
+        .list_audit(
+            patron_store::Scope::Chain,
+            &patron_store::audit::AuditFilter {
+                action_prefix: "auth.login".into(),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    assert_eq!(denied.len(), 1, "and its audit row was written");
+    let base = s.base.clone();
+    s.shutdown().await;
+    assert!(
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .is_err(),
+        "no new connections after shutdown"
+    );
+}
+crate::both!(in_flight_requests_finish_on_shutdown);

@@ -120,6 +120,24 @@ pub struct Server {
     pub clock: Arc<ManualClock>,
     pub dir: PathBuf,
     stop: watch::Sender<bool>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Starts a graceful shutdown and waits until the server has stopped.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(h) = self.served.take() {
+            h.await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+
+    /// Starts a graceful shutdown without waiting.
+    pub fn begin_shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
 }
 
 impl Drop for Server {
@@ -152,7 +170,7 @@ pub async fn start_fresh(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, mut rx) = watch::channel(false);
-    tokio::spawn(patron_web::serve(state, listener, async move {
+    let served = tokio::spawn(patron_web::serve(state, listener, async move {
         let _ = rx.wait_for(|s| *s).await;
     }));
     Some(Server {
@@ -161,6 +179,7 @@ pub async fn start_fresh(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<
         clock,
         dir,
         stop,
+        served: Some(served),
     })
 }
 
