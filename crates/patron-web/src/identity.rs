@@ -45,7 +45,16 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+/// Paths that never depend on who is asking: no session lookup for them.
+fn anonymous_path(path: &str) -> bool {
+    path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if anonymous_path(req.uri().path()) {
+        req.extensions_mut().insert(Identity::Anonymous);
+        return next.run(req).await;
+    }
     let headers = req.headers();
     let identity = match bearer(headers) {
         Some(token) => {

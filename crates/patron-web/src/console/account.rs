@@ -340,14 +340,10 @@ pub async fn revoke_token(
     {
         Ok(()) => see_other("/console/account?ok=token_revoked"),
         Err(e) => {
-            show(
-                &state,
-                &p,
-                &ctx,
-                "",
-                Some(&AppError::from(e)),
-                String::new(),
-            )
+            let e = AppError::from(e);
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
             .await
         }
     }

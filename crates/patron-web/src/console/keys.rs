@@ -166,14 +166,10 @@ pub async fn revoke_key(
     {
         Ok(()) => see_other("/console/keys?ok=key_revoked"),
         Err(e) => {
-            show(
-                &state,
-                &p,
-                &ctx,
-                "",
-                Some(&AppError::from(e)),
-                String::new(),
-            )
+            let e = AppError::from(e);
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
             .await
         }
     }
@@ -192,14 +188,10 @@ pub async fn revoke_staff_token(
     {
         Ok(()) => see_other("/console/keys?ok=token_revoked"),
         Err(e) => {
-            show(
-                &state,
-                &p,
-                &ctx,
-                "",
-                Some(&AppError::from(e)),
-                String::new(),
-            )
+            let e = AppError::from(e);
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+            })
             .await
         }
     }
