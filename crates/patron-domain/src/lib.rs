@@ -6,6 +6,7 @@ pub mod audit;
 pub mod capability;
 pub mod clock;
 pub mod field;
+pub mod id_number;
 pub mod password;
 pub mod schedule;
 pub mod staff;
