@@ -8,6 +8,7 @@ pub mod clock;
 pub mod field;
 pub mod id_number;
 pub mod password;
+pub mod phone;
 pub mod schedule;
 pub mod staff;
 pub mod store;
