@@ -10,6 +10,7 @@ pub mod datadir;
 pub mod demo;
 mod error;
 pub mod jobs;
+pub mod keyring;
 pub mod outbox;
 pub mod security;
 pub mod staff;
