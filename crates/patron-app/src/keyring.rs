@@ -159,7 +159,7 @@ impl Keyring {
         };
         let text =
             toml::to_string(&file).map_err(|e| KeyError::Write(shown.clone(), e.to_string()))?;
-        let tmp = self.path.with_extension("keys.tmp");
+        let tmp = self.path.with_file_name(".patron.keys.new");
         // Written owner-only from the first byte, then moved into place in one step.
         {
             use std::io::Write;

@@ -32,16 +32,38 @@ pub struct App {
     pub config: Arc<Config>,
     /// Distinguishes this server process in job claims and outbox leases.
     pub instance: String,
+    /// Keys for personal data at rest (from the data folder).
+    pub keys: Arc<keyring::Keyring>,
 }
 
 impl App {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Arc<Config>) -> Self {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        config: Arc<Config>,
+        keys: Arc<keyring::Keyring>,
+    ) -> Self {
         let instance = format!("{}-{}", std::process::id(), credentials::random_token(4));
         Self {
             db,
             clock,
             config,
             instance,
+            keys,
+        }
+    }
+
+    /// Loads the key file. A missing one is created only while the database holds nothing
+    /// sealed with keys (a new installation); otherwise starting would lose data, so it fails.
+    pub async fn open_keyring(config: &Config, db: &Db) -> Result<keyring::Keyring, AppError> {
+        match keyring::Keyring::load(&config.data_dir) {
+            Ok(k) => Ok(k),
+            Err(keyring::KeyError::Missing(path)) if db.count_sealed_values().await? == 0 => {
+                tracing::info!(path, "creating the key file for personal data");
+                keyring::Keyring::create(&config.data_dir)
+                    .map_err(|e| AppError::Unsupported(e.to_string()))
+            }
+            Err(e) => Err(AppError::Unsupported(e.to_string())),
         }
     }
 

@@ -379,9 +379,31 @@ impl App {
         Ok(stage)
     }
 
+    /// The TOTP secret as stored: sealed under the data key, bound to the account's row.
+    fn seal_totp(&self, staff_id: i64, secret_b32: &str) -> String {
+        data_encoding::BASE64.encode(&self.keys.seal(
+            "staff",
+            "totp_secret",
+            staff_id,
+            secret_b32.as_bytes(),
+        ))
+    }
+
+    /// The base32 secret of an account, if it has one that opens with our keys.
+    fn open_totp(&self, staff: &StaffRow) -> Option<String> {
+        let blob = data_encoding::BASE64
+            .decode(staff.totp_secret.as_deref()?.as_bytes())
+            .ok()?;
+        let plain = self
+            .keys
+            .open("staff", "totp_secret", staff.id, &blob)
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+
     async fn check_code(&self, staff: &StaffRow, code: &str) -> Result<bool, AppError> {
-        let secret = staff
-            .totp_secret
+        let secret = self
+            .open_totp(staff)
             .as_deref()
             .and_then(credentials::decode_totp_secret);
         let Some(secret) = secret else {
@@ -449,11 +471,12 @@ impl App {
             });
         }
         let secret = credentials::new_totp_secret();
+        let sealed = self.seal_totp(p.staff_id, &secret);
         self.db
             .set_totp(
                 &p.actor(request_id),
                 p.staff_id,
-                Some(&secret),
+                Some(&sealed),
                 false,
                 self.now(),
             )
@@ -465,7 +488,7 @@ impl App {
     pub async fn pending_totp_secret(&self, p: &Principal) -> Result<Option<String>, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
         Ok(if staff.totp_enabled == 0 {
-            staff.totp_secret
+            self.open_totp(&staff)
         } else {
             None
         })

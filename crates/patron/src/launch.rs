@@ -35,7 +35,8 @@ pub async fn open(config: Config) -> anyhow::Result<App> {
     opts.max_connections = config.database.max_connections;
     let db = Db::connect(&opts).await?;
     db.migrate().await.context("applying database migrations")?;
-    let app = App::new(db, Arc::new(SystemClock), Arc::new(config));
+    let keys = App::open_keyring(&config, &db).await?;
+    let app = App::new(db, Arc::new(SystemClock), Arc::new(config), Arc::new(keys));
     app.db.seed_roles(app.now()).await?;
     Ok(app)
 }

@@ -181,11 +181,7 @@ async fn account_view(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let pending = if staff.totp_enabled == 0 {
-        staff.totp_secret.clone()
-    } else {
-        None
-    };
+    let pending = state.app.pending_totp_secret(p).await?;
     Ok(AccountPage {
         page: Page::console(ctx.lang, p, "account.title", "/console/account").with_flash(flash),
         username: staff.username,

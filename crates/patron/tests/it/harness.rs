@@ -109,7 +109,8 @@ pub async fn open_app(
         .expect("connect");
     db.migrate().await.expect("migrate");
     let clock = Arc::new(ManualClock::new(start_time()));
-    let app = App::new(db, clock.clone(), Arc::new(config));
+    let keys = App::open_keyring(&config, &db).await.expect("keys");
+    let app = App::new(db, clock.clone(), Arc::new(config), Arc::new(keys));
     app.db.seed_roles(app.now()).await.expect("seed roles");
     Some((app, clock, dir))
 }

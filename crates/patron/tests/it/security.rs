@@ -57,6 +57,27 @@ async fn totp_enrolment_and_second_step(kind: Kind) {
         "/console?ok=totp_enabled"
     );
     assert_eq!(c.get("/console/staff").await.status, 200);
+    // The secret is sealed at rest: not in the database in any readable form.
+    let raw: String =
+        sqlx::query_scalar("SELECT totp_secret FROM staff WHERE username = 'liu.qiang'")
+            .fetch_one(s.app.db.pool())
+            .await
+            .expect("row");
+    assert!(
+        !raw.contains(&secret.replace(' ', "")),
+        "TOTP secret stored in clear"
+    );
+    // Without the key file, the server refuses to start instead of making new keys.
+    let key_file = patron_app::keyring::key_path(&s.app.config.data_dir);
+    let moved = key_file.with_extension("away");
+    std::fs::rename(&key_file, &moved).expect("move key file");
+    let refused = patron_app::App::open_keyring(&s.app.config, &s.app.db)
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(refused.contains("is missing"), "{refused}");
+    std::fs::rename(&moved, &key_file).expect("restore key file");
     c.get("/console").await;
     c.post("/logout", &[]).await;
 

@@ -39,7 +39,7 @@ async fn second_instance(app: &App) -> App {
     let db = Db::connect(&ConnectOptions::new(app.config.database_url()))
         .await
         .expect("connect");
-    App::new(db, app.clock.clone(), app.config.clone())
+    App::new(db, app.clock.clone(), app.config.clone(), app.keys.clone())
 }
 
 async fn job_periods_run_once_across_instances(kind: Kind) {
