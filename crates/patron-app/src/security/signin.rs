@@ -1,136 +1,20 @@
-//! Signing in and staying signed in: password checks with throttling, server-side sessions
-//! with idle and absolute expiry, the TOTP second step and enrolment, forced password
-//! changes, and the principals behind API tokens and till keys.
+//! Password sign-in with throttling, sessions with idle and absolute expiry, personal tokens
+//! and till keys, sign-out, and changing one's password.
 
+use super::{IssuedSession, Principal, Stage, Till, Via};
 use crate::credentials::{self, token_hash};
 use crate::{App, AppError};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::password::NewPassword;
 use patron_domain::staff::Username;
-use patron_domain::{Actor, ActorKind, AuditEvent, Capability, Outcome, Role, totp};
+use patron_domain::{Actor, ActorKind, AuditEvent, Outcome, Role};
 use patron_store::Scope;
 use patron_store::sessions::NewSession;
 use patron_store::staff::StaffRow;
 use patron_store::throttle::ThrottleRule;
-use std::collections::BTreeSet;
-
-/// How far a session has got through signing in. Only `Full` reaches the console; the others
-/// are limited to the one page that completes them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    Full,
-    Totp,
-    Enrol,
-    ChangePassword,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Full => "full",
-            Stage::Totp => "totp",
-            Stage::Enrol => "enrol",
-            Stage::ChangePassword => "change_password",
-        }
-    }
-
-    fn parse(s: &str) -> Stage {
-        match s {
-            "full" => Stage::Full,
-            "totp" => Stage::Totp,
-            "enrol" => Stage::Enrol,
-            _ => Stage::ChangePassword,
-        }
-    }
-}
-
-/// How a staff principal authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Via {
-    Session { id: i64, csrf: String, stage: Stage },
-    Token { id: i64 },
-}
-
-/// A signed-in staff member (by session or personal token), with what their role allows.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub staff_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub store_id: Option<i64>,
-    pub capabilities: BTreeSet<Capability>,
-    pub via: Via,
-}
-
-impl Principal {
-    /// Chain-wide roles see the chain; the others their own store, or nothing if unassigned.
-    pub fn scope(&self) -> Scope {
-        if self.role.is_chain_wide() {
-            Scope::Chain
-        } else {
-            Scope::Store(self.store_id.unwrap_or(-1))
-        }
-    }
-
-    pub fn can(&self, cap: Capability) -> bool {
-        self.capabilities.contains(&cap)
-    }
-
-    pub fn stage(&self) -> Stage {
-        match &self.via {
-            Via::Session { stage, .. } => *stage,
-            Via::Token { .. } => Stage::Full,
-        }
-    }
-
-    pub fn actor(&self, request_id: Option<String>) -> Actor {
-        Actor {
-            kind: match self.via {
-                Via::Session { .. } => ActorKind::Staff,
-                Via::Token { .. } => ActorKind::ApiToken,
-            },
-            id: Some(self.staff_id),
-            name: self.username.clone(),
-            role: Some(self.role),
-            store_id: self.store_id,
-            request_id,
-        }
-    }
-}
-
-/// A till, authenticated by its store-bound API key.
-#[derive(Debug, Clone)]
-pub struct Till {
-    pub key_id: i64,
-    pub key_name: String,
-    pub store_id: i64,
-    pub store_code: String,
-}
-
-impl Till {
-    pub fn actor(&self, request_id: Option<String>) -> Actor {
-        Actor {
-            kind: ActorKind::ApiKey,
-            id: Some(self.key_id),
-            name: self.key_name.clone(),
-            role: None,
-            store_id: Some(self.store_id),
-            request_id,
-        }
-    }
-}
-
-/// A new session: the cookie value (shown once, stored hashed) and the CSRF token.
-#[derive(Debug, Clone)]
-pub struct IssuedSession {
-    pub token: String,
-    pub csrf: String,
-    pub stage: Stage,
-}
 
 impl App {
-    fn rule(&self, max: i64) -> ThrottleRule {
+    pub(super) fn rule(&self, max: i64) -> ThrottleRule {
         let s = &self.config.security;
         ThrottleRule {
             max_failures: max,
@@ -371,190 +255,12 @@ impl App {
         Ok(())
     }
 
-    async fn advance(&self, p: &Principal, staff: &StaffRow) -> Result<Stage, AppError> {
+    pub(super) async fn advance(&self, p: &Principal, staff: &StaffRow) -> Result<Stage, AppError> {
         let stage = self.next_stage(staff, true);
         if let Via::Session { id, .. } = p.via {
             self.db.set_session_stage(id, stage.as_str()).await?;
         }
         Ok(stage)
-    }
-
-    /// The TOTP secret as stored: sealed under the data key, bound to the account's row.
-    fn seal_totp(&self, staff_id: i64, secret_b32: &str) -> String {
-        data_encoding::BASE64.encode(&self.keys.seal(
-            "staff",
-            "totp_secret",
-            staff_id,
-            secret_b32.as_bytes(),
-        ))
-    }
-
-    /// The base32 secret of an account, if it has one that opens with our keys.
-    fn open_totp(&self, staff: &StaffRow) -> Option<String> {
-        let blob = data_encoding::BASE64
-            .decode(staff.totp_secret.as_deref()?.as_bytes())
-            .ok()?;
-        let plain = self
-            .keys
-            .open("staff", "totp_secret", staff.id, &blob)
-            .ok()?;
-        String::from_utf8(plain).ok()
-    }
-
-    async fn check_code(&self, staff: &StaffRow, code: &str) -> Result<bool, AppError> {
-        let secret = self
-            .open_totp(staff)
-            .as_deref()
-            .and_then(credentials::decode_totp_secret);
-        let Some(secret) = secret else {
-            return Ok(false);
-        };
-        match totp::verify(&secret, code, self.now().as_second(), staff.totp_last_step) {
-            Some(step) => Ok(self.db.use_totp_step(staff.id, step).await?),
-            None => Ok(false),
-        }
-    }
-
-    /// The second step of signing in. Wrong codes count against the account like passwords.
-    pub async fn complete_totp(
-        &self,
-        p: &Principal,
-        code: &str,
-        request_id: Option<String>,
-    ) -> Result<Stage, AppError> {
-        let now = self.now();
-        let key = format!("user:{}", p.username);
-        if self.db.throttle_locked_until(&key, now).await?.is_some() {
-            return Err(AppError::TooManyAttempts);
-        }
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if staff.totp_enabled != 1 || !self.check_code(&staff, code).await? {
-            self.db
-                .throttle_fail(
-                    &key,
-                    self.rule(self.config.security.login_max_failures_per_account),
-                    now,
-                )
-                .await?;
-            let event =
-                AuditEvent::ok("auth.totp", "staff", p.staff_id).with_outcome(Outcome::Denied);
-            self.db
-                .record_audit(&p.actor(request_id), &event, now)
-                .await?;
-            return Err(AppError::Field(patron_domain::FieldError::new(
-                "code",
-                "error.totp.wrong",
-            )));
-        }
-        self.db.throttle_clear(&key).await?;
-        self.db
-            .record_audit(
-                &p.actor(request_id),
-                &AuditEvent::ok("auth.totp", "staff", p.staff_id),
-                now,
-            )
-            .await?;
-        self.advance(p, &staff).await
-    }
-
-    /// Starts (or restarts) enrolment: a new secret, not yet active. Returns it in base32.
-    pub async fn begin_totp_enrolment(
-        &self,
-        p: &Principal,
-        request_id: Option<String>,
-    ) -> Result<String, AppError> {
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if staff.totp_enabled == 1 {
-            return Err(AppError::Conflict {
-                key: "error.totp.already",
-                field: None,
-            });
-        }
-        let secret = credentials::new_totp_secret();
-        let sealed = self.seal_totp(p.staff_id, &secret);
-        self.db
-            .set_totp(
-                &p.actor(request_id),
-                p.staff_id,
-                Some(&sealed),
-                false,
-                self.now(),
-            )
-            .await?;
-        Ok(secret)
-    }
-
-    /// The pending secret, if enrolment has begun and is not yet confirmed.
-    pub async fn pending_totp_secret(&self, p: &Principal) -> Result<Option<String>, AppError> {
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        Ok(if staff.totp_enabled == 0 {
-            self.open_totp(&staff)
-        } else {
-            None
-        })
-    }
-
-    /// Confirms enrolment with a first code from the app; the secret becomes active.
-    pub async fn confirm_totp_enrolment(
-        &self,
-        p: &Principal,
-        code: &str,
-        request_id: Option<String>,
-    ) -> Result<Stage, AppError> {
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        let Some(secret) = staff
-            .totp_secret
-            .clone()
-            .filter(|_| staff.totp_enabled == 0)
-        else {
-            return Err(AppError::Conflict {
-                key: "error.totp.not_started",
-                field: None,
-            });
-        };
-        if !self.check_code(&staff, code).await? {
-            return Err(AppError::Field(patron_domain::FieldError::new(
-                "code",
-                "error.totp.wrong",
-            )));
-        }
-        self.db
-            .set_totp(
-                &p.actor(request_id),
-                p.staff_id,
-                Some(&secret),
-                true,
-                self.now(),
-            )
-            .await?;
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        self.advance(p, &staff).await
-    }
-
-    /// Turns TOTP off, with a current code; refused for roles that require it.
-    pub async fn disable_totp(
-        &self,
-        p: &Principal,
-        code: &str,
-        request_id: Option<String>,
-    ) -> Result<(), AppError> {
-        if self.requires_totp(p.role) {
-            return Err(AppError::Conflict {
-                key: "error.totp.required",
-                field: None,
-            });
-        }
-        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if !self.check_code(&staff, code).await? {
-            return Err(AppError::Field(patron_domain::FieldError::new(
-                "code",
-                "error.totp.wrong",
-            )));
-        }
-        self.db
-            .set_totp(&p.actor(request_id), p.staff_id, None, false, self.now())
-            .await?;
-        Ok(())
     }
 
     /// Changes one's own password (the current one is required). Other sessions end.

@@ -1,0 +1,189 @@
+//! The second factor: TOTP secrets sealed at rest, the code step of signing in, enrolment
+//! and turning it off.
+
+use super::{Principal, Stage};
+use crate::credentials;
+use crate::{App, AppError};
+use patron_domain::{AuditEvent, Outcome, totp};
+use patron_store::Scope;
+use patron_store::staff::StaffRow;
+
+impl App {
+    /// The TOTP secret as stored: sealed under the data key, bound to the account's row.
+    fn seal_totp(&self, staff_id: i64, secret_b32: &str) -> String {
+        data_encoding::BASE64.encode(&self.keys.seal(
+            "staff",
+            "totp_secret",
+            staff_id,
+            secret_b32.as_bytes(),
+        ))
+    }
+
+    /// The base32 secret of an account, if it has one that opens with our keys.
+    fn open_totp(&self, staff: &StaffRow) -> Option<String> {
+        let blob = data_encoding::BASE64
+            .decode(staff.totp_secret.as_deref()?.as_bytes())
+            .ok()?;
+        let plain = self
+            .keys
+            .open("staff", "totp_secret", staff.id, &blob)
+            .ok()?;
+        String::from_utf8(plain).ok()
+    }
+
+    async fn check_code(&self, staff: &StaffRow, code: &str) -> Result<bool, AppError> {
+        let secret = self
+            .open_totp(staff)
+            .as_deref()
+            .and_then(credentials::decode_totp_secret);
+        let Some(secret) = secret else {
+            return Ok(false);
+        };
+        match totp::verify(&secret, code, self.now().as_second(), staff.totp_last_step) {
+            Some(step) => Ok(self.db.use_totp_step(staff.id, step).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// The second step of signing in. Wrong codes count against the account like passwords.
+    pub async fn complete_totp(
+        &self,
+        p: &Principal,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<Stage, AppError> {
+        let now = self.now();
+        let key = format!("user:{}", p.username);
+        if self.db.throttle_locked_until(&key, now).await?.is_some() {
+            return Err(AppError::TooManyAttempts);
+        }
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        if staff.totp_enabled != 1 || !self.check_code(&staff, code).await? {
+            self.db
+                .throttle_fail(
+                    &key,
+                    self.rule(self.config.security.login_max_failures_per_account),
+                    now,
+                )
+                .await?;
+            let event =
+                AuditEvent::ok("auth.totp", "staff", p.staff_id).with_outcome(Outcome::Denied);
+            self.db
+                .record_audit(&p.actor(request_id), &event, now)
+                .await?;
+            return Err(AppError::Field(patron_domain::FieldError::new(
+                "code",
+                "error.totp.wrong",
+            )));
+        }
+        self.db.throttle_clear(&key).await?;
+        self.db
+            .record_audit(
+                &p.actor(request_id),
+                &AuditEvent::ok("auth.totp", "staff", p.staff_id),
+                now,
+            )
+            .await?;
+        self.advance(p, &staff).await
+    }
+
+    /// Starts (or restarts) enrolment: a new secret, not yet active. Returns it in base32.
+    pub async fn begin_totp_enrolment(
+        &self,
+        p: &Principal,
+        request_id: Option<String>,
+    ) -> Result<String, AppError> {
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        if staff.totp_enabled == 1 {
+            return Err(AppError::Conflict {
+                key: "error.totp.already",
+                field: None,
+            });
+        }
+        let secret = credentials::new_totp_secret();
+        let sealed = self.seal_totp(p.staff_id, &secret);
+        self.db
+            .set_totp(
+                &p.actor(request_id),
+                p.staff_id,
+                Some(&sealed),
+                false,
+                self.now(),
+            )
+            .await?;
+        Ok(secret)
+    }
+
+    /// The pending secret, if enrolment has begun and is not yet confirmed.
+    pub async fn pending_totp_secret(&self, p: &Principal) -> Result<Option<String>, AppError> {
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        Ok(if staff.totp_enabled == 0 {
+            self.open_totp(&staff)
+        } else {
+            None
+        })
+    }
+
+    /// Confirms enrolment with a first code from the app; the secret becomes active.
+    pub async fn confirm_totp_enrolment(
+        &self,
+        p: &Principal,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<Stage, AppError> {
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        let Some(secret) = staff
+            .totp_secret
+            .clone()
+            .filter(|_| staff.totp_enabled == 0)
+        else {
+            return Err(AppError::Conflict {
+                key: "error.totp.not_started",
+                field: None,
+            });
+        };
+        if !self.check_code(&staff, code).await? {
+            return Err(AppError::Field(patron_domain::FieldError::new(
+                "code",
+                "error.totp.wrong",
+            )));
+        }
+        self.db
+            .set_totp(
+                &p.actor(request_id),
+                p.staff_id,
+                Some(&secret),
+                true,
+                self.now(),
+            )
+            .await?;
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        self.advance(p, &staff).await
+    }
+
+    /// Turns TOTP off, with a current code; refused for roles that require it.
+    pub async fn disable_totp(
+        &self,
+        p: &Principal,
+        code: &str,
+        request_id: Option<String>,
+    ) -> Result<(), AppError> {
+        if self.requires_totp(p.role) {
+            return Err(AppError::Conflict {
+                key: "error.totp.required",
+                field: None,
+            });
+        }
+        let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
+        if !self.check_code(&staff, code).await? {
+            return Err(AppError::Field(patron_domain::FieldError::new(
+                "code",
+                "error.totp.wrong",
+            )));
+        }
+        self.db
+            .set_totp(&p.actor(request_id), p.staff_id, None, false, self.now())
+            .await?;
+        Ok(())
+    }
+}
