@@ -7,6 +7,7 @@ pub mod capability;
 pub mod clock;
 pub mod field;
 pub mod id_number;
+pub mod name_index;
 pub mod password;
 pub mod phone;
 pub mod schedule;
