@@ -44,7 +44,8 @@ struct Checked {
 }
 
 impl App {
-    fn actor_of(by: Option<&Principal>, request_id: Option<String>) -> Actor {
+    /// The audit actor of a use case: the principal, or the operator at the command line.
+    pub(crate) fn actor_of(by: Option<&Principal>, request_id: Option<String>) -> Actor {
         match by {
             Some(p) => p.actor(request_id),
             None => Actor::cli("operator"),

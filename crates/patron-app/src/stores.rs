@@ -3,8 +3,8 @@
 use crate::credentials::{self, token_hash};
 use crate::security::Principal;
 use crate::{App, AppError};
+use patron_domain::FieldError;
 use patron_domain::store::{StoreCode, StoreName, TimeZoneName};
-use patron_domain::{Actor, FieldError};
 use patron_store::Scope;
 use patron_store::stores::StoreRow;
 
@@ -19,11 +19,6 @@ fn credential_name(input: &str) -> Result<String, FieldError> {
 }
 
 impl App {
-    fn actor_for(by: Option<&Principal>, request_id: Option<String>) -> Actor {
-        by.map(|p| p.actor(request_id))
-            .unwrap_or_else(|| Actor::cli("operator"))
-    }
-
     pub async fn create_store(
         &self,
         by: Option<&Principal>,
@@ -42,7 +37,7 @@ impl App {
         Ok(self
             .db
             .create_store(
-                &Self::actor_for(by, request_id),
+                &Self::actor_of(by, request_id),
                 &code,
                 &name,
                 &tz,
@@ -100,7 +95,7 @@ impl App {
         let (secret, prefix) = credentials::new_credential("pt");
         self.db
             .create_api_token(
-                &Self::actor_for(by, request_id),
+                &Self::actor_of(by, request_id),
                 staff_id,
                 &name,
                 &token_hash(&secret),
@@ -132,7 +127,7 @@ impl App {
         let (secret, prefix) = credentials::new_credential("pk");
         self.db
             .create_api_key(
-                &Self::actor_for(by, request_id),
+                &Self::actor_of(by, request_id),
                 store_id,
                 &name,
                 &token_hash(&secret),

@@ -74,10 +74,7 @@ impl Page {
         Page {
             lang,
             title: lang.t(title_key),
-            csrf: match &p.via {
-                Via::Session { csrf, .. } => csrf.clone(),
-                Via::Token { .. } => String::new(),
-            },
+            csrf: session_csrf(p),
             user_name: p.display_name.clone(),
             user_role: lang.t(&format!("role.{}", p.role.as_str())),
             nav,
@@ -105,6 +102,14 @@ impl Page {
             None => message.to_string(),
         };
         self
+    }
+}
+
+/// The CSRF token forms of this session must carry (none for token callers).
+pub fn session_csrf(p: &Principal) -> String {
+    match &p.via {
+        Via::Session { csrf, .. } => csrf.clone(),
+        Via::Token { .. } => String::new(),
     }
 }
 

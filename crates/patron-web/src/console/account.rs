@@ -5,7 +5,7 @@ use super::auth::CodeForm;
 use super::{Flash, see_other};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render, when, when_opt};
+use crate::view::{Page, render, session_csrf, when, when_opt};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -53,7 +53,7 @@ pub async fn enrol_page(State(state): State<AppState>, Staff(p, ctx): Staff) -> 
     match secret {
         Ok(secret) => {
             let mut page = Page::bare(ctx.lang, "enrol.title");
-            page.csrf = Page::console(ctx.lang, &p, "enrol.title", "").csrf;
+            page.csrf = session_csrf(&p);
             render(&EnrolPage {
                 page,
                 setup: setup_for(&p, secret),
@@ -83,7 +83,7 @@ pub async fn enrol_submit(
                 .flatten()
                 .unwrap_or_default();
             let mut page = Page::bare(ctx.lang, "enrol.title").with_error(&e);
-            page.csrf = Page::console(ctx.lang, &p, "enrol.title", "").csrf;
+            page.csrf = session_csrf(&p);
             render(&EnrolPage {
                 page,
                 setup: setup_for(&p, secret),
@@ -108,7 +108,7 @@ pub struct ChangePasswordForm {
 
 pub async fn password_required_page(Staff(p, ctx): Staff) -> Response {
     let mut page = Page::bare(ctx.lang, "password_required.title");
-    page.csrf = Page::console(ctx.lang, &p, "", "").csrf;
+    page.csrf = session_csrf(&p);
     render(&PasswordRequiredPage { page })
 }
 
@@ -126,7 +126,7 @@ pub async fn password_required_submit(
         Ok(_) => see_other("/console?ok=password_changed"),
         Err(e) => {
             let mut page = Page::bare(ctx.lang, "password_required.title").with_error(&e);
-            page.csrf = Page::console(ctx.lang, &p, "", "").csrf;
+            page.csrf = session_csrf(&p);
             render(&PasswordRequiredPage { page })
         }
     }

@@ -4,14 +4,14 @@
 use super::{Flash, see_other};
 use crate::identity::{Ctx, cookie};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::{Page, render, session_csrf};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
-use patron_app::security::{Stage, Via};
+use patron_app::security::Stage;
 use patron_app::staff::StaffInput;
 use serde::Deserialize;
 
@@ -247,13 +247,6 @@ pub async fn totp_page(ctx: Ctx) -> Response {
     let mut page = Page::bare(ctx.lang, "totp.title");
     page.csrf = session_csrf(p);
     render(&TotpPage { page })
-}
-
-fn session_csrf(p: &patron_app::security::Principal) -> String {
-    match &p.via {
-        Via::Session { csrf, .. } => csrf.clone(),
-        Via::Token { .. } => String::new(),
-    }
 }
 
 pub async fn totp_submit(
