@@ -37,6 +37,7 @@ pub struct TokenPrincipal {
     pub username: String,
     pub role: String,
     pub store_id: Option<i64>,
+    pub last_used_at: Option<i64>,
 }
 
 /// The store behind a valid till key.
@@ -46,6 +47,15 @@ pub struct KeyPrincipal {
     pub key_name: String,
     pub store_id: i64,
     pub store_code: String,
+    pub last_used_at: Option<i64>,
+}
+
+/// `last_used_at` is for people deciding which keys to revoke: minute precision is plenty,
+/// and it spares every API call (a till's checkout above all) a write.
+const LAST_USED_PRECISION_MS: i64 = 60_000;
+
+fn last_used_is_stale(last_used_at: Option<i64>, now: Timestamp) -> bool {
+    last_used_at.is_none_or(|t| ms(now) - t >= LAST_USED_PRECISION_MS)
 }
 
 impl Db {
@@ -139,14 +149,17 @@ impl Db {
         now: Timestamp,
     ) -> Result<Option<TokenPrincipal>, StoreError> {
         let p: Option<TokenPrincipal> = sqlx::query_as(
-            "SELECT t.id AS token_id, s.id AS staff_id, s.username, s.role, s.store_id FROM api_tokens t \
+            "SELECT t.id AS token_id, s.id AS staff_id, s.username, s.role, s.store_id, t.last_used_at FROM api_tokens t \
              JOIN staff s ON s.id = t.staff_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.status = 'active'",
         )
         .bind(hash)
         .fetch_optional(self.pool())
         .await?;
-        if let Some(p) = &p {
+        if let Some(p) = p
+            .as_ref()
+            .filter(|p| last_used_is_stale(p.last_used_at, now))
+        {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(ms(now))
                 .bind(p.token_id)
@@ -241,13 +254,16 @@ impl Db {
         now: Timestamp,
     ) -> Result<Option<KeyPrincipal>, StoreError> {
         let p: Option<KeyPrincipal> = sqlx::query_as(
-            "SELECT k.id AS key_id, k.name AS key_name, s.id AS store_id, s.code AS store_code FROM api_keys k \
+            "SELECT k.id AS key_id, k.name AS key_name, s.id AS store_id, s.code AS store_code, k.last_used_at FROM api_keys k \
              JOIN stores s ON s.id = k.store_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.status = 'open'",
         )
         .bind(hash)
         .fetch_optional(self.pool())
         .await?;
-        if let Some(p) = &p {
+        if let Some(p) = p
+            .as_ref()
+            .filter(|p| last_used_is_stale(p.last_used_at, now))
+        {
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .bind(ms(now))
                 .bind(p.key_id)
