@@ -64,18 +64,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         email: "admin@patron.local".into(),
         ..Default::default()
     };
-    let admin_id = app
-        .create_first_admin(&admin, &admin_password, None)
-        .await?;
-    app.db
-        .set_password(
-            &patron_domain::Actor::cli("demo"),
-            admin_id,
-            &credentials::hash_password(&admin_password)?,
-            true,
-            None,
-            app.now(),
-        )
+    app.create_first_admin(&admin, &admin_password, true, None)
         .await?;
     for (username, name, role, store) in STAFF {
         let input = StaffInput {

@@ -104,11 +104,13 @@ impl App {
         })
     }
 
-    /// First-run set-up: creates the first administrator. Fails once set-up is done.
+    /// First-run set-up: creates the first administrator. Fails once set-up is done. With
+    /// `must_change_password` the password is one-time (the demo's printed password).
     pub async fn create_first_admin(
         &self,
         input: &StaffInput,
         password: &str,
+        must_change_password: bool,
         request_id: Option<String>,
     ) -> Result<i64, AppError> {
         let input = StaffInput {
@@ -126,7 +128,7 @@ impl App {
             role: Role::Admin.as_str(),
             store_id: None,
             password_hash: Some(&hash),
-            must_change_password: false,
+            must_change_password,
             status: "active",
         };
         Ok(self

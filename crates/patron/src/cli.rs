@@ -287,7 +287,7 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
                 store_id,
             };
             let id = if input.role == "admin" && !app.db.setup_done().await? {
-                app.create_first_admin(&input, &password, None)
+                app.create_first_admin(&input, &password, false, None)
                     .await
                     .map_err(explain)?
             } else {

@@ -110,7 +110,7 @@ pub async fn setup_submit(
     };
     match state
         .app
-        .create_first_admin(&input, &form.password, ctx.rid())
+        .create_first_admin(&input, &form.password, false, ctx.rid())
         .await
     {
         Ok(_) => see_other("/login?ok=setup_done"),

@@ -156,7 +156,7 @@ pub async fn start(kind: Kind, tweak: impl FnOnce(&mut Config)) -> Option<Server
         ..Default::default()
     };
     s.app
-        .create_first_admin(&owner, PASSWORD, None)
+        .create_first_admin(&owner, PASSWORD, false, None)
         .await
         .expect("first admin");
     Some(s)
