@@ -286,19 +286,7 @@ async fn in_flight_requests_finish_on_shutdown(kind: crate::harness::Kind) {
         "the in-flight sign-in was answered: {}",
         answer.lines().next().unwrap_or("")
     );
-    let denied = s
-        .app
-        .db
-        .list_audit(
-            patron_store::Scope::Chain,
-            &patron_store::audit::AuditFilter {
-                action_prefix: "auth.login".into(),
-                limit: 10,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("audit");
+    let denied = crate::harness::audit(&s.app, "auth.login", "").await;
     assert_eq!(denied.len(), 1, "and its audit row was written");
     let base = s.base.clone();
     s.shutdown().await;
@@ -314,17 +302,58 @@ crate::both!(in_flight_requests_finish_on_shutdown);
 /// `patron demo`'s data: every role, a till key per store, and an admin whose printed
 /// password works once and must then be replaced. Seeding twice adds nothing.
 async fn demo_data(kind: crate::harness::Kind) {
-    let Some(s) = crate::harness::start_fresh(kind, |_| {}).await else { return };
-    let seed = patron_app::demo::seed(&s.app).await.expect("seed").expect("first seed");
-    let staff = s.app.db.list_staff(patron_store::Scope::Chain).await.expect("staff");
+    let Some(s) = crate::harness::start_fresh(kind, |_| {}).await else {
+        return;
+    };
+    let seed = patron_app::demo::seed(&s.app)
+        .await
+        .expect("seed")
+        .expect("first seed");
+    let staff = s
+        .app
+        .db
+        .list_staff(patron_store::Scope::Chain)
+        .await
+        .expect("staff");
     assert_eq!(staff.len(), 21);
     for role in patron_domain::Role::ALL {
-        assert!(staff.iter().any(|m| m.role == role.as_str()), "{}", role.as_str());
+        assert!(
+            staff.iter().any(|m| m.role == role.as_str()),
+            "{}",
+            role.as_str()
+        );
     }
-    assert_eq!(s.app.db.list_stores(patron_store::Scope::Chain).await.expect("stores").len(), 3);
-    assert_eq!(s.app.db.list_api_keys(patron_store::Scope::Chain).await.expect("keys").len(), 3);
-    assert!(patron_app::demo::seed(&s.app).await.expect("again").is_none(), "an existing database is left alone");
+    assert_eq!(
+        s.app
+            .db
+            .list_stores(patron_store::Scope::Chain)
+            .await
+            .expect("stores")
+            .len(),
+        3
+    );
+    assert_eq!(
+        s.app
+            .db
+            .list_api_keys(patron_store::Scope::Chain)
+            .await
+            .expect("keys")
+            .len(),
+        3
+    );
+    assert!(
+        patron_app::demo::seed(&s.app)
+            .await
+            .expect("again")
+            .is_none(),
+        "an existing database is left alone"
+    );
     let c = crate::harness::Client::new(&s.base);
-    assert_eq!(c.login(&seed.admin_username, &seed.admin_password).await.location, "/account/password-required");
+    assert_eq!(
+        c.login(&seed.admin_username, &seed.admin_password)
+            .await
+            .location,
+        "/account/password-required"
+    );
 }
 crate::both!(demo_data);

@@ -33,21 +33,9 @@ async fn till_keys_authenticate_and_revoke(kind: Kind) {
         401
     );
     // Closing the store stops its keys; reopening restores them.
-    let owner = s
-        .app
-        .db
-        .staff_by_username("owner")
-        .await
-        .expect("q")
-        .expect("row");
     let p = s
         .app
-        .token_principal(
-            &s.app
-                .create_api_token(None, owner.id, "t", None)
-                .await
-                .expect("t"),
-        )
+        .token_principal(&crate::harness::token_for(&s.app, "owner").await)
         .await
         .expect("q")
         .expect("p");

@@ -378,3 +378,36 @@ pub fn shown_secret(body: &str) -> String {
     let start = body.find("id=\"new-secret\">").expect("secret shown") + 16;
     body[start..].split('<').next().expect("secret").to_string()
 }
+
+/// A new personal API token for an existing account.
+pub async fn token_for(app: &App, username: &str) -> String {
+    let id = app
+        .db
+        .staff_by_username(username)
+        .await
+        .expect("query")
+        .expect("account exists")
+        .id;
+    app.create_api_token(None, id, "test", None)
+        .await
+        .expect("token")
+}
+
+/// Audit rows, newest first, whose action starts with `action_prefix` and whose outcome is
+/// `outcome` (empty for any).
+pub async fn audit(
+    app: &App,
+    action_prefix: &str,
+    outcome: &str,
+) -> Vec<patron_store::audit::AuditRow> {
+    let filter = patron_store::audit::AuditFilter {
+        action_prefix: action_prefix.into(),
+        outcome: outcome.into(),
+        limit: 500,
+        ..Default::default()
+    };
+    app.db
+        .list_audit(patron_store::Scope::Chain, &filter)
+        .await
+        .expect("audit")
+}

@@ -276,19 +276,7 @@ async fn role_route_matrix(kind: Kind) {
         guarded * Role::ALL.len(),
         "every guarded route was tried by every role"
     );
-    let rows = s
-        .app
-        .db
-        .list_audit(
-            Scope::Chain,
-            &patron_store::audit::AuditFilter {
-                action_prefix: "access.denied".into(),
-                limit: 500,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("audit");
+    let rows = crate::harness::audit(&s.app, "access.denied", "").await;
     assert_eq!(rows.len(), denied, "every refusal is in the audit log");
     assert!(rows.iter().all(|r| r.outcome == "denied"));
     // Both sides of every capability a route needs were exercised (denied unless all hold it).

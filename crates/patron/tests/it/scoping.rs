@@ -95,19 +95,7 @@ async fn store_manager_sees_only_own_store(kind: Kind) {
         .await;
     assert_eq!(ok.status, 303);
     // The API applies the same scope.
-    let mid = s
-        .app
-        .db
-        .staff_by_username("liu.qiang")
-        .await
-        .expect("q")
-        .expect("row")
-        .id;
-    let token = s
-        .app
-        .create_api_token(None, mid, "bi", None)
-        .await
-        .expect("token");
+    let token = crate::harness::token_for(&s.app, "liu.qiang").await;
     let (status, body, _) = api(&s.base, "GET", "/api/v1/staff", Some(&token), None).await;
     assert_eq!(status, 200);
     let stores: Vec<i64> = body

@@ -310,27 +310,11 @@ async fn headers_health_metrics_and_docs(kind: Kind) {
         (404, "application/problem+json", Some("not_found"))
     );
     // Validation errors name the field, in the caller's language.
-    let owner = s
-        .app
-        .db
-        .staff_by_username("owner")
-        .await
-        .expect("q")
-        .expect("row")
-        .id;
-    let token = s
-        .app
-        .create_api_token(None, owner, "t", None)
-        .await
-        .expect("token");
-    let (status, body, _) = crate::harness::api(
-        &s.base,
-        "POST",
-        "/api/v1/stores",
-        Some(&token),
-        Some(serde_json::json!({"code": "门店", "name": "x"})),
-    )
-    .await;
+    let token = crate::harness::token_for(&s.app, "owner").await;
+    let post_store = async |body: serde_json::Value| {
+        crate::harness::api(&s.base, "POST", "/api/v1/stores", Some(&token), Some(body)).await
+    };
+    let (status, body, _) = post_store(serde_json::json!({"code": "门店", "name": "x"})).await;
     assert_eq!(
         (status, body["code"].as_str(), body["field"].as_str()),
         (422, Some("invalid_field"), Some("code"))
@@ -340,36 +324,15 @@ async fn headers_health_metrics_and_docs(kind: Kind) {
             .as_str()
             .is_some_and(|t| t.contains("门店编码"))
     );
-    let (status, body, _) = crate::harness::api(
-        &s.base,
-        "POST",
-        "/api/v1/stores",
-        Some(&token),
-        Some(serde_json::json!({"code": "SH09", "name": "新店"})),
-    )
-    .await;
+    let (status, body, _) = post_store(serde_json::json!({"code": "SH09", "name": "新店"})).await;
     assert_eq!((status, body["code"].as_str()), (201, Some("SH09")));
-    let (status, body, _) = crate::harness::api(
-        &s.base,
-        "POST",
-        "/api/v1/stores",
-        Some(&token),
-        Some(serde_json::json!({"code": "sh09", "name": "又一家"})),
-    )
-    .await;
+    let (status, body, _) = post_store(serde_json::json!({"code": "sh09", "name": "又一家"})).await;
     assert_eq!(
         (status, body["field"].as_str()),
         (409, Some("code")),
         "duplicate codes are a conflict on the field"
     );
-    let (status, _, _) = crate::harness::api(
-        &s.base,
-        "POST",
-        "/api/v1/stores",
-        Some(&token),
-        Some(serde_json::json!({"nom": 1})),
-    )
-    .await;
+    let (status, _, _) = post_store(serde_json::json!({"nom": 1})).await;
     assert_eq!(status, 422);
 }
 both!(headers_health_metrics_and_docs);

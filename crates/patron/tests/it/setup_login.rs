@@ -166,19 +166,7 @@ async fn throttling_per_account_and_per_address(kind: Kind) {
         );
     }
     assert_eq!(c.login("wu.hao", PASSWORD).await.status, 429);
-    let denied = s
-        .app
-        .db
-        .list_audit(
-            patron_store::Scope::Chain,
-            &patron_store::audit::AuditFilter {
-                outcome: "denied".into(),
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("audit");
+    let denied = crate::harness::audit(&s.app, "", "denied").await;
     assert!(
         denied
             .iter()
