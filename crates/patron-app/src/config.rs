@@ -16,6 +16,31 @@ pub struct Config {
     pub security: SecurityConfig,
     pub mail: MailConfig,
     pub log: LogConfig,
+    pub customers: CustomersConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomersConfig {
+    /// Archive number format: `{store}` is the store code, `{seq:06}` the per-store sequence.
+    pub archive_format: String,
+    /// Files not verified with the customer for this many days go on the re-verification list.
+    pub reverify_days: i64,
+    /// The privacy notice version consents are recorded against.
+    pub notice_version: String,
+    /// Exports of more rows than this need a written reason.
+    pub export_reason_rows: i64,
+}
+
+impl Default for CustomersConfig {
+    fn default() -> Self {
+        Self {
+            archive_format: "{store}-{seq:06}".into(),
+            reverify_days: 90,
+            notice_version: "2026-01".into(),
+            export_reason_rows: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -103,6 +128,7 @@ impl Default for Config {
             security: SecurityConfig::default(),
             mail: MailConfig::default(),
             log: LogConfig::default(),
+            customers: CustomersConfig::default(),
         }
     }
 }
@@ -272,6 +298,14 @@ impl Config {
         }
         if self.security.session_idle_minutes < 1 || self.security.session_absolute_hours < 1 {
             return bad("security: session lifetimes must be at least 1".into());
+        }
+        if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
+            return bad(
+                "customers.archive_format must contain {seq} (e.g. \"{store}-{seq:06}\")".into(),
+            );
+        }
+        if self.customers.reverify_days < 1 || self.customers.export_reason_rows < 0 {
+            return bad("customers: reverify_days must be at least 1".into());
         }
         self.cookie_secure().map(|_| ())
     }

@@ -9,6 +9,9 @@ pub enum AppError {
     /// Bad input in one field; `key` names the message in the catalog.
     #[error("{0}")]
     Field(FieldError),
+    /// Several fields at once (a whole form); never empty.
+    #[error("{} fields", .0.len())]
+    Fields(Vec<FieldError>),
     #[error("not found")]
     NotFound,
     /// The request conflicts with existing data; `key` names the message.
@@ -36,6 +39,27 @@ impl From<FieldError> for AppError {
     }
 }
 
+impl From<Vec<FieldError>> for AppError {
+    fn from(mut e: Vec<FieldError>) -> Self {
+        if e.len() == 1 {
+            AppError::Field(e.remove(0))
+        } else {
+            AppError::Fields(e)
+        }
+    }
+}
+
+impl AppError {
+    /// Every field error this carries (empty for other errors).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            AppError::Field(f) => vec![f.clone()],
+            AppError::Fields(v) => v.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -48,6 +72,18 @@ impl From<StoreError> for AppError {
                 "uq_staff_username" => AppError::Conflict {
                     key: "error.username.taken",
                     field: Some("username"),
+                },
+                "uq_customers_mobile_idx" => AppError::Conflict {
+                    key: "error.customer.mobile_taken",
+                    field: Some("mobile"),
+                },
+                "uq_custom_fields_field_key" => AppError::Conflict {
+                    key: "error.custom_field.taken",
+                    field: Some("field_key"),
+                },
+                "uq_customer_views_staff_id_name" => AppError::Conflict {
+                    key: "error.view_name.taken",
+                    field: Some("name"),
                 },
                 "setup_done" => AppError::Conflict {
                     key: "error.setup.done",
@@ -68,7 +104,7 @@ impl AppError {
     /// A stable machine code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Field(_) => "invalid_field",
+            AppError::Field(_) | AppError::Fields(_) => "invalid_field",
             AppError::NotFound => "not_found",
             AppError::Conflict { .. } => "conflict",
             AppError::Forbidden => "forbidden",

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod customers;
 pub mod datadir;
 pub mod demo;
 mod error;

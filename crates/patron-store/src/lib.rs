@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod backup;
 pub mod credentials;
+pub mod customers;
 mod db;
 mod error;
 pub mod jobs;

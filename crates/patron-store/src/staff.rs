@@ -341,10 +341,10 @@ impl Db {
     /// How many values in the database are sealed with the key file. A missing key file may
     /// only be replaced by a new one while this is zero. Every encrypted column is counted.
     pub async fn count_sealed_values(&self) -> Result<i64, StoreError> {
-        Ok(
+        let totp: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM staff WHERE totp_secret IS NOT NULL")
                 .fetch_one(self.pool())
-                .await?,
-        )
+                .await?;
+        Ok(totp + self.count_sealed_customer_values().await?)
     }
 }

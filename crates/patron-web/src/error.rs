@@ -19,6 +19,15 @@ pub struct Problem {
     /// The input field at fault, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field at fault when a whole form was checked.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 pub fn problem(status: StatusCode, code: &str, message: &str, field: Option<&str>) -> Response {
@@ -27,6 +36,7 @@ pub fn problem(status: StatusCode, code: &str, message: &str, field: Option<&str
         title: message.into(),
         status: status.as_u16(),
         field: field.map(Into::into),
+        errors: Vec::new(),
     };
     let mut res = (status, Json(body)).into_response();
     res.headers_mut().insert(
@@ -100,6 +110,10 @@ impl WebError {
 pub fn describe(e: &AppError) -> (StatusCode, &'static str, Option<&'static str>) {
     match e {
         AppError::Field(f) => (StatusCode::UNPROCESSABLE_ENTITY, f.key, Some(f.field)),
+        AppError::Fields(v) => match v.first() {
+            Some(f) => (StatusCode::UNPROCESSABLE_ENTITY, f.key, Some(f.field)),
+            None => (StatusCode::UNPROCESSABLE_ENTITY, "error.invalid_body", None),
+        },
         AppError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", None),
         AppError::Conflict { key, field } => (StatusCode::CONFLICT, key, *field),
         AppError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden", None),
@@ -121,7 +135,29 @@ impl IntoResponse for WebError {
         }
         let (status, key, field) = describe(&self.error);
         if self.api {
-            problem(status, self.error.code(), self.lang.t(key), field)
+            let mut res = problem(status, self.error.code(), self.lang.t(key), field);
+            let all = self.error.field_errors();
+            if all.len() > 1 {
+                let body = Problem {
+                    code: self.error.code().into(),
+                    title: self.lang.t(key).into(),
+                    status: status.as_u16(),
+                    field: field.map(Into::into),
+                    errors: all
+                        .iter()
+                        .map(|f| FieldProblem {
+                            field: f.field.into(),
+                            message: self.lang.t(f.key).into(),
+                        })
+                        .collect(),
+                };
+                res = (status, Json(body)).into_response();
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    header::HeaderValue::from_static("application/problem+json"),
+                );
+            }
+            res
         } else {
             page_error(status, self.lang, key)
         }

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post};
 use patron_app::security::Stage;
 use patron_domain::Capability as C;
 
@@ -315,6 +315,54 @@ fn table() -> Vec<Route> {
             "/api/v1/staff",
             Cap(C::StaffRead),
             get(api::list_staff),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers",
+            Cap(C::CustomerWrite),
+            post(api::customers::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/customers",
+            Cap(C::CustomerRead),
+            get(api::customers::search),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/merge",
+            Cap(C::CustomerMerge),
+            post(api::customers::merge),
+        ),
+        r(
+            "GET",
+            "/api/v1/customers/{id}",
+            Cap(C::CustomerRead),
+            get(api::customers::get_one),
+        ),
+        r(
+            "PATCH",
+            "/api/v1/customers/{id}",
+            Cap(C::CustomerWrite),
+            patch(api::customers::patch),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/{id}/interactions",
+            Cap(C::CustomerWrite),
+            post(api::customers::add_interaction),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/{id}/consents",
+            Cap(C::CustomerWrite),
+            post(api::customers::consents),
+        ),
+        r(
+            "GET",
+            "/api/v1/members/lookup",
+            Till,
+            get(api::customers::lookup),
         ),
         r(
             "GET",

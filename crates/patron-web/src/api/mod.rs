@@ -2,6 +2,7 @@
 //! as `Authorization: Bearer …`. Errors are `application/problem+json`. The OpenAPI document
 //! is generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod customers;
 pub mod ops;
 
 use crate::console::audit::AuditQuery;
@@ -20,8 +21,13 @@ use utoipa::{Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
-    paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz),
-    components(schemas(Problem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody)),
+    paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
+        customers::create, customers::get_one, customers::patch, customers::search,
+        customers::add_interaction, customers::merge, customers::consents, customers::lookup),
+    components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
+        customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
+        customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
+        customers::MergedBody, customers::ConsentBody, customers::MemberBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -48,7 +54,7 @@ pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-fn bad_json(e: JsonRejection, lang: crate::i18n::Lang) -> Response {
+pub(crate) fn bad_json(e: JsonRejection, lang: crate::i18n::Lang) -> Response {
     problem(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_body",

@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod cli;
 mod credentials;
+mod customers;
 mod jobs;
 mod matrix;
 mod outbox;

@@ -57,11 +57,43 @@ struct Fixture {
     key: i64,
     own_token: i64,
     staff_token: i64,
+    customer: i64,
+    other_customer: i64,
+}
+
+/// A mobile number no other test customer has.
+fn unique_mobile() -> String {
+    let b = patron_app::credentials::random_bytes(8);
+    let n = u64::from_le_bytes(b.try_into().expect("8 bytes")) % 100_000_000;
+    format!("139{n:08}")
+}
+
+fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> {
+    use serde_json::json;
+    match (method, path) {
+        ("POST", "/api/v1/customers") => {
+            Some(json!({"name": "矩阵客户", "mobile": unique_mobile(), "store_id": f.store}))
+        }
+        ("POST", "/api/v1/customers/merge") => {
+            Some(json!({"survivor_id": f.customer, "merged_id": f.other_customer}))
+        }
+        ("POST", p) if p.ends_with("/interactions") => {
+            Some(json!({"kind": "note", "note": "矩阵"}))
+        }
+        ("POST", p) if p.ends_with("/consents") => Some(json!({"grant": ["service"]})),
+        ("PATCH", _) => Some(json!({"notes": "矩阵"})),
+        ("POST", _) => Some(json!({"code": unique("A").to_uppercase(), "name": "接口门店"})),
+        _ => None,
+    }
 }
 
 fn path_for(template: &str, f: &Fixture) -> String {
     let id = if template.ends_with("/close") || template.ends_with("/reopen") {
         f.other_store
+    } else if template.starts_with("/console/customers/")
+        || template.starts_with("/api/v1/customers/")
+    {
+        f.customer
     } else if template.starts_with("/console/stores/") {
         f.store
     } else if template.starts_with("/console/staff/") {
@@ -177,7 +209,32 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         .await
         .expect("tokens")[0]
         .id;
+    let mut customers = Vec::new();
+    for name in ["矩阵甲", "矩阵乙"] {
+        let input = patron_domain::customer::CustomerInput {
+            name: name.into(),
+            mobile: unique_mobile(),
+            ..Default::default()
+        };
+        let options = patron_app::customers::CreateOptions {
+            store_id: Some(store_id),
+            ..Default::default()
+        };
+        let c = s
+            .app
+            .create_customer(
+                &patron_domain::Actor::cli("matrix"),
+                Scope::Chain,
+                &input,
+                &options,
+            )
+            .await
+            .expect("customer");
+        customers.push(c.id);
+    }
     Fixture {
+        customer: customers[0],
+        other_customer: customers[1],
         store: store_id,
         other_store,
         target,
@@ -221,9 +278,7 @@ async fn role_route_matrix(kind: Kind) {
                 Access::Public => true,
             };
             let status = if path.starts_with("/api/") {
-                let body = (route.method == "POST").then(
-                    || serde_json::json!({"code": unique("A").to_uppercase(), "name": "接口门店"}),
-                );
+                let body = api_body(route.method, &path, &f);
                 api(&s.base, route.method, &path, Some(&token), body)
                     .await
                     .0

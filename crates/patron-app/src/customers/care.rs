@@ -1,0 +1,295 @@
+//! Looking after a file over time: consent decisions, interactions on the timeline, the owner
+//! staff member (专属导购) and handovers, and re-sealing under a new key.
+
+use super::sealing;
+use crate::{App, AppError};
+use data_encoding::BASE64;
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
+use patron_store::Scope;
+use patron_store::customers::{ConsentEvent, InteractionRow, TimelineEntry};
+
+/// One timeline line, opened (interaction notes decrypted).
+#[derive(Debug, Clone)]
+pub struct TimelineItem {
+    pub at_ms: i64,
+    /// `interaction`, `consent` or `owner`.
+    pub kind: &'static str,
+    /// Interaction kind, consent purpose, or owner-change reason.
+    pub what: String,
+    pub channel: String,
+    pub outcome: String,
+    pub note: String,
+    pub actor: String,
+    pub granted: Option<bool>,
+    pub from_staff: Option<i64>,
+    pub to_staff: Option<i64>,
+}
+
+/// An interaction as staff record it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InteractionInput {
+    pub kind: String,
+    pub channel: String,
+    pub outcome: String,
+    pub note: String,
+    /// When it happened (epoch ms); blank: now.
+    pub at_ms: Option<i64>,
+}
+
+impl App {
+    /// Grants or withdraws consents: the same single step either way.
+    pub async fn set_consents(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        customer_id: i64,
+        decisions: &[(ConsentPurpose, bool)],
+        channel: ConsentChannel,
+    ) -> Result<(), AppError> {
+        let events: Vec<ConsentEvent> = decisions
+            .iter()
+            .map(|(p, granted)| ConsentEvent {
+                purpose: p.as_str().into(),
+                granted: *granted,
+                notice_version: self.config.customers.notice_version.clone(),
+                channel: channel.as_str().into(),
+            })
+            .collect();
+        self.db
+            .record_consents(actor, scope, customer_id, &events, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// The latest decision per purpose, every purpose listed (undecided = not granted).
+    pub async fn consents_of(
+        &self,
+        customer_id: i64,
+    ) -> Result<Vec<(ConsentPurpose, bool, Option<i64>)>, AppError> {
+        let state = self.db.consent_state(customer_id).await?;
+        Ok(ConsentPurpose::ALL
+            .iter()
+            .map(|p| {
+                let found = state.iter().find(|(s, _, _)| s == p.as_str());
+                (*p, found.is_some_and(|f| f.1), found.map(|f| f.2))
+            })
+            .collect())
+    }
+
+    pub async fn add_interaction(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        customer_id: i64,
+        staff_id: Option<i64>,
+        input: &InteractionInput,
+    ) -> Result<i64, AppError> {
+        let kind = InteractionKind::parse(&input.kind)
+            .ok_or(FieldError::new("kind", "error.interaction.kind"))?;
+        let short = |s: &str, field: &'static str| -> Result<String, AppError> {
+            let s = s.trim();
+            if s.chars().count() > 60 || s.chars().any(char::is_control) {
+                return Err(FieldError::new(field, "error.text.too_long").into());
+            }
+            Ok(s.to_string())
+        };
+        let channel = short(&input.channel, "channel")?;
+        let outcome = short(&input.outcome, "outcome")?;
+        let note = input.note.trim();
+        if note.chars().count() > 2000 {
+            return Err(FieldError::new("note", "error.text.too_long").into());
+        }
+        let now = self.now().as_millisecond();
+        let at_ms = input.at_ms.unwrap_or(now);
+        if at_ms > now + 60_000 {
+            return Err(FieldError::new("at_ms", "error.interaction.future").into());
+        }
+        let id = self.db.allocate_ids("interactions", 1).await?;
+        let note_enc = (!note.is_empty()).then(|| {
+            BASE64.encode(
+                &self
+                    .keys
+                    .seal("customer_interactions", "note", id, note.as_bytes()),
+            )
+        });
+        let row = InteractionRow {
+            id,
+            customer_id,
+            store_id: 0,
+            kind: kind.as_str().into(),
+            channel,
+            outcome,
+            note_enc,
+            staff_id,
+            actor_name: actor.name.clone(),
+            at_ms,
+        };
+        self.db
+            .add_interaction(actor, scope, &row, self.now())
+            .await?;
+        Ok(id)
+    }
+
+    /// The newest entries of a file's timeline, notes opened.
+    pub async fn timeline(
+        &self,
+        customer_id: i64,
+        limit: i64,
+    ) -> Result<Vec<TimelineItem>, AppError> {
+        let mut out = Vec::new();
+        for e in self.db.timeline(customer_id, limit).await? {
+            out.push(match e {
+                TimelineEntry::Interaction(r) => {
+                    let note = match &r.note_enc {
+                        Some(s) => {
+                            let blob = BASE64.decode(s.as_bytes()).map_err(|_| {
+                                AppError::Internal(format!("interaction {} note", r.id))
+                            })?;
+                            let plain = self
+                                .keys
+                                .open("customer_interactions", "note", r.id, &blob)
+                                .map_err(|e| {
+                                    AppError::Internal(format!("interaction {}: {e}", r.id))
+                                })?;
+                            String::from_utf8_lossy(&plain).into_owned()
+                        }
+                        None => String::new(),
+                    };
+                    TimelineItem {
+                        at_ms: r.at_ms,
+                        kind: "interaction",
+                        what: r.kind,
+                        channel: r.channel,
+                        outcome: r.outcome,
+                        note,
+                        actor: r.actor_name,
+                        granted: None,
+                        from_staff: None,
+                        to_staff: None,
+                    }
+                }
+                TimelineEntry::Consent(r) => TimelineItem {
+                    at_ms: r.at_ms,
+                    kind: "consent",
+                    what: r.purpose,
+                    channel: r.channel,
+                    outcome: r.notice_version,
+                    note: String::new(),
+                    actor: r.actor_name,
+                    granted: Some(r.granted == 1),
+                    from_staff: None,
+                    to_staff: None,
+                },
+                TimelineEntry::Owner(r) => TimelineItem {
+                    at_ms: r.at_ms,
+                    kind: "owner",
+                    what: r.reason,
+                    channel: String::new(),
+                    outcome: String::new(),
+                    note: String::new(),
+                    actor: r.actor_name,
+                    granted: None,
+                    from_staff: r.from_staff_id,
+                    to_staff: r.to_staff_id,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Assigns customers to an owner (or none). Every change goes to the binding log.
+    pub async fn assign_owner(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        customer_ids: &[i64],
+        to: Option<i64>,
+        reason: &str,
+    ) -> Result<u64, AppError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 100 {
+            return Err(FieldError::new("reason", "error.owner.reason").into());
+        }
+        for id in customer_ids {
+            let store = self.db.get_customer(scope, *id).await?.store_id;
+            self.check_owner(to, store).await?;
+        }
+        Ok(self
+            .db
+            .assign_owner(actor, scope, customer_ids, to, reason, self.now())
+            .await?)
+    }
+
+    /// Hands every customer of one staff member to another (when someone leaves).
+    pub async fn hand_over(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        from: i64,
+        to: i64,
+        reason: &str,
+    ) -> Result<u64, AppError> {
+        if from == to {
+            return Err(FieldError::new("to_staff_id", "error.owner.same").into());
+        }
+        let ids = self.db.customers_owned_by(scope, from).await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.assign_owner(actor, scope, &ids, Some(to), reason)
+            .await
+    }
+
+    /// Re-encrypts every customer value under the current key, page by page, while the
+    /// server runs. A row edited meanwhile is skipped and picked up by the next pass.
+    /// Returns (rows re-sealed, rows skipped).
+    pub async fn reseal_customers(&self) -> Result<(u64, u64), AppError> {
+        let current = self.keys.current_version();
+        let (mut done, mut skipped, mut after) = (0, 0, 0);
+        loop {
+            let page = self.db.customers_after(after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for mut r in page {
+                let id = r.id;
+                let mut stale = false;
+                for (column, value) in [
+                    ("mobile", &mut r.mobile_enc),
+                    ("phones", &mut r.phones_enc),
+                    ("id_number", &mut r.id_number_enc),
+                    ("email", &mut r.email_enc),
+                    ("birthday", &mut r.birthday_enc),
+                    ("address", &mut r.address_enc),
+                    ("notes", &mut r.notes_enc),
+                ] {
+                    let Some(sealed) = value.as_deref() else {
+                        continue;
+                    };
+                    let blob = BASE64.decode(sealed.as_bytes()).unwrap_or_default();
+                    if crate::keyring::Keyring::version_of(&blob) == Some(current) {
+                        continue;
+                    }
+                    let plain = sealing::open(&self.keys, column, id, sealed)?;
+                    *value = Some(BASE64.encode(&self.keys.seal(
+                        "customers",
+                        column,
+                        id,
+                        plain.as_bytes(),
+                    )));
+                    stale = true;
+                }
+                if stale {
+                    if self.db.reseal_customer(&r, r.updated_at).await? {
+                        done += 1;
+                    } else {
+                        skipped += 1;
+                    }
+                }
+            }
+        }
+        Ok((done, skipped))
+    }
+}

@@ -1,0 +1,307 @@
+//! Customer files: parse what staff type, seal personal data under the keyring, compute blind
+//! indexes and search keys, and hand sealed rows to storage. Reading reverses it. Every view,
+//! reveal and export of personal data leaves an audit row.
+
+mod care;
+mod merge;
+mod query;
+mod sealing;
+
+pub use care::{InteractionInput, TimelineItem};
+pub use query::{CustomerPage, CustomerQuery, Lookup};
+pub use sealing::Customer;
+
+use crate::{App, AppError};
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::customer::{
+    ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, archive_number,
+};
+use patron_store::Scope;
+use patron_store::customers::{ConsentEvent, DuplicateProbe, NewCustomer};
+
+/// A tag as staff type it: 1 to 20 characters; at most 30 per customer.
+pub fn parse_tags(tags: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().count() > 20 || t.chars().any(char::is_control) {
+            return Err(FieldError::new("tags", "error.tag.invalid"));
+        }
+        if !out.iter().any(|x| x == t) {
+            out.push(t.to_string());
+        }
+    }
+    if out.len() > 30 {
+        return Err(FieldError::new("tags", "error.tag.too_many"));
+    }
+    Ok(out)
+}
+
+/// Consents given when a file is created: purposes granted, how, against which notice.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentGrant {
+    pub purposes: Vec<ConsentPurpose>,
+    pub channel: Option<ConsentChannel>,
+}
+
+/// Everything a create carries beyond the profile.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// Home store; staff bound to a store can only use their own.
+    pub store_id: Option<i64>,
+    pub owner_staff_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub consents: ConsentGrant,
+}
+
+/// An edit of a whole file, as a form submits it.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerEdit {
+    pub input: CustomerInput,
+    pub tags: Vec<String>,
+    pub owner_staff_id: Option<i64>,
+    /// The customer confirmed the file today (resets the re-verification clock).
+    pub verified: bool,
+}
+
+/// A created file and the files it may duplicate (by reason).
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: i64,
+    pub archive_no: String,
+    pub possible_duplicates: Vec<(i64, &'static str)>,
+}
+
+impl App {
+    fn today(&self) -> jiff::civil::Date {
+        self.config.timezone().to_datetime(self.now()).date()
+    }
+
+    /// Decides the home store: scoped staff may only create in their own store.
+    fn home_store(&self, scope: Scope, wanted: Option<i64>) -> Result<i64, AppError> {
+        match (scope, wanted) {
+            (Scope::Store(own), None) => Ok(own),
+            (Scope::Store(own), Some(s)) if s == own => Ok(own),
+            (Scope::Store(_), Some(_)) => Err(AppError::Forbidden),
+            (Scope::Chain, Some(s)) => Ok(s),
+            (Scope::Chain, None) => Err(FieldError::new("store_id", "error.store.required").into()),
+        }
+    }
+
+    /// Checks the owner is an active staff member who may serve this store.
+    async fn check_owner(&self, owner: Option<i64>, store_id: i64) -> Result<(), AppError> {
+        let Some(id) = owner else { return Ok(()) };
+        let bad = || AppError::from(FieldError::new("owner_staff_id", "error.owner.invalid"));
+        let staff = self
+            .db
+            .get_staff(Scope::Chain, id)
+            .await
+            .map_err(|_| bad())?;
+        let chain_wide = patron_domain::Role::parse(&staff.role).is_some_and(|r| r.is_chain_wide());
+        if staff.status != "active" || !(chain_wide || staff.store_id == Some(store_id)) {
+            return Err(bad());
+        }
+        Ok(())
+    }
+
+    /// Parses, checks and stores a new customer file.
+    pub async fn create_customer(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        input: &CustomerInput,
+        options: &CreateOptions,
+    ) -> Result<Created, AppError> {
+        let today = self.today();
+        let mut errors = Vec::new();
+        let draft = CustomerDraft::parse(input, today)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let tags = parse_tags(&options.tags).map_err(|e| errors.push(e)).ok();
+        let custom = match &draft {
+            Some(d) => self.check_custom_values(&d.profile.custom).await?,
+            None => Vec::new(),
+        };
+        errors.extend(custom);
+        if let Some(d) = &draft
+            && d.id_number.is_some()
+            && !options
+                .consents
+                .purposes
+                .contains(&ConsentPurpose::IdNumber)
+        {
+            errors.push(FieldError::new(
+                "id_number",
+                "error.id_number.consent_required",
+            ));
+        }
+        let (Some(draft), Some(tags), true) = (draft, tags, errors.is_empty()) else {
+            return Err(errors.into());
+        };
+        let store_id = self.home_store(scope, options.store_id)?;
+        let store = self
+            .db
+            .get_store(Scope::Chain, store_id)
+            .await
+            .map_err(|_| AppError::from(FieldError::new("store_id", "error.store.required")))?;
+        self.check_owner(options.owner_staff_id, store_id).await?;
+        let id = self.db.allocate_ids("customers", 1).await?;
+        let row = sealing::write_row(
+            &self.keys,
+            id,
+            store_id,
+            &draft,
+            options.owner_staff_id,
+            tags,
+        );
+        let probe = sealing::probe(&self.keys, &draft);
+        self.ensure_id_number_free(&draft, None).await?;
+        let possible_duplicates = self.db.duplicate_candidates(scope, &probe, None).await?;
+        let channel = options.consents.channel.unwrap_or(ConsentChannel::Counter);
+        let consents = options
+            .consents
+            .purposes
+            .iter()
+            .map(|p| ConsentEvent {
+                purpose: p.as_str().into(),
+                granted: true,
+                notice_version: self.config.customers.notice_version.clone(),
+                channel: channel.as_str().into(),
+            })
+            .collect();
+        let format = self.config.customers.archive_format.clone();
+        let code = store.code.clone();
+        let new = NewCustomer {
+            row,
+            archive: Box::new(move |seq| archive_number(&format, &code, seq)),
+            consents,
+        };
+        let numbers = self
+            .db
+            .insert_customers(actor, std::slice::from_ref(&new), self.now())
+            .await?;
+        Ok(Created {
+            id,
+            archive_no: numbers.into_iter().next().unwrap_or_default(),
+            possible_duplicates: possible_duplicates
+                .into_iter()
+                .filter(|(_, r)| *r != "phone")
+                .collect(),
+        })
+    }
+
+    /// Replaces a file's profile. Fields not in the input are cleared, as in a form.
+    pub async fn update_customer(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        edit: &CustomerEdit,
+    ) -> Result<(), AppError> {
+        let (input, tags, owner_staff_id) = (&edit.input, &edit.tags, edit.owner_staff_id);
+        let today = self.today();
+        let before = self.load_customer(scope, id).await?;
+        let mut errors = Vec::new();
+        let draft = CustomerDraft::parse(input, today)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let tags = parse_tags(tags).map_err(|e| errors.push(e)).ok();
+        if let Some(d) = &draft {
+            errors.extend(self.check_custom_values(&d.profile.custom).await?);
+            let had_consent = self
+                .db
+                .consent_state(id)
+                .await?
+                .iter()
+                .any(|(p, g, _)| p == ConsentPurpose::IdNumber.as_str() && *g);
+            if d.id_number.is_some() && !had_consent {
+                errors.push(FieldError::new(
+                    "id_number",
+                    "error.id_number.consent_required",
+                ));
+            }
+        }
+        let (Some(draft), Some(tags), true) = (draft, tags, errors.is_empty()) else {
+            return Err(errors.into());
+        };
+        self.check_owner(owner_staff_id, before.store_id).await?;
+        let row = sealing::write_row(
+            &self.keys,
+            id,
+            before.store_id,
+            &draft,
+            owner_staff_id,
+            tags,
+        );
+        self.ensure_id_number_free(&draft, Some(id)).await?;
+        let changed = sealing::changed_fields(&before, &draft, owner_staff_id, &row.tags);
+        self.db
+            .update_customer(actor, scope, &row, &changed, edit.verified, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// An ID number belongs to one person: refuse it if another active file (anywhere in the
+    /// chain, whatever the caller's scope) already has it.
+    async fn ensure_id_number_free(
+        &self,
+        draft: &CustomerDraft,
+        exclude: Option<i64>,
+    ) -> Result<(), AppError> {
+        let Some(n) = &draft.id_number else {
+            return Ok(());
+        };
+        let probe = DuplicateProbe {
+            id_idx: Some(self.keys.blind_index("id", n.as_str())),
+            ..Default::default()
+        };
+        if self
+            .db
+            .duplicate_candidates(Scope::Chain, &probe, exclude)
+            .await?
+            .is_empty()
+        {
+            Ok(())
+        } else {
+            Err(AppError::Conflict {
+                key: "error.customer.id_taken",
+                field: Some("id_number"),
+            })
+        }
+    }
+
+    /// Checks admin-defined field values; unknown keys are refused.
+    async fn check_custom_values(
+        &self,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Vec<FieldError>, AppError> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let defs = self.db.list_custom_fields().await?;
+        let mut errors = Vec::new();
+        for (key, value) in values {
+            let Some(def) = defs.iter().find(|d| &d.field_key == key && d.active == 1) else {
+                errors.push(FieldError::new("custom", "error.custom_field.unknown"));
+                continue;
+            };
+            if value.trim().is_empty() {
+                continue;
+            }
+            let ok = match def.kind.as_str() {
+                "number" => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+                "date" => patron_domain::customer::parse_date(value, "custom").is_ok(),
+                "choice" => def.choice_list().iter().any(|c| c == value.trim()),
+                _ => value.chars().count() <= 200,
+            };
+            if !ok {
+                errors.push(FieldError::new("custom", "error.custom_field.invalid"));
+            }
+        }
+        Ok(errors)
+    }
+}

@@ -1,0 +1,265 @@
+//! Reading customer files: the list and its search box, the profile (audited), revealing one
+//! field with a reason (audited), and the till's lookup by phone (audited).
+
+use super::sealing::{self, Customer};
+use crate::security::Principal;
+use crate::{App, AppError};
+use patron_domain::audit::Actor;
+use patron_domain::phone::Phone;
+use patron_domain::{Capability, FieldError};
+use patron_store::Scope;
+use patron_store::customers::{CustomerFilter, CustomerSort, DuplicatePair};
+
+/// The list's inputs as they come from a search box and filter controls.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CustomerQuery {
+    /// Name, pinyin or initials; a mobile (full) or its last 4 digits; an archive number;
+    /// an ID number.
+    pub q: String,
+    pub tag: String,
+    pub owner: Option<i64>,
+    pub store: Option<i64>,
+    /// `1`: only files due for re-verification.
+    pub stale: bool,
+    /// `1`: only incomplete files.
+    pub incomplete: bool,
+    pub sort: String,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+pub struct CustomerPage {
+    pub customers: Vec<Customer>,
+    /// Matches, counted up to `patron_store::customers::COUNT_CAP` (+1 means "more").
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// What the till gets: enough to greet and identify, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lookup {
+    pub id: i64,
+    pub name: String,
+    pub masked_mobile: String,
+    pub archive_no: String,
+}
+
+impl App {
+    /// Opens a file without auditing (internal use: edits, merges).
+    pub(crate) async fn load_customer(&self, scope: Scope, id: i64) -> Result<Customer, AppError> {
+        let r = self.db.get_customer(scope, id).await?;
+        let tags = self.db.customer_tags(id).await?;
+        sealing::open_record(&self.keys, r, tags)
+    }
+
+    /// Opens a file for a person to look at; the view is audited.
+    pub async fn view_customer(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+    ) -> Result<Customer, AppError> {
+        let c = self.load_customer(scope, id).await?;
+        self.db
+            .audit_customer_read(actor, "customer.view", Some(id), "", self.now())
+            .await?;
+        Ok(c)
+    }
+
+    /// Shows one personal field in full. Needs the reveal capability and a reason; both the
+    /// field and the reason are audited.
+    pub async fn reveal_customer_field(
+        &self,
+        by: &Principal,
+        request_id: Option<String>,
+        id: i64,
+        field: &str,
+        reason: &str,
+    ) -> Result<String, AppError> {
+        if !by.can(Capability::CustomerPiiReveal) {
+            return Err(AppError::Forbidden);
+        }
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 200 {
+            return Err(FieldError::new("reason", "error.reveal.reason").into());
+        }
+        let c = self.load_customer(by.scope(), id).await?;
+        let value = match field {
+            "mobile" => c.mobile.as_ref().map(|p| p.national().to_string()),
+            "id_number" => c.id_number.as_ref().map(|n| n.as_str().to_string()),
+            "email" => c.email.clone(),
+            "addresses" => (!c.addresses.is_empty()).then(|| c.addresses.join("；")),
+            "birthday" => c.birthday.map(|b| b.to_string()),
+            "other_phones" => (!c.other_phones.is_empty()).then(|| {
+                c.other_phones
+                    .iter()
+                    .map(|p| p.national().to_string())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            }),
+            _ => return Err(FieldError::new("field", "error.reveal.field").into()),
+        };
+        self.db
+            .audit_customer_read(
+                &by.actor(request_id),
+                "customer.reveal",
+                Some(id),
+                &format!("field={field}; reason={reason}"),
+                self.now(),
+            )
+            .await?;
+        Ok(value.unwrap_or_default())
+    }
+
+    /// The customer list: classifies the search text and applies the filters.
+    pub async fn search_customers(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        q: &CustomerQuery,
+    ) -> Result<CustomerPage, AppError> {
+        let per_page = if q.per_page <= 0 {
+            50
+        } else {
+            q.per_page.min(200)
+        };
+        let page = q.page.max(1);
+        let mut f = CustomerFilter {
+            tag: Some(q.tag.trim().to_string()).filter(|t| !t.is_empty()),
+            owner_staff_id: q.owner,
+            store_id: q.store,
+            sort: CustomerSort::parse(&q.sort),
+            offset: (page - 1) * per_page,
+            limit: per_page,
+            ..Default::default()
+        };
+        if q.stale {
+            let days = self.config.customers.reverify_days;
+            f.verified_before = Some(self.now().as_millisecond() - days * 86_400_000);
+        }
+        if q.incomplete {
+            f.completeness_below = Some(100);
+        }
+        self.classify(&mut f, q.q.trim());
+        let (records, total) = self.db.search_customers(scope, &f).await?;
+        let mut customers = Vec::with_capacity(records.len());
+        for r in records {
+            let tags = self.db.customer_tags(r.id).await?;
+            customers.push(sealing::open_record(&self.keys, r, tags)?);
+        }
+        if !q.q.trim().is_empty() {
+            self.db
+                .audit_customer_read(
+                    actor,
+                    "customer.search",
+                    None,
+                    &format!("results={}", customers.len()),
+                    self.now(),
+                )
+                .await?;
+        }
+        Ok(CustomerPage {
+            customers,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Decides what the search text is. Digits: a mobile, its last four, or an ID number;
+    /// letters followed by digits with a dash: an archive number; anything else: a name.
+    fn classify(&self, f: &mut CustomerFilter, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if compact.len() == 4 && compact.bytes().all(|b| b.is_ascii_digit()) {
+            f.last4_idx = Some(self.keys.blind_index("last4", &compact));
+        } else if let Some(id) = (compact.len() >= 15)
+            .then(|| {
+                patron_domain::id_number::IdNumber::parse(text, jiff::civil::date(9999, 12, 31))
+                    .ok()
+            })
+            .flatten()
+        {
+            f.id_idx = Some(self.keys.blind_index("id", id.as_str()));
+        } else if let Ok(p) = Phone::parse(text) {
+            f.mobile_idx = Some(self.keys.blind_index("phone", p.e164()));
+        } else if text.contains('-') && text.chars().any(|c| c.is_ascii_digit()) {
+            f.archive_prefix = Some(text.to_string());
+        } else {
+            f.name_prefix = Some(text.to_lowercase().split_whitespace().collect());
+        }
+    }
+
+    /// The till's lookup by mobile: the customer it belongs to, if exactly one does.
+    pub async fn lookup_member(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        phone: &str,
+    ) -> Result<Lookup, AppError> {
+        let p = Phone::parse(phone)?;
+        let found = self
+            .db
+            .customers_by_phone(scope, &self.keys.blind_index("phone", p.e164()))
+            .await?;
+        let c = match found.as_slice() {
+            [one] => one,
+            [] => return Err(AppError::NotFound),
+            _ => {
+                return Err(AppError::Conflict {
+                    key: "error.customer.ambiguous_phone",
+                    field: Some("phone"),
+                });
+            }
+        };
+        self.db
+            .audit_customer_read(actor, "customer.lookup", Some(c.id), "", self.now())
+            .await?;
+        Ok(Lookup {
+            id: c.id,
+            name: c.name.clone(),
+            masked_mobile: p.masked(),
+            archive_no: c.archive_no.clone(),
+        })
+    }
+
+    /// Possible duplicates of one file, with reasons.
+    pub async fn duplicates_of(
+        &self,
+        scope: Scope,
+        c: &Customer,
+    ) -> Result<Vec<(i64, &'static str)>, AppError> {
+        let draft = sealing::as_draft(c)?;
+        let probe = sealing::probe(&self.keys, &draft);
+        Ok(self
+            .db
+            .duplicate_candidates(scope, &probe, Some(c.id))
+            .await?)
+    }
+
+    /// Pairs waiting for review across the caller's scope.
+    pub async fn duplicate_pairs(&self, scope: Scope) -> Result<Vec<DuplicatePair>, AppError> {
+        Ok(self.db.duplicate_pairs(scope, 200).await?)
+    }
+
+    /// Opens several files (for side-by-side review), audited as one view each.
+    pub async fn view_customers(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        ids: &[i64],
+    ) -> Result<Vec<Customer>, AppError> {
+        let mut out = Vec::new();
+        for id in ids {
+            out.push(self.view_customer(actor, scope, *id).await?);
+        }
+        Ok(out)
+    }
+}

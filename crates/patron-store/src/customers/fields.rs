@@ -1,0 +1,106 @@
+//! Admin-defined custom fields (自定义字段): their definitions. Values live in each customer's
+//! profile, keyed by `field_key`, and are checked against these definitions on write.
+
+use crate::{Db, StoreError, audit, ms};
+use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomFieldRow {
+    pub id: i64,
+    pub field_key: String,
+    pub label: String,
+    /// `text`, `number`, `date` or `choice`.
+    pub kind: String,
+    /// Choices separated by `|` (for `choice`).
+    pub choices: String,
+    pub active: i64,
+    pub created_at: i64,
+}
+
+impl CustomFieldRow {
+    pub fn choice_list(&self) -> Vec<String> {
+        self.choices
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Db {
+    pub async fn list_custom_fields(&self) -> Result<Vec<CustomFieldRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, field_key, label, kind, choices, active, created_at FROM custom_fields \
+             ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn create_custom_field(
+        &self,
+        actor: &Actor,
+        key: &str,
+        label: &str,
+        kind: &str,
+        choices: &str,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO custom_fields (field_key, label, kind, choices, active, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+        )
+        .bind(key)
+        .bind(label)
+        .bind(kind)
+        .bind(choices)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("custom_field.create", "custom_field", id).with_detail(key),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Retires or restores a field; values already stored stay in the profiles.
+    pub async fn set_custom_field_active(
+        &self,
+        actor: &Actor,
+        id: i64,
+        active: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE custom_fields SET active = $2 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(active))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("custom_field.update", "custom_field", id).with_detail(if active {
+                "active"
+            } else {
+                "retired"
+            }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,161 @@
+//! Merging two files of one person. The survivor takes the combined fields (prepared and
+//! sealed by the app layer); every related row moves to it; the merged file stays as a
+//! tombstone (`status = 'merged'`, `merged_into`) with its original sealed values, so nothing
+//! is lost, but without lookup keys, so it no longer turns up in searches or at the till.
+//! Later tables that hang off a customer (sales, points, coupons, tickets) must be moved here.
+
+use super::{CustomerWrite, write_keys};
+use crate::{Db, Scope, StoreError, audit, ms};
+use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
+
+/// What the app layer decided: the survivor's new fields, and whom it absorbs.
+pub struct MergePlan {
+    pub survivor: CustomerWrite,
+    pub merged_id: i64,
+}
+
+/// Tables whose rows follow the customer, and the column that names it.
+const FOLLOWERS: &[&str] = &[
+    "customer_interactions",
+    "customer_consents",
+    "customer_owner_log",
+];
+
+impl Db {
+    /// Merges in one transaction; returns how many related rows moved per table.
+    pub async fn merge_customers(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        plan: &MergePlan,
+        now: Timestamp,
+    ) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        let (keep, gone) = (plan.survivor.id, plan.merged_id);
+        if keep == gone {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.begin_write().await?;
+        for id in [keep, gone] {
+            super::history::check_visible(&mut tx, scope, id).await?;
+        }
+        // The merged file gives up its unique mobile first, so the survivor may take it.
+        sqlx::query(
+            "UPDATE customers SET status = 'merged', merged_into = $2, mobile_idx = NULL, \
+             last4_idx = NULL, id_idx = NULL, namebirth_idx = NULL, updated_at = $3 WHERE id = $1",
+        )
+        .bind(gone)
+        .bind(keep)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        let s = &plan.survivor;
+        sqlx::query(
+            "UPDATE customers SET name = $2, gender = $3, birthday_lunar = $4, \
+             guardian_consent = $5, mobile_enc = $6, mobile_idx = $7, last4_idx = $8, \
+             phones_enc = $9, id_number_enc = $10, id_idx = $11, email_enc = $12, \
+             birthday_enc = $13, address_enc = $14, notes_enc = $15, namebirth_idx = $16, \
+             profile = $17, owner_staff_id = $18, missing = $19, completeness = $20, \
+             updated_at = $21 WHERE id = $1",
+        )
+        .bind(keep)
+        .bind(&s.name)
+        .bind(&s.gender)
+        .bind(i64::from(s.birthday_lunar))
+        .bind(i64::from(s.guardian_consent))
+        .bind(&s.mobile_enc)
+        .bind(&s.mobile_idx)
+        .bind(&s.last4_idx)
+        .bind(&s.phones_enc)
+        .bind(&s.id_number_enc)
+        .bind(&s.id_idx)
+        .bind(&s.email_enc)
+        .bind(&s.birthday_enc)
+        .bind(&s.address_enc)
+        .bind(&s.notes_enc)
+        .bind(&s.namebirth_idx)
+        .bind(&s.profile)
+        .bind(s.owner_staff_id)
+        .bind(&s.missing)
+        .bind(s.completeness)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+
+        let mut moved = Vec::new();
+        for table in FOLLOWERS {
+            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET customer_id = $1 WHERE customer_id = $2"
+            )))
+            .bind(keep)
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            moved.push((*table, n));
+        }
+        // The latest decision per purpose wins, whichever file it was made on.
+        sqlx::query(
+            "INSERT INTO customer_consent_state (customer_id, purpose, granted, at_ms) \
+             SELECT $1, purpose, granted, at_ms FROM customer_consent_state WHERE customer_id = $2 \
+             ON CONFLICT (customer_id, purpose) DO UPDATE SET granted = excluded.granted, \
+             at_ms = excluded.at_ms WHERE excluded.at_ms > customer_consent_state.at_ms",
+        )
+        .bind(keep)
+        .bind(gone)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM customer_consent_state WHERE customer_id = $1")
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
+        let tags = sqlx::query(
+            "INSERT INTO customer_tags (customer_id, tag, store_id) \
+             SELECT $1, tag, $3 FROM customer_tags WHERE customer_id = $2 \
+             ON CONFLICT (customer_id, tag) DO NOTHING",
+        )
+        .bind(keep)
+        .bind(gone)
+        .bind(s.store_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        moved.push(("customer_tags", tags));
+        for table in ["customer_tags", "customer_keys"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE customer_id = $1 OR customer_id = $2"
+            )))
+            .bind(gone)
+            .bind(if table == "customer_keys" { keep } else { gone })
+            .execute(&mut *tx)
+            .await?;
+        }
+        write_keys(&mut tx, s).await?;
+        let summary = moved
+            .iter()
+            .map(|(t, n)| format!("{t}={n}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(
+            "INSERT INTO customer_merges (customer_id, merged_id, moved, actor_name, at_ms) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(keep)
+        .bind(gone)
+        .bind(&summary)
+        .bind(&actor.name)
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("customer.merge", "customer", keep)
+                .with_detail(format!("merged={gone};{summary}")),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+}

@@ -1,0 +1,462 @@
+//! Customer files over the API: create with validation, masking by role, archive numbers,
+//! search by pinyin, phone and archive number, partial updates, consents, interactions and
+//! the timeline, the till's lookup, merging duplicates, and store scoping.
+
+use crate::both;
+use crate::harness::{Kind, api, audit, staff, start, store, token_for};
+use serde_json::json;
+
+async fn create(base: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let (status, b, _) = api(base, "POST", "/api/v1/customers", Some(token), Some(body)).await;
+    (status, b)
+}
+
+async fn customer_files_over_the_api(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S01").await;
+    let s2 = store(&s.app, "S02").await;
+    staff(&s.app, "boss", "admin", None).await;
+    let clerk_id = staff(&s.app, "li.na", "sales_associate", Some(s1)).await;
+    staff(&s.app, "he.xue", "sales_associate", Some(s2)).await;
+    let admin = token_for(&s.app, "boss").await;
+    let clerk = token_for(&s.app, "li.na").await;
+    let other_clerk = token_for(&s.app, "he.xue").await;
+
+    // Minimum: a name and a phone; the clerk's store is the home store; numbers run per store.
+    let (st, a) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "张三", "mobile": "+86 138-0013-8000"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{a}");
+    assert_eq!(a["archive_no"], "S01-000001");
+    let zhang = a["id"].as_i64().expect("id");
+    let (st, b) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "李四", "mobile": "１３９００１３９０００"}),
+    )
+    .await;
+    assert_eq!(
+        (st, b["archive_no"].as_str()),
+        (201, Some("S01-000002")),
+        "{b}"
+    );
+    let (st, c) = create(
+        &s.base,
+        &admin,
+        json!({"name": "王五", "mobile": "13700137000", "store_id": s2}),
+    )
+    .await;
+    assert_eq!(
+        (st, c["archive_no"].as_str()),
+        (201, Some("S02-000001")),
+        "{c}"
+    );
+    let wang = c["id"].as_i64().expect("id");
+
+    // Every bad field at once, each with its reason in the caller's language.
+    let (st, e) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "", "mobile": "12345", "email": "nope", "birthday": "2030-01-01"}),
+    )
+    .await;
+    assert_eq!(st, 422);
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|x| x["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["name", "birthday", "mobile", "email"]);
+    assert!(
+        e["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("姓名"),
+        "{e}"
+    );
+    // The same mobile twice is refused; an ID number needs its own consent.
+    let (st, e) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "张三丰", "mobile": "13800138000"}),
+    )
+    .await;
+    assert_eq!((st, e["field"].as_str()), (409, Some("mobile")), "{e}");
+    let (st, e) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "赵六", "mobile": "13600136000", "id_number": "11010519491231002X"}),
+    )
+    .await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("id_number")), "{e}");
+    let (st, zhao) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "赵六", "mobile": "13600136000", "id_number": "11010519491231002x",
+               "consents": ["service", "id_number"], "addresses": ["上海市徐汇区漕溪北路 88 号"],
+               "tags": ["VIP", "装修中"], "owner_staff_id": clerk_id}),
+    )
+    .await;
+    assert_eq!(st, 201, "{zhao}");
+    let zhao = zhao["id"].as_i64().expect("id");
+
+    // Masked for a sales associate, whole for the admin; birthday and gender come from the ID.
+    let (st, m, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{zhao}"),
+        Some(&clerk),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert_eq!(m["mobile"], "136****6000");
+    assert_eq!(m["id_number"], "110105**********002X");
+    assert_eq!(m["birthday"], "1949-**-**");
+    assert_eq!(m["gender"], "female");
+    assert_eq!(m["masked"], true);
+    assert!(m["addresses"][0].as_str().unwrap_or("").ends_with("****"));
+    let (_, full, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{zhao}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(full["mobile"], "+8613600136000");
+    assert_eq!(full["id_number"], "11010519491231002X");
+    assert_eq!(full["birthday"], "1949-12-31");
+    assert_eq!(full["tags"], json!(["VIP", "装修中"]));
+    assert_eq!(full["owner_staff_id"], clerk_id);
+    let views = audit(&s.app, "customer.view", "").await;
+    assert!(
+        views
+            .iter()
+            .any(|r| r.target_id.as_deref() == Some(&zhao.to_string()))
+    );
+
+    // Search: initials, full pinyin, hanzi, full phone, last four, archive number, tag.
+    let find = |q: &'static str| {
+        let base = s.base.clone();
+        let admin = admin.clone();
+        async move {
+            let (st, r, _) = api(
+                &base,
+                "GET",
+                &format!("/api/v1/customers?q={}", urlencode(q)),
+                Some(&admin),
+                None,
+            )
+            .await;
+            assert_eq!(st, 200, "{r}");
+            r["customers"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|c| c["name"].as_str().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("zs").await, ["张三"]);
+    assert_eq!(find("zhangs").await, ["张三"]);
+    assert_eq!(find("张").await, ["张三"]);
+    assert_eq!(find("138 0013 8000").await, ["张三"]);
+    assert_eq!(find("9000").await, ["李四"]);
+    assert_eq!(find("S02-0000").await, ["王五"]);
+    assert_eq!(find("11010519491231002X").await, ["赵六"]);
+    let (_, tagged, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/customers?tag=VIP",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(tagged["total"], 1);
+    // Scoping: a clerk of S02 does not see S01's customers, in lists or by id.
+    let (_, theirs, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/customers",
+        Some(&other_clerk),
+        None,
+    )
+    .await;
+    assert_eq!(theirs["total"], 1, "{theirs}");
+    let (st, _, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{zhang}"),
+        Some(&other_clerk),
+        None,
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, _, _) = api(
+        &s.base,
+        "PATCH",
+        &format!("/api/v1/customers/{zhang}"),
+        Some(&other_clerk),
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(st, 404);
+
+    // A partial update keeps what it does not name; the audit names fields, never values.
+    let (st, p, _) = api(
+        &s.base,
+        "PATCH",
+        &format!("/api/v1/customers/{zhang}"),
+        Some(&admin),
+        Some(json!({"email": "Zhang.San@QQ.com", "profile": {"hobbies": "钓鱼", "preferred_channel": "wechat"}})),
+    )
+    .await;
+    assert_eq!(st, 200, "{p}");
+    assert_eq!(p["email"], "Zhang.San@qq.com");
+    assert_eq!(p["mobile"], "+8613800138000");
+    assert_eq!(p["profile"]["hobbies"], "钓鱼");
+    let upd = audit(&s.app, "customer.update", "").await;
+    assert_eq!(upd[0].detail, "email,profile");
+
+    // Consents: granting and withdrawing are one call each; both land on the timeline.
+    let path = format!("/api/v1/customers/{zhang}/consents");
+    let (st, _, _) = api(
+        &s.base,
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(json!({"grant": ["marketing_sms"], "channel": "counter"})),
+    )
+    .await;
+    assert_eq!(st, 204);
+    let (st, _, _) = api(
+        &s.base,
+        "POST",
+        &path,
+        Some(&clerk),
+        Some(json!({"withdraw": ["marketing_sms"]})),
+    )
+    .await;
+    assert_eq!(st, 204);
+    let state = s.app.consents_of(zhang).await.expect("state");
+    assert!(state.iter().all(|(_, granted, _)| !granted), "withdrawn");
+    let (st, i, _) = api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/customers/{zhang}/interactions"),
+        Some(&clerk),
+        Some(json!({"kind": "call", "channel": "phone", "outcome": "约好周六到店", "note": "想看卫浴套装"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{i}");
+    let timeline = s.app.timeline(zhang, 20).await.expect("timeline");
+    let kinds: Vec<&str> = timeline.iter().map(|t| t.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "consent").count(), 2);
+    assert!(timeline.iter().any(|t| t.note == "想看卫浴套装"));
+
+    // The till finds a member by phone, chain-wide, with a masked number only.
+    let till = s
+        .app
+        .create_api_key(None, s1, "收银台 1", None)
+        .await
+        .expect("key");
+    let (st, m, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/members/lookup?phone=137%200013%207000",
+        Some(&till),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{m}");
+    assert_eq!(
+        (m["id"].as_i64(), m["masked_mobile"].as_str()),
+        (Some(wang), Some("137****7000"))
+    );
+    let (st, _, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/members/lookup?phone=13511112222",
+        Some(&till),
+        None,
+    )
+    .await;
+    assert_eq!(st, 404);
+    let (st, _, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/members/lookup?phone=13700137000",
+        Some(&clerk),
+        None,
+    )
+    .await;
+    assert_eq!(st, 401, "tills only");
+    assert!(!audit(&s.app, "customer.lookup", "").await.is_empty());
+}
+both!(customer_files_over_the_api);
+
+async fn duplicates_are_found_and_merged_without_loss(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S01").await;
+    staff(&s.app, "boss", "admin", None).await;
+    let admin = token_for(&s.app, "boss").await;
+    let (_, a) = create(
+        &s.base,
+        &admin,
+        json!({"store_id": s1, "name": "陈静", "mobile": "13800000001", "birthday": "1988-03-08",
+               "tags": ["老客户"], "email": "chen@qq.com"}),
+    )
+    .await;
+    let keep = a["id"].as_i64().expect("id");
+    // Same name and birthday, another phone: flagged on create.
+    let (st, b) = create(
+        &s.base,
+        &admin,
+        json!({"store_id": s1, "name": "陈静", "mobile": "13900000002", "birthday": "1988/3/8",
+               "tags": ["团购"], "email": "jing@163.com", "addresses": ["杭州市西湖区文三路 1 号"],
+               "consents": ["marketing_sms"]}),
+    )
+    .await;
+    assert_eq!(st, 201, "{b}");
+    assert_eq!(b["possible_duplicates"], json!([[keep, "name_birthday"]]));
+    let gone = b["id"].as_i64().expect("id");
+    api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/customers/{gone}/interactions"),
+        Some(&admin),
+        Some(json!({"kind": "visit", "outcome": "看了瓷砖"})),
+    )
+    .await;
+    let pairs = s
+        .app
+        .duplicate_pairs(patron_store::Scope::Chain)
+        .await
+        .expect("pairs");
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(
+        (pairs[0].first, pairs[0].second, pairs[0].reason),
+        (keep, gone, "name_birthday")
+    );
+
+    let (st, m, _) = api(
+        &s.base,
+        "POST",
+        "/api/v1/customers/merge",
+        Some(&admin),
+        Some(json!({"survivor_id": keep, "merged_id": gone})),
+    )
+    .await;
+    assert_eq!(st, 200, "{m}");
+    let (_, c, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{keep}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(c["mobile"], "+8613800000001");
+    assert_eq!(
+        c["other_phones"],
+        json!(["+8613900000002"]),
+        "the second number is kept"
+    );
+    assert_eq!(c["addresses"], json!(["杭州市西湖区文三路 1 号"]));
+    assert_eq!(c["tags"], json!(["团购", "老客户"]));
+    assert!(
+        c["notes"].as_str().unwrap_or("").contains("jing@163.com"),
+        "the other e-mail is kept: {c}"
+    );
+    let consents = s.app.consents_of(keep).await.expect("consents");
+    assert!(
+        consents
+            .iter()
+            .any(|(p, g, _)| p.as_str() == "marketing_sms" && *g)
+    );
+    let timeline = s.app.timeline(keep, 50).await.expect("timeline");
+    assert!(
+        timeline.iter().any(|t| t.outcome == "看了瓷砖"),
+        "interactions moved"
+    );
+    // The merged file is gone from searches, but its number now finds the survivor.
+    let (_, r, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/customers?q=13900000002",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let ids: Vec<i64> = r["customers"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [keep]);
+    let (st, _, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{gone}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "the tombstone stays readable");
+    assert!(
+        s.app
+            .duplicate_pairs(patron_store::Scope::Chain)
+            .await
+            .expect("pairs")
+            .is_empty()
+    );
+    let rows = audit(&s.app, "customer.merge", "").await;
+    assert!(
+        rows[0].detail.starts_with(&format!("merged={gone}")),
+        "{}",
+        rows[0].detail
+    );
+    // Two different ID numbers are two people.
+    let mk = |name: &'static str, mobile: &'static str, id: &'static str| json!({"store_id": s1, "name": name, "mobile": mobile, "id_number": id, "consents": ["id_number"]});
+    let (_, x) = create(
+        &s.base,
+        &admin,
+        mk("周一", "13800000011", "11010519491231002X"),
+    )
+    .await;
+    let (_, y) = create(
+        &s.base,
+        &admin,
+        mk("周一", "13800000012", "231181200002290077"),
+    )
+    .await;
+    let (st, e, _) = api(
+        &s.base,
+        "POST",
+        "/api/v1/customers/merge",
+        Some(&admin),
+        Some(json!({"survivor_id": x["id"], "merged_id": y["id"]})),
+    )
+    .await;
+    assert_eq!(st, 409, "{e}");
+}
+both!(duplicates_are_found_and_merged_without_loss);
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
