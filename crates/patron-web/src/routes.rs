@@ -3,7 +3,10 @@
 //! without a declared access rule.
 
 use crate::access::{Access, enforce};
-use crate::console::{account, audit, auth, home, keys, outbox, roles, settings, staff, stores};
+use crate::console::customers::{dupes, form as cform, profile};
+use crate::console::{
+    account, audit, auth, customers, home, keys, outbox, roles, settings, staff, stores,
+};
 use crate::state::AppState;
 use crate::{api, identity, middleware};
 use axum::Router;
@@ -144,6 +147,114 @@ fn table() -> Vec<Route> {
             "/console/account/tokens/{id}/revoke",
             SignedIn,
             post(account::revoke_token),
+        ),
+        r(
+            "GET",
+            "/console/customers",
+            Cap(C::CustomerRead),
+            get(customers::customers_page),
+        ),
+        r(
+            "GET",
+            "/console/customers/mine",
+            Cap(C::CustomerRead),
+            get(customers::mine_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/views",
+            Cap(C::CustomerRead),
+            post(customers::save_view),
+        ),
+        r(
+            "POST",
+            "/console/customers/views/{id}/delete",
+            Cap(C::CustomerRead),
+            post(customers::delete_view),
+        ),
+        r(
+            "GET",
+            "/console/customers/new",
+            Cap(C::CustomerWrite),
+            get(cform::new_page),
+        ),
+        r(
+            "POST",
+            "/console/customers",
+            Cap(C::CustomerWrite),
+            post(cform::create),
+        ),
+        r(
+            "GET",
+            "/console/customers/duplicates",
+            Cap(C::CustomerMerge),
+            get(dupes::dupes_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/merge",
+            Cap(C::CustomerMerge),
+            post(dupes::merge),
+        ),
+        r(
+            "GET",
+            "/console/customers/handover",
+            Cap(C::StaffManage),
+            get(dupes::handover_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/handover",
+            Cap(C::StaffManage),
+            post(dupes::handover),
+        ),
+        r(
+            "GET",
+            "/console/customers/{id}",
+            Cap(C::CustomerRead),
+            get(profile::customer_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}",
+            Cap(C::CustomerWrite),
+            post(cform::update),
+        ),
+        r(
+            "GET",
+            "/console/customers/{id}/edit",
+            Cap(C::CustomerWrite),
+            get(cform::edit_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/reveal",
+            Cap(C::CustomerPiiReveal),
+            post(profile::reveal),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/consents",
+            Cap(C::CustomerWrite),
+            post(profile::consent),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/interactions",
+            Cap(C::CustomerWrite),
+            post(profile::interaction),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/owner",
+            Cap(C::CustomerWrite),
+            post(profile::owner),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/verify",
+            Cap(C::CustomerWrite),
+            post(profile::verify),
         ),
         r(
             "GET",

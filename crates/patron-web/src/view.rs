@@ -27,6 +27,11 @@ pub struct Page {
 
 const MENU: &[(&str, &str, Option<Capability>)] = &[
     ("/console", "nav.home", None),
+    (
+        "/console/customers",
+        "nav.customers",
+        Some(Capability::CustomerRead),
+    ),
     ("/console/stores", "nav.stores", Some(Capability::StoreRead)),
     ("/console/staff", "nav.staff", Some(Capability::StaffRead)),
     ("/console/roles", "nav.roles", Some(Capability::RoleManage)),

@@ -200,6 +200,18 @@ impl App {
         Ok(out)
     }
 
+    pub async fn mark_verified(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .db
+            .mark_customer_verified(actor, scope, id, self.now())
+            .await?)
+    }
+
     /// Assigns customers to an owner (or none). Every change goes to the binding log.
     pub async fn assign_owner(
         &self,

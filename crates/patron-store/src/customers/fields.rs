@@ -104,3 +104,59 @@ impl Db {
         Ok(())
     }
 }
+
+/// A saved set of list filters (a URL query string), per staff member.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerViewRow {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+}
+
+impl Db {
+    pub async fn list_customer_views(
+        &self,
+        staff_id: i64,
+    ) -> Result<Vec<CustomerViewRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, name, query FROM customer_views WHERE staff_id = $1 ORDER BY name",
+        )
+        .bind(staff_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Saves or replaces the view of this name.
+    pub async fn save_customer_view(
+        &self,
+        staff_id: i64,
+        name: &str,
+        query: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO customer_views (staff_id, name, query, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (staff_id, name) DO UPDATE SET query = excluded.query",
+        )
+        .bind(staff_id)
+        .bind(name)
+        .bind(query)
+        .bind(ms(now))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_customer_view(&self, staff_id: i64, id: i64) -> Result<(), StoreError> {
+        let n = sqlx::query("DELETE FROM customer_views WHERE id = $1 AND staff_id = $2")
+            .bind(id)
+            .bind(staff_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

@@ -8,7 +8,7 @@ mod history;
 mod merge;
 mod search;
 
-pub use fields::CustomFieldRow;
+pub use fields::{CustomFieldRow, CustomerViewRow};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;
 pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
@@ -257,6 +257,39 @@ impl Db {
             &mut tx,
             actor,
             &AuditEvent::ok("customer.update", "customer", row.id).with_detail(changed.join(",")),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The customer confirmed the file is current.
+    pub async fn mark_customer_verified(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE customers SET verified_at = $2 WHERE id = $1 AND status = 'active' \
+             AND ($3 IS NULL OR store_id = $3)",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .bind(scope.store_filter())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("customer.verify", "customer", id),
             now,
         )
         .await?;

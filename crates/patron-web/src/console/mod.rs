@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod customers;
 pub mod home;
 pub mod keys;
 pub mod outbox;

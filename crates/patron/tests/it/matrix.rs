@@ -59,6 +59,8 @@ struct Fixture {
     staff_token: i64,
     customer: i64,
     other_customer: i64,
+    view: i64,
+    me: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -90,6 +92,8 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
 fn path_for(template: &str, f: &Fixture) -> String {
     let id = if template.ends_with("/close") || template.ends_with("/reopen") {
         f.other_store
+    } else if template.starts_with("/console/customers/views/") {
+        f.view
     } else if template.starts_with("/console/customers/")
         || template.starts_with("/api/v1/customers/")
     {
@@ -113,7 +117,7 @@ fn path_for(template: &str, f: &Fixture) -> String {
         .replace("{token}", "not-a-real-token")
 }
 
-fn form_for(path: &str, store: i64) -> Vec<(String, String)> {
+fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
     let f = |pairs: &[(&str, String)]| {
         pairs
             .iter()
@@ -145,6 +149,32 @@ fn form_for(path: &str, store: i64) -> Vec<(String, String)> {
             ("password", PASSWORD.into()),
         ]),
         "/console/keys" => f(&[("store_id", s), ("name", "收银台".into())]),
+        "/console/customers/views" => f(&[("name", unique("视图")), ("query", "q=zs".into())]),
+        "/console/customers" => f(&[
+            ("name", "矩阵客户".into()),
+            ("mobile", unique_mobile()),
+            ("store_id", s),
+        ]),
+        "/console/customers/merge" => f(&[
+            ("survivor_id", fx.customer.to_string()),
+            ("merged_id", fx.other_customer.to_string()),
+        ]),
+        "/console/customers/handover" => f(&[
+            ("from_staff_id", fx.target.to_string()),
+            ("to_staff_id", fx.me.to_string()),
+            ("reason", "离职".into()),
+        ]),
+        p if p.ends_with("/reveal") => f(&[("field", "mobile".into()), ("reason", "核对".into())]),
+        p if p.ends_with("/consents") => {
+            f(&[("purpose", "service".into()), ("granted", "1".into())])
+        }
+        p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
+        p if p.ends_with("/owner") => {
+            f(&[("owner_staff_id", String::new()), ("reason", "调整".into())])
+        }
+        p if p.starts_with("/console/customers/") && p.matches('/').count() == 3 => {
+            f(&[("name", "改名客户".into())])
+        }
         "/console/settings" => f(&[
             ("session_cleanup", "every 15m".into()),
             ("backup", "daily 03:00".into()),
@@ -232,7 +262,25 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
             .expect("customer");
         customers.push(c.id);
     }
+    let view_name = unique("v");
+    s.app
+        .db
+        .save_customer_view(me, &view_name, "q=zs", s.app.now())
+        .await
+        .expect("view");
+    let view = s
+        .app
+        .db
+        .list_customer_views(me)
+        .await
+        .expect("views")
+        .into_iter()
+        .find(|v| v.name == view_name)
+        .expect("saved")
+        .id;
     Fixture {
+        view,
+        me,
         customer: customers[0],
         other_customer: customers[1],
         store: store_id,
@@ -292,7 +340,7 @@ async fn role_route_matrix(kind: Kind) {
                     );
                     page.status
                 } else {
-                    let form = form_for(&path, s1);
+                    let form = form_for(&path, s1, &f);
                     let pairs: Vec<(&str, &str)> =
                         form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                     c.post(&path, &pairs).await.status

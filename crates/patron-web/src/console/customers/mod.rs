@@ -1,0 +1,345 @@
+//! Customer pages: the list with its search box, filters and saved views; "my customers";
+//! the create and edit forms; the customer page; duplicates; handover; import and export.
+
+pub mod dupes;
+pub mod form;
+pub mod profile;
+
+use crate::console::see_other;
+use crate::identity::{Ctx, Staff};
+use crate::state::AppState;
+use crate::view::{Page, render, when};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use patron_app::AppError;
+use patron_app::customers::{Customer, CustomerQuery};
+use patron_app::security::Principal;
+use patron_domain::Capability;
+use patron_store::Scope;
+use std::collections::BTreeMap;
+
+/// An option of a select.
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub value: String,
+    pub label: String,
+}
+
+/// Stores and active staff within the caller's scope, for selects.
+pub(crate) async fn choices(
+    state: &AppState,
+    p: &Principal,
+) -> Result<(Vec<Choices>, Vec<Choices>), AppError> {
+    let stores = state
+        .app
+        .db
+        .list_stores(p.scope())
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "open")
+        .map(|s| Choices {
+            value: s.id.to_string(),
+            label: format!("{} {}", s.code, s.name),
+        })
+        .collect();
+    let staff = state
+        .app
+        .db
+        .list_staff(p.scope())
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "active")
+        .map(|s| Choices {
+            value: s.id.to_string(),
+            label: s.display_name,
+        })
+        .collect();
+    Ok((stores, staff))
+}
+
+/// Names for ids in lists: store codes and staff names.
+pub(crate) struct Names {
+    stores: BTreeMap<i64, String>,
+    staff: BTreeMap<i64, String>,
+}
+
+impl Names {
+    pub(crate) async fn load(state: &AppState) -> Result<Names, AppError> {
+        Ok(Names {
+            stores: state
+                .app
+                .db
+                .list_stores(Scope::Chain)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.code))
+                .collect(),
+            staff: state
+                .app
+                .db
+                .list_staff(Scope::Chain)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.display_name))
+                .collect(),
+        })
+    }
+
+    pub(crate) fn store(&self, id: i64) -> String {
+        self.stores.get(&id).cloned().unwrap_or_default()
+    }
+
+    pub(crate) fn staff(&self, id: Option<i64>) -> String {
+        id.and_then(|i| self.staff.get(&i).cloned())
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+/// A line of the list. Phones are always masked here; the customer page reveals.
+pub struct CustomerRow {
+    pub id: i64,
+    pub archive_no: String,
+    pub name: String,
+    pub mobile: String,
+    pub store: String,
+    pub owner: String,
+    pub tags: Vec<String>,
+    pub completeness: i64,
+    pub verified: String,
+    pub stale: bool,
+}
+
+pub(crate) fn row(c: &Customer, names: &Names, ctx: &Ctx, state: &AppState) -> CustomerRow {
+    let tz = state.app.config.timezone();
+    let due =
+        state.app.now().as_millisecond() - state.app.config.customers.reverify_days * 86_400_000;
+    CustomerRow {
+        id: c.id,
+        archive_no: c.archive_no.clone(),
+        name: c.name.clone(),
+        mobile: c.masked_mobile(),
+        store: names.store(c.store_id),
+        owner: names.staff(c.owner_staff_id),
+        tags: c.tags.clone(),
+        completeness: c.completeness,
+        verified: when(c.verified_at, ctx.lang, &tz)
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        stale: c.verified_at < due,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "customers.html")]
+pub struct CustomersPage {
+    page: Page,
+    q: CustomerQuery,
+    rows: Vec<CustomerRow>,
+    total: String,
+    prev: String,
+    next: String,
+    stores: Vec<Choices>,
+    owners: Vec<Choices>,
+    views: Vec<(i64, String, String)>,
+    query_string: String,
+    owner_sel: String,
+    store_sel: String,
+    sorts: Vec<Choices>,
+    mine: bool,
+    can_write: bool,
+    can_import: bool,
+    can_export: bool,
+    can_merge: bool,
+}
+
+fn query_string(q: &CustomerQuery, page: i64) -> String {
+    let mut parts: Vec<(&str, String)> = Vec::new();
+    if !q.q.is_empty() {
+        parts.push(("q", q.q.clone()));
+    }
+    if !q.tag.is_empty() {
+        parts.push(("tag", q.tag.clone()));
+    }
+    if let Some(o) = q.owner {
+        parts.push(("owner", o.to_string()));
+    }
+    if let Some(s) = q.store {
+        parts.push(("store", s.to_string()));
+    }
+    if q.stale {
+        parts.push(("stale", "true".into()));
+    }
+    if q.incomplete {
+        parts.push(("incomplete", "true".into()));
+    }
+    if !q.sort.is_empty() {
+        parts.push(("sort", q.sort.clone()));
+    }
+    if page > 1 {
+        parts.push(("page", page.to_string()));
+    }
+    serde_urlencoded::to_string(&parts).unwrap_or_default()
+}
+
+async fn list(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    q: CustomerQuery,
+    flash: &str,
+    mine: bool,
+) -> Response {
+    let lang = ctx.lang;
+    let result = async {
+        let page = state
+            .app
+            .search_customers(&p.actor(ctx.rid()), p.scope(), &q)
+            .await?;
+        let names = Names::load(state).await?;
+        let (stores, owners) = choices(state, p).await?;
+        let views = state
+            .app
+            .db
+            .list_customer_views(p.staff_id)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.name, v.query))
+            .collect();
+        Ok::<_, AppError>((page, names, stores, owners, views))
+    }
+    .await;
+    let (page, names, stores, owners, views) = match result {
+        Ok(x) => x,
+        Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
+    };
+    let title = if mine {
+        "customers.mine_title"
+    } else {
+        "customers.title"
+    };
+    let base = if mine {
+        "/console/customers/mine"
+    } else {
+        "/console/customers"
+    };
+    let cap = patron_store::customers::COUNT_CAP;
+    let total = if page.total > cap {
+        format!("{cap}+")
+    } else {
+        page.total.to_string()
+    };
+    let has_next = page.page * page.per_page < page.total;
+    let rows = page
+        .customers
+        .iter()
+        .map(|c| row(c, &names, ctx, state))
+        .collect();
+    render(&CustomersPage {
+        page: Page::console(lang, p, title, "/console/customers").with_flash(flash),
+        rows,
+        total,
+        prev: if page.page > 1 {
+            format!("{base}?{}", query_string(&q, page.page - 1))
+        } else {
+            String::new()
+        },
+        next: if has_next {
+            format!("{base}?{}", query_string(&q, page.page + 1))
+        } else {
+            String::new()
+        },
+        stores,
+        owners,
+        views,
+        query_string: query_string(&q, 1),
+        owner_sel: q.owner.map(|x| x.to_string()).unwrap_or_default(),
+        store_sel: q.store.map(|x| x.to_string()).unwrap_or_default(),
+        sorts: ["newest", "archive", "name", "completeness", "verified"]
+            .iter()
+            .map(|v| Choices {
+                value: v.to_string(),
+                label: lang.t(&format!("customers.sort_{v}")).to_string(),
+            })
+            .collect(),
+        mine,
+        can_write: p.can(Capability::CustomerWrite),
+        can_import: p.can(Capability::CustomerImport),
+        can_export: p.can(Capability::CustomerExport),
+        can_merge: p.can(Capability::CustomerMerge),
+        q,
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListParams {
+    #[serde(flatten)]
+    q: CustomerQuery,
+    #[serde(default)]
+    ok: String,
+}
+
+pub async fn customers_page(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Query(params): Query<ListParams>,
+) -> Response {
+    list(&state, &p, &ctx, params.q, &params.ok, false).await
+}
+
+/// The owner's own customers (我的客户).
+pub async fn mine_page(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let mut q = params.q;
+    q.owner = Some(p.staff_id);
+    list(&state, &p, &ctx, q, &params.ok, true).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SaveView {
+    name: String,
+    query: String,
+}
+
+/// Saves the current filters under a name, for this staff member.
+pub async fn save_view(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Form(form): Form<SaveView>,
+) -> Response {
+    let name = form.name.trim();
+    let query = form.query.trim_start_matches('?');
+    if name.is_empty() || name.chars().count() > 30 {
+        let e = AppError::from(patron_domain::FieldError::new(
+            "name",
+            "error.view_name.invalid",
+        ));
+        return crate::error::WebError::page(e, ctx.lang).into_response_page();
+    }
+    match state
+        .app
+        .db
+        .save_customer_view(p.staff_id, name, query, state.app.now())
+        .await
+    {
+        Ok(()) => see_other(&format!("/console/customers?{query}&ok=view_saved")),
+        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+    }
+}
+
+pub async fn delete_view(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    match state.app.db.delete_customer_view(p.staff_id, id).await {
+        Ok(()) => see_other("/console/customers?ok=view_deleted"),
+        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+    }
+}

@@ -1,0 +1,439 @@
+//! The customer page: profile (masked, with reveal for those allowed), completeness,
+//! consents with one-click grant and withdraw, the timeline with a form to record an
+//! interaction, the owner and its history, and possible duplicates.
+
+use super::{Choices, Names, choices};
+use crate::console::see_other;
+use crate::identity::{Ctx, Staff};
+use crate::state::AppState;
+use crate::view::{Page, render, when};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use patron_app::AppError;
+use patron_app::customers::{Customer, InteractionInput};
+use patron_app::security::Principal;
+use patron_domain::Capability;
+use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
+
+/// A personal field: its label, masked or revealed value, and whether it can be revealed.
+pub struct PersonalField {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub revealed: bool,
+}
+
+pub struct ConsentLine {
+    pub purpose: String,
+    pub label: String,
+    pub granted: bool,
+    pub at: String,
+}
+
+pub struct TimelineLine {
+    pub at: String,
+    pub title: String,
+    pub detail: String,
+    pub note: String,
+    pub actor: String,
+}
+
+#[derive(Template)]
+#[template(path = "customer.html")]
+pub struct CustomerPage {
+    page: Page,
+    c: Customer,
+    store: String,
+    owner: String,
+    personal: Vec<PersonalField>,
+    profile: Vec<(&'static str, String)>,
+    missing: Vec<&'static str>,
+    stale: bool,
+    created: String,
+    verified: String,
+    consents: Vec<ConsentLine>,
+    timeline: Vec<TimelineLine>,
+    duplicates: Vec<(i64, String, &'static str)>,
+    owners: Vec<Choices>,
+    kinds: Vec<Choices>,
+    can_write: bool,
+    can_reveal: bool,
+    can_merge: bool,
+    merged_into: i64,
+}
+
+impl CustomerPage {
+    fn dupe_label(&self, reason: &str) -> &'static str {
+        self.page.t(&format!("dupe.{reason}"))
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageParams {
+    #[serde(default)]
+    ok: String,
+}
+
+async fn show(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    id: i64,
+    flash: &str,
+    revealed: Option<(&str, String)>,
+    error: Option<&AppError>,
+) -> Response {
+    let lang = ctx.lang;
+    let t = |k: &str| lang.t(k);
+    let tz = state.app.config.timezone();
+    let result = async {
+        let c = state
+            .app
+            .view_customer(&p.actor(ctx.rid()), p.scope(), id)
+            .await?;
+        let names = Names::load(state).await?;
+        let consents = state.app.consents_of(id).await?;
+        let timeline = state.app.timeline(id, 100).await?;
+        let dupes = if c.status == "active" {
+            state.app.duplicates_of(p.scope(), &c).await?
+        } else {
+            Vec::new()
+        };
+        let mut duplicates = Vec::new();
+        for (other, reason) in dupes {
+            let o = state.app.db.get_customer(p.scope(), other).await?;
+            duplicates.push((other, format!("{} {}", o.archive_no, o.name), reason));
+        }
+        let (_, owners) = choices(state, p).await?;
+        Ok::<_, AppError>((c, names, consents, timeline, duplicates, owners))
+    }
+    .await;
+    let (c, names, consents, timeline, duplicates, owners) = match result {
+        Ok(x) => x,
+        Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
+    };
+    let shown = |field: &'static str, masked: String| -> PersonalField {
+        let (value, revealed) = match &revealed {
+            Some((f, v)) if *f == field => (v.clone(), true),
+            _ => (masked, false),
+        };
+        PersonalField {
+            field,
+            label: t(&format!("field.{field}")),
+            value,
+            revealed,
+        }
+    };
+    let personal = vec![
+        shown("mobile", c.masked_mobile()),
+        shown(
+            "other_phones",
+            c.other_phones
+                .iter()
+                .map(|p| p.masked())
+                .collect::<Vec<_>>()
+                .join("；"),
+        ),
+        shown("email", c.masked_email()),
+        shown("addresses", c.masked_addresses().join("；")),
+        shown("birthday", c.masked_birthday()),
+        shown("id_number", c.masked_id_number()),
+    ];
+    let pr = &c.profile;
+    let mut profile: Vec<(&'static str, String)> = vec![
+        (
+            t("field.gender"),
+            t(&format!("gender.{}", c.gender.as_str())).to_string(),
+        ),
+        (
+            t("field.lunar_birthday"),
+            c.lunar_birthday.map(|l| l.render()).unwrap_or_default(),
+        ),
+        (t("field.wechat"), pr.wechat.clone()),
+        (t("field.employer"), pr.employer.clone()),
+        (t("field.job_title"), pr.job_title.clone()),
+        (t("field.occupation"), pr.occupation.clone()),
+        (t("field.family_status"), pr.family_status.clone()),
+        (t("field.hobbies"), pr.hobbies.clone()),
+        (t("field.habits"), pr.habits.clone()),
+        (t("field.clothing_size"), pr.clothing_size.clone()),
+        (t("field.shoe_size"), pr.shoe_size.clone()),
+        (
+            t("field.preferred_channel"),
+            if pr.preferred_channel.is_empty() {
+                String::new()
+            } else {
+                t(&format!("contact.{}", pr.preferred_channel)).to_string()
+            },
+        ),
+        (t("field.contact_time"), pr.contact_time.clone()),
+        (
+            t("field.source"),
+            t(&format!("source.{}", c.source.as_str())).to_string(),
+        ),
+    ];
+    for (k, v) in &pr.custom {
+        profile.push((t("field.custom"), format!("{k}: {v}")));
+    }
+    profile.retain(|(_, v)| !v.is_empty());
+    let consents = consents
+        .into_iter()
+        .map(|(purpose, granted, at)| ConsentLine {
+            purpose: purpose.as_str().into(),
+            label: t(&format!("purpose.{}", purpose.as_str())).into(),
+            granted,
+            at: at.map(|a| when(a, lang, &tz)).unwrap_or_default(),
+        })
+        .collect();
+    let timeline = timeline
+        .into_iter()
+        .map(|e| {
+            let (title, detail) = match e.kind {
+                "interaction" => (
+                    t(&format!("interaction.{}", e.what)).to_string(),
+                    [e.channel.as_str(), e.outcome.as_str()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                ),
+                "consent" => (
+                    format!(
+                        "{}：{}",
+                        t(&format!("purpose.{}", e.what)),
+                        if e.granted == Some(true) {
+                            t("customers.granted")
+                        } else {
+                            t("customers.withdrawn")
+                        }
+                    ),
+                    format!("{} · {}", e.channel, e.outcome),
+                ),
+                _ => (
+                    t("customers.owner_changed").to_string(),
+                    format!(
+                        "{} → {} · {}",
+                        names.staff(e.from_staff),
+                        names.staff(e.to_staff),
+                        e.what
+                    ),
+                ),
+            };
+            TimelineLine {
+                at: when(e.at_ms, lang, &tz),
+                title,
+                detail,
+                note: e.note,
+                actor: e.actor,
+            }
+        })
+        .collect();
+    let due =
+        state.app.now().as_millisecond() - state.app.config.customers.reverify_days * 86_400_000;
+    let mut page =
+        Page::console(lang, p, "customers.profile_title", "/console/customers").with_flash(flash);
+    if let Some(e) = error {
+        page = page.with_error(e);
+    }
+    let missing = c
+        .missing
+        .iter()
+        .map(|m| t(&format!("missing.{m}")))
+        .collect();
+    render(&CustomerPage {
+        page,
+        store: names.store(c.store_id),
+        owner: names.staff(c.owner_staff_id),
+        personal,
+        profile,
+        missing,
+        stale: c.verified_at < due,
+        created: when(c.created_at, lang, &tz),
+        verified: when(c.verified_at, lang, &tz),
+        consents,
+        timeline,
+        duplicates,
+        owners,
+        kinds: InteractionKind::ALL
+            .iter()
+            .map(|k| Choices {
+                value: k.as_str().into(),
+                label: t(&format!("interaction.{}", k.as_str())).into(),
+            })
+            .collect(),
+        can_write: p.can(Capability::CustomerWrite) && c.status == "active",
+        can_reveal: p.can(Capability::CustomerPiiReveal),
+        can_merge: p.can(Capability::CustomerMerge),
+        merged_into: c.merged_into.unwrap_or_default(),
+        c,
+    })
+}
+
+pub async fn customer_page(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Query(params): Query<PageParams>,
+) -> Response {
+    show(&state, &p, &ctx, id, &params.ok, None, None).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Shows one field in full on the page (never in a URL), after recording why.
+pub async fn reveal(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<RevealForm>,
+) -> Response {
+    match state
+        .app
+        .reveal_customer_field(&p, ctx.rid(), id, &form.field, &form.reason)
+        .await
+    {
+        Ok(value) => {
+            let field: &'static str = match form.field.as_str() {
+                "mobile" => "mobile",
+                "other_phones" => "other_phones",
+                "email" => "email",
+                "addresses" => "addresses",
+                "birthday" => "birthday",
+                _ => "id_number",
+            };
+            show(&state, &p, &ctx, id, "", Some((field, value)), None).await
+        }
+        Err(e) => {
+            crate::console::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, id, "", None, Some(&e)).await
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    granted: String,
+    #[serde(default)]
+    channel: String,
+}
+
+/// Grants or withdraws one purpose: one click either way.
+pub async fn consent(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let Some(purpose) = ConsentPurpose::parse(&form.purpose) else {
+        let e = AppError::from(patron_domain::FieldError::new(
+            "consents",
+            "error.consent.purpose",
+        ));
+        return show(&state, &p, &ctx, id, "", None, Some(&e)).await;
+    };
+    let channel = ConsentChannel::parse(&form.channel).unwrap_or(ConsentChannel::Counter);
+    match state
+        .app
+        .set_consents(
+            &p.actor(ctx.rid()),
+            p.scope(),
+            id,
+            &[(purpose, form.granted == "1")],
+            channel,
+        )
+        .await
+    {
+        Ok(()) => see_other(&format!(
+            "/console/customers/{id}?ok=consent_saved#consents"
+        )),
+        Err(e) => {
+            crate::console::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, id, "", None, Some(&e)).await
+            })
+            .await
+        }
+    }
+}
+
+pub async fn interaction(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<InteractionInput>,
+) -> Response {
+    match state
+        .app
+        .add_interaction(&p.actor(ctx.rid()), p.scope(), id, Some(p.staff_id), &form)
+        .await
+    {
+        Ok(_) => see_other(&format!(
+            "/console/customers/{id}?ok=interaction_saved#timeline"
+        )),
+        Err(e) => {
+            crate::console::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, id, "", None, Some(&e)).await
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct OwnerForm {
+    #[serde(default)]
+    owner_staff_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn owner(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<OwnerForm>,
+) -> Response {
+    let to = crate::console::opt_id(&form.owner_staff_id);
+    match state
+        .app
+        .assign_owner(&p.actor(ctx.rid()), p.scope(), &[id], to, &form.reason)
+        .await
+    {
+        Ok(_) => see_other(&format!("/console/customers/{id}?ok=owner_saved")),
+        Err(e) => {
+            crate::console::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, id, "", None, Some(&e)).await
+            })
+            .await
+        }
+    }
+}
+
+/// The customer confirmed the file is current: resets the re-verification clock.
+pub async fn verify(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+) -> Response {
+    match state
+        .app
+        .mark_verified(&p.actor(ctx.rid()), p.scope(), id)
+        .await
+    {
+        Ok(()) => see_other(&format!("/console/customers/{id}?ok=customer_verified")),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
+    }
+}
