@@ -18,15 +18,32 @@ pub struct CustomerQuery {
     /// an ID number.
     pub q: String,
     pub tag: String,
+    #[serde(deserialize_with = "blank_as_none")]
     pub owner: Option<i64>,
+    #[serde(deserialize_with = "blank_as_none")]
     pub store: Option<i64>,
-    /// `1`: only files due for re-verification.
+    /// Only files due for re-verification.
     pub stale: bool,
-    /// `1`: only incomplete files.
+    /// Only incomplete files.
     pub incomplete: bool,
     pub sort: String,
+    #[serde(deserialize_with = "blank_as_zero")]
     pub page: i64,
+    #[serde(deserialize_with = "blank_as_zero")]
     pub per_page: i64,
+}
+
+/// A select left at "all" submits an empty value: that means no filter, not an error.
+fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s: Option<String> = serde::Deserialize::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+fn blank_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(blank_as_none(d)?.unwrap_or(0))
 }
 
 pub struct CustomerPage {

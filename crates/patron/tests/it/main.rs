@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod credentials;
 mod customers;
+mod customers_console;
 mod jobs;
 mod matrix;
 mod outbox;

@@ -274,31 +274,24 @@ async fn list(
     })
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ListParams {
-    #[serde(flatten)]
-    q: CustomerQuery,
-    #[serde(default)]
-    ok: String,
-}
-
 pub async fn customers_page(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
-    Query(params): Query<ListParams>,
+    Query(q): Query<CustomerQuery>,
+    Query(flash): Query<crate::console::Flash>,
 ) -> Response {
-    list(&state, &p, &ctx, params.q, &params.ok, false).await
+    list(&state, &p, &ctx, q, &flash.ok, false).await
 }
 
 /// The owner's own customers (我的客户).
 pub async fn mine_page(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
-    Query(params): Query<ListParams>,
+    Query(mut q): Query<CustomerQuery>,
+    Query(flash): Query<crate::console::Flash>,
 ) -> Response {
-    let mut q = params.q;
     q.owner = Some(p.staff_id);
-    list(&state, &p, &ctx, q, &params.ok, true).await
+    list(&state, &p, &ctx, q, &flash.ok, true).await
 }
 
 #[derive(Debug, serde::Deserialize)]
