@@ -15,6 +15,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 const NONCE_LEN: usize = 24;
 
@@ -35,12 +37,26 @@ pub enum KeyError {
 }
 
 /// The loaded keys. Not `Debug`: it holds secrets.
+///
+/// `patron keys rotate` may add a key while a server runs. The server then opens values
+/// sealed under the new key by re-reading the file when it meets an unknown version, and
+/// starts sealing with the new key once it notices the file changed (checked at most every
+/// 30 seconds), so rotation needs no restart.
 pub struct Keyring {
     path: PathBuf,
+    state: RwLock<KeyState>,
+    checked: Mutex<Instant>,
+}
+
+#[derive(Clone)]
+struct KeyState {
     current: u8,
     data: BTreeMap<u8, Vec<u8>>,
     index: Vec<u8>,
+    modified: Option<SystemTime>,
 }
+
+const RECHECK: Duration = Duration::from_secs(30);
 
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,12 +114,50 @@ impl Keyring {
                 format!("current key {} is not in the file", file.current),
             ));
         }
-        Ok(Keyring {
+        Ok(Keyring::with_state(
+            path.clone(),
+            KeyState {
+                current: file.current,
+                data,
+                index,
+                modified: modified(&path),
+            },
+        ))
+    }
+
+    fn with_state(path: PathBuf, state: KeyState) -> Keyring {
+        Keyring {
             path,
-            current: file.current,
-            data,
-            index,
-        })
+            state: RwLock::new(state),
+            checked: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn state(&self) -> KeyState {
+        self.state.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Re-reads the key file (after a rotation by another process).
+    fn reload(&self) {
+        let data_dir = self.path.parent().and_then(Path::parent);
+        if let Some(fresh) = data_dir.and_then(|d| Keyring::load(d).ok()) {
+            let new = fresh.state();
+            *self.state.write().unwrap_or_else(|p| p.into_inner()) = new;
+        }
+    }
+
+    /// Reloads if the file changed since it was read; looks at most every 30 seconds.
+    fn reload_if_changed(&self) {
+        let due = match self.checked.lock() {
+            Ok(mut t) if t.elapsed() >= RECHECK => {
+                *t = Instant::now();
+                true
+            }
+            _ => false,
+        };
+        if due && modified(&self.path) != self.state().modified {
+            self.reload();
+        }
     }
 
     /// Creates a new key file (first start of an installation). Fails if one exists.
@@ -113,45 +167,52 @@ impl Keyring {
         if path.exists() {
             return Err(KeyError::Write(shown, "a key file already exists".into()));
         }
-        let ring = Keyring {
+        let ring = Keyring::with_state(
             path,
-            current: 1,
-            data: BTreeMap::from([(1, random_bytes(32))]),
-            index: random_bytes(32),
-        };
-        ring.save()?;
+            KeyState {
+                current: 1,
+                data: BTreeMap::from([(1, random_bytes(32))]),
+                index: random_bytes(32),
+                modified: None,
+            },
+        );
+        ring.save(&ring.state())?;
         Ok(ring)
     }
 
     /// Adds a new data key and makes it current; older keys stay for reading until the
     /// re-encryption pass has moved every value.
-    pub fn rotate(&mut self) -> Result<u8, KeyError> {
-        let next = self.current.checked_add(1).ok_or_else(|| {
+    pub fn rotate(&self) -> Result<u8, KeyError> {
+        self.reload();
+        let mut state = self.state();
+        let next = state.current.checked_add(1).ok_or_else(|| {
             KeyError::Write(
                 self.path.display().to_string(),
                 "too many key versions".into(),
             )
         })?;
-        self.data.insert(next, random_bytes(32));
-        self.current = next;
-        self.save()?;
+        state.data.insert(next, random_bytes(32));
+        state.current = next;
+        self.save(&state)?;
+        state.modified = modified(&self.path);
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = state;
         Ok(next)
     }
 
     pub fn current_version(&self) -> u8 {
-        self.current
+        self.state().current
     }
 
-    fn save(&self) -> Result<(), KeyError> {
+    fn save(&self, state: &KeyState) -> Result<(), KeyError> {
         let shown = self.path.display().to_string();
         let fail = |e: std::io::Error| KeyError::Write(shown.clone(), e.to_string());
         if let Some(dir) = self.path.parent() {
             datadir::ensure(dir).map_err(|e| KeyError::Write(shown.clone(), e.to_string()))?;
         }
         let file = KeyFile {
-            current: self.current,
-            index: BASE64.encode(&self.index),
-            data: self
+            current: state.current,
+            index: BASE64.encode(&state.index),
+            data: state
                 .data
                 .iter()
                 .map(|(v, k)| (v.to_string(), BASE64.encode(k)))
@@ -181,7 +242,9 @@ impl Keyring {
 
     /// Encrypts a field value of one row: `version ‖ nonce ‖ ciphertext`.
     pub fn seal(&self, table: &str, column: &str, row_id: i64, plaintext: &[u8]) -> Vec<u8> {
-        let key = &self.data[&self.current];
+        self.reload_if_changed();
+        let state = self.state();
+        let key = &state.data[&state.current];
         let nonce = random_bytes(NONCE_LEN);
         let cipher = XChaCha20Poly1305::new_from_slice(key)
             .expect("data keys are 32 bytes (checked on load)");
@@ -197,7 +260,7 @@ impl Keyring {
             )
             .expect("XChaCha20-Poly1305 encrypts any field-sized value");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
-        out.push(self.current);
+        out.push(state.current);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
         out
@@ -214,7 +277,12 @@ impl Keyring {
         if blob.len() < 1 + NONCE_LEN + 16 {
             return Err(KeyError::Open);
         }
-        let key = self.data.get(&blob[0]).ok_or(KeyError::Open)?;
+        let mut state = self.state();
+        if !state.data.contains_key(&blob[0]) {
+            self.reload();
+            state = self.state();
+        }
+        let key = state.data.get(&blob[0]).ok_or(KeyError::Open)?;
         let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| KeyError::Open)?;
         let nonce = blob[1..1 + NONCE_LEN]
             .try_into()
@@ -239,13 +307,18 @@ impl Keyring {
     /// A blind index for exact lookups: HMAC-SHA256 over the purpose and the normalised value
     /// (E.164 phone, 18-character ID number, last four digits), as hex.
     pub fn blind_index(&self, purpose: &str, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&self.index)
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&state.index)
             .expect("HMAC takes any key length");
         mac.update(purpose.as_bytes());
         mac.update(&[0]);
         mac.update(normalised.as_bytes());
         HEXLOWER.encode(&mac.finalize().into_bytes())
     }
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 #[cfg(test)]
@@ -301,7 +374,7 @@ mod tests {
     #[test]
     fn rotation_keeps_old_values_readable() {
         let d = dir();
-        let mut ring = Keyring::create(&d).expect("create");
+        let ring = Keyring::create(&d).expect("create");
         let old = ring.seal("customers", "id_number", 1, b"11010519491231002X");
         assert_eq!(ring.rotate(), Ok(2));
         let new = ring.seal("customers", "id_number", 1, b"11010519491231002X");
@@ -313,6 +386,26 @@ mod tests {
         assert_eq!(reloaded.current_version(), 2);
         assert!(reloaded.open("customers", "id_number", 1, &old).is_ok());
         assert!(reloaded.open("customers", "id_number", 1, &new).is_ok());
+    }
+
+    #[test]
+    fn a_running_server_reads_values_sealed_under_a_key_added_by_another_process() {
+        let d = dir();
+        let server = Keyring::create(&d).expect("create");
+        let cli = Keyring::load(&d).expect("load");
+        assert_eq!(cli.rotate(), Ok(2));
+        let new = cli.seal("customers", "mobile", 3, b"+8613800138000");
+        assert_eq!(server.current_version(), 1, "not reloaded yet");
+        assert_eq!(
+            server.open("customers", "mobile", 3, &new).as_deref(),
+            Ok(b"+8613800138000".as_slice()),
+            "unknown version: the file is read again"
+        );
+        assert_eq!(server.current_version(), 2);
+        assert_eq!(
+            Keyring::version_of(&server.seal("customers", "mobile", 3, b"x")),
+            Some(2)
+        );
     }
 
     #[test]

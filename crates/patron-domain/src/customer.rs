@@ -69,6 +69,19 @@ closed_set! {
     ContactChannel { Phone => "phone", Sms => "sms", Email => "email", Wechat => "wechat", }
 }
 
+impl ContactChannel {
+    /// Also accepts the Chinese words people write in spreadsheets.
+    pub fn parse_loose(s: &str) -> Option<Self> {
+        match s.trim() {
+            "电话" | "打电话" => Some(Self::Phone),
+            "短信" => Some(Self::Sms),
+            "邮件" | "邮箱" | "电子邮件" => Some(Self::Email),
+            "微信" => Some(Self::Wechat),
+            other => Self::parse(&other.to_lowercase()),
+        }
+    }
+}
+
 closed_set! {
     /// What a consent is for. Each is granted and withdrawn on its own.
     ConsentPurpose {

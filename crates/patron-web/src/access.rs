@@ -159,6 +159,27 @@ async fn check_csrf(req: Request, expected: Option<String>) -> Result<Request, (
     let Some(expected) = expected.filter(|e| !e.is_empty()) else {
         return Err(());
     };
+    // A file upload is multipart, which the field check below cannot read: such forms carry
+    // the token in their action URL instead (logs record the route, never the query).
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let given = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "_csrf"))
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        return if constant_eq(&given, &expected) {
+            Ok(req)
+        } else {
+            Err(())
+        };
+    }
     if let Some(h) = req
         .headers()
         .get("x-csrf-token")

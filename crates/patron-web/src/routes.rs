@@ -3,7 +3,7 @@
 //! without a declared access rule.
 
 use crate::access::{Access, enforce};
-use crate::console::customers::{dupes, form as cform, profile};
+use crate::console::customers::{dupes, form as cform, profile, transfer};
 use crate::console::{
     account, audit, auth, customers, home, keys, outbox, roles, settings, staff, stores,
 };
@@ -183,6 +183,49 @@ fn table() -> Vec<Route> {
             "/console/customers",
             Cap(C::CustomerWrite),
             post(cform::create),
+        ),
+        r(
+            "GET",
+            "/console/customers/import",
+            Cap(C::CustomerImport),
+            get(transfer::import_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/import",
+            Cap(C::CustomerImport),
+            post(transfer::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(transfer::UPLOAD_LIMIT)),
+        ),
+        r(
+            "GET",
+            "/console/customers/import/{token}",
+            Cap(C::CustomerImport),
+            get(transfer::mapping_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/import/{token}",
+            Cap(C::CustomerImport),
+            post(transfer::start),
+        ),
+        r(
+            "GET",
+            "/console/customers/import/{token}/status",
+            Cap(C::CustomerImport),
+            get(transfer::status),
+        ),
+        r(
+            "GET",
+            "/console/customers/export",
+            Cap(C::CustomerExport),
+            get(transfer::export_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/export",
+            Cap(C::CustomerExport),
+            post(transfer::export),
         ),
         r(
             "GET",

@@ -10,6 +10,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// `Secure` cookies with the `__Host-` prefix; off only for plain HTTP on loopback.
     pub secure_cookies: bool,
+    /// Imports started from the console, by token, while they run and until their report
+    /// has been read.
+    pub imports: Arc<crate::console::customers::transfer::ImportJobs>,
 }
 
 impl AppState {
@@ -19,6 +22,7 @@ impl AppState {
             app,
             metrics: Arc::new(Metrics::default()),
             secure_cookies,
+            imports: Arc::default(),
         })
     }
 

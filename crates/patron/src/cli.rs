@@ -58,6 +58,24 @@ enum Command {
     /// Backups of the embedded database.
     #[command(subcommand)]
     Backup(BackupCmd),
+    /// Import data from CSV or Excel files.
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Keys for personal data at rest.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCmd {
+    /// Customer files. Exit code 0: every row imported; 2: some rows rejected; 1: failure.
+    Customers(crate::transfer::ImportArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeysCmd {
+    /// Add a new data key and re-encrypt every value under it, while the server runs.
+    Rotate,
 }
 
 #[derive(Args, Debug)]
@@ -217,7 +235,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn store_id(app: &App, code: &str) -> anyhow::Result<i64> {
+pub(crate) async fn store_id(app: &App, code: &str) -> anyhow::Result<i64> {
     let code =
         StoreCode::parse(code).map_err(|_| anyhow::anyhow!("invalid store code '{code}'"))?;
     app.db
@@ -347,6 +365,12 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
                 .await
                 .map_err(explain)?;
             println!("backup written to {}", path.display());
+        }
+        Command::Import(ImportCmd::Customers(args)) => {
+            return crate::transfer::import_customers(app, args).await;
+        }
+        Command::Keys(KeysCmd::Rotate) => {
+            return crate::transfer::rotate_keys(app).await;
         }
         other => bail!("unexpected command {other:?}"),
     }

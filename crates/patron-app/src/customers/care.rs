@@ -255,7 +255,7 @@ impl App {
             .await
     }
 
-    /// Re-encrypts every customer value under the current key, page by page, while the
+    /// Re-encrypts every sealed value (customers, interaction notes, TOTP secrets) under the current key, page by page, while the
     /// server runs. A row edited meanwhile is skipped and picked up by the next pass.
     /// Returns (rows re-sealed, rows skipped).
     pub async fn reseal_customers(&self) -> Result<(u64, u64), AppError> {
@@ -295,6 +295,46 @@ impl App {
                 }
                 if stale {
                     if self.db.reseal_customer(&r, r.updated_at).await? {
+                        done += 1;
+                    } else {
+                        skipped += 1;
+                    }
+                }
+            }
+        }
+        for (table, column, aad_table, aad_column) in [
+            (
+                "customer_interactions",
+                "note_enc",
+                "customer_interactions",
+                "note",
+            ),
+            ("staff", "totp_secret", "staff", "totp_secret"),
+        ] {
+            let mut after = 0;
+            loop {
+                let page = self.db.sealed_values(table, column, after, 500).await?;
+                let Some(last) = page.last() else { break };
+                after = last.0;
+                for (id, sealed) in page {
+                    let blob = BASE64
+                        .decode(sealed.as_bytes())
+                        .map_err(|_| AppError::Internal(format!("{table}.{column} of {id}")))?;
+                    if crate::keyring::Keyring::version_of(&blob) == Some(current) {
+                        continue;
+                    }
+                    let plain = self
+                        .keys
+                        .open(aad_table, aad_column, id, &blob)
+                        .map_err(|e| {
+                            AppError::Internal(format!("{table}.{column} of {id}: {e}"))
+                        })?;
+                    let fresh = BASE64.encode(&self.keys.seal(aad_table, aad_column, id, &plain));
+                    if self
+                        .db
+                        .reseal_value(table, column, id, &sealed, &fresh)
+                        .await?
+                    {
                         done += 1;
                     } else {
                         skipped += 1;

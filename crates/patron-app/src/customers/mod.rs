@@ -3,9 +3,12 @@
 //! reveal and export of personal data leaves an audit row.
 
 mod care;
+pub mod export;
+pub mod import;
 mod merge;
 mod query;
 mod sealing;
+mod table;
 
 pub use care::{InteractionInput, TimelineItem};
 pub use query::{CustomerPage, CustomerQuery, Lookup};

@@ -130,13 +130,8 @@ impl App {
         Ok(value.unwrap_or_default())
     }
 
-    /// The customer list: classifies the search text and applies the filters.
-    pub async fn search_customers(
-        &self,
-        actor: &Actor,
-        scope: Scope,
-        q: &CustomerQuery,
-    ) -> Result<CustomerPage, AppError> {
+    /// The storage filter for a list query (search text classified, filters applied).
+    pub(crate) fn filter_for(&self, q: &CustomerQuery) -> CustomerFilter {
         let per_page = if q.per_page <= 0 {
             50
         } else {
@@ -160,6 +155,18 @@ impl App {
             f.completeness_below = Some(100);
         }
         self.classify(&mut f, q.q.trim());
+        f
+    }
+
+    /// The customer list: classifies the search text and applies the filters.
+    pub async fn search_customers(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        q: &CustomerQuery,
+    ) -> Result<CustomerPage, AppError> {
+        let f = self.filter_for(q);
+        let (page, per_page) = (q.page.max(1), f.limit);
         let (records, total) = self.db.search_customers(scope, &f).await?;
         let mut customers = Vec::with_capacity(records.len());
         for r in records {

@@ -160,3 +160,60 @@ impl Db {
         Ok(())
     }
 }
+
+/// Sealed single columns outside `customers`, for the key-rotation pass:
+/// `(table, id column, sealed column)`.
+const SEALED_COLUMNS: &[(&str, &str)] = &[
+    ("customer_interactions", "note_enc"),
+    ("staff", "totp_secret"),
+];
+
+fn sealed_column(table: &str, column: &str) -> Result<(&'static str, &'static str), StoreError> {
+    SEALED_COLUMNS
+        .iter()
+        .find(|(t, c)| *t == table && *c == column)
+        .copied()
+        .ok_or_else(|| StoreError::Unsupported(format!("{table}.{column} is not sealed")))
+}
+
+impl Db {
+    /// One page of `(id, sealed value)` of a sealed column, by id.
+    pub async fn sealed_values(
+        &self,
+        table: &str,
+        column: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let (t, c) = sealed_column(table, column)?;
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, {c} FROM {t} WHERE id > $1 AND {c} IS NOT NULL ORDER BY id LIMIT $2"
+        )))
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Replaces a sealed value if it is still the one read (no lost update).
+    pub async fn reseal_value(
+        &self,
+        table: &str,
+        column: &str,
+        id: i64,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let (t, c) = sealed_column(table, column)?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {t} SET {c} = $3 WHERE id = $1 AND {c} = $2"
+        )))
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+}

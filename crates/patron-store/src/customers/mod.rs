@@ -3,6 +3,7 @@
 //! handed out ahead of the insert (`allocate_ids`): the row id is part of each ciphertext's
 //! associated data.
 
+mod bulk;
 mod fields;
 mod history;
 mod merge;

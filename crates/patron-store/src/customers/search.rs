@@ -22,6 +22,8 @@ pub struct CustomerFilter {
     pub verified_before: Option<i64>,
     /// Only files below this completeness (percent).
     pub completeness_below: Option<i64>,
+    /// Only ids above this (paging through everything by id, for exports).
+    pub after_id: Option<i64>,
     pub sort: CustomerSort,
     pub offset: i64,
     pub limit: i64,
@@ -35,6 +37,8 @@ pub enum CustomerSort {
     Name,
     LeastComplete,
     LongestUnverified,
+    /// By id, for paging through everything with `after_id`.
+    Id,
 }
 
 impl CustomerSort {
@@ -55,6 +59,7 @@ impl CustomerSort {
             Self::Name => "name",
             Self::LeastComplete => "completeness",
             Self::LongestUnverified => "verified",
+            Self::Id => "id",
         }
     }
 
@@ -65,6 +70,7 @@ impl CustomerSort {
             Self::Name => "c.name, c.id",
             Self::LeastComplete => "c.completeness, c.id",
             Self::LongestUnverified => "c.verified_at, c.id",
+            Self::Id => "c.id",
         }
     }
 }
@@ -148,6 +154,10 @@ impl Db {
         if let Some(t) = f.verified_before {
             let n = push(&mut args, Arg::Int(t));
             conds.push(format!("c.verified_at < ${n}"));
+        }
+        if let Some(a) = f.after_id {
+            let n = push(&mut args, Arg::Int(a));
+            conds.push(format!("c.id > ${n}"));
         }
         if let Some(p) = f.completeness_below {
             let n = push(&mut args, Arg::Int(p));

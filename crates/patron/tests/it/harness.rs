@@ -334,6 +334,16 @@ impl Client {
         self.finish(req.send().await.expect("POST")).await
     }
 
+    /// Posts a multipart form (a file upload) to a path that carries its CSRF token.
+    pub async fn multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .multipart(form);
+        self.finish(req.send().await.expect("POST")).await
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Resp {
         self.get("/login").await;
         self.post("/login", &[("username", username), ("password", password)])

@@ -18,3 +18,4 @@ mod scoping;
 mod security;
 mod setup_login;
 mod storage;
+mod transfer;

@@ -4,6 +4,7 @@
 pub mod dupes;
 pub mod form;
 pub mod profile;
+pub mod transfer;
 
 use crate::console::see_other;
 use crate::identity::{Ctx, Staff};

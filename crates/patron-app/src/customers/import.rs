@@ -1,0 +1,564 @@
+//! Importing customer files from CSV (UTF-8 with or without BOM, or GBK/GB18030 as Excel on
+//! Chinese Windows saves it) and xlsx. Headers may be our field names or the usual Chinese
+//! ones; a mapping can override the guess. Valid rows are written (each row whole or not at
+//! all), invalid rows go to a report with row, column, masked value and reason.
+
+use super::sealing;
+use super::{ConsentGrant, parse_tags};
+use crate::{App, AppError};
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::customer::{
+    ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, archive_number,
+};
+use patron_store::Scope;
+use patron_store::customers::{ConsentEvent, NewCustomer};
+use std::collections::{HashMap, HashSet};
+
+pub use super::table::{FIELDS, Table, guess_mapping, mask_cell, read_table};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Only new customers; a row matching an existing one is rejected.
+    Create,
+    /// Update the match (non-empty cells overwrite), create the rest.
+    Upsert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBy {
+    Phone,
+    Archive,
+    IdNumber,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub mode: ImportMode,
+    pub match_by: MatchBy,
+    pub dry_run: bool,
+    /// Home store for rows without a store column.
+    pub default_store: Option<i64>,
+    /// Consents the store holds on paper for every row (recorded with channel `import`).
+    pub consents: Vec<ConsentPurpose>,
+    /// Rows per transaction.
+    pub batch: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            mode: ImportMode::Create,
+            match_by: MatchBy::Phone,
+            dry_run: false,
+            default_store: None,
+            consents: Vec::new(),
+            batch: 1000,
+        }
+    }
+}
+
+/// One refused row: spreadsheet row number (header = 1), column header, masked value, and
+/// the catalog key of the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub key: &'static str,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub problems: Vec<RowProblem>,
+}
+
+impl ImportReport {
+    pub fn rejected(&self) -> usize {
+        self.problems
+            .iter()
+            .map(|p| p.row)
+            .collect::<HashSet<_>>()
+            .len()
+    }
+}
+
+/// A parsed row on its way in.
+struct Ready {
+    row_no: usize,
+    draft: CustomerDraft,
+    tags: Vec<String>,
+    store_id: i64,
+    owner: Option<i64>,
+    mobile_idx: Option<String>,
+    id_idx: Option<String>,
+    archive_no: String,
+}
+
+impl App {
+    /// Imports a table. `mapping[i]` names the field of column `i`. `progress` is called with
+    /// the number of rows handled so far.
+    pub async fn import_customers(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        table: &Table,
+        mapping: &[Option<&'static str>],
+        options: &ImportOptions,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<ImportReport, AppError> {
+        if !mapping.contains(&Some("name")) {
+            return Err(FieldError::new("mapping", "error.import.no_name").into());
+        }
+        let stores: HashMap<String, (i64, String)> = self
+            .db
+            .list_stores(scope)
+            .await?
+            .into_iter()
+            .map(|s| (s.code.to_uppercase(), (s.id, s.code)))
+            .collect();
+        let codes: HashMap<i64, String> = stores.values().cloned().collect();
+        let staff: Vec<(i64, String, String, Option<i64>, bool)> = self
+            .db
+            .list_staff(scope)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "active")
+            .map(|s| {
+                let chain = patron_domain::Role::parse(&s.role).is_some_and(|r| r.is_chain_wide());
+                (s.id, s.username, s.display_name, s.store_id, chain)
+            })
+            .collect();
+        let default_store = match (scope, options.default_store) {
+            (Scope::Store(own), None) => Some(own),
+            (Scope::Store(own), Some(s)) if s != own => return Err(AppError::Forbidden),
+            (_, s) => s,
+        };
+        let today = self.today();
+        let mut report = ImportReport {
+            rows: table.rows.len(),
+            ..Default::default()
+        };
+        let column_of = |field: &str| -> String {
+            mapping
+                .iter()
+                .position(|m| *m == Some(field))
+                .and_then(|i| table.headers.get(i).cloned())
+                .unwrap_or_else(|| field.to_string())
+        };
+        let mut seen_mobile: HashSet<String> = HashSet::new();
+        let mut seen_id: HashSet<String> = HashSet::new();
+        let format = self.config.customers.archive_format.clone();
+        let notice = self.config.customers.notice_version.clone();
+        let grant = ConsentGrant {
+            purposes: options.consents.clone(),
+            channel: Some(ConsentChannel::Import),
+        };
+        let mut done = 0;
+        for (batch_no, chunk) in table.rows.chunks(options.batch.max(1)).enumerate() {
+            let mut ready: Vec<Ready> = Vec::new();
+            for (i, cells) in chunk.iter().enumerate() {
+                let row_no = batch_no * options.batch.max(1) + i + 2;
+                let get = |field: &str| -> String {
+                    mapping
+                        .iter()
+                        .position(|m| *m == Some(field))
+                        .and_then(|c| cells.get(c))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let mut problems: Vec<FieldError> = Vec::new();
+                let input = row_input(&get);
+                let draft = match CustomerDraft::parse(&input, today) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        problems.extend(e);
+                        None
+                    }
+                };
+                let tags = parse_tags(&split_list(&get("tags")))
+                    .map_err(|e| problems.push(e))
+                    .ok();
+                let store_cell = get("store");
+                let store_id = if store_cell.is_empty() {
+                    default_store
+                } else {
+                    stores.get(&store_cell.trim().to_uppercase()).map(|s| s.0)
+                };
+                if store_id.is_none() {
+                    problems.push(FieldError::new("store", "error.import.store"));
+                }
+                let owner_cell = get("owner");
+                let owner = if owner_cell.is_empty() {
+                    None
+                } else {
+                    let found = staff.iter().find(|s| {
+                        (s.1 == owner_cell || s.2 == owner_cell) && (s.4 || s.3 == store_id)
+                    });
+                    if found.is_none() {
+                        problems.push(FieldError::new("owner", "error.owner.invalid"));
+                    }
+                    found.map(|s| s.0)
+                };
+                if let Some(d) = &draft
+                    && d.id_number.is_some()
+                    && !grant.purposes.contains(&ConsentPurpose::IdNumber)
+                {
+                    problems.push(FieldError::new(
+                        "id_number",
+                        "error.id_number.consent_required",
+                    ));
+                }
+                let (Some(draft), Some(tags), Some(store_id), true) =
+                    (draft, tags, store_id, problems.is_empty())
+                else {
+                    for p in problems {
+                        let field = match p.field {
+                            "guardian_consent" => "birthday",
+                            f => f,
+                        };
+                        report.problems.push(RowProblem {
+                            row: row_no,
+                            column: column_of(field),
+                            value: mask_cell(&get(field)),
+                            key: p.key,
+                        });
+                    }
+                    continue;
+                };
+                let mobile_idx = draft
+                    .mobile
+                    .as_ref()
+                    .map(|p| self.keys.blind_index("phone", p.e164()));
+                let id_idx = draft
+                    .id_number
+                    .as_ref()
+                    .map(|n| self.keys.blind_index("id", n.as_str()));
+                let mut dup = None;
+                if let Some(m) = &mobile_idx
+                    && !seen_mobile.insert(m.clone())
+                {
+                    dup = Some("mobile");
+                }
+                if let Some(n) = &id_idx
+                    && !seen_id.insert(n.clone())
+                {
+                    dup = Some("id_number");
+                }
+                if let Some(field) = dup {
+                    report.problems.push(RowProblem {
+                        row: row_no,
+                        column: column_of(field),
+                        value: mask_cell(&get(field)),
+                        key: "error.import.duplicate_in_file",
+                    });
+                    continue;
+                }
+                ready.push(Ready {
+                    row_no,
+                    draft,
+                    tags,
+                    store_id,
+                    owner,
+                    mobile_idx,
+                    id_idx,
+                    archive_no: get("archive_no"),
+                });
+            }
+
+            // Which rows match existing customers, looked up per batch.
+            let lookup = |rows: &[Ready], f: fn(&Ready) -> Option<String>| {
+                rows.iter().filter_map(f).collect::<Vec<_>>()
+            };
+            let by_mobile: HashMap<String, i64> = self
+                .db
+                .customers_with("mobile_idx", &lookup(&ready, |r| r.mobile_idx.clone()))
+                .await?
+                .into_iter()
+                .collect();
+            let by_id: HashMap<String, i64> = self
+                .db
+                .customers_with("id_idx", &lookup(&ready, |r| r.id_idx.clone()))
+                .await?
+                .into_iter()
+                .collect();
+            let by_archive: HashMap<String, i64> = self
+                .db
+                .customers_with(
+                    "archive_no",
+                    &lookup(&ready, |r| {
+                        Some(r.archive_no.clone()).filter(|a| !a.is_empty())
+                    }),
+                )
+                .await?
+                .into_iter()
+                .collect();
+            let mut creates: Vec<Ready> = Vec::new();
+            let mut updates: Vec<(i64, Ready)> = Vec::new();
+            for r in ready {
+                let phone_owner = r
+                    .mobile_idx
+                    .as_ref()
+                    .and_then(|m| by_mobile.get(m))
+                    .copied();
+                let id_owner = r.id_idx.as_ref().and_then(|m| by_id.get(m)).copied();
+                let matched = match options.match_by {
+                    MatchBy::Phone => phone_owner,
+                    MatchBy::IdNumber => id_owner,
+                    MatchBy::Archive => by_archive.get(&r.archive_no).copied(),
+                };
+                let problem = |column: &str, key: &'static str| RowProblem {
+                    row: r.row_no,
+                    column: column_of(column),
+                    value: String::new(),
+                    key,
+                };
+                match (options.mode, matched) {
+                    (ImportMode::Create, Some(_)) => {
+                        report.problems.push(problem(
+                            match options.match_by {
+                                MatchBy::Phone => "mobile",
+                                MatchBy::IdNumber => "id_number",
+                                MatchBy::Archive => "archive_no",
+                            },
+                            "error.import.exists",
+                        ));
+                    }
+                    (_, m) if phone_owner.is_some() && phone_owner != m => {
+                        report
+                            .problems
+                            .push(problem("mobile", "error.customer.mobile_taken"));
+                    }
+                    (_, m) if id_owner.is_some() && id_owner != m => {
+                        report
+                            .problems
+                            .push(problem("id_number", "error.customer.id_taken"));
+                    }
+                    (ImportMode::Upsert, Some(id)) => updates.push((id, r)),
+                    (_, None) => creates.push(r),
+                }
+            }
+            if !options.dry_run {
+                report.created += self
+                    .write_creates(actor, &creates, &codes, &format, &notice, &grant)
+                    .await?;
+                for (id, r) in &updates {
+                    match self.upsert_one(actor, scope, *id, r).await {
+                        Ok(()) => report.updated += 1,
+                        Err(e) => {
+                            for f in e.field_errors() {
+                                report.problems.push(RowProblem {
+                                    row: r.row_no,
+                                    column: column_of(f.field),
+                                    value: String::new(),
+                                    key: f.key,
+                                });
+                            }
+                        }
+                    }
+                }
+            } else {
+                report.created += creates.len();
+                report.updated += updates.len();
+            }
+            done += chunk.len();
+            progress(done);
+        }
+        report.problems.sort_by_key(|p| p.row);
+        Ok(report)
+    }
+
+    async fn write_creates(
+        &self,
+        actor: &Actor,
+        rows: &[Ready],
+        codes: &HashMap<i64, String>,
+        format: &str,
+        notice: &str,
+        grant: &ConsentGrant,
+    ) -> Result<usize, AppError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let first = self.db.allocate_ids("customers", rows.len() as i64).await?;
+        let news: Vec<NewCustomer> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let id = first + i as i64;
+                let row = sealing::write_row(
+                    &self.keys,
+                    id,
+                    r.store_id,
+                    &r.draft,
+                    r.owner,
+                    r.tags.clone(),
+                );
+                let code = codes.get(&r.store_id).cloned().unwrap_or_default();
+                let format = format.to_string();
+                NewCustomer {
+                    row,
+                    archive: Box::new(move |seq| archive_number(&format, &code, seq)),
+                    consents: grant
+                        .purposes
+                        .iter()
+                        .map(|p| ConsentEvent {
+                            purpose: p.as_str().into(),
+                            granted: true,
+                            notice_version: notice.to_string(),
+                            channel: ConsentChannel::Import.as_str().into(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        self.db.import_customers(actor, &news, self.now()).await?;
+        Ok(news.len())
+    }
+
+    /// Non-empty imported values overwrite the stored file; empty cells keep what is there.
+    async fn upsert_one(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        r: &Ready,
+    ) -> Result<(), AppError> {
+        let before = self.load_customer(scope, id).await?;
+        let mut input = before.to_input();
+        let d = &r.draft;
+        input.name = d.name.as_str().to_string();
+        let keep = |target: &mut String, v: String| {
+            if !v.is_empty() {
+                *target = v;
+            }
+        };
+        keep(
+            &mut input.mobile,
+            d.mobile
+                .as_ref()
+                .map(|p| p.e164().to_string())
+                .unwrap_or_default(),
+        );
+        keep(
+            &mut input.email,
+            d.email
+                .as_ref()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default(),
+        );
+        keep(
+            &mut input.birthday,
+            d.birthday.map(|b| b.to_string()).unwrap_or_default(),
+        );
+        keep(
+            &mut input.lunar_birthday,
+            d.lunar_birthday.map(|l| l.render()).unwrap_or_default(),
+        );
+        keep(
+            &mut input.id_number,
+            d.id_number
+                .as_ref()
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+        );
+        keep(&mut input.notes, d.notes.clone());
+        if d.gender != patron_domain::customer::Gender::Unknown {
+            input.gender = d.gender.as_str().into();
+        }
+        for p in &d.other_phones {
+            if !input.other_phones.contains(&p.e164().to_string()) {
+                input.other_phones.push(p.e164().to_string());
+            }
+        }
+        for a in &d.addresses {
+            if !input.addresses.contains(a) {
+                input.addresses.push(a.clone());
+            }
+        }
+        let p = &mut input.profile;
+        let src = &d.profile;
+        for (mine, theirs) in [
+            (&mut p.employer, &src.employer),
+            (&mut p.job_title, &src.job_title),
+            (&mut p.occupation, &src.occupation),
+            (&mut p.family_status, &src.family_status),
+            (&mut p.hobbies, &src.hobbies),
+            (&mut p.habits, &src.habits),
+            (&mut p.clothing_size, &src.clothing_size),
+            (&mut p.shoe_size, &src.shoe_size),
+            (&mut p.preferred_channel, &src.preferred_channel),
+            (&mut p.contact_time, &src.contact_time),
+            (&mut p.wechat, &src.wechat),
+        ] {
+            if !theirs.is_empty() {
+                *mine = theirs.clone();
+            }
+        }
+        let mut tags = before.tags.clone();
+        for t in &r.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        let edit = super::CustomerEdit {
+            input,
+            tags,
+            owner_staff_id: r.owner.or(before.owner_staff_id),
+            verified: false,
+        };
+        self.update_customer(actor, scope, id, &edit).await
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', '，', '、', ';', '；', '|'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn row_input(get: &dyn Fn(&str) -> String) -> CustomerInput {
+    let mut input = CustomerInput {
+        name: get("name"),
+        gender: get("gender"),
+        birthday: get("birthday"),
+        lunar_birthday: get("lunar_birthday"),
+        mobile: get("mobile"),
+        other_phones: split_list(&get("other_phones")),
+        email: get("email"),
+        addresses: get("addresses")
+            .split(['；', ';', '\n'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect(),
+        id_number: get("id_number"),
+        notes: get("notes"),
+        source: {
+            let s = get("source");
+            if s.is_empty() { "import".into() } else { s }
+        },
+        ..Default::default()
+    };
+    let p = &mut input.profile;
+    p.employer = get("employer");
+    p.job_title = get("job_title");
+    p.occupation = get("occupation");
+    p.family_status = get("family_status");
+    p.hobbies = get("hobbies");
+    p.habits = get("habits");
+    p.clothing_size = get("clothing_size");
+    p.shoe_size = get("shoe_size");
+    let channel = get("preferred_channel");
+    p.preferred_channel = patron_domain::customer::ContactChannel::parse_loose(&channel)
+        .map(|c| c.as_str().to_string())
+        .unwrap_or(channel);
+    p.contact_time = get("contact_time");
+    p.wechat = get("wechat");
+    input
+}
