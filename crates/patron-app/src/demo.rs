@@ -36,6 +36,9 @@ const STAFF: &[(&str, &str, Role, Option<usize>)] = &[
     ("tang.hui", "唐慧", Role::SalesAssociate, Some(1)),
 ];
 
+/// How many customers the demo starts with.
+pub const DEMO_CUSTOMERS: usize = 2000;
+
 /// What `seed` created, for the start-up message.
 #[derive(Debug)]
 pub struct DemoSeed {
@@ -66,6 +69,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     };
     app.create_first_admin(&admin, &admin_password, true, None)
         .await?;
+    let mut owners: Vec<Vec<i64>> = vec![Vec::new(); store_ids.len()];
     for (username, name, role, store) in STAFF {
         let input = StaffInput {
             username: (*username).into(),
@@ -75,14 +79,25 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
             store_id: store.map(|i| store_ids[i]),
         };
         // Nobody knows these passwords: an admin resets or invites staff to hand accounts out.
-        app.create_staff(
-            None,
-            &input,
-            FirstPassword::Set(credentials::random_token(16)),
-            None,
-        )
-        .await?;
+        let id = app
+            .create_staff(
+                None,
+                &input,
+                FirstPassword::Set(credentials::random_token(16)),
+                None,
+            )
+            .await?;
+        if let (Some(i), Role::SalesAssociate | Role::StoreManager) = (store, role) {
+            owners[*i].push(id);
+        }
     }
+    let stores: Vec<(i64, String, Vec<i64>)> = STORES
+        .iter()
+        .zip(&store_ids)
+        .zip(owners)
+        .map(|(((code, _), id), staff)| (*id, code.to_string(), staff))
+        .collect();
+    crate::demo_customers::seed(app, &stores, DEMO_CUSTOMERS).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

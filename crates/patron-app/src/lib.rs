@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod customers;
 pub mod datadir;
 pub mod demo;
+mod demo_customers;
 mod error;
 pub mod jobs;
 pub mod keyring;

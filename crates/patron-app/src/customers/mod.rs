@@ -7,7 +7,7 @@ pub mod export;
 pub mod import;
 mod merge;
 mod query;
-mod sealing;
+pub(crate) mod sealing;
 mod table;
 
 pub use care::{InteractionInput, TimelineItem};

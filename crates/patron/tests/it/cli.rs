@@ -341,6 +341,47 @@ async fn demo_data(kind: crate::harness::Kind) {
             .len(),
         3
     );
+    // About 2,000 customers, spread over the stores, with duplicates waiting to be merged.
+    let (_, total) = s
+        .app
+        .db
+        .search_customers(
+            patron_store::Scope::Chain,
+            &patron_store::customers::CustomerFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("customers");
+    assert!((1900..=2000).contains(&total), "{total} demo customers");
+    let pairs = s
+        .app
+        .duplicate_pairs(patron_store::Scope::Chain)
+        .await
+        .expect("pairs");
+    assert!(pairs.len() >= 10, "{} duplicate pairs", pairs.len());
+    let zs = s
+        .app
+        .search_customers(
+            &patron_domain::Actor::cli("test"),
+            patron_store::Scope::Chain,
+            &patron_app::customers::CustomerQuery {
+                q: "zw".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert!(!zs.customers.is_empty());
+    for c in &zs.customers {
+        let keys = patron_domain::name_index::name_keys(&c.name);
+        assert!(
+            keys.initials.iter().any(|k| k.starts_with("zw")),
+            "{} found by zw",
+            c.name
+        );
+    }
     assert!(
         patron_app::demo::seed(&s.app)
             .await
