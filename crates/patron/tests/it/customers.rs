@@ -460,3 +460,59 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+async fn rotating_keys_re_encrypts_everything(kind: Kind) {
+    let Some((app, _clock, _dir)) = crate::harness::open_app(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&app, "S01").await;
+    let actor = patron_domain::Actor::cli("test");
+    let mut ids = Vec::new();
+    for (name, mobile) in [("甲", "13800000001"), ("乙", "13800000002")] {
+        let input = patron_domain::customer::CustomerInput {
+            name: name.into(),
+            mobile: mobile.into(),
+            email: format!("{mobile}@qq.com"),
+            ..Default::default()
+        };
+        let options = patron_app::customers::CreateOptions {
+            store_id: Some(s1),
+            ..Default::default()
+        };
+        let c = app
+            .create_customer(&actor, patron_store::Scope::Chain, &input, &options)
+            .await
+            .expect("create");
+        let note = patron_app::customers::InteractionInput {
+            kind: "note".into(),
+            note: "旧钥匙下的备注".into(),
+            ..Default::default()
+        };
+        app.add_interaction(&actor, patron_store::Scope::Chain, c.id, None, &note)
+            .await
+            .expect("note");
+        ids.push(c.id);
+    }
+    assert_eq!(app.keys.rotate(), Ok(2));
+    let (done, skipped) = app.reseal_customers().await.expect("reseal");
+    assert_eq!((done, skipped), (4, 0), "two customers and two notes");
+    for r in app.db.customers_after(0, 10).await.expect("rows") {
+        let blob = data_encoding::BASE64
+            .decode(r.mobile_enc.as_deref().expect("sealed").as_bytes())
+            .expect("b64");
+        assert_eq!(patron_app::keyring::Keyring::version_of(&blob), Some(2));
+    }
+    let c = app
+        .view_customer(&actor, patron_store::Scope::Chain, ids[0])
+        .await
+        .expect("still readable");
+    assert_eq!(c.email.as_deref(), Some("13800000001@qq.com"));
+    let timeline = app.timeline(ids[0], 5).await.expect("timeline");
+    assert_eq!(timeline[0].note, "旧钥匙下的备注");
+    assert_eq!(
+        app.reseal_customers().await.expect("again"),
+        (0, 0),
+        "nothing left"
+    );
+}
+both!(rotating_keys_re_encrypts_everything);

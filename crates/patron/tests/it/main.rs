@@ -16,6 +16,7 @@ mod matrix;
 mod outbox;
 mod scoping;
 mod security;
+mod sentinel;
 mod setup_login;
 mod storage;
 mod transfer;
