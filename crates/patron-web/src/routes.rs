@@ -3,7 +3,7 @@
 //! without a declared access rule.
 
 use crate::access::{Access, enforce};
-use crate::console::customers::{dupes, form as cform, profile, transfer};
+use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
     account, audit, auth, customers, home, keys, outbox, roles, settings, staff, stores,
 };
@@ -289,6 +289,12 @@ fn table() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/customers/{id}/household",
+            Cap(C::CustomerWrite),
+            post(profile::household),
+        ),
+        r(
+            "POST",
             "/console/customers/{id}/owner",
             Cap(C::CustomerWrite),
             post(profile::owner),
@@ -298,6 +304,30 @@ fn table() -> Vec<Route> {
             "/console/customers/{id}/verify",
             Cap(C::CustomerWrite),
             post(profile::verify),
+        ),
+        r(
+            "GET",
+            "/console/custom-fields",
+            Cap(C::SettingsManage),
+            get(fields::fields_page),
+        ),
+        r(
+            "POST",
+            "/console/custom-fields",
+            Cap(C::SettingsManage),
+            post(fields::create_field),
+        ),
+        r(
+            "POST",
+            "/console/custom-fields/{id}/retire",
+            Cap(C::SettingsManage),
+            post(fields::retire_field),
+        ),
+        r(
+            "POST",
+            "/console/custom-fields/{id}/restore",
+            Cap(C::SettingsManage),
+            post(fields::restore_field),
         ),
         r(
             "GET",

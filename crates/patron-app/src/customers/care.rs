@@ -345,3 +345,103 @@ impl App {
         Ok((done, skipped))
     }
 }
+
+impl App {
+    /// Adds an admin-defined field: key `[a-z][a-z0-9_]{1,29}`, a label, a type, and for a
+    /// choice field at least two options separated by `|`.
+    pub async fn create_custom_field(
+        &self,
+        actor: &Actor,
+        key: &str,
+        label: &str,
+        kind: &str,
+        choices: &str,
+    ) -> Result<i64, AppError> {
+        let key = key.trim();
+        let key_ok = (2..=30).contains(&key.len())
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !key_ok {
+            return Err(FieldError::new("field_key", "error.custom_field.key").into());
+        }
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 30 {
+            return Err(FieldError::new("label", "error.custom_field.label").into());
+        }
+        let kind = patron_domain::customer::CustomFieldKind::parse(kind)
+            .ok_or(FieldError::new("kind", "error.custom_field.kind"))?;
+        let list: Vec<&str> = choices
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let choices = if kind == patron_domain::customer::CustomFieldKind::Choice {
+            if list.len() < 2 {
+                return Err(FieldError::new("choices", "error.custom_field.choices").into());
+            }
+            list.join("|")
+        } else {
+            String::new()
+        };
+        Ok(self
+            .db
+            .create_custom_field(actor, key, label, kind.as_str(), &choices, self.now())
+            .await?)
+    }
+}
+
+impl App {
+    /// Links two customers of one household (配偶, 子女 …), on both files.
+    pub async fn link_household(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        other_archive_no: &str,
+        relation: &str,
+    ) -> Result<i64, AppError> {
+        let relation = relation.trim();
+        if relation.is_empty() || relation.chars().count() > 10 {
+            return Err(FieldError::new("relation", "error.household.relation").into());
+        }
+        let me = self.load_customer(scope, id).await?;
+        let found = self
+            .db
+            .customers_with("archive_no", &[other_archive_no.trim().to_string()])
+            .await?;
+        let other_id = found
+            .iter()
+            .map(|(_, i)| *i)
+            .find(|i| *i != id)
+            .ok_or(FieldError::new("archive_no", "error.household.unknown"))?;
+        let other = self.load_customer(scope, other_id).await?;
+        for (c, target) in [(&me, other_id), (&other, id)] {
+            let mut input = c.to_input();
+            if input
+                .profile
+                .household
+                .iter()
+                .any(|h| h.customer_id == target)
+            {
+                continue;
+            }
+            input
+                .profile
+                .household
+                .push(patron_domain::customer::HouseholdLink {
+                    customer_id: target,
+                    relation: relation.to_string(),
+                });
+            let edit = super::CustomerEdit {
+                input,
+                tags: c.tags.clone(),
+                owner_staff_id: c.owner_staff_id,
+                verified: false,
+            };
+            self.update_customer(actor, scope, c.id, &edit).await?;
+        }
+        Ok(other_id)
+    }
+}

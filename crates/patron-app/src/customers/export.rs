@@ -168,9 +168,7 @@ impl App {
             let (records, _) = self.db.search_customers(scope, &f).await?;
             let Some(last) = records.last() else { break };
             f.after_id = Some(last.id);
-            for r in records {
-                let tags = self.db.customer_tags(r.id).await?;
-                let c = super::sealing::open_record(&self.keys, r, tags)?;
+            for c in self.open_records(records).await? {
                 let store = stores.get(&c.store_id).cloned().unwrap_or_default();
                 let owner = c
                     .owner_staff_id

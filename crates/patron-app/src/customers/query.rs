@@ -71,6 +71,25 @@ impl App {
         sealing::open_record(&self.keys, r, tags)
     }
 
+    /// Opens stored rows with their tags (one query for all the tags).
+    pub(crate) async fn open_records(
+        &self,
+        records: Vec<patron_store::customers::CustomerRecord>,
+    ) -> Result<Vec<Customer>, AppError> {
+        let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+        let mut tags: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for (id, tag) in self.db.tags_of(&ids).await? {
+            tags.entry(id).or_default().push(tag);
+        }
+        records
+            .into_iter()
+            .map(|r| {
+                let t = tags.remove(&r.id).unwrap_or_default();
+                sealing::open_record(&self.keys, r, t)
+            })
+            .collect()
+    }
+
     /// Opens a file for a person to look at; the view is audited.
     pub async fn view_customer(
         &self,
@@ -168,11 +187,7 @@ impl App {
         let f = self.filter_for(q);
         let (page, per_page) = (q.page.max(1), f.limit);
         let (records, total) = self.db.search_customers(scope, &f).await?;
-        let mut customers = Vec::with_capacity(records.len());
-        for r in records {
-            let tags = self.db.customer_tags(r.id).await?;
-            customers.push(sealing::open_record(&self.keys, r, tags)?);
-        }
+        let customers = self.open_records(records).await?;
         if !q.q.trim().is_empty() {
             self.db
                 .audit_customer_read(

@@ -50,13 +50,15 @@ CREATE TABLE customers (
     CONSTRAINT ck_customers_gender CHECK (gender IN ('unknown', 'female', 'male'))
 );
 CREATE UNIQUE INDEX uq_customers_mobile_idx ON customers (mobile_idx) WHERE status = 'active';
-CREATE INDEX ix_customers_last4 ON customers (last4_idx);
-CREATE INDEX ix_customers_id_idx ON customers (id_idx);
-CREATE INDEX ix_customers_namebirth ON customers (namebirth_idx);
-CREATE INDEX ix_customers_store_created ON customers (store_id, created_at);
-CREATE INDEX ix_customers_owner ON customers (owner_staff_id);
-CREATE INDEX ix_customers_created ON customers (created_at);
-CREATE INDEX ix_customers_verified ON customers (verified_at);
+CREATE INDEX ix_customers_last4 ON customers (last4_idx) WHERE last4_idx IS NOT NULL;
+CREATE INDEX ix_customers_id_idx ON customers (id_idx) WHERE id_idx IS NOT NULL;
+CREATE INDEX ix_customers_namebirth ON customers (namebirth_idx) WHERE namebirth_idx IS NOT NULL;
+CREATE INDEX ix_customers_store_created ON customers (store_id, created_at, id);
+CREATE INDEX ix_customers_owner ON customers (owner_staff_id, created_at, id);
+CREATE INDEX ix_customers_created ON customers (created_at, id);
+CREATE INDEX ix_customers_verified ON customers (verified_at, id);
+CREATE INDEX ix_customers_name ON customers (name, id);
+CREATE INDEX ix_customers_completeness ON customers (completeness, id);
 CREATE INDEX ix_customers_archive_no ON customers (archive_no);
 
 -- Search and duplicate keys: pinyin spellings and initials of the name (`name`), other phone
@@ -79,7 +81,7 @@ CREATE TABLE customer_tags (
     PRIMARY KEY (customer_id, tag),
     CONSTRAINT fk_customer_tags_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );
-CREATE INDEX ix_customer_tags_tag ON customer_tags (tag);
+CREATE INDEX ix_customer_tags_tag ON customer_tags (tag, customer_id);
 
 -- The consent ledger: every grant and withdrawal, never updated. `customer_consent_state`
 -- holds the latest decision per purpose for fast checks at send time.

@@ -299,6 +299,52 @@ async fn customer_files_over_the_api(kind: Kind) {
     .await;
     assert_eq!(st, 401, "tills only");
     assert!(!audit(&s.app, "customer.lookup", "").await.is_empty());
+
+    // Admin-defined fields: values are checked against their type; unknown keys are refused.
+    let cli = patron_domain::Actor::cli("test");
+    s.app
+        .create_custom_field(&cli, "house_area", "房屋面积", "number", "")
+        .await
+        .expect("field");
+    s.app
+        .create_custom_field(&cli, "style", "装修风格", "choice", "现代|中式|北欧")
+        .await
+        .expect("field");
+    assert!(
+        s.app
+            .create_custom_field(&cli, "x", "太短", "text", "")
+            .await
+            .is_err()
+    );
+    assert!(
+        s.app
+            .create_custom_field(&cli, "one_choice", "只有一个", "choice", "现代")
+            .await
+            .is_err()
+    );
+    let with = |custom: serde_json::Value| json!({"name": "孙九", "mobile": "13500135000", "profile": {"custom": custom}});
+    let (st, e) = create(&s.base, &clerk, with(json!({"house_area": "很大"}))).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("custom")), "{e}");
+    let (st, e) = create(&s.base, &clerk, with(json!({"style": "欧式"}))).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = create(&s.base, &clerk, with(json!({"unknown": "1"}))).await;
+    assert_eq!(st, 422, "{e}");
+    let (st, ok) = create(
+        &s.base,
+        &clerk,
+        with(json!({"house_area": "128.5", "style": "中式"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{ok}");
+    let (_, m, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{}", ok["id"]),
+        Some(&clerk),
+        None,
+    )
+    .await;
+    assert_eq!(m["profile"]["custom"]["style"], "中式");
 }
 both!(customer_files_over_the_api);
 

@@ -62,6 +62,7 @@ struct Fixture {
     view: i64,
     me: i64,
     upload: String,
+    field: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -93,6 +94,8 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
 fn path_for(template: &str, f: &Fixture) -> String {
     let id = if template.ends_with("/close") || template.ends_with("/reopen") {
         f.other_store
+    } else if template.starts_with("/console/custom-fields/") {
+        f.field
     } else if template.starts_with("/console/customers/views/") {
         f.view
     } else if template.starts_with("/console/customers/")
@@ -150,6 +153,12 @@ fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
             ("password", PASSWORD.into()),
         ]),
         "/console/keys" => f(&[("store_id", s), ("name", "收银台".into())]),
+        "/console/custom-fields" => f(&[
+            ("field_key", format!("k{}", unique("").to_lowercase())),
+            ("label", "装修风格".into()),
+            ("kind", "choice".into()),
+            ("choices", "现代|中式".into()),
+        ]),
         "/console/customers/views" => f(&[("name", unique("视图")), ("query", "q=zs".into())]),
         "/console/customers" => f(&[
             ("name", "矩阵客户".into()),
@@ -170,6 +179,10 @@ fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
             f(&[("purpose", "service".into()), ("granted", "1".into())])
         }
         p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
+        p if p.ends_with("/household") => f(&[
+            ("archive_no", "S01-999999".into()),
+            ("relation", "配偶".into()),
+        ]),
         p if p.ends_with("/owner") => {
             f(&[("owner_staff_id", String::new()), ("reason", "调整".into())])
         }
@@ -283,7 +296,19 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         .app
         .stash_upload(me, "姓名,手机号\n矩阵,13900000000\n".as_bytes())
         .expect("upload");
+    let field = s
+        .app
+        .create_custom_field(
+            &patron_domain::Actor::cli("matrix"),
+            &format!("f{}", unique("").to_lowercase()),
+            "房屋面积",
+            "number",
+            "",
+        )
+        .await
+        .expect("field");
     Fixture {
+        field,
         upload,
         view,
         me,

@@ -2,6 +2,7 @@
 //! the create and edit forms; the customer page; duplicates; handover; import and export.
 
 pub mod dupes;
+pub mod fields;
 pub mod form;
 pub mod profile;
 pub mod transfer;
@@ -155,6 +156,8 @@ pub struct CustomersPage {
     can_import: bool,
     can_export: bool,
     can_merge: bool,
+    can_fields: bool,
+    can_handover: bool,
 }
 
 fn query_string(q: &CustomerQuery, page: i64) -> String {
@@ -271,6 +274,8 @@ async fn list(
         can_import: p.can(Capability::CustomerImport),
         can_export: p.can(Capability::CustomerExport),
         can_merge: p.can(Capability::CustomerMerge),
+        can_fields: p.can(Capability::SettingsManage),
+        can_handover: p.can(Capability::StaffManage),
         q,
     })
 }

@@ -62,6 +62,7 @@ pub struct CustomerPage {
     can_reveal: bool,
     can_merge: bool,
     merged_into: i64,
+    household: Vec<(i64, String, String)>,
 }
 
 impl CustomerPage {
@@ -107,10 +108,20 @@ async fn show(
             duplicates.push((other, format!("{} {}", o.archive_no, o.name), reason));
         }
         let (_, owners) = choices(state, p).await?;
-        Ok::<_, AppError>((c, names, consents, timeline, duplicates, owners))
+        let mut household = Vec::new();
+        for link in &c.profile.household {
+            if let Ok(o) = state.app.db.get_customer(p.scope(), link.customer_id).await {
+                household.push((
+                    o.id,
+                    format!("{} {}", o.archive_no, o.name),
+                    link.relation.clone(),
+                ));
+            }
+        }
+        Ok::<_, AppError>((c, names, consents, timeline, duplicates, owners, household))
     }
     .await;
-    let (c, names, consents, timeline, duplicates, owners) = match result {
+    let (c, names, consents, timeline, duplicates, owners, household) = match result {
         Ok(x) => x,
         Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
     };
@@ -268,6 +279,7 @@ async fn show(
         can_reveal: p.can(Capability::CustomerPiiReveal),
         can_merge: p.can(Capability::CustomerMerge),
         merged_into: c.merged_into.unwrap_or_default(),
+        household,
         c,
     })
 }
@@ -383,6 +395,41 @@ pub async fn interaction(
         Ok(_) => see_other(&format!(
             "/console/customers/{id}?ok=interaction_saved#timeline"
         )),
+        Err(e) => {
+            crate::console::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, id, "", None, Some(&e)).await
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct HouseholdForm {
+    #[serde(default)]
+    archive_no: String,
+    #[serde(default)]
+    relation: String,
+}
+
+pub async fn household(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(form): Form<HouseholdForm>,
+) -> Response {
+    match state
+        .app
+        .link_household(
+            &p.actor(ctx.rid()),
+            p.scope(),
+            id,
+            &form.archive_no,
+            &form.relation,
+        )
+        .await
+    {
+        Ok(_) => see_other(&format!("/console/customers/{id}?ok=household_saved")),
         Err(e) => {
             crate::console::on_form_error(&e, ctx.lang, async {
                 show(&state, &p, &ctx, id, "", None, Some(&e)).await
