@@ -50,37 +50,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let s = &plan.survivor;
-        sqlx::query(
-            "UPDATE customers SET name = $2, gender = $3, birthday_lunar = $4, \
-             guardian_consent = $5, mobile_enc = $6, mobile_idx = $7, last4_idx = $8, \
-             phones_enc = $9, id_number_enc = $10, id_idx = $11, email_enc = $12, \
-             birthday_enc = $13, address_enc = $14, notes_enc = $15, namebirth_idx = $16, \
-             profile = $17, owner_staff_id = $18, missing = $19, completeness = $20, \
-             updated_at = $21 WHERE id = $1",
-        )
-        .bind(keep)
-        .bind(&s.name)
-        .bind(&s.gender)
-        .bind(i64::from(s.birthday_lunar))
-        .bind(i64::from(s.guardian_consent))
-        .bind(&s.mobile_enc)
-        .bind(&s.mobile_idx)
-        .bind(&s.last4_idx)
-        .bind(&s.phones_enc)
-        .bind(&s.id_number_enc)
-        .bind(&s.id_idx)
-        .bind(&s.email_enc)
-        .bind(&s.birthday_enc)
-        .bind(&s.address_enc)
-        .bind(&s.notes_enc)
-        .bind(&s.namebirth_idx)
-        .bind(&s.profile)
-        .bind(s.owner_staff_id)
-        .bind(&s.missing)
-        .bind(s.completeness)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
+        super::update_row(&mut tx, s, false, now).await?;
 
         let mut moved = Vec::new();
         for table in FOLLOWERS {

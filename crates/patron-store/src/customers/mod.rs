@@ -198,41 +198,7 @@ impl Db {
         let Some(owner_before) = before else {
             return Err(StoreError::NotFound);
         };
-        sqlx::query(
-            "UPDATE customers SET store_id = $2, name = $3, gender = $4, birthday_lunar = $5, \
-             guardian_consent = $6, mobile_enc = $7, mobile_idx = $8, last4_idx = $9, \
-             phones_enc = $10, id_number_enc = $11, id_idx = $12, email_enc = $13, \
-             birthday_enc = $14, address_enc = $15, notes_enc = $16, namebirth_idx = $17, \
-             profile = $18, source = $19, owner_staff_id = $20, missing = $21, \
-             completeness = $22, updated_at = $23, \
-             verified_at = CASE WHEN $24 = 1 THEN $23 ELSE verified_at END WHERE id = $1",
-        )
-        .bind(row.id)
-        .bind(row.store_id)
-        .bind(&row.name)
-        .bind(&row.gender)
-        .bind(i64::from(row.birthday_lunar))
-        .bind(i64::from(row.guardian_consent))
-        .bind(&row.mobile_enc)
-        .bind(&row.mobile_idx)
-        .bind(&row.last4_idx)
-        .bind(&row.phones_enc)
-        .bind(&row.id_number_enc)
-        .bind(&row.id_idx)
-        .bind(&row.email_enc)
-        .bind(&row.birthday_enc)
-        .bind(&row.address_enc)
-        .bind(&row.notes_enc)
-        .bind(&row.namebirth_idx)
-        .bind(&row.profile)
-        .bind(&row.source)
-        .bind(row.owner_staff_id)
-        .bind(&row.missing)
-        .bind(row.completeness)
-        .bind(ms(now))
-        .bind(i64::from(verified))
-        .execute(&mut *tx)
-        .await?;
+        update_row(&mut tx, row, verified, now).await?;
         sqlx::query("DELETE FROM customer_keys WHERE customer_id = $1")
             .bind(row.id)
             .execute(&mut *tx)
@@ -372,6 +338,51 @@ impl Db {
         .rows_affected();
         Ok(n == 1)
     }
+}
+
+/// Writes every field of an existing row (edits and merges).
+pub(crate) async fn update_row(
+    conn: &mut AnyConnection,
+    row: &CustomerWrite,
+    verified: bool,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE customers SET store_id = $2, name = $3, gender = $4, birthday_lunar = $5, \
+         guardian_consent = $6, mobile_enc = $7, mobile_idx = $8, last4_idx = $9, \
+         phones_enc = $10, id_number_enc = $11, id_idx = $12, email_enc = $13, \
+         birthday_enc = $14, address_enc = $15, notes_enc = $16, namebirth_idx = $17, \
+         profile = $18, source = $19, owner_staff_id = $20, missing = $21, \
+         completeness = $22, updated_at = $23, \
+         verified_at = CASE WHEN $24 = 1 THEN $23 ELSE verified_at END WHERE id = $1",
+    )
+    .bind(row.id)
+    .bind(row.store_id)
+    .bind(&row.name)
+    .bind(&row.gender)
+    .bind(i64::from(row.birthday_lunar))
+    .bind(i64::from(row.guardian_consent))
+    .bind(&row.mobile_enc)
+    .bind(&row.mobile_idx)
+    .bind(&row.last4_idx)
+    .bind(&row.phones_enc)
+    .bind(&row.id_number_enc)
+    .bind(&row.id_idx)
+    .bind(&row.email_enc)
+    .bind(&row.birthday_enc)
+    .bind(&row.address_enc)
+    .bind(&row.notes_enc)
+    .bind(&row.namebirth_idx)
+    .bind(&row.profile)
+    .bind(&row.source)
+    .bind(row.owner_staff_id)
+    .bind(&row.missing)
+    .bind(row.completeness)
+    .bind(ms(now))
+    .bind(i64::from(verified))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn insert_row(
