@@ -53,9 +53,8 @@ CREATE UNIQUE INDEX uq_customers_mobile_idx ON customers (mobile_idx) WHERE stat
 CREATE INDEX ix_customers_last4 ON customers (last4_idx) WHERE last4_idx IS NOT NULL;
 CREATE INDEX ix_customers_id_idx ON customers (id_idx) WHERE id_idx IS NOT NULL;
 CREATE INDEX ix_customers_namebirth ON customers (namebirth_idx) WHERE namebirth_idx IS NOT NULL;
-CREATE INDEX ix_customers_store_created ON customers (store_id, created_at, id);
-CREATE INDEX ix_customers_owner ON customers (owner_staff_id, created_at, id);
-CREATE INDEX ix_customers_created ON customers (created_at, id);
+CREATE INDEX ix_customers_store ON customers (store_id, id);
+CREATE INDEX ix_customers_owner ON customers (owner_staff_id, id);
 CREATE INDEX ix_customers_verified ON customers (verified_at, id);
 CREATE INDEX ix_customers_name ON customers (name, id);
 CREATE INDEX ix_customers_completeness ON customers (completeness, id);
@@ -72,7 +71,7 @@ CREATE TABLE customer_keys (
     PRIMARY KEY (customer_id, kind, value),
     CONSTRAINT fk_customer_keys_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );
-CREATE INDEX ix_customer_keys_lookup ON customer_keys (kind, value);
+CREATE INDEX ix_customer_keys_lookup ON customer_keys (kind, value, customer_id, store_id);
 
 CREATE TABLE customer_tags (
     customer_id BIGINT NOT NULL,

@@ -66,7 +66,8 @@ impl CustomerSort {
 
     fn order_by(self) -> &'static str {
         match self {
-            Self::Newest => "c.created_at DESC, c.id DESC",
+            // Ids are handed out in creation order, so the newest file has the highest id.
+            Self::Newest => "c.id DESC",
             Self::Archive => "c.store_id, c.archive_no",
             Self::Name => "c.name, c.id",
             Self::LeastComplete => "c.completeness, c.id",
@@ -167,6 +168,9 @@ impl Db {
             let n = push(&mut args, Arg::Int(p));
             conds.push(format!("c.completeness < ${n}"));
         }
+        if let Some(result) = self.search_by_name_only(scope, f).await? {
+            return Ok(result);
+        }
         let filter = conds.join(" AND ");
         let limit_n = args.len() + 1;
         // Two steps: order and cut the page on narrow rows, then fetch the wide rows (sealed
@@ -232,6 +236,71 @@ impl Db {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// A name search with no other filter, newest first, answered from the key index alone:
+    /// keys exist only for active files (a merge deletes the merged file's keys), and carry
+    /// the store, so the wide customer rows are read for the page only. `None` when other
+    /// filters or another sort apply.
+    async fn search_by_name_only(
+        &self,
+        scope: Scope,
+        f: &CustomerFilter,
+    ) -> Result<Option<(Vec<CustomerRecord>, i64)>, StoreError> {
+        let Some(prefix) = &f.name_prefix else {
+            return Ok(None);
+        };
+        let only_name = f.sort == CustomerSort::Newest
+            && f.mobile_idx.is_none()
+            && f.last4_idx.is_none()
+            && f.id_idx.is_none()
+            && f.archive_prefix.is_none()
+            && f.tag.is_none()
+            && f.owner_staff_id.is_none()
+            && f.verified_before.is_none()
+            && f.completeness_below.is_none()
+            && f.after_id.is_none()
+            && (f.store_id.is_none() || scope.store_filter().is_none());
+        if !only_name {
+            return Ok(None);
+        }
+        let store = scope.store_filter().or(f.store_id);
+        let hi = format!("{prefix}\u{10FFFF}");
+        let keys = "FROM customer_keys k WHERE k.kind IN ('name', 'initials') \
+                    AND k.value >= $1 AND k.value < $2 AND ($3 IS NULL OR k.store_id = $3)";
+        let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT k.customer_id {keys} ORDER BY k.customer_id DESC LIMIT $4 OFFSET $5"
+        )))
+        .bind(prefix)
+        .bind(&hi)
+        .bind(store)
+        .bind(f.limit.clamp(1, 500))
+        .bind(f.offset.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT k.customer_id {keys} LIMIT $4) t"
+        )))
+        .bind(prefix)
+        .bind(&hi)
+        .bind(store)
+        .bind(COUNT_CAP + 1)
+        .fetch_one(self.pool())
+        .await?;
+        if ids.is_empty() {
+            return Ok(Some((Vec::new(), total)));
+        }
+        let list = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut q = sqlx::query_as::<_, CustomerRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM customers c WHERE c.id IN ({list}) ORDER BY c.id DESC"
+        )));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        Ok(Some((q.fetch_all(self.pool()).await?, total)))
     }
 
     /// Active customers whose mobile (or another of their numbers) has this blind index.

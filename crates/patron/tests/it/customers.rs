@@ -180,6 +180,34 @@ async fn customer_files_over_the_api(kind: Kind) {
     )
     .await;
     assert_eq!(tagged["total"], 1);
+    // A name search is scoped too (it is answered from the key index).
+    let (_, mine, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/customers?q=zs",
+        Some(&other_clerk),
+        None,
+    )
+    .await;
+    assert_eq!(mine["total"], 0, "{mine}");
+    let (_, mine, _) = api(
+        &s.base,
+        "GET",
+        "/api/v1/customers?q=ww",
+        Some(&other_clerk),
+        None,
+    )
+    .await;
+    assert_eq!(mine["customers"][0]["name"], "王五", "{mine}");
+    let (_, s1_only, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers?q=w&store={s1}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(s1_only["total"], 0, "王五 is in S02: {s1_only}");
     // Scoping: a clerk of S02 does not see S01's customers, in lists or by id.
     let (_, theirs, _) = api(
         &s.base,
