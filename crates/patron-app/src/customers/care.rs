@@ -225,8 +225,12 @@ impl App {
         if reason.is_empty() || reason.chars().count() > 100 {
             return Err(FieldError::new("reason", "error.owner.reason").into());
         }
+        // The owner must fit each customer's store: check each store once, not each customer.
+        let mut stores = std::collections::BTreeSet::new();
         for id in customer_ids {
-            let store = self.db.get_customer(scope, *id).await?.store_id;
+            stores.insert(self.db.get_customer(scope, *id).await?.store_id);
+        }
+        for store in stores {
             self.check_owner(to, store).await?;
         }
         Ok(self

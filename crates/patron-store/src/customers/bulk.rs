@@ -1,8 +1,8 @@
 //! Bulk writes for imports: many customers per statement and one transaction per batch, with
 //! one audit row per batch (naming the id range) instead of one per customer, so a million
-//! rows load in about a minute. Each batch is all or nothing.
+//! rows load in about three minutes (docs/BENCHMARKS.md). Each batch is all or nothing.
 
-use super::{NewCustomer, history};
+use super::{CustomerWrite, NewCustomer, history};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -14,10 +14,41 @@ use std::collections::BTreeMap;
 /// is faster than thousands.
 const ROWS_PER_STATEMENT: usize = 20;
 
-const CUSTOMER_COLUMNS: &str = "id, store_id, archive_no, name, gender, birthday_lunar, \
+/// In the order `bind_fields` binds them, then the archive number and the fixed values.
+const CUSTOMER_COLUMNS: &str = "id, store_id, name, gender, birthday_lunar, \
     guardian_consent, mobile_enc, mobile_idx, last4_idx, phones_enc, id_number_enc, id_idx, \
     email_enc, birthday_enc, address_enc, notes_enc, namebirth_idx, profile, source, \
-    owner_staff_id, missing, completeness, status, merged_into, verified_at, created_at, updated_at";
+    owner_staff_id, missing, completeness, archive_no, status, merged_into, verified_at, \
+    created_at, updated_at";
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the 22 writable fields of a row, `id` first and `completeness` last: the order of
+/// `CUSTOMER_COLUMNS` and of the `UPDATE` in `update_row`.
+pub(super) fn bind_fields<'q>(q: AnyQuery<'q>, r: &'q CustomerWrite) -> AnyQuery<'q> {
+    q.bind(r.id)
+        .bind(r.store_id)
+        .bind(&r.name)
+        .bind(&r.gender)
+        .bind(i64::from(r.birthday_lunar))
+        .bind(i64::from(r.guardian_consent))
+        .bind(&r.mobile_enc)
+        .bind(&r.mobile_idx)
+        .bind(&r.last4_idx)
+        .bind(&r.phones_enc)
+        .bind(&r.id_number_enc)
+        .bind(&r.id_idx)
+        .bind(&r.email_enc)
+        .bind(&r.birthday_enc)
+        .bind(&r.address_enc)
+        .bind(&r.notes_enc)
+        .bind(&r.namebirth_idx)
+        .bind(&r.profile)
+        .bind(&r.source)
+        .bind(r.owner_staff_id)
+        .bind(&r.missing)
+        .bind(r.completeness)
+}
 
 fn placeholders(rows: usize, per_row: usize, fixed: &str) -> String {
     let mut out = String::new();
@@ -75,7 +106,8 @@ impl Db {
             *seq += 1;
         }
         insert_rows(&mut tx, customers, &numbers, now).await?;
-        insert_keys(&mut tx, customers).await?;
+        let rows: Vec<&CustomerWrite> = customers.iter().map(|c| &c.row).collect();
+        insert_keys(&mut tx, &rows).await?;
         for c in customers {
             for event in &c.consents {
                 history::record_consent(&mut tx, c.row.id, event, actor, now).await?;
@@ -130,7 +162,7 @@ impl Db {
     }
 }
 
-async fn insert_rows(
+pub(super) async fn insert_rows(
     conn: &mut AnyConnection,
     customers: &[NewCustomer],
     numbers: &[String],
@@ -148,48 +180,24 @@ async fn insert_rows(
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (c, archive_no) in chunk.iter().zip(nums) {
-            let r = &c.row;
-            q = q
-                .bind(r.id)
-                .bind(r.store_id)
-                .bind(archive_no.clone())
-                .bind(r.name.clone())
-                .bind(r.gender.clone())
-                .bind(i64::from(r.birthday_lunar))
-                .bind(i64::from(r.guardian_consent))
-                .bind(r.mobile_enc.clone())
-                .bind(r.mobile_idx.clone())
-                .bind(r.last4_idx.clone())
-                .bind(r.phones_enc.clone())
-                .bind(r.id_number_enc.clone())
-                .bind(r.id_idx.clone())
-                .bind(r.email_enc.clone())
-                .bind(r.birthday_enc.clone())
-                .bind(r.address_enc.clone())
-                .bind(r.notes_enc.clone())
-                .bind(r.namebirth_idx.clone())
-                .bind(r.profile.clone())
-                .bind(r.source.clone())
-                .bind(r.owner_staff_id)
-                .bind(r.missing.clone())
-                .bind(r.completeness);
+            q = bind_fields(q, &c.row).bind(archive_no);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-async fn insert_keys(
+/// Writes the search keys and tags of rows (new ones, or ones whose keys were just deleted).
+pub(super) async fn insert_keys(
     conn: &mut AnyConnection,
-    customers: &[NewCustomer],
+    rows: &[&CustomerWrite],
 ) -> Result<(), StoreError> {
-    let keys: Vec<(i64, &str, &str, i64)> = customers
+    let keys: Vec<(i64, &str, &str, i64)> = rows
         .iter()
-        .flat_map(|c| {
-            c.row
-                .keys
+        .flat_map(|r| {
+            r.keys
                 .iter()
-                .map(|(k, v)| (c.row.id, k.as_str(), v.as_str(), c.row.store_id))
+                .map(|(k, v)| (r.id, k.as_str(), v.as_str(), r.store_id))
         })
         .collect();
     for chunk in keys.chunks(ROWS_PER_STATEMENT * 4) {
@@ -208,14 +216,9 @@ async fn insert_keys(
         }
         q.execute(&mut *conn).await?;
     }
-    let tags: Vec<(i64, &str, i64)> = customers
+    let tags: Vec<(i64, &str, i64)> = rows
         .iter()
-        .flat_map(|c| {
-            c.row
-                .tags
-                .iter()
-                .map(|t| (c.row.id, t.as_str(), c.row.store_id))
-        })
+        .flat_map(|r| r.tags.iter().map(|t| (r.id, t.as_str(), r.store_id)))
         .collect();
     for chunk in tags.chunks(ROWS_PER_STATEMENT * 4) {
         let sql = format!(

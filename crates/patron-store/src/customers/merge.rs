@@ -4,7 +4,7 @@
 //! is lost, but without lookup keys, so it no longer turns up in searches or at the till.
 //! Later tables that hang off a customer (sales, points, coupons, tickets) must be moved here.
 
-use super::{CustomerWrite, write_keys};
+use super::{CustomerWrite, bulk};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -100,7 +100,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        write_keys(&mut tx, s).await?;
+        bulk::insert_keys(&mut tx, &[s]).await?;
         let summary = moved
             .iter()
             .map(|(t, n)| format!("{t}={n}"))

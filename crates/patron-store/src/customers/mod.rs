@@ -134,8 +134,14 @@ impl Db {
             .fetch_one(&mut *tx)
             .await?;
             let archive_no = (c.archive)(seq);
-            insert_row(&mut tx, &c.row, &archive_no, now).await?;
-            write_keys(&mut tx, &c.row).await?;
+            bulk::insert_rows(
+                &mut tx,
+                std::slice::from_ref(c),
+                std::slice::from_ref(&archive_no),
+                now,
+            )
+            .await?;
+            bulk::insert_keys(&mut tx, &[&c.row]).await?;
             for event in &c.consents {
                 history::record_consent(&mut tx, c.row.id, event, actor, now).await?;
             }
@@ -207,7 +213,7 @@ impl Db {
             .bind(row.id)
             .execute(&mut *tx)
             .await?;
-        write_keys(&mut tx, row).await?;
+        bulk::insert_keys(&mut tx, &[row]).await?;
         if owner_before != row.owner_staff_id {
             history::log_owner(
                 &mut tx,
@@ -347,7 +353,7 @@ pub(crate) async fn update_row(
     verified: bool,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE customers SET store_id = $2, name = $3, gender = $4, birthday_lunar = $5, \
          guardian_consent = $6, mobile_enc = $7, mobile_idx = $8, last4_idx = $9, \
          phones_enc = $10, id_number_enc = $11, id_idx = $12, email_enc = $13, \
@@ -355,102 +361,11 @@ pub(crate) async fn update_row(
          profile = $18, source = $19, owner_staff_id = $20, missing = $21, \
          completeness = $22, updated_at = $23, \
          verified_at = CASE WHEN $24 = 1 THEN $23 ELSE verified_at END WHERE id = $1",
-    )
-    .bind(row.id)
-    .bind(row.store_id)
-    .bind(&row.name)
-    .bind(&row.gender)
-    .bind(i64::from(row.birthday_lunar))
-    .bind(i64::from(row.guardian_consent))
-    .bind(&row.mobile_enc)
-    .bind(&row.mobile_idx)
-    .bind(&row.last4_idx)
-    .bind(&row.phones_enc)
-    .bind(&row.id_number_enc)
-    .bind(&row.id_idx)
-    .bind(&row.email_enc)
-    .bind(&row.birthday_enc)
-    .bind(&row.address_enc)
-    .bind(&row.notes_enc)
-    .bind(&row.namebirth_idx)
-    .bind(&row.profile)
-    .bind(&row.source)
-    .bind(row.owner_staff_id)
-    .bind(&row.missing)
-    .bind(row.completeness)
-    .bind(ms(now))
-    .bind(i64::from(verified))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn insert_row(
-    conn: &mut AnyConnection,
-    row: &CustomerWrite,
-    archive_no: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO customers (id, store_id, archive_no, name, gender, birthday_lunar, \
-         guardian_consent, mobile_enc, mobile_idx, last4_idx, phones_enc, id_number_enc, id_idx, \
-         email_enc, birthday_enc, address_enc, notes_enc, namebirth_idx, profile, source, \
-         owner_staff_id, missing, completeness, status, merged_into, verified_at, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-         $16, $17, $18, $19, $20, $21, $22, $23, 'active', NULL, $24, $24, $24)",
-    )
-    .bind(row.id)
-    .bind(row.store_id)
-    .bind(archive_no)
-    .bind(&row.name)
-    .bind(&row.gender)
-    .bind(i64::from(row.birthday_lunar))
-    .bind(i64::from(row.guardian_consent))
-    .bind(&row.mobile_enc)
-    .bind(&row.mobile_idx)
-    .bind(&row.last4_idx)
-    .bind(&row.phones_enc)
-    .bind(&row.id_number_enc)
-    .bind(&row.id_idx)
-    .bind(&row.email_enc)
-    .bind(&row.birthday_enc)
-    .bind(&row.address_enc)
-    .bind(&row.notes_enc)
-    .bind(&row.namebirth_idx)
-    .bind(&row.profile)
-    .bind(&row.source)
-    .bind(row.owner_staff_id)
-    .bind(&row.missing)
-    .bind(row.completeness)
-    .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn write_keys(conn: &mut AnyConnection, row: &CustomerWrite) -> Result<(), StoreError> {
-    for (kind, value) in &row.keys {
-        sqlx::query(
-            "INSERT INTO customer_keys (customer_id, kind, value, store_id) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (customer_id, kind, value) DO NOTHING",
-        )
-        .bind(row.id)
-        .bind(kind)
-        .bind(value)
-        .bind(row.store_id)
+    );
+    bulk::bind_fields(q, row)
+        .bind(ms(now))
+        .bind(i64::from(verified))
         .execute(&mut *conn)
         .await?;
-    }
-    for tag in &row.tags {
-        sqlx::query(
-            "INSERT INTO customer_tags (customer_id, tag, store_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (customer_id, tag) DO NOTHING",
-        )
-        .bind(row.id)
-        .bind(tag)
-        .bind(row.store_id)
-        .execute(&mut *conn)
-        .await?;
-    }
     Ok(())
 }
