@@ -5,6 +5,7 @@
 mod care;
 pub mod export;
 pub mod import;
+mod import_row;
 mod merge;
 mod query;
 pub(crate) mod sealing;
