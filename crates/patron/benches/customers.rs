@@ -164,7 +164,7 @@ async fn plain_insert(dir: &std::path::Path, csv: &[u8]) -> Duration {
                     if c > 0 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!("${}", r * 9 + c + 1));
+                    sql.push('?');
                 }
                 sql.push(')');
             }
@@ -183,6 +183,34 @@ async fn plain_insert(dir: &std::path::Path, csv: &[u8]) -> Duration {
     took
 }
 
+/// One import of the generated file into a fresh database, batched or as a bulk load,
+/// timed from the file's bytes to the last commit.
+async fn import(dir: &std::path::Path, csv: &[u8], rows: usize, bulk: bool) -> (App, Duration) {
+    std::fs::create_dir_all(dir).expect("dir");
+    let app = open(dir).await;
+    let started = Instant::now();
+    let table = read_table(csv).expect("read");
+    let mapping = guess_mapping(&table.headers);
+    let options = ImportOptions {
+        bulk,
+        ..Default::default()
+    };
+    let report = app
+        .import_customers(
+            &Actor::cli("bench"),
+            Scope::Chain,
+            &table,
+            &mapping,
+            &options,
+            &|_| {},
+        )
+        .await
+        .expect("import");
+    let took = started.elapsed();
+    assert_eq!(report.created, rows, "{:?}", report.problems.first());
+    (app, took)
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).collect();
@@ -198,36 +226,27 @@ async fn main() {
     );
 
     let mut import_times = Vec::new();
+    let mut bulk_times = Vec::new();
     let mut plain_times = Vec::new();
     let mut last: Option<(App, std::path::PathBuf)> = None;
     for run in 0..runs {
         let dir = std::env::temp_dir().join(format!("patron-bench-{}-{run}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let app = open(&dir).await;
-        let started = Instant::now();
-        let table = read_table(&csv).expect("read");
-        let mapping = guess_mapping(&table.headers);
-        let report = app
-            .import_customers(
-                &Actor::cli("bench"),
-                Scope::Chain,
-                &table,
-                &mapping,
-                &ImportOptions::default(),
-                &|_| {},
-            )
-            .await
-            .expect("import");
-        let took = started.elapsed();
-        assert_eq!(report.created, rows, "{:?}", report.problems.first());
+        let (app, took) = import(&dir, &csv, rows, false).await;
+        let bulk_dir = dir.with_extension("bulk");
+        let (bulk_app, bulk_took) = import(&bulk_dir, &csv, rows, true).await;
+        bulk_app.db.close().await;
+        let _ = std::fs::remove_dir_all(&bulk_dir);
         let plain = plain_insert(&dir, &csv).await;
         println!(
-            "run {run}: import {:.1} s ({:.0} rows/s); plain insert {:.1} s",
+            "run {run}: import {:.1} s ({:.0} rows/s); bulk load {:.1} s ({:.0} rows/s); plain insert {:.1} s",
             took.as_secs_f64(),
             rows as f64 / took.as_secs_f64(),
+            bulk_took.as_secs_f64(),
+            rows as f64 / bulk_took.as_secs_f64(),
             plain.as_secs_f64()
         );
         import_times.push(took);
+        bulk_times.push(bulk_took);
         plain_times.push(plain);
         if let Some((old, old_dir)) = last.take() {
             old.db.close().await;
@@ -235,12 +254,18 @@ async fn main() {
         }
         last = Some((app, dir));
     }
-    let (imp, plain) = (median(import_times), median(plain_times));
+    let (imp, bulk, plain) = (
+        median(import_times),
+        median(bulk_times),
+        median(plain_times),
+    );
     println!(
-        "IMPORT median {:.1} s for {rows} rows; reference plain insert {:.1} s; ratio {:.2}",
+        "IMPORT median {:.1} s for {rows} rows (bulk load {:.1} s); reference plain insert {:.1} s; ratios {:.2} and {:.2}",
         imp.as_secs_f64(),
+        bulk.as_secs_f64(),
         plain.as_secs_f64(),
-        imp.as_secs_f64() / plain.as_secs_f64()
+        imp.as_secs_f64() / plain.as_secs_f64(),
+        bulk.as_secs_f64() / plain.as_secs_f64()
     );
 
     let (app, dir) = last.expect("one run");

@@ -3,17 +3,19 @@
 //! ones; a mapping can override the guess. Valid rows are written (each row whole or not at
 //! all), invalid rows go to a report with row, column, masked value and reason.
 
+use super::ConsentGrant;
 use super::sealing;
-use super::{ConsentGrant, parse_tags};
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerDraft, archive_number};
+use patron_domain::customer::{ConsentChannel, ConsentPurpose, archive_number};
+use patron_store::Db;
 use patron_store::Scope;
-use patron_store::customers::{ConsentEvent, NewCustomer};
+use patron_store::customers::{BulkLoad, ConsentEvent, NewCustomer};
 use std::collections::{HashMap, HashSet};
 
-use super::import_row::{row_input, split_list};
+pub(super) use super::import_row::Ready;
+use super::import_row::{RowCheck, StaffRef, par_map};
 pub use super::table::{FIELDS, Table, guess_mapping, mask_cell, read_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +42,14 @@ pub struct ImportOptions {
     pub default_store: Option<i64>,
     /// Consents the store holds on paper for every row (recorded with channel `import`).
     pub consents: Vec<ConsentPurpose>,
-    /// Rows per transaction. Larger batches write each index page fewer times (the blind
-    /// indexes are random keys); 5,000 rows hold the write lock for about a second.
+    /// Rows per transaction (per write, in a bulk load). Larger batches write each index
+    /// page fewer times (the blind indexes are random keys); 5,000 rows hold the write lock
+    /// for about a second.
     pub batch: usize,
+    /// Loads the whole file in one transaction with the customer indexes rebuilt at the end:
+    /// several times faster for a first load of a large file, all or nothing, and other
+    /// writers wait until it commits. New customers only (`ImportMode::Create`).
+    pub bulk: bool,
 }
 
 impl Default for ImportOptions {
@@ -54,6 +61,7 @@ impl Default for ImportOptions {
             default_store: None,
             consents: Vec::new(),
             batch: 5000,
+            bulk: false,
         }
     }
 }
@@ -86,16 +94,40 @@ impl ImportReport {
     }
 }
 
-/// A parsed row on its way in.
-pub(super) struct Ready {
-    pub(super) row_no: usize,
-    pub(super) draft: CustomerDraft,
-    pub(super) tags: Vec<String>,
-    pub(super) store_id: i64,
-    pub(super) owner: Option<i64>,
-    pub(super) mobile_idx: Option<String>,
-    pub(super) id_idx: Option<String>,
-    pub(super) archive_no: String,
+/// Where the batches of an import go.
+enum Sink {
+    /// Each batch in a transaction of its own.
+    Batches(Db),
+    /// Every batch in one transaction, indexes rebuilt at the end.
+    Bulk(BulkLoad),
+}
+
+impl Sink {
+    async fn write(
+        &mut self,
+        actor: &Actor,
+        rows: &[NewCustomer],
+        now: jiff::Timestamp,
+    ) -> Result<usize, AppError> {
+        match self {
+            Sink::Batches(db) => db.import_customers(actor, rows, now).await?,
+            Sink::Bulk(load) => load.write(actor, rows, now).await?,
+        };
+        Ok(rows.len())
+    }
+}
+
+/// A batch being written by its own task, which hands the sink back with the number of
+/// customers written.
+type Write = tokio::task::JoinHandle<(Sink, Result<usize, AppError>)>;
+
+/// Waits for a batch's write and takes the sink back.
+async fn finish(write: Write, sink: &mut Option<Sink>) -> Result<usize, AppError> {
+    let (back, written) = write
+        .await
+        .map_err(|e| AppError::Internal(format!("import batch: {e}")))?;
+    *sink = Some(back);
+    written
 }
 
 impl App {
@@ -113,6 +145,9 @@ impl App {
         if !mapping.contains(&Some("name")) {
             return Err(FieldError::new("mapping", "error.import.no_name").into());
         }
+        if options.bulk && options.mode != ImportMode::Create {
+            return Err(FieldError::new("mode", "error.import.bulk_create_only").into());
+        }
         let stores: HashMap<String, (i64, String)> = self
             .db
             .list_stores(scope)
@@ -121,7 +156,7 @@ impl App {
             .map(|s| (s.code.to_uppercase(), (s.id, s.code)))
             .collect();
         let codes: HashMap<i64, String> = stores.values().cloned().collect();
-        let staff: Vec<(i64, String, String, Option<i64>, bool)> = self
+        let staff: Vec<StaffRef> = self
             .db
             .list_staff(scope)
             .await?
@@ -129,7 +164,13 @@ impl App {
             .filter(|s| s.status == "active")
             .map(|s| {
                 let chain = patron_domain::Role::parse(&s.role).is_some_and(|r| r.is_chain_wide());
-                (s.id, s.username, s.display_name, s.store_id, chain)
+                StaffRef {
+                    id: s.id,
+                    username: s.username,
+                    display_name: s.display_name,
+                    store_id: s.store_id,
+                    chain_wide: chain,
+                }
             })
             .collect();
         let default_store = match (scope, options.default_store) {
@@ -137,17 +178,9 @@ impl App {
             (Scope::Store(own), Some(s)) if s != own => return Err(AppError::Forbidden),
             (_, s) => s,
         };
-        let today = self.today();
         let mut report = ImportReport {
             rows: table.rows.len(),
             ..Default::default()
-        };
-        let column_of = |field: &str| -> String {
-            mapping
-                .iter()
-                .position(|m| *m == Some(field))
-                .and_then(|i| table.headers.get(i).cloned())
-                .unwrap_or_else(|| field.to_string())
         };
         let mut seen_mobile: HashSet<String> = HashSet::new();
         let mut seen_id: HashSet<String> = HashSet::new();
@@ -157,116 +190,70 @@ impl App {
             purposes: options.consents.clone(),
             channel: Some(ConsentChannel::Import),
         };
+        let rows = RowCheck {
+            mapping,
+            headers: &table.headers,
+            stores: &stores,
+            staff: &staff,
+            default_store,
+            today: self.today(),
+            id_number_consent: grant.purposes.contains(&ConsentPurpose::IdNumber),
+            keys: &self.keys,
+        };
+        let column_of = |field: &str| rows.column_of(field);
         let mut done = 0;
+        // Ids for every row up front: sealing binds each value to its row id, and a bulk
+        // load holds the write lock that handing out ids needs. Rows that are refused or
+        // update a file leave their ids unused.
+        let mut next_id = if options.dry_run {
+            0
+        } else {
+            self.db
+                .allocate_ids("customers", table.rows.len() as i64)
+                .await?
+        };
+        let mut sink = match (options.dry_run, options.bulk) {
+            (true, _) => None,
+            (false, false) => Some(Sink::Batches(self.db.clone())),
+            (false, true) => Some(Sink::Bulk(self.db.begin_bulk_load().await?)),
+        };
+        // Batch N is written by a task of its own while batch N+1 is parsed and sealed.
+        let mut in_flight: Option<Write> = None;
         for (batch_no, chunk) in table.rows.chunks(options.batch.max(1)).enumerate() {
-            let mut ready: Vec<Ready> = Vec::new();
-            for (i, cells) in chunk.iter().enumerate() {
-                let row_no = batch_no * options.batch.max(1) + i + 2;
-                let get = |field: &str| -> String {
-                    mapping
-                        .iter()
-                        .position(|m| *m == Some(field))
-                        .and_then(|c| cells.get(c))
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                let mut problems: Vec<FieldError> = Vec::new();
-                let input = row_input(&get);
-                let draft = match CustomerDraft::parse(&input, today) {
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        problems.extend(e);
-                        None
+            let first_row = batch_no * options.batch.max(1) + 2;
+            let checked = par_map(chunk, |i, cells| rows.check(first_row + i, cells));
+            let mut ready: Vec<Ready> = Vec::with_capacity(checked.len());
+            for r in checked {
+                let r = match r {
+                    Ok(r) => r,
+                    Err(problems) => {
+                        report.problems.extend(problems);
+                        continue;
                     }
                 };
-                let tags = parse_tags(&split_list(&get("tags")))
-                    .map_err(|e| problems.push(e))
-                    .ok();
-                let store_cell = get("store");
-                let store_id = if store_cell.is_empty() {
-                    default_store
-                } else {
-                    stores.get(&store_cell.trim().to_uppercase()).map(|s| s.0)
-                };
-                if store_id.is_none() {
-                    problems.push(FieldError::new("store", "error.import.store"));
-                }
-                let owner_cell = get("owner");
-                let owner = if owner_cell.is_empty() {
-                    None
-                } else {
-                    let found = staff.iter().find(|s| {
-                        (s.1 == owner_cell || s.2 == owner_cell) && (s.4 || s.3 == store_id)
-                    });
-                    if found.is_none() {
-                        problems.push(FieldError::new("owner", "error.owner.invalid"));
-                    }
-                    found.map(|s| s.0)
-                };
-                if let Some(d) = &draft
-                    && d.id_number.is_some()
-                    && !grant.purposes.contains(&ConsentPurpose::IdNumber)
-                {
-                    problems.push(FieldError::new(
-                        "id_number",
-                        "error.id_number.consent_required",
-                    ));
-                }
-                let (Some(draft), Some(tags), Some(store_id), true) =
-                    (draft, tags, store_id, problems.is_empty())
-                else {
-                    for p in problems {
-                        let field = match p.field {
-                            "guardian_consent" => "birthday",
-                            f => f,
-                        };
-                        report.problems.push(RowProblem {
-                            row: row_no,
-                            column: column_of(field),
-                            value: mask_cell(&get(field)),
-                            key: p.key,
-                        });
-                    }
-                    continue;
-                };
-                let mobile_idx = draft
-                    .mobile
-                    .as_ref()
-                    .map(|p| self.keys.blind_index("phone", p.e164()));
-                let id_idx = draft
-                    .id_number
-                    .as_ref()
-                    .map(|n| self.keys.blind_index("id", n.as_str()));
+                // The first of two rows with one mobile or ID number counts.
                 let mut dup = None;
-                if let Some(m) = &mobile_idx
+                if let Some(m) = &r.mobile_idx
                     && !seen_mobile.insert(m.clone())
                 {
                     dup = Some("mobile");
                 }
-                if let Some(n) = &id_idx
+                if let Some(n) = &r.id_idx
                     && !seen_id.insert(n.clone())
                 {
                     dup = Some("id_number");
                 }
                 if let Some(field) = dup {
+                    let cells = &chunk[r.row_no - first_row];
                     report.problems.push(RowProblem {
-                        row: row_no,
-                        column: column_of(field),
-                        value: mask_cell(&get(field)),
+                        row: r.row_no,
+                        column: rows.column_of(field),
+                        value: mask_cell(&rows.cell(cells, field)),
                         key: "error.import.duplicate_in_file",
                     });
                     continue;
                 }
-                ready.push(Ready {
-                    row_no,
-                    draft,
-                    tags,
-                    store_id,
-                    owner,
-                    mobile_idx,
-                    id_idx,
-                    archive_no: get("archive_no"),
-                });
+                ready.push(r);
             }
 
             // Which rows match existing customers, looked up per batch.
@@ -341,31 +328,51 @@ impl App {
                     (_, None) => creates.push(r),
                 }
             }
-            if !options.dry_run {
-                report.created += self
-                    .write_creates(actor, &creates, &codes, &format, &notice, &grant)
-                    .await?;
-                for (id, r) in &updates {
-                    match self.upsert_one(actor, scope, *id, r).await {
-                        Ok(()) => report.updated += 1,
-                        Err(e) => {
-                            for f in e.field_errors() {
-                                report.problems.push(RowProblem {
-                                    row: r.row_no,
-                                    column: column_of(f.field),
-                                    value: String::new(),
-                                    key: f.key,
-                                });
-                            }
+            if options.dry_run {
+                report.created += creates.len();
+                report.updated += updates.len();
+                done += chunk.len();
+                progress(done);
+                continue;
+            }
+            let news = self.seal_creates(next_id, &creates, &codes, &format, &notice, &grant);
+            next_id += creates.len() as i64;
+            if let Some(write) = in_flight.take() {
+                report.created += finish(write, &mut sink).await?;
+            }
+            done += chunk.len();
+            for (id, r) in &updates {
+                match self.upsert_one(actor, scope, *id, r).await {
+                    Ok(()) => report.updated += 1,
+                    Err(e) => {
+                        for f in e.field_errors() {
+                            report.problems.push(RowProblem {
+                                row: r.row_no,
+                                column: column_of(f.field),
+                                value: String::new(),
+                                key: f.key,
+                            });
                         }
                     }
                 }
-            } else {
-                report.created += creates.len();
-                report.updated += updates.len();
             }
-            done += chunk.len();
+            // `news` first: taking the sink for nothing would drop it.
+            if !news.is_empty()
+                && let Some(mut target) = sink.take()
+            {
+                let (actor, now) = (actor.clone(), self.now());
+                in_flight = Some(tokio::spawn(async move {
+                    let written = target.write(&actor, &news, now).await;
+                    (target, written)
+                }));
+            }
             progress(done);
+        }
+        if let Some(write) = in_flight.take() {
+            report.created += finish(write, &mut sink).await?;
+        }
+        if let Some(Sink::Bulk(load)) = sink {
+            load.finish().await?;
         }
         report.problems.sort_by_key(|p| p.row);
         if report.created > 10_000 && !options.dry_run {
@@ -374,51 +381,42 @@ impl App {
         Ok(report)
     }
 
-    async fn write_creates(
+    /// The rows of new customers, sealed, with ids from `first` on.
+    fn seal_creates(
         &self,
-        actor: &Actor,
+        first: i64,
         rows: &[Ready],
         codes: &HashMap<i64, String>,
         format: &str,
         notice: &str,
         grant: &ConsentGrant,
-    ) -> Result<usize, AppError> {
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let first = self.db.allocate_ids("customers", rows.len() as i64).await?;
-        let news: Vec<NewCustomer> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let id = first + i as i64;
-                let row = sealing::write_row(
-                    &self.keys,
-                    id,
-                    r.store_id,
-                    &r.draft,
-                    r.owner,
-                    r.tags.clone(),
-                );
-                let code = codes.get(&r.store_id).cloned().unwrap_or_default();
-                let format = format.to_string();
-                NewCustomer {
-                    row,
-                    archive: Box::new(move |seq| archive_number(&format, &code, seq)),
-                    consents: grant
-                        .purposes
-                        .iter()
-                        .map(|p| ConsentEvent {
-                            purpose: p.as_str().into(),
-                            granted: true,
-                            notice_version: notice.to_string(),
-                            channel: ConsentChannel::Import.as_str().into(),
-                        })
-                        .collect(),
-                }
-            })
-            .collect();
-        self.db.import_customers(actor, &news, self.now()).await?;
-        Ok(news.len())
+    ) -> Vec<NewCustomer> {
+        par_map(rows, |i, r| {
+            let id = first + i as i64;
+            let row = sealing::write_row(
+                &self.keys,
+                id,
+                r.store_id,
+                &r.draft,
+                r.owner,
+                r.tags.clone(),
+            );
+            let code = codes.get(&r.store_id).cloned().unwrap_or_default();
+            let format = format.to_string();
+            NewCustomer {
+                row,
+                archive: Box::new(move |seq| archive_number(&format, &code, seq)),
+                consents: grant
+                    .purposes
+                    .iter()
+                    .map(|p| ConsentEvent {
+                        purpose: p.as_str().into(),
+                        granted: true,
+                        notice_version: notice.to_string(),
+                        channel: ConsentChannel::Import.as_str().into(),
+                    })
+                    .collect(),
+            }
+        })
     }
 }

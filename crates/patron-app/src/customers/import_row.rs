@@ -1,11 +1,17 @@
-//! One import row: the form input a spreadsheet row becomes, and how an upsert merges it into
-//! the stored file (non-empty cells overwrite, lists are joined).
+//! One import row: the form input a spreadsheet row becomes, its checks (run on every core,
+//! since parsing and sealing a million rows costs more than writing them), and how an upsert
+//! merges it into the stored file (non-empty cells overwrite, lists are joined).
 
-use super::import::Ready;
+use super::import::{RowProblem, mask_cell};
+use super::parse_tags;
+use crate::keyring::Keyring;
 use crate::{App, AppError};
+use jiff::civil::Date;
+use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::CustomerInput;
+use patron_domain::customer::{CustomerDraft, CustomerInput};
 use patron_store::Scope;
+use std::collections::HashMap;
 
 impl App {
     /// Non-empty imported values overwrite the stored file; empty cells keep what is there.
@@ -150,4 +156,179 @@ pub(super) fn row_input(get: &dyn Fn(&str) -> String) -> CustomerInput {
     p.contact_time = get("contact_time");
     p.wechat = get("wechat");
     input
+}
+
+/// A checked row on its way in.
+pub(super) struct Ready {
+    pub(super) row_no: usize,
+    pub(super) draft: CustomerDraft,
+    pub(super) tags: Vec<String>,
+    pub(super) store_id: i64,
+    pub(super) owner: Option<i64>,
+    pub(super) mobile_idx: Option<String>,
+    pub(super) id_idx: Option<String>,
+    pub(super) archive_no: String,
+}
+
+/// An active staff member a row may name as owner.
+pub(super) struct StaffRef {
+    pub(super) id: i64,
+    pub(super) username: String,
+    pub(super) display_name: String,
+    pub(super) store_id: Option<i64>,
+    pub(super) chain_wide: bool,
+}
+
+/// What every row of one file is checked against.
+pub(super) struct RowCheck<'a> {
+    /// `mapping[i]` names the field of column `i`.
+    pub(super) mapping: &'a [Option<&'static str>],
+    pub(super) headers: &'a [String],
+    /// Store code in upper case to (id, code).
+    pub(super) stores: &'a HashMap<String, (i64, String)>,
+    pub(super) staff: &'a [StaffRef],
+    pub(super) default_store: Option<i64>,
+    pub(super) today: Date,
+    /// Whether the store holds the separate consent an ID number needs.
+    pub(super) id_number_consent: bool,
+    pub(super) keys: &'a Keyring,
+}
+
+impl RowCheck<'_> {
+    /// The header of the column mapped to `field`, or the field's name.
+    pub(super) fn column_of(&self, field: &str) -> String {
+        self.mapping
+            .iter()
+            .position(|m| *m == Some(field))
+            .and_then(|i| self.headers.get(i).cloned())
+            .unwrap_or_else(|| field.to_string())
+    }
+
+    /// The cell of `field` in a row, empty when no column maps to it.
+    pub(super) fn cell(&self, cells: &[String], field: &str) -> String {
+        self.mapping
+            .iter()
+            .position(|m| *m == Some(field))
+            .and_then(|c| cells.get(c))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Parses and checks one row (`row_no` counts the header as row 1): the row ready to
+    /// match and write, or every problem found in it.
+    pub(super) fn check(&self, row_no: usize, cells: &[String]) -> Result<Ready, Vec<RowProblem>> {
+        let get = |field: &str| self.cell(cells, field);
+        let mut problems: Vec<FieldError> = Vec::new();
+        let draft = CustomerDraft::parse(&row_input(&get), self.today)
+            .map_err(|e| problems.extend(e))
+            .ok();
+        let tags = parse_tags(&split_list(&get("tags")))
+            .map_err(|e| problems.push(e))
+            .ok();
+        let store_cell = get("store");
+        let store_id = if store_cell.is_empty() {
+            self.default_store
+        } else {
+            self.stores
+                .get(&store_cell.trim().to_uppercase())
+                .map(|s| s.0)
+        };
+        if store_id.is_none() {
+            problems.push(FieldError::new("store", "error.import.store"));
+        }
+        let owner_cell = get("owner");
+        let owner = if owner_cell.is_empty() {
+            None
+        } else {
+            let found = self.staff.iter().find(|s| {
+                (s.username == owner_cell || s.display_name == owner_cell)
+                    && (s.chain_wide || s.store_id == store_id)
+            });
+            if found.is_none() {
+                problems.push(FieldError::new("owner", "error.owner.invalid"));
+            }
+            found.map(|s| s.id)
+        };
+        if let Some(d) = &draft
+            && d.id_number.is_some()
+            && !self.id_number_consent
+        {
+            problems.push(FieldError::new(
+                "id_number",
+                "error.id_number.consent_required",
+            ));
+        }
+        let (Some(draft), Some(tags), Some(store_id), true) =
+            (draft, tags, store_id, problems.is_empty())
+        else {
+            return Err(problems
+                .into_iter()
+                .map(|p| {
+                    let field = match p.field {
+                        "guardian_consent" => "birthday",
+                        f => f,
+                    };
+                    RowProblem {
+                        row: row_no,
+                        column: self.column_of(field),
+                        value: mask_cell(&get(field)),
+                        key: p.key,
+                    }
+                })
+                .collect());
+        };
+        let mobile_idx = draft
+            .mobile
+            .as_ref()
+            .map(|p| self.keys.blind_index("phone", p.e164()));
+        let id_idx = draft
+            .id_number
+            .as_ref()
+            .map(|n| self.keys.blind_index("id", n.as_str()));
+        Ok(Ready {
+            row_no,
+            draft,
+            tags,
+            store_id,
+            owner,
+            mobile_idx,
+            id_idx,
+            archive_no: get("archive_no"),
+        })
+    }
+}
+
+/// `f` over `items` on every core, results in order. Import rows are independent, and a
+/// batch of thousands is worth a few threads.
+pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
+    if threads < 2 || items.len() < 64 {
+        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = items
+            .chunks(per)
+            .enumerate()
+            .map(|(k, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, t)| f(k * per + i, t))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| match p.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }

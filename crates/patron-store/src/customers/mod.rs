@@ -9,6 +9,7 @@ mod history;
 mod merge;
 mod search;
 
+pub use bulk::BulkLoad;
 pub use fields::{CustomFieldRow, CustomerViewRow};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;

@@ -134,6 +134,7 @@ async fn personal_data_never_reaches_disk_or_logs_in_clear() {
             "S01",
             "--consent",
             "id_number",
+            "--bulk",
         ],
         None,
     );
