@@ -11,6 +11,7 @@ mod error;
 pub mod jobs;
 pub mod links;
 pub mod outbox;
+pub mod points;
 pub mod roles;
 pub mod schema;
 pub mod sessions;

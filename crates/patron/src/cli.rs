@@ -64,6 +64,16 @@ enum Command {
     /// Keys for personal data at rest.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Consistency checks for operators.
+    #[command(subcommand)]
+    Check(CheckCmd),
+}
+
+#[derive(Subcommand, Debug)]
+enum CheckCmd {
+    /// Every points balance equals the sum of its ledger entries and of its lots; exits 2
+    /// and lists the customers where it does not.
+    Ledger,
 }
 
 #[derive(Subcommand, Debug)]
@@ -368,6 +378,21 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         }
         Command::Import(ImportCmd::Customers(args)) => {
             return crate::transfer::import_customers(app, args).await;
+        }
+        Command::Check(CheckCmd::Ledger) => {
+            let bad = app.db.points_mismatches().await?;
+            if bad.is_empty() {
+                println!("points ledger consistent: every balance equals its entries and lots");
+            } else {
+                for m in &bad {
+                    eprintln!(
+                        "customer {}: balance {}, entries sum {}, lots hold {}",
+                        m.customer_id, m.balance, m.entries, m.lots
+                    );
+                }
+                eprintln!("points ledger INCONSISTENT for {} customers", bad.len());
+                return Ok(ExitCode::from(2));
+            }
         }
         Command::Keys(KeysCmd::Rotate) => {
             return crate::transfer::rotate_keys(app).await;

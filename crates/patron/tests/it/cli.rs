@@ -198,6 +198,8 @@ fn operator_commands() {
     assert!(!ok && err.contains("last active administrator"), "{err}");
     let (ok, out, _) = run(&["audit", "verify"], None);
     assert!(ok && out.contains("audit log intact"), "{out}");
+    let (ok, out, _) = run(&["check", "ledger"], None);
+    assert!(ok && out.contains("points ledger consistent"), "{out}");
 }
 
 #[test]

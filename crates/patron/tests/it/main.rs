@@ -14,6 +14,7 @@ mod customers_console;
 mod jobs;
 mod matrix;
 mod outbox;
+mod points;
 mod scoping;
 mod security;
 mod sentinel;
