@@ -7,6 +7,7 @@ mod harness;
 mod audit;
 mod backup;
 mod browser;
+mod bulk_import;
 mod cli;
 mod credentials;
 mod customers;
