@@ -133,14 +133,26 @@ async fn move_balance(
     Ok(())
 }
 
-fn lot_of(row: (i64, i64, i64, Option<i64>)) -> Lot {
+/// A customer's lots with points left, soonest expiry first (never-expiring last).
+async fn open_lots(conn: &mut AnyConnection, customer_id: i64) -> Result<Vec<Lot>, StoreError> {
+    let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, remaining, usable_from_ms, expires_at_ms FROM points_lots \
+         WHERE customer_id = $1 AND remaining > 0 \
+         ORDER BY CASE WHEN expires_at_ms IS NULL THEN 1 ELSE 0 END, expires_at_ms, id",
+    )
+    .bind(customer_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let at = |v: i64| Timestamp::from_millisecond(v).unwrap_or(Timestamp::MAX);
-    Lot {
-        id: row.0,
-        remaining: row.1,
-        usable_from: at(row.2),
-        expires_at: row.3.map(at),
-    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, remaining, usable_from, expires_at)| Lot {
+            id,
+            remaining,
+            usable_from: at(usable_from),
+            expires_at: expires_at.map(at),
+        })
+        .collect())
 }
 
 impl Db {
@@ -176,15 +188,8 @@ impl Db {
 
     /// The lots of a customer, soonest expiry first (never-expiring last).
     pub async fn points_lots(&self, customer_id: i64) -> Result<Vec<Lot>, StoreError> {
-        let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, remaining, usable_from_ms, expires_at_ms FROM points_lots \
-             WHERE customer_id = $1 AND remaining > 0 \
-             ORDER BY CASE WHEN expires_at_ms IS NULL THEN 1 ELSE 0 END, expires_at_ms, id",
-        )
-        .bind(customer_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.into_iter().map(lot_of).collect())
+        let mut conn = self.pool().acquire().await?;
+        open_lots(&mut conn, customer_id).await
     }
 
     /// The stored balance (0 for a customer who never earned).
@@ -330,14 +335,7 @@ pub async fn redeem_in(
     note: &EntryNote,
     now: Timestamp,
 ) -> Result<Vec<Take>, PointsRefused> {
-    let rows: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, remaining, usable_from_ms, expires_at_ms FROM points_lots \
-         WHERE customer_id = $1 AND remaining > 0",
-    )
-    .bind(customer_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let lots: Vec<Lot> = rows.into_iter().map(lot_of).collect();
+    let lots = open_lots(conn, customer_id).await?;
     let takes = plan_redemption(&lots, points, now)?;
     for t in &takes {
         let done = sqlx::query(

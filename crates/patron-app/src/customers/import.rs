@@ -200,7 +200,6 @@ impl App {
             id_number_consent: grant.purposes.contains(&ConsentPurpose::IdNumber),
             keys: &self.keys,
         };
-        let column_of = |field: &str| rows.column_of(field);
         let mut done = 0;
         // Ids for every row up front: sealing binds each value to its row id, and a bulk
         // load holds the write lock that handing out ids needs. Rows that are refused or
@@ -299,7 +298,7 @@ impl App {
                 };
                 let problem = |column: &str, key: &'static str| RowProblem {
                     row: r.row_no,
-                    column: column_of(column),
+                    column: rows.column_of(column),
                     value: String::new(),
                     key,
                 };
@@ -348,7 +347,7 @@ impl App {
                         for f in e.field_errors() {
                             report.problems.push(RowProblem {
                                 row: r.row_no,
-                                column: column_of(f.field),
+                                column: rows.column_of(f.field),
                                 value: String::new(),
                                 key: f.key,
                             });
