@@ -97,7 +97,8 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         .zip(owners)
         .map(|(((code, _), id), staff)| (*id, code.to_string(), staff))
         .collect();
-    crate::demo_customers::seed(app, &stores, DEMO_CUSTOMERS).await?;
+    let customers = crate::demo_customers::seed(app, &stores, DEMO_CUSTOMERS).await?;
+    crate::demo_sales::seed(app, &customers, &stores).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

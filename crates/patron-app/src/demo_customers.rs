@@ -62,23 +62,23 @@ const PREFIXES: &[&str] = &[
 ];
 
 /// A small deterministic generator (64-bit LCG): the demo needs variety, not secrecy.
-struct Dice(u64);
+pub(crate) struct Dice(pub(crate) u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
 }
@@ -102,7 +102,7 @@ pub async fn seed(
     app: &App,
     stores: &[(i64, String, Vec<i64>)],
     count: usize,
-) -> Result<usize, AppError> {
+) -> Result<Vec<(i64, i64)>, AppError> {
     let mut d = Dice(20_261_123);
     let today = app.config.timezone().to_datetime(app.now()).date();
     let notice = app.config.customers.notice_version.clone();
@@ -256,11 +256,10 @@ pub async fn seed(
         });
     }
     let actor = Actor::system("demo");
-    let mut written = 0;
     for batch in news.chunks(500) {
         app.db.import_customers(&actor, batch, app.now()).await?;
-        written += batch.len();
     }
+    let written: Vec<(i64, i64)> = news.iter().map(|c| (c.row.id, c.row.store_id)).collect();
     // A timeline for the first customers, so the customer page shows one.
     for c in news.iter().take(40) {
         let input = crate::customers::InteractionInput {

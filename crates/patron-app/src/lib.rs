@@ -10,10 +10,12 @@ pub mod customers;
 pub mod datadir;
 pub mod demo;
 mod demo_customers;
+mod demo_sales;
 mod error;
 pub mod jobs;
 pub mod keyring;
 pub mod outbox;
+pub mod sales;
 pub mod security;
 pub mod staff;
 pub mod stores;
@@ -36,6 +38,8 @@ pub struct App {
     pub instance: String,
     /// Keys for personal data at rest (from the data folder).
     pub keys: Arc<keyring::Keyring>,
+    /// Idempotency keys being written by this process (see `sales::InFlight`).
+    pub in_flight: sales::KeysInFlight,
 }
 
 impl App {
@@ -52,6 +56,7 @@ impl App {
             config,
             instance,
             keys,
+            in_flight: Default::default(),
         }
     }
 

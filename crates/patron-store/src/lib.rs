@@ -13,6 +13,7 @@ pub mod links;
 pub mod outbox;
 pub mod points;
 pub mod roles;
+pub mod sales;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -548,6 +548,8 @@ fn table() -> Vec<Route> {
             Till,
             get(api::customers::lookup),
         ),
+        r("POST", "/api/v1/checkout", Till, post(api::sales::checkout)),
+        r("POST", "/api/v1/refunds", Till, post(api::sales::refund)),
         r(
             "GET",
             "/api/v1/audit",

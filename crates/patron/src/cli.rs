@@ -80,6 +80,14 @@ enum CheckCmd {
 enum ImportCmd {
     /// Customer files. Exit code 0: every row imported; 2: some rows rejected; 1: failure.
     Customers(crate::transfer::ImportArgs),
+    /// The product list (sku, name, category, brand, price in yuan). Existing SKUs are
+    /// updated. Exit code 0: every row saved; 2: some rows rejected; 1: failure.
+    Products {
+        file: std::path::PathBuf,
+        /// Language of the messages: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -378,6 +386,23 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         }
         Command::Import(ImportCmd::Customers(args)) => {
             return crate::transfer::import_customers(app, args).await;
+        }
+        Command::Import(ImportCmd::Products { file, lang }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let lang = patron_web::Lang::parse(&lang).unwrap_or(patron_web::Lang::Zh);
+            let report = app.import_products(&bytes).await.map_err(explain)?;
+            println!(
+                "{} products saved, {} rows rejected",
+                report.saved,
+                report.rejected.len()
+            );
+            for (row, field, key) in &report.rejected {
+                println!("row {row} {field}: {}", lang.t(key));
+            }
+            if !report.rejected.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
         }
         Command::Check(CheckCmd::Ledger) => {
             let bad = app.db.points_mismatches().await?;

@@ -14,6 +14,7 @@ mod table;
 pub use care::{InteractionInput, TimelineItem};
 pub use query::{CustomerPage, CustomerQuery, Lookup};
 pub use sealing::Customer;
+pub use table::read_table;
 
 use crate::{App, AppError};
 use patron_domain::FieldError;

@@ -33,6 +33,11 @@ pub struct Tier {
     pub min_visits: Option<i64>,
     pub min_points: Option<i64>,
     pub admission: Admission,
+    /// Benefit: points earned are multiplied by this, in thousandths (1500 = ×1.5).
+    pub points_permille: i64,
+    /// Benefit: the price members of this tier pay, in thousandths (950 = 95折). Offered by
+    /// the till page; a POS system applies its own prices and sends the discount per line.
+    pub discount_permille: i64,
 }
 
 impl Tier {
@@ -98,6 +103,11 @@ impl TierLadder {
             if t.thresholds().iter().any(|(m, _)| m.is_some_and(|v| v < 0)) {
                 return Err(err("error.tier.negative"));
             }
+            if !(0..=10_000).contains(&t.points_permille)
+                || !(1..=1000).contains(&t.discount_permille)
+            {
+                return Err(err("error.tier.benefit"));
+            }
         }
         for w in tiers.windows(2) {
             let falls = w[0]
@@ -115,26 +125,33 @@ impl TierLadder {
     /// The default ladder of the handbooks: 普通会员, 银卡 (¥2,000 a year or 6 visits),
     /// 金卡 (¥10,000 or 15 visits), 钻石卡 (¥50,000).
     pub fn standard() -> TierLadder {
-        let tier = |code: &str, name: &str, spend: Option<i64>, visits: Option<i64>| Tier {
+        let tier = |code: &str, name: &str, spend: Option<i64>, visits: Option<i64>, x: i64| Tier {
             code: code.into(),
             name: name.into(),
             min_spend_fen: spend,
             min_visits: visits,
             min_points: None,
             admission: Admission::Any,
+            points_permille: x,
+            discount_permille: 1000,
         };
         TierLadder {
             tiers: vec![
-                tier("standard", "普通会员", None, None),
-                tier("silver", "银卡", Some(200_000), Some(6)),
-                tier("gold", "金卡", Some(1_000_000), Some(15)),
-                tier("diamond", "钻石卡", Some(5_000_000), None),
+                tier("standard", "普通会员", None, None, 1000),
+                tier("silver", "银卡", Some(200_000), Some(6), 1200),
+                tier("gold", "金卡", Some(1_000_000), Some(15), 1500),
+                tier("diamond", "钻石卡", Some(5_000_000), None, 2000),
             ],
         }
     }
 
     pub fn tiers(&self) -> &[Tier] {
         &self.tiers
+    }
+
+    /// The tier at a rank (clamped to the ladder).
+    pub fn at(&self, rank: usize) -> &Tier {
+        &self.tiers[rank.min(self.tiers.len() - 1)]
     }
 
     /// Rank of a tier code (0 = entry); unknown codes rank as the entry tier.

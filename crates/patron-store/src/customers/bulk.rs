@@ -10,6 +10,7 @@
 //! load; docs/BENCHMARKS.md has the figures.
 
 use super::{CustomerWrite, NewCustomer};
+use crate::db::placeholders;
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -56,35 +57,6 @@ pub(super) fn bind_fields<'q>(q: AnyQuery<'q>, r: &'q CustomerWrite) -> AnyQuery
         .bind(r.owner_staff_id)
         .bind(&r.missing)
         .bind(r.completeness)
-}
-
-/// `rows` groups of `per_row` parameters, each followed by `fixed` SQL. SQLite gets anonymous
-/// `?` parameters: sqlx asks SQLite for the name of every parameter, and SQLite finds a
-/// named one (`$7`) by walking a list, which made that lookup the largest cost of an import.
-fn placeholders(conn: &AnyConnection, rows: usize, per_row: usize, fixed: &str) -> String {
-    use std::fmt::Write as _;
-    let anonymous = conn.backend_name() == "SQLite";
-    let mut out = String::with_capacity(rows * per_row * 6);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..per_row {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            if anonymous {
-                out.push('?');
-            } else {
-                // Writing to a String cannot fail.
-                let _ = write!(out, "${}", r * per_row + c + 1);
-            }
-        }
-        out.push_str(fixed);
-        out.push(')');
-    }
-    out
 }
 
 impl Db {

@@ -4,6 +4,7 @@
 
 pub mod customers;
 pub mod ops;
+pub mod sales;
 
 use crate::console::audit::AuditQuery;
 use crate::error::{Problem, WebError, problem};
@@ -23,11 +24,14 @@ use utoipa::{Modify, OpenApi, ToSchema};
     info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
     paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
         customers::create, customers::get_one, customers::patch, customers::search,
-        customers::add_interaction, customers::merge, customers::consents, customers::lookup),
+        customers::add_interaction, customers::merge, customers::consents, customers::lookup,
+        sales::checkout, sales::refund),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
-        customers::MergedBody, customers::ConsentBody, customers::MemberBody)),
+        customers::MergedBody, customers::ConsentBody, customers::MemberBody,
+        sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
+        patron_app::sales::CheckoutReceipt, patron_app::sales::refund::RefundReceipt)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

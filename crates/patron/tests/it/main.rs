@@ -8,6 +8,7 @@ mod audit;
 mod backup;
 mod browser;
 mod bulk_import;
+mod checkout;
 mod cli;
 mod credentials;
 mod customers;

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use patron_domain::points::{PointsError, Take};
 use patron_store::points::{EntryKind, EntryNote, NewLot, PointsRefused};
 
-async fn customer(app: &patron_app::App, store_id: i64, mobile: &str) -> i64 {
+pub(crate) async fn customer(app: &patron_app::App, store_id: i64, mobile: &str) -> i64 {
     let input = patron_domain::customer::CustomerInput {
         name: "积分会员".into(),
         mobile: mobile.into(),

@@ -3,6 +3,8 @@
 //! conditional update (`... AND remaining >= $1`), so of two redemptions racing for the same
 //! points one fails with `PointsRefused::Raced` and changes nothing.
 
+pub mod correction;
+
 use crate::{Db, StoreError, WriteTx, ms};
 use jiff::Timestamp;
 use patron_domain::points::{Lot, Points, PointsError, Take, plan_redemption};
@@ -87,7 +89,7 @@ pub struct Mismatch {
     pub lots: i64,
 }
 
-async fn append_entry(
+pub(crate) async fn append_entry(
     conn: &mut AnyConnection,
     customer_id: i64,
     kind: EntryKind,
@@ -113,24 +115,24 @@ async fn append_entry(
     Ok(())
 }
 
-/// Adds `delta` to the balance, creating the account on the first entry.
-async fn move_balance(
+/// Adds `delta` to the balance, creating the account on the first entry. Returns the new
+/// balance.
+pub(crate) async fn move_balance(
     conn: &mut AnyConnection,
     customer_id: i64,
     delta: Points,
     now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
+) -> Result<Points, StoreError> {
+    Ok(sqlx::query_scalar(
         "INSERT INTO points_accounts (customer_id, balance, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (customer_id) DO UPDATE SET balance = points_accounts.balance + $2, \
-         updated_at = $3",
+         updated_at = $3 RETURNING balance",
     )
     .bind(customer_id)
     .bind(delta)
     .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// A customer's lots with points left, soonest expiry first (never-expiring last).
@@ -302,7 +304,9 @@ impl Db {
     }
 }
 
-/// `earn_points` on an open transaction (a sale writes its points with the sale).
+/// `earn_points` on an open transaction (a sale writes its points with the sale). When a
+/// refund policy left the balance negative, the new lot first pays that debt: it keeps only
+/// what is left over, so the lots always hold exactly the positive part of the balance.
 pub async fn earn_in(
     conn: &mut AnyConnection,
     customer_id: i64,
@@ -311,19 +315,22 @@ pub async fn earn_in(
     note: &EntryNote,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    // The balance moves first: its row lock orders this against a concurrent clawback.
+    let after = move_balance(conn, customer_id, lot.points, now).await?;
+    let debt = (lot.points - after).max(0);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO points_lots (customer_id, original, remaining, usable_from_ms, \
-         expires_at_ms, created_at) VALUES ($1, $2, $2, $3, $4, $5) RETURNING id",
+         expires_at_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(customer_id)
     .bind(lot.points)
+    .bind(lot.points - debt.min(lot.points))
     .bind(ms(lot.usable_from))
     .bind(lot.expires_at.map(ms))
     .bind(ms(now))
     .fetch_one(&mut *conn)
     .await?;
     append_entry(conn, customer_id, kind, lot.points, Some(id), note, now).await?;
-    move_balance(conn, customer_id, lot.points, now).await?;
     Ok(id)
 }
 

@@ -1,0 +1,239 @@
+//! Checkout: a till's sale, priced, its points computed by the loyalty programme and written
+//! in one transaction with the till's idempotency record. A retry of the same request gets
+//! the first answer; the same key with another body, or while the first is still being
+//! written, is refused.
+
+use super::{Answer, InFlight, Retry, calendar, lot_for, member_id, till_store};
+use crate::security::Till;
+use crate::{App, AppError};
+use jiff::{SignedDuration, Timestamp};
+use patron_domain::FieldError;
+use patron_domain::points::SaleLine;
+use patron_domain::sale::{LineInput, check_lines, price};
+use patron_store::sales::{
+    Idempotency, NewSale, NewSaleLine, SaleOutcome, SaleRefused, SaleSource,
+};
+use serde::Serialize;
+
+/// Who the sale is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberRef {
+    Anonymous,
+    Phone(String),
+    Customer(i64),
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckoutRequest {
+    pub store_code: String,
+    pub member: MemberRef,
+    pub receipt_no: String,
+    pub lines: Vec<LineInput>,
+    pub points_to_redeem: i64,
+    /// When the sale happened, for a till catching up after an outage; now when absent.
+    pub sold_at: Option<Timestamp>,
+}
+
+/// The answer a till gets (and gets again on a retry).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckoutReceipt {
+    pub sale_id: i64,
+    pub receipt_no: String,
+    pub customer_id: Option<i64>,
+    /// Quantity × unit price over all lines, fen.
+    pub list_fen: i64,
+    /// Line discounts, fen.
+    pub discount_fen: i64,
+    /// Paid with points, fen.
+    pub points_value_fen: i64,
+    /// To pay in money, fen.
+    pub paid_fen: i64,
+    pub points_earned: i64,
+    pub points_redeemed: i64,
+    /// When the points earned can be used (UTC, RFC 3339); later than the sale with a
+    /// pending window.
+    pub points_usable_from: Option<String>,
+    pub points_expire_at: Option<String>,
+    pub balance: i64,
+    pub tier: Option<String>,
+    pub tier_name: Option<String>,
+    /// The tier the member had before, when this sale upgraded them.
+    pub upgraded_from: Option<String>,
+}
+
+/// Sales further back than this are refused: a till that has been offline for longer should
+/// be reconciled by an import, not a checkout.
+const MAX_BACKDATE: SignedDuration = SignedDuration::from_hours(24 * 30);
+
+impl App {
+    /// Records a till's sale. `retry` carries the Idempotency-Key.
+    pub async fn checkout(
+        &self,
+        till: &Till,
+        retry: &Retry,
+        req: CheckoutRequest,
+    ) -> Result<Answer, AppError> {
+        if let Some(stored) = self.db.stored_answer(&retry.scope, &retry.key).await? {
+            return retry.replay(stored);
+        }
+        let _guard = InFlight::enter(self, retry)?;
+        let store = till_store(self, till, &req.store_code).await?;
+        let receipt_no = req.receipt_no.trim().to_string();
+        if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
+            return Err(FieldError::new("receipt_no", "error.checkout.receipt_no").into());
+        }
+        let mut lines_in = req.lines;
+        check_lines(&lines_in)?;
+        // A till may send only SKUs: names and categories come from the product list.
+        for l in lines_in
+            .iter_mut()
+            .filter(|l| l.name.is_empty() || l.category.is_empty())
+        {
+            if let Some(p) = self.db.product(l.sku.trim()).await? {
+                if l.name.is_empty() {
+                    l.name = p.name;
+                }
+                if l.category.is_empty() {
+                    l.category = p.category_code;
+                }
+            }
+        }
+        let now = self.now();
+        let sold_at = req.sold_at.unwrap_or(now);
+        if sold_at > now + SignedDuration::from_mins(5) || sold_at < now - MAX_BACKDATE {
+            return Err(FieldError::new("sold_at", "error.checkout.sold_at").into());
+        }
+        let customer_id = member_id(self, &req.member).await?;
+        let programme = self.loyalty().await?;
+        let tz = jiff::tz::TimeZone::get(&store.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let per_yuan = programme.settings.redeem_points_per_yuan;
+        let points = req.points_to_redeem;
+        if points < 0 || (points > 0 && customer_id.is_none()) {
+            return Err(FieldError::new("points", "error.checkout.points_need_member").into());
+        }
+        if (points * 100) % per_yuan != 0 {
+            return Err(FieldError::new("points", "error.checkout.points_step").into());
+        }
+        let points_value_fen = points * 100 / per_yuan;
+        let priced = price(lines_in, points_value_fen)?;
+        let tier_code = match customer_id {
+            Some(id) => Some(self.db.tier_code(id, &programme.ladder).await?),
+            None => None,
+        };
+        let ladder = &programme.ladder;
+        let multiplier = tier_code
+            .as_deref()
+            .map_or(1000, |c| ladder.at(ladder.rank(c)).points_permille);
+        let cal = calendar(sold_at, &tz);
+        let earned = programme.earning.earn(
+            &priced
+                .iter()
+                .map(|l| SaleLine {
+                    category: l.input.category.clone(),
+                    paid_fen: l.paid_fen,
+                })
+                .collect::<Vec<_>>(),
+            multiplier,
+            tz.to_datetime(sold_at).date(),
+        );
+        let lot = customer_id.and_then(|_| lot_for(&programme, earned.points, sold_at, &tz));
+        let lines: Vec<NewSaleLine> = priced
+            .into_iter()
+            .map(|l| NewSaleLine {
+                earns: programme
+                    .earning
+                    .categories
+                    .get(&l.input.category)
+                    .copied()
+                    .unwrap_or(1000)
+                    > 0,
+                sku: l.input.sku,
+                name: l.input.name,
+                category: l.input.category,
+                quantity: l.input.quantity,
+                unit_price_fen: l.input.unit_price_fen,
+                discount_fen: l.input.discount_fen,
+                net_fen: l.net_fen,
+                paid_fen: l.paid_fen,
+            })
+            .collect();
+        let sale = NewSale {
+            store_id: store.id,
+            receipt_no: receipt_no.clone(),
+            customer_id,
+            till_name: till.key_name.clone(),
+            staff_id: None,
+            sold_at,
+            recorded_at: now,
+            points_redeemed: points,
+            points_value_fen,
+            earned: lot,
+            eligible_fen: earned.eligible_fen,
+            source: SaleSource::Till,
+            calendar: cal,
+            actor_name: till.key_name.clone(),
+            lines,
+        };
+        let totals = (
+            sale.lines
+                .iter()
+                .map(|l| l.quantity * l.unit_price_fen)
+                .sum::<i64>(),
+            sale.lines.iter().map(|l| l.discount_fen).sum::<i64>(),
+            sale.lines.iter().map(|l| l.paid_fen).sum::<i64>(),
+        );
+        let earned_lot = sale.earned.clone();
+        let respond = |o: &SaleOutcome| {
+            let tier_name = o
+                .tier_after
+                .as_deref()
+                .map(|c| ladder.at(ladder.rank(c)).name.clone());
+            let receipt = CheckoutReceipt {
+                sale_id: o.sale_id,
+                receipt_no: receipt_no.clone(),
+                customer_id,
+                list_fen: totals.0,
+                discount_fen: totals.1,
+                points_value_fen,
+                paid_fen: totals.2,
+                points_earned: earned_lot.as_ref().map_or(0, |l| l.points),
+                points_redeemed: points,
+                points_usable_from: earned_lot.as_ref().map(|l| l.usable_from.to_string()),
+                points_expire_at: earned_lot
+                    .as_ref()
+                    .and_then(|l| l.expires_at)
+                    .map(|t| t.to_string()),
+                balance: o.balance,
+                tier: o.tier_after.clone(),
+                tier_name,
+                upgraded_from: o
+                    .tier_before
+                    .clone()
+                    .filter(|b| Some(b) != o.tier_after.as_ref()),
+            };
+            (201, serde_json::to_string(&receipt).unwrap_or_default())
+        };
+        let idem = Idempotency {
+            scope: &retry.scope,
+            key: &retry.key,
+            request_hash: &retry.hash,
+            respond: &respond,
+        };
+        match self.db.record_sale(&sale, ladder, Some(&idem)).await {
+            Ok((_, body)) => Ok(Answer {
+                status: 201,
+                body: body.unwrap_or_default(),
+                replayed: false,
+            }),
+            Err(SaleRefused::Replayed(stored)) => retry.replay(stored),
+            Err(SaleRefused::ReceiptTaken) => Err(AppError::Conflict {
+                key: "error.checkout.receipt_taken",
+                field: Some("receipt_no"),
+            }),
+            Err(SaleRefused::Points(_)) => {
+                Err(FieldError::new("points", "error.checkout.not_enough_points").into())
+            }
+            Err(SaleRefused::Store(e)) => Err(e.into()),
+        }
+    }
+}
