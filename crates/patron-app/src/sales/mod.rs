@@ -6,6 +6,7 @@ pub mod history;
 pub mod loyalty;
 pub mod products;
 pub mod refund;
+pub mod view;
 
 use crate::{App, AppError};
 use jiff::tz::TimeZone;

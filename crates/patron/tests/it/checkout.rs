@@ -259,6 +259,25 @@ async fn checkout_is_idempotent_and_earns(kind: Kind) {
         [("standard", "refund"), ("silver", "upgrade")]
     );
     ledger_is_sound(&s).await;
+
+    // Staff see it on the customer page: tier progress, lots, the ledger with reasons, and
+    // the purchases.
+    let c = crate::harness::Client::new(&s.base);
+    c.login("owner", crate::harness::PASSWORD).await;
+    let page = c.get(&format!("/console/customers/{member}")).await;
+    assert_eq!(page.status, 200);
+    for shown in [
+        "还差 ¥1,611.00 或 5 次到店 即可升级 银卡",
+        "id=\"points-balance\">389<",
+        "退货扣回",
+        "退货返还",
+        "refund T-4 of receipt R-0002",
+        "R-0005",
+        "¥3,000.00",
+        "退货撤销升级",
+    ] {
+        assert!(page.body.contains(shown), "customer page shows {shown}");
+    }
     s.shutdown().await;
 }
 both!(checkout_is_idempotent_and_earns);

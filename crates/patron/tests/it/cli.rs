@@ -363,6 +363,19 @@ async fn demo_data(kind: crate::harness::Kind) {
         .await
         .expect("pairs");
     assert!(pairs.len() >= 10, "{} duplicate pairs", pairs.len());
+    // Products and a year of sales: members with purchases, points and higher tiers, and a
+    // ledger that balances.
+    assert!(s.app.db.count_products().await.expect("products") >= 10);
+    let (sales, tiers): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM sales), \
+         (SELECT COUNT(*) FROM memberships WHERE tier_code <> 'standard')",
+    )
+    .fetch_one(s.app.db.pool())
+    .await
+    .expect("counts");
+    assert!(sales > 2000, "{sales} demo sales");
+    assert!(tiers > 50, "{tiers} members above the entry tier");
+    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
     let zs = s
         .app
         .search_customers(

@@ -4,6 +4,7 @@
 pub mod dupes;
 pub mod fields;
 pub mod form;
+pub mod membership;
 pub mod profile;
 pub mod transfer;
 

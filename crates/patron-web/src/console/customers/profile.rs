@@ -2,6 +2,7 @@
 //! consents with one-click grant and withdraw, the timeline with a form to record an
 //! interaction, the owner and its history, and possible duplicates.
 
+use super::membership::MemberPanel;
 use super::{Choices, Names, choices};
 use crate::console::see_other;
 use crate::identity::{Ctx, Staff};
@@ -63,6 +64,7 @@ pub struct CustomerPage {
     can_merge: bool,
     merged_into: i64,
     household: Vec<(i64, String, String)>,
+    member: MemberPanel,
 }
 
 impl CustomerPage {
@@ -118,10 +120,13 @@ async fn show(
                 ));
             }
         }
-        Ok::<_, AppError>((c, names, consents, timeline, duplicates, owners, household))
+        let member = state.app.membership_of(id).await?;
+        Ok::<_, AppError>((
+            c, names, consents, timeline, duplicates, owners, household, member,
+        ))
     }
     .await;
-    let (c, names, consents, timeline, duplicates, owners, household) = match result {
+    let (c, names, consents, timeline, duplicates, owners, household, member) = match result {
         Ok(x) => x,
         Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
     };
@@ -280,6 +285,7 @@ async fn show(
         can_merge: p.can(Capability::CustomerMerge),
         merged_into: c.merged_into.unwrap_or_default(),
         household,
+        member: MemberPanel::new(member, lang, &tz, state.app.now().as_millisecond()),
         c,
     })
 }
