@@ -40,6 +40,8 @@ pub struct App {
     pub keys: Arc<keyring::Keyring>,
     /// Idempotency keys being written by this process (see `sales::InFlight`).
     pub in_flight: sales::KeysInFlight,
+    /// Group commit for checkouts (see `sales::SaleWriter`).
+    pub sale_writer: sales::SaleWriter,
 }
 
 impl App {
@@ -57,6 +59,7 @@ impl App {
             instance,
             keys,
             in_flight: Default::default(),
+            sale_writer: Default::default(),
         }
     }
 

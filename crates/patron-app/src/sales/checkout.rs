@@ -3,6 +3,7 @@
 //! the first answer; the same key with another body, or while the first is still being
 //! written, is refused.
 
+use super::writer::Pending;
 use super::{Answer, InFlight, Retry, calendar, lot_for, member_id, till_store};
 use crate::security::Till;
 use crate::{App, AppError};
@@ -10,10 +11,9 @@ use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
 use patron_domain::points::SaleLine;
 use patron_domain::sale::{LineInput, check_lines, price};
-use patron_store::sales::{
-    Idempotency, NewSale, NewSaleLine, SaleOutcome, SaleRefused, SaleSource,
-};
+use patron_store::sales::{NewSale, NewSaleLine, SaleOutcome, SaleRefused, SaleSource};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Who the sale is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,10 @@ impl App {
             sale.lines.iter().map(|l| l.paid_fen).sum::<i64>(),
         );
         let earned_lot = sale.earned.clone();
-        let respond = |o: &SaleOutcome| {
+        let ladder = Arc::new(programme.ladder.clone());
+        let names = ladder.clone();
+        let respond = move |o: &SaleOutcome| {
+            let ladder = &names;
             let tier_name = o
                 .tier_after
                 .as_deref()
@@ -213,13 +216,15 @@ impl App {
             };
             (201, serde_json::to_string(&receipt).unwrap_or_default())
         };
-        let idem = Idempotency {
-            scope: &retry.scope,
-            key: &retry.key,
-            request_hash: &retry.hash,
-            respond: &respond,
+        let pending = Pending {
+            sale,
+            ladder,
+            scope: retry.scope.clone(),
+            key: retry.key.clone(),
+            hash: retry.hash.clone(),
+            respond: Box::new(respond),
         };
-        match self.db.record_sale(&sale, ladder, Some(&idem)).await {
+        match self.sale_writer.write(&self.db, pending).await {
             Ok((_, body)) => Ok(Answer {
                 status: 201,
                 body: body.unwrap_or_default(),

@@ -7,6 +7,7 @@ pub mod loyalty;
 pub mod products;
 pub mod refund;
 pub mod view;
+mod writer;
 
 use crate::{App, AppError};
 use jiff::tz::TimeZone;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 
 pub use checkout::{CheckoutReceipt, CheckoutRequest, MemberRef};
 pub use loyalty::{Loyalty, Programme};
+pub use writer::SaleWriter;
 
 /// Keys being written right now, in this process. A second request with a key in here is
 /// a concurrent duplicate and gets 409 at once instead of queueing behind the first.

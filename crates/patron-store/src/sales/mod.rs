@@ -135,7 +135,7 @@ impl Db {
         sale: &NewSale,
         ladder: &TierLadder,
         idem: Option<&Idempotency<'_, SaleOutcome>>,
-    ) -> Result<(SaleOutcome, Option<String>), SaleRefused> {
+    ) -> SaleResult {
         let mut tx = self.begin_write().await?;
         let done = record_sale_in(&mut tx, sale, ladder, idem).await;
         match done {
@@ -148,6 +148,48 @@ impl Db {
                 Err(e)
             }
         }
+    }
+}
+
+/// What writing one sale gave: its outcome and the stored answer, or why it was refused.
+pub type SaleResult = Result<(SaleOutcome, Option<String>), SaleRefused>;
+
+/// One sale of a batch written together.
+pub type Together<'a> = (
+    &'a NewSale,
+    &'a TierLadder,
+    Option<&'a Idempotency<'a, SaleOutcome>>,
+);
+
+impl Db {
+    /// Writes several sales in one transaction (one commit, one fsync), each inside its own
+    /// savepoint: a sale refused by its own checks is rolled back alone and reported in its
+    /// place. `Err` when the transaction itself failed (a storage error inside any sale,
+    /// which on PostgreSQL may have aborted the transaction): nothing is committed then.
+    pub async fn record_sales_together(
+        &self,
+        sales: &[Together<'_>],
+    ) -> Result<Vec<SaleResult>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut results = Vec::with_capacity(sales.len());
+        for (sale, ladder, idem) in sales {
+            sqlx::query("SAVEPOINT sale").execute(&mut *tx).await?;
+            let done = record_sale_in(&mut tx, sale, ladder, *idem).await;
+            if done.is_err() {
+                sqlx::query("ROLLBACK TO SAVEPOINT sale")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT sale")
+                .execute(&mut *tx)
+                .await?;
+            if let Err(SaleRefused::Store(e)) = done {
+                return Err(e);
+            }
+            results.push(done);
+        }
+        tx.commit().await?;
+        Ok(results)
     }
 }
 

@@ -392,3 +392,76 @@ async fn retrying_tills_write_each_sale_once(kind: Kind) {
     s.shutdown().await;
 }
 both!(retrying_tills_write_each_sale_once);
+
+/// Sales written together: one refused by its own checks is rolled back alone; the others
+/// in the same commit stand.
+async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
+    let Some((s, _, store_id, member)) = setup(kind).await else {
+        return;
+    };
+    let ladder = patron_domain::membership::TierLadder::standard();
+    let now = s.app.now();
+    let cal = patron_app::sales::calendar(now, &jiff::tz::TimeZone::UTC);
+    let sale = |receipt: &str, redeem: i64| patron_store::sales::NewSale {
+        store_id,
+        receipt_no: receipt.into(),
+        customer_id: Some(member),
+        till_name: "test".into(),
+        staff_id: None,
+        sold_at: now,
+        recorded_at: now,
+        lines: vec![patron_store::sales::NewSaleLine {
+            sku: "X".into(),
+            name: "X".into(),
+            category: "misc".into(),
+            quantity: 1,
+            unit_price_fen: 5000,
+            discount_fen: 0,
+            net_fen: 5000,
+            paid_fen: 5000 - redeem,
+            earns: true,
+        }],
+        points_redeemed: redeem,
+        points_value_fen: redeem,
+        earned: Some(patron_store::points::NewLot {
+            points: 10,
+            usable_from: now,
+            expires_at: None,
+        }),
+        eligible_fen: 5000 - redeem,
+        source: patron_store::sales::SaleSource::Till,
+        calendar: cal,
+        actor_name: "test".into(),
+    };
+    let (a, b, c) = (sale("B-1", 0), sale("B-2", 500), sale("B-3", 0));
+    let results = s
+        .app
+        .db
+        .record_sales_together(&[
+            (&a, &ladder, None),
+            (&b, &ladder, None),
+            (&c, &ladder, None),
+        ])
+        .await
+        .expect("the batch commits");
+    assert!(results[0].is_ok() && results[2].is_ok());
+    assert!(
+        matches!(results[1], Err(patron_store::sales::SaleRefused::Points(_))),
+        "B-2 wanted more points than the member had"
+    );
+    let receipts: Vec<String> = s
+        .app
+        .db
+        .sales_of(member, 10)
+        .await
+        .expect("sales")
+        .into_iter()
+        .map(|x| x.receipt_no)
+        .collect();
+    assert_eq!(receipts.len(), 2);
+    assert!(!receipts.contains(&"B-2".to_string()));
+    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 20);
+    ledger_is_sound(&s).await;
+    s.shutdown().await;
+}
+both!(a_refused_sale_leaves_its_batch_standing);
