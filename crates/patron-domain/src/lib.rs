@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod capability;
 pub mod clock;
+pub mod coupon;
 pub mod customer;
 pub mod field;
 pub mod id_number;

@@ -552,6 +552,36 @@ fn table() -> Vec<Route> {
         r("POST", "/api/v1/refunds", Till, post(api::sales::refund)),
         r(
             "GET",
+            "/api/v1/members/{id}/coupons",
+            Till,
+            get(api::coupons::member_coupons),
+        ),
+        r(
+            "GET",
+            "/api/v1/coupon-templates",
+            Cap(C::CouponManage),
+            get(api::coupons::list_templates),
+        ),
+        r(
+            "POST",
+            "/api/v1/coupon-templates",
+            Cap(C::CouponManage),
+            post(api::coupons::create_template),
+        ),
+        r(
+            "POST",
+            "/api/v1/coupon-templates/{id}/issue",
+            Cap(C::CouponManage),
+            post(api::coupons::issue),
+        ),
+        r(
+            "GET",
+            "/api/v1/coupons/usage",
+            Cap(C::CouponManage),
+            get(api::coupons::usage),
+        ),
+        r(
+            "GET",
             "/api/v1/audit",
             Cap(C::AuditRead),
             get(api::list_audit),

@@ -30,6 +30,8 @@ pub struct CheckoutRequest {
     pub receipt_no: String,
     pub lines: Vec<LineInput>,
     pub points_to_redeem: i64,
+    /// Coupon codes to apply, in order.
+    pub coupons: Vec<String>,
     /// When the sale happened, for a till catching up after an outage; now when absent.
     pub sold_at: Option<Timestamp>,
 }
@@ -42,8 +44,10 @@ pub struct CheckoutReceipt {
     pub customer_id: Option<i64>,
     /// Quantity × unit price over all lines, fen.
     pub list_fen: i64,
-    /// Line discounts, fen.
+    /// Line discounts and coupons, fen.
     pub discount_fen: i64,
+    /// The coupons used and what each took off.
+    pub coupons: Vec<CouponUsed>,
     /// Paid with points, fen.
     pub points_value_fen: i64,
     /// To pay in money, fen.
@@ -59,6 +63,12 @@ pub struct CheckoutReceipt {
     pub tier_name: Option<String>,
     /// The tier the member had before, when this sale upgraded them.
     pub upgraded_from: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CouponUsed {
+    pub code: String,
+    pub discount_fen: i64,
 }
 
 /// Sales further back than this are refused: a till that has been offline for longer should
@@ -115,6 +125,9 @@ impl App {
             return Err(FieldError::new("points", "error.checkout.points_step").into());
         }
         let points_value_fen = points * 100 / per_yuan;
+        let (lines_in, coupons) = self
+            .apply_coupons(customer_id, &req.coupons, lines_in, sold_at)
+            .await?;
         let priced = price(lines_in, points_value_fen)?;
         let tier_code = match customer_id {
             Some(id) => Some(self.db.tier_code(id, &programme.ladder).await?),
@@ -167,6 +180,7 @@ impl App {
             recorded_at: now,
             points_redeemed: points,
             points_value_fen,
+            coupons: coupons.clone(),
             earned: lot,
             eligible_fen: earned.eligible_fen,
             source: SaleSource::Till,
@@ -197,6 +211,13 @@ impl App {
                 customer_id,
                 list_fen: totals.0,
                 discount_fen: totals.1,
+                coupons: coupons
+                    .iter()
+                    .map(|(code, discount_fen)| CouponUsed {
+                        code: code.clone(),
+                        discount_fen: *discount_fen,
+                    })
+                    .collect(),
                 points_value_fen,
                 paid_fen: totals.2,
                 points_earned: earned_lot.as_ref().map_or(0, |l| l.points),
@@ -234,6 +255,10 @@ impl App {
             Err(SaleRefused::ReceiptTaken) => Err(AppError::Conflict {
                 key: "error.checkout.receipt_taken",
                 field: Some("receipt_no"),
+            }),
+            Err(SaleRefused::CouponGone(_)) => Err(AppError::Conflict {
+                key: "error.coupon.used",
+                field: Some("coupons"),
             }),
             Err(SaleRefused::Points(_)) => {
                 Err(FieldError::new("points", "error.checkout.not_enough_points").into())

@@ -114,6 +114,7 @@ impl App {
                     .collect(),
                 points_redeemed: 0,
                 points_value_fen: 0,
+                coupons: Vec::new(),
                 earned: lot,
                 eligible_fen: earned.eligible_fen,
                 source: SaleSource::Import,

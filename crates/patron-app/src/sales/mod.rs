@@ -2,6 +2,7 @@
 //! Tills retry; every write here is keyed so that a retry is answered, not repeated.
 
 pub mod checkout;
+pub mod coupons;
 pub mod history;
 pub mod loyalty;
 pub mod products;

@@ -29,6 +29,7 @@ CREATE TABLE sales (
     staff_id INTEGER,
     sold_at_ms INTEGER NOT NULL,
     local_month INTEGER NOT NULL,
+    local_day INTEGER NOT NULL,
     list_fen INTEGER NOT NULL,
     discount_fen INTEGER NOT NULL,
     net_fen INTEGER NOT NULL,
@@ -151,3 +152,41 @@ CREATE TABLE idempotency_keys (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (scope, idem_key)
 );
+
+-- Coupons. A template says what a coupon is worth and when it applies; each issued coupon
+-- has its own unguessable code and validity. Using one is a conditional update
+-- (`status = 'issued'`), so a code is used at most once even when two tills try at once.
+CREATE TABLE coupon_templates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    amount_fen INTEGER,
+    off_permille INTEGER,
+    cap_fen INTEGER,
+    min_spend_fen INTEGER NOT NULL,
+    category TEXT NOT NULL,
+    first_purchase INTEGER NOT NULL,
+    valid_days INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    CONSTRAINT ck_coupon_templates_value CHECK ((amount_fen IS NULL) <> (off_permille IS NULL)),
+    CONSTRAINT ck_coupon_templates_status CHECK (status IN ('active', 'retired'))
+);
+
+CREATE TABLE coupons (
+    code TEXT NOT NULL PRIMARY KEY,
+    template_id INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    issued_at_ms INTEGER NOT NULL,
+    valid_from_ms INTEGER NOT NULL,
+    valid_until_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    used_sale_id INTEGER,
+    used_at_ms INTEGER,
+    discount_fen INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT ck_coupons_status CHECK (status IN ('issued', 'used', 'void')),
+    CONSTRAINT fk_coupons_template FOREIGN KEY (template_id) REFERENCES coupon_templates (id),
+    CONSTRAINT fk_coupons_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
+);
+CREATE INDEX ix_coupons_customer ON coupons (customer_id, status, valid_until_ms);
+CREATE INDEX ix_coupons_template ON coupons (template_id, status);

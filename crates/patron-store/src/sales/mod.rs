@@ -4,6 +4,7 @@
 //! changes nothing.
 
 pub mod catalog;
+pub mod coupons;
 mod idempotency;
 pub mod read;
 pub mod refund;
@@ -68,6 +69,8 @@ pub struct NewSale {
     pub lines: Vec<NewSaleLine>,
     pub points_redeemed: Points,
     pub points_value_fen: i64,
+    /// Coupons used, with the discount each gave (already in the lines' net amounts).
+    pub coupons: Vec<(String, i64)>,
     /// The lot earned, if any (none for anonymous sales or a sale that earns nothing).
     pub earned: Option<NewLot>,
     pub eligible_fen: i64,
@@ -91,6 +94,9 @@ pub struct SaleOutcome {
 pub enum SaleRefused {
     #[error("receipt number already used in this store")]
     ReceiptTaken,
+    /// The coupon was used by another sale meanwhile, voided, or expired.
+    #[error("coupon {0} can no longer be used")]
+    CouponGone(String),
     #[error(transparent)]
     Points(PointsRefused),
     /// The Idempotency-Key was already used: the stored answer (or a different body).
@@ -216,9 +222,9 @@ pub async fn record_sale_in(
     let sale_id: i64 = sqlx::query_scalar(
         "INSERT INTO sales (store_id, receipt_no, customer_id, till_name, staff_id, sold_at_ms, \
          list_fen, discount_fen, net_fen, points_value_fen, paid_fen, eligible_fen, \
-         points_earned, points_redeemed, source, created_at, local_month) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         RETURNING id",
+         points_earned, points_redeemed, source, created_at, local_month, local_day) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18) RETURNING id",
     )
     .bind(sale.store_id)
     .bind(&sale.receipt_no)
@@ -237,6 +243,7 @@ pub async fn record_sale_in(
     .bind(sale.source.as_str())
     .bind(ms(now))
     .bind(sale.calendar.month)
+    .bind(sale.calendar.day)
     .fetch_one(&mut *conn)
     .await?;
     insert_lines(conn, sale_id, &sale.lines).await?;
@@ -252,6 +259,13 @@ pub async fn record_sale_in(
             reference: format!("sale:{sale_id}"),
             actor_name: sale.actor_name.clone(),
         };
+        for (code, discount) in &sale.coupons {
+            if !coupons::use_coupon_in(conn, code, customer_id, sale_id, *discount, sale.sold_at)
+                .await?
+            {
+                return Err(SaleRefused::CouponGone(code.clone()));
+            }
+        }
         if sale.points_redeemed > 0 {
             redeem_in(conn, customer_id, sale.points_redeemed, &note, now).await?;
         }

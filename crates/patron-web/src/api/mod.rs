@@ -2,6 +2,7 @@
 //! as `Authorization: Bearer …`. Errors are `application/problem+json`. The OpenAPI document
 //! is generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod coupons;
 pub mod customers;
 pub mod ops;
 pub mod sales;
@@ -25,13 +26,16 @@ use utoipa::{Modify, OpenApi, ToSchema};
     paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
         customers::create, customers::get_one, customers::patch, customers::search,
         customers::add_interaction, customers::merge, customers::consents, customers::lookup,
-        sales::checkout, sales::refund),
+        sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
+        coupons::issue, coupons::usage, coupons::member_coupons),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
         customers::MergedBody, customers::ConsentBody, customers::MemberBody,
         sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
-        patron_app::sales::CheckoutReceipt, patron_app::sales::refund::RefundReceipt)),
+        patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
+        coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
+        coupons::CouponView, coupons::UsageView)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -29,6 +29,9 @@ pub struct CheckoutBody {
     /// Points paid as money (at the programme's rate, e.g. 100 points = ¥1).
     #[serde(default)]
     pub points_to_redeem: i64,
+    /// Coupon codes of the member to apply, in order.
+    #[serde(default)]
+    pub coupons: Vec<String>,
     /// RFC 3339; when the sale happened, for a till syncing after an outage (at most 30
     /// days back). Now when absent.
     #[serde(default)]
@@ -180,6 +183,7 @@ pub async fn checkout(
             })
             .collect(),
         points_to_redeem: b.points_to_redeem,
+        coupons: b.coupons,
         sold_at,
     };
     match state.app.checkout(&t, &retry, req).await {

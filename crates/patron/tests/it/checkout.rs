@@ -423,6 +423,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
         }],
         points_redeemed: redeem,
         points_value_fen: redeem,
+        coupons: Vec::new(),
         earned: Some(patron_store::points::NewLot {
             points: 10,
             usable_from: now,

@@ -10,6 +10,7 @@ mod browser;
 mod bulk_import;
 mod checkout;
 mod cli;
+mod coupons;
 mod credentials;
 mod customers;
 mod customers_console;

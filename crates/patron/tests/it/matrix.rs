@@ -63,6 +63,7 @@ struct Fixture {
     me: i64,
     upload: String,
     field: i64,
+    template: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -86,6 +87,12 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
         }
         ("POST", p) if p.ends_with("/consents") => Some(json!({"grant": ["service"]})),
         ("PATCH", _) => Some(json!({"notes": "矩阵"})),
+        ("POST", "/api/v1/coupon-templates") => {
+            Some(json!({"name": "矩阵券", "amount_fen": 1000, "valid_days": 7}))
+        }
+        ("POST", p) if p.ends_with("/issue") => {
+            Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
+        }
         ("POST", _) => Some(json!({"code": unique("A").to_uppercase(), "name": "接口门店"})),
         _ => None,
     }
@@ -102,6 +109,8 @@ fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/customers/")
     {
         f.customer
+    } else if template.starts_with("/api/v1/coupon-templates/") {
+        f.template
     } else if template.starts_with("/console/stores/") {
         f.store
     } else if template.starts_with("/console/staff/") {
@@ -307,7 +316,18 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         )
         .await
         .expect("field");
+    let template = s
+        .app
+        .create_coupon_template(&patron_app::sales::coupons::TemplateInput {
+            name: "矩阵券".into(),
+            amount_fen: Some(500),
+            valid_days: 7,
+            ..Default::default()
+        })
+        .await
+        .expect("template");
     Fixture {
+        template,
         field,
         upload,
         view,

@@ -1,0 +1,204 @@
+//! Coupons as staff and tills use them: templates, issuing to customers (one, a list, or as a
+//! reward), and applying codes at checkout with the template's conditions.
+
+use crate::{App, AppError, credentials};
+use jiff::{SignedDuration, Timestamp};
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::coupon::{CouponRule, CouponValue, code_from, normalise_code};
+use patron_domain::sale::LineInput;
+use patron_store::Scope;
+use patron_store::sales::coupons::{CouponRow, TemplateRow};
+
+/// A new template as typed in the console or sent by a script.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateInput {
+    pub name: String,
+    /// Fen off; or give `off_permille`.
+    pub amount_fen: Option<i64>,
+    pub off_permille: Option<i64>,
+    pub cap_fen: Option<i64>,
+    pub min_spend_fen: i64,
+    pub category: String,
+    pub first_purchase: bool,
+    pub valid_days: i64,
+}
+
+/// The rule a template (or a coupon row, which carries its template) stands for.
+pub fn rule_of(
+    amount_fen: Option<i64>,
+    off_permille: Option<i64>,
+    cap_fen: Option<i64>,
+    min_spend_fen: i64,
+    category: &str,
+    first_purchase: bool,
+) -> CouponRule {
+    CouponRule {
+        value: match (amount_fen, off_permille) {
+            (Some(fen), _) => CouponValue::Amount(fen),
+            (None, off) => CouponValue::Percent {
+                off_permille: off.unwrap_or(0),
+                cap_fen,
+            },
+        },
+        min_spend_fen,
+        category: (!category.is_empty()).then(|| category.to_string()),
+        first_purchase,
+    }
+}
+
+fn row_rule(c: &CouponRow) -> CouponRule {
+    rule_of(
+        c.amount_fen,
+        c.off_permille,
+        c.cap_fen,
+        c.min_spend_fen,
+        &c.category,
+        c.first_purchase != 0,
+    )
+}
+
+impl App {
+    pub async fn create_coupon_template(&self, input: &TemplateInput) -> Result<i64, AppError> {
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(FieldError::new("name", "error.coupon.name").into());
+        }
+        if input.amount_fen.is_some() == input.off_permille.is_some() {
+            return Err(FieldError::new("amount", "error.coupon.one_value").into());
+        }
+        if !(1..=3650).contains(&input.valid_days) {
+            return Err(FieldError::new("valid_days", "error.coupon.valid_days").into());
+        }
+        let category = input.category.trim();
+        rule_of(
+            input.amount_fen,
+            input.off_permille,
+            input.cap_fen,
+            input.min_spend_fen,
+            category,
+            input.first_purchase,
+        )
+        .check()?;
+        let row = TemplateRow {
+            id: 0,
+            name: name.to_string(),
+            amount_fen: input.amount_fen,
+            off_permille: input.off_permille,
+            cap_fen: input.cap_fen.filter(|_| input.off_permille.is_some()),
+            min_spend_fen: input.min_spend_fen,
+            category: category.to_string(),
+            first_purchase: i64::from(input.first_purchase),
+            valid_days: input.valid_days,
+            status: "active".into(),
+        };
+        Ok(self.db.create_coupon_template(&row, self.now()).await?)
+    }
+
+    /// Issues one coupon of a template to each customer, valid from now for the template's
+    /// days. Every customer must exist within the caller's scope. Returns the codes, in the
+    /// order of `customers`.
+    pub async fn issue_coupons(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        template_id: i64,
+        customers: &[i64],
+        reason: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let t = self.db.coupon_template(template_id).await?;
+        if t.status != "active" {
+            return Err(FieldError::new("template", "error.coupon.retired").into());
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 100 {
+            return Err(FieldError::new("reason", "error.coupon.reason").into());
+        }
+        if customers.is_empty() || customers.len() > 100_000 {
+            return Err(FieldError::new("customers", "error.coupon.customers").into());
+        }
+        for id in customers {
+            self.db.get_customer(scope, *id).await?;
+        }
+        let issued: Vec<(i64, String)> = customers
+            .iter()
+            .map(|id| {
+                let mut random = [0u8; 12];
+                random.copy_from_slice(&credentials::random_bytes(12));
+                (*id, code_from(random))
+            })
+            .collect();
+        let now = self.now();
+        let until = now + SignedDuration::from_hours(24 * t.valid_days);
+        self.db
+            .issue_coupons(actor, template_id, &issued, reason, (now, until), now)
+            .await?;
+        Ok(issued.into_iter().map(|(_, code)| code).collect())
+    }
+
+    /// Applies coupon codes to a member's lines: each code must be the member's, unused and
+    /// valid at `at`, and meet its template's conditions on what the lines still cost after
+    /// the coupons before it. Returns the lines with the coupons' shares added to their
+    /// discounts, and each code with what it took off.
+    pub async fn apply_coupons(
+        &self,
+        customer_id: Option<i64>,
+        codes: &[String],
+        mut lines: Vec<LineInput>,
+        at: Timestamp,
+    ) -> Result<(Vec<LineInput>, Vec<(String, i64)>), AppError> {
+        let refuse = |k| Err(AppError::Field(FieldError::new("coupons", k)));
+        if codes.is_empty() {
+            return Ok((lines, Vec::new()));
+        }
+        let Some(customer_id) = customer_id else {
+            return refuse("error.coupon.needs_member");
+        };
+        let mut seen = std::collections::HashSet::new();
+        let first_purchase = self
+            .db
+            .customer_stats(customer_id, 0)
+            .await?
+            .is_none_or(|s| s.purchase_count == 0);
+        let mut used = Vec::new();
+        for typed in codes {
+            let code = normalise_code(typed);
+            if !seen.insert(code.clone()) {
+                return refuse("error.coupon.twice");
+            }
+            let Some(c) = self.db.coupon(&code).await? else {
+                return refuse("error.coupon.unknown");
+            };
+            if c.customer_id != customer_id {
+                return refuse("error.coupon.unknown");
+            }
+            if c.status != "issued" {
+                return refuse("error.coupon.used");
+            }
+            let at_ms = at.as_millisecond();
+            if at_ms < c.valid_from_ms || at_ms >= c.valid_until_ms {
+                return refuse("error.coupon.expired");
+            }
+            let nets: Vec<(&str, i64)> = lines
+                .iter()
+                .map(|l| {
+                    (
+                        l.category.as_str(),
+                        l.quantity * l.unit_price_fen - l.discount_fen,
+                    )
+                })
+                .collect();
+            let shares = row_rule(&c).discount(&nets, first_purchase)?;
+            for (l, share) in lines.iter_mut().zip(&shares) {
+                l.discount_fen += share;
+            }
+            used.push((code, shares.iter().sum()));
+        }
+        Ok((lines, used))
+    }
+
+    /// A member's coupons usable now.
+    pub async fn usable_coupons(&self, customer_id: i64) -> Result<Vec<CouponRow>, AppError> {
+        Ok(self.db.usable_coupons(customer_id, self.now()).await?)
+    }
+}
