@@ -42,6 +42,8 @@ pub struct App {
     pub in_flight: sales::KeysInFlight,
     /// Group commit for checkouts (see `sales::SaleWriter`).
     pub sale_writer: sales::SaleWriter,
+    /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
+    pub programme: sales::loyalty::ProgrammeCache,
 }
 
 impl App {
@@ -60,6 +62,7 @@ impl App {
             keys,
             in_flight: Default::default(),
             sale_writer: Default::default(),
+            programme: Default::default(),
         }
     }
 

@@ -47,6 +47,7 @@ pub struct KeyPrincipal {
     pub key_name: String,
     pub store_id: i64,
     pub store_code: String,
+    pub store_timezone: String,
     pub last_used_at: Option<i64>,
 }
 
@@ -254,8 +255,8 @@ impl Db {
         now: Timestamp,
     ) -> Result<Option<KeyPrincipal>, StoreError> {
         let p: Option<KeyPrincipal> = sqlx::query_as(
-            "SELECT k.id AS key_id, k.name AS key_name, s.id AS store_id, s.code AS store_code, k.last_used_at FROM api_keys k \
-             JOIN stores s ON s.id = k.store_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.status = 'open'",
+            "SELECT k.id AS key_id, k.name AS key_name, s.id AS store_id, s.code AS store_code, s.timezone AS store_timezone, k.last_used_at \
+             FROM api_keys k JOIN stores s ON s.id = k.store_id WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND s.status = 'open'",
         )
         .bind(hash)
         .fetch_optional(self.pool())

@@ -87,7 +87,7 @@ impl App {
             return retry.replay(stored);
         }
         let _guard = InFlight::enter(self, retry)?;
-        let store = till_store(self, till, &req.store_code).await?;
+        let (store_id, tz) = till_store(till, &req.store_code)?;
         let receipt_no = req.receipt_no.trim().to_string();
         if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
             return Err(FieldError::new("receipt_no", "error.checkout.receipt_no").into());
@@ -115,7 +115,6 @@ impl App {
         }
         let customer_id = member_id(self, &req.member).await?;
         let programme = self.loyalty().await?;
-        let tz = jiff::tz::TimeZone::get(&store.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         let per_yuan = programme.settings.redeem_points_per_yuan;
         let points = req.points_to_redeem;
         if points < 0 || (points > 0 && customer_id.is_none()) {
@@ -171,7 +170,7 @@ impl App {
             })
             .collect();
         let sale = NewSale {
-            store_id: store.id,
+            store_id,
             receipt_no: receipt_no.clone(),
             customer_id,
             till_name: till.key_name.clone(),
@@ -252,10 +251,16 @@ impl App {
                 replayed: false,
             }),
             Err(SaleRefused::Replayed(stored)) => retry.replay(stored),
-            Err(SaleRefused::ReceiptTaken) => Err(AppError::Conflict {
-                key: "error.checkout.receipt_taken",
-                field: Some("receipt_no"),
-            }),
+            Err(SaleRefused::ReceiptTaken) => {
+                // The same request may have been written meanwhile by another server.
+                match self.db.stored_answer(&retry.scope, &retry.key).await? {
+                    Some(stored) => retry.replay(stored),
+                    None => Err(AppError::Conflict {
+                        key: "error.checkout.receipt_taken",
+                        field: Some("receipt_no"),
+                    }),
+                }
+            }
             Err(SaleRefused::CouponGone(_)) => Err(AppError::Conflict {
                 key: "error.coupon.used",
                 field: Some("coupons"),

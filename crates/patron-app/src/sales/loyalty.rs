@@ -10,6 +10,8 @@ use patron_domain::membership::{Admission, Tier, TierLadder};
 use patron_domain::points::{BonusDays, BonusPeriod, EarningRules, ExpiryPolicy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const KEY: &str = "loyalty";
 
@@ -212,15 +214,32 @@ impl Loyalty {
     }
 }
 
+/// The programme as last read, and when. Every checkout needs it; reading and checking the
+/// setting each time would cost a query and a parse per sale. A change saved on this server
+/// applies at once; one saved on another server sharing the database within `FRESH_FOR`.
+pub type ProgrammeCache = Arc<Mutex<Option<(Instant, Arc<Programme>)>>>;
+
+const FRESH_FOR: Duration = Duration::from_secs(5);
+
 impl App {
     /// The loyalty programme in force (the defaults until someone saves one).
-    pub async fn loyalty(&self) -> Result<Programme, AppError> {
+    pub async fn loyalty(&self) -> Result<Arc<Programme>, AppError> {
+        if let Ok(cache) = self.programme.lock()
+            && let Some((at, p)) = cache.as_ref()
+            && at.elapsed() < FRESH_FOR
+        {
+            return Ok(p.clone());
+        }
         let settings = match self.db.setting(KEY).await? {
             Some(text) => serde_json::from_str::<Loyalty>(&text)
                 .map_err(|e| AppError::Internal(format!("stored loyalty settings: {e}")))?,
             None => Loyalty::default(),
         };
-        Ok(settings.check()?)
+        let programme = Arc::new(settings.check()?);
+        if let Ok(mut cache) = self.programme.lock() {
+            *cache = Some((Instant::now(), programme.clone()));
+        }
+        Ok(programme)
     }
 
     /// Checks and saves the programme. Points already earned keep the expiry they were
@@ -230,6 +249,9 @@ impl App {
         let text = serde_json::to_string(&programme.settings)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         self.db.put_setting(actor, KEY, &text, self.now()).await?;
+        if let Ok(mut cache) = self.programme.lock() {
+            *cache = None;
+        }
         Ok(())
     }
 }

@@ -109,19 +109,22 @@ impl Drop for InFlight {
     }
 }
 
-/// The store a till's request names: it must be the store the till's key belongs to.
-pub(crate) async fn till_store(
-    app: &App,
+/// The store a till's request names: it must be the store the till's key belongs to (the
+/// key was checked against an open store when the request was authenticated). Returns the
+/// store's id and time zone.
+pub(crate) fn till_store(
     till: &crate::security::Till,
     code: &str,
-) -> Result<patron_store::stores::StoreRow, AppError> {
+) -> Result<(i64, TimeZone), AppError> {
     let other = || AppError::Field(FieldError::new("store_code", "error.checkout.other_store"));
-    let code = patron_domain::store::StoreCode::parse(code)?;
-    match app.db.store_by_code(&code).await {
-        Ok(s) if s.id == till.store_id => Ok(s),
-        Ok(_) | Err(patron_store::StoreError::NotFound) => Err(other()),
-        Err(e) => Err(e.into()),
+    let code = patron_domain::store::StoreCode::parse(code).map_err(|_| other())?;
+    if code.as_str() != till.store_code {
+        return Err(other());
     }
+    Ok((
+        till.store_id,
+        TimeZone::get(&till.timezone).unwrap_or(TimeZone::UTC),
+    ))
 }
 
 /// The local day, month and rolling-twelve-month window of a moment in a store's zone.

@@ -50,7 +50,7 @@ impl App {
             return retry.replay(stored);
         }
         let _guard = InFlight::enter(self, retry)?;
-        let store = till_store(self, till, &req.store_code).await?;
+        let (store_id, tz) = till_store(till, &req.store_code)?;
         let refund_no = req.refund_no.trim().to_string();
         if refund_no.is_empty() || refund_no.chars().count() > 64 {
             return Err(FieldError::new("refund_no", "error.checkout.receipt_no").into());
@@ -59,10 +59,9 @@ impl App {
             return Err(FieldError::new("reason", "error.refund.reason").into());
         }
         let programme = self.loyalty().await?;
-        let tz = jiff::tz::TimeZone::get(&store.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         let now = self.now();
         let refund = NewRefund {
-            store_id: store.id,
+            store_id,
             refund_no: refund_no.clone(),
             receipt_no: req.receipt_no.trim().to_string(),
             lines: req
@@ -117,10 +116,15 @@ impl App {
             }),
             Err(RefundRefused::Replayed(stored)) => retry.replay(stored),
             Err(RefundRefused::SaleNotFound) => field("receipt_no", "error.refund.no_sale"),
-            Err(RefundRefused::RefundNoTaken) => Err(AppError::Conflict {
-                key: "error.refund.number_taken",
-                field: Some("refund_no"),
-            }),
+            Err(RefundRefused::RefundNoTaken) => {
+                match self.db.stored_answer(&retry.scope, &retry.key).await? {
+                    Some(stored) => retry.replay(stored),
+                    None => Err(AppError::Conflict {
+                        key: "error.refund.number_taken",
+                        field: Some("refund_no"),
+                    }),
+                }
+            }
             Err(RefundRefused::UnknownLine(_)) => field("lines", "error.refund.unknown_line"),
             Err(RefundRefused::TooMany(_)) => field("lines", "error.refund.too_many"),
             Err(RefundRefused::NothingLeft) => field("lines", "error.refund.nothing_left"),

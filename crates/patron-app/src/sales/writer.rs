@@ -8,8 +8,8 @@
 //! sale is retried in a transaction of its own.
 
 use patron_domain::membership::TierLadder;
-use patron_store::Db;
 use patron_store::sales::{Idempotency, NewSale, SaleOutcome, SaleRefused, SaleResult, Together};
+use patron_store::{Backend, Db};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -33,19 +33,40 @@ struct Job {
     reply: oneshot::Sender<SaleResult>,
 }
 
-/// The sending side, shared by every clone of the `App`; the task starts on first use.
+/// The sending side, shared by every clone of the `App`; the tasks start on first use.
+/// SQLite has one writer at a time anyway, so it gets one lane; PostgreSQL gets several,
+/// each with its own batches, and a member's sales always take the same lane so that their
+/// row locks do not contend across batches.
 #[derive(Clone, Default)]
 pub struct SaleWriter {
-    tx: Arc<std::sync::OnceLock<mpsc::Sender<Job>>>,
+    lanes: Arc<std::sync::OnceLock<Vec<mpsc::Sender<Job>>>>,
 }
+
+const POSTGRES_LANES: usize = 4;
 
 impl SaleWriter {
     pub(crate) async fn write(&self, db: &Db, pending: Pending) -> SaleResult {
-        let sender = self.tx.get_or_init(|| {
-            let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(run(db.clone(), rx));
-            tx
+        let lanes = self.lanes.get_or_init(|| {
+            let n = match db.backend() {
+                Backend::Sqlite => 1,
+                Backend::Postgres => POSTGRES_LANES,
+            };
+            (0..n)
+                .map(|_| {
+                    let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+                    tokio::spawn(run(db.clone(), rx));
+                    tx
+                })
+                .collect()
         });
+        let key = pending.sale.customer_id.unwrap_or_else(|| {
+            pending
+                .sale
+                .receipt_no
+                .bytes()
+                .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)))
+        });
+        let lane = &lanes[usize::try_from(key.rem_euclid(lanes.len() as i64)).unwrap_or(0)];
         let (reply, answer) = oneshot::channel();
         let job = Job { pending, reply };
         let gone = || {
@@ -53,7 +74,7 @@ impl SaleWriter {
                 "the sale writer stopped".into(),
             ))
         };
-        sender.send(job).await.map_err(|_| gone())?;
+        lane.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 }

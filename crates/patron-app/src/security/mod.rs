@@ -101,6 +101,8 @@ pub struct Till {
     pub key_name: String,
     pub store_id: i64,
     pub store_code: String,
+    /// The store's time zone: its day boundaries decide visits, months and bonus days.
+    pub timezone: String,
 }
 
 impl Till {

@@ -238,6 +238,7 @@ impl App {
                 key_name: k.key_name,
                 store_id: k.store_id,
                 store_code: k.store_code,
+                timezone: k.store_timezone,
             }))
     }
 

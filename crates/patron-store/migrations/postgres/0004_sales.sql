@@ -118,6 +118,7 @@ CREATE TABLE customer_months (
     spend_fen BIGINT NOT NULL,
     visits BIGINT NOT NULL,
     points_earned BIGINT NOT NULL,
+    last_day BIGINT NOT NULL,
     PRIMARY KEY (customer_id, month),
     CONSTRAINT fk_customer_months_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

@@ -118,6 +118,7 @@ CREATE TABLE customer_months (
     spend_fen INTEGER NOT NULL,
     visits INTEGER NOT NULL,
     points_earned INTEGER NOT NULL,
+    last_day INTEGER NOT NULL,
     PRIMARY KEY (customer_id, month),
     CONSTRAINT fk_customer_months_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

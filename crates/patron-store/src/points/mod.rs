@@ -168,7 +168,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = earn_in(&mut tx, customer_id, lot, kind, note, now).await?;
+        let (id, _) = earn_in(&mut tx, customer_id, lot, kind, note, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -183,7 +183,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<Vec<Take>, PointsRefused> {
         let mut tx: WriteTx = self.begin_write().await?;
-        let takes = redeem_in(&mut tx, customer_id, points, note, now).await?;
+        let (takes, _) = redeem_in(&mut tx, customer_id, points, note, now).await?;
         tx.commit().await?;
         Ok(takes)
     }
@@ -314,7 +314,7 @@ pub async fn earn_in(
     kind: EntryKind,
     note: &EntryNote,
     now: Timestamp,
-) -> Result<i64, StoreError> {
+) -> Result<(i64, Points), StoreError> {
     // The balance moves first: its row lock orders this against a concurrent clawback.
     let after = move_balance(conn, customer_id, lot.points, now).await?;
     let debt = (lot.points - after).max(0);
@@ -331,7 +331,7 @@ pub async fn earn_in(
     .fetch_one(&mut *conn)
     .await?;
     append_entry(conn, customer_id, kind, lot.points, Some(id), note, now).await?;
-    Ok(id)
+    Ok((id, after))
 }
 
 /// `redeem_points` on an open transaction.
@@ -341,7 +341,7 @@ pub async fn redeem_in(
     points: Points,
     note: &EntryNote,
     now: Timestamp,
-) -> Result<Vec<Take>, PointsRefused> {
+) -> Result<(Vec<Take>, Points), PointsRefused> {
     let lots = open_lots(conn, customer_id).await?;
     let takes = plan_redemption(&lots, points, now)?;
     for t in &takes {
@@ -367,18 +367,17 @@ pub async fn redeem_in(
         )
         .await?;
     }
-    let done = sqlx::query(
+    let balance: Option<Points> = sqlx::query_scalar(
         "UPDATE points_accounts SET balance = balance - $1, updated_at = $2 \
-         WHERE customer_id = $3 AND balance >= $1",
+         WHERE customer_id = $3 AND balance >= $1 RETURNING balance",
     )
     .bind(points)
     .bind(ms(now))
     .bind(customer_id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if done != 1 {
-        return Err(PointsRefused::Raced);
+    .fetch_optional(&mut *conn)
+    .await?;
+    match balance {
+        Some(b) => Ok((takes, b)),
+        None => Err(PointsRefused::Raced),
     }
-    Ok(takes)
 }

@@ -25,26 +25,30 @@ pub struct Idempotency<'a, T> {
 }
 
 impl<T> Idempotency<'_, T> {
-    /// Claims the key in the open transaction. When it was answered before, returns the
-    /// stored answer as the error, and the caller rolls back.
-    pub(crate) async fn claim<E: From<Stored> + From<sqlx::Error>>(
+    /// Stores the answer for the key in the open transaction. When the key was answered
+    /// before, returns the stored answer as the error, and the caller rolls back.
+    pub(crate) async fn record<E: From<Stored> + From<sqlx::Error>>(
         &self,
         conn: &mut AnyConnection,
+        outcome: &T,
         now: Timestamp,
-    ) -> Result<(), E> {
+    ) -> Result<String, E> {
+        let (status, body) = (self.respond)(outcome);
         let fresh = sqlx::query(
             "INSERT INTO idempotency_keys (scope, idem_key, request_hash, status_code, response, \
-             created_at) VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (scope, idem_key) DO NOTHING",
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, idem_key) DO NOTHING",
         )
         .bind(self.scope)
         .bind(self.key)
         .bind(self.request_hash)
+        .bind(i64::from(status))
+        .bind(&body)
         .bind(ms(now))
         .execute(&mut *conn)
         .await?
         .rows_affected();
         if fresh == 1 {
-            return Ok(());
+            return Ok(body);
         }
         let stored = read(conn, self.scope, self.key).await?;
         Err(E::from(stored.unwrap_or(Stored {
@@ -52,26 +56,6 @@ impl<T> Idempotency<'_, T> {
             status_code: 0,
             response: String::new(),
         })))
-    }
-
-    /// Renders and stores the answer; returns its body.
-    pub(crate) async fn answer(
-        &self,
-        conn: &mut AnyConnection,
-        outcome: &T,
-    ) -> Result<String, sqlx::Error> {
-        let (status, body) = (self.respond)(outcome);
-        sqlx::query(
-            "UPDATE idempotency_keys SET status_code = $1, response = $2 \
-             WHERE scope = $3 AND idem_key = $4",
-        )
-        .bind(i64::from(status))
-        .bind(&body)
-        .bind(self.scope)
-        .bind(self.key)
-        .execute(&mut *conn)
-        .await?;
-        Ok(body)
     }
 }
 

@@ -206,9 +206,6 @@ pub async fn record_sale_in(
     ladder: &TierLadder,
     idem: Option<&Idempotency<'_, SaleOutcome>>,
 ) -> Result<(SaleOutcome, Option<String>), SaleRefused> {
-    if let Some(i) = idem {
-        i.claim::<SaleRefused>(conn, sale.recorded_at).await?;
-    }
     let now = sale.recorded_at;
     let list_fen: i64 = sale
         .lines
@@ -266,27 +263,41 @@ pub async fn record_sale_in(
                 return Err(SaleRefused::CouponGone(code.clone()));
             }
         }
+        let mut balance = None;
         if sale.points_redeemed > 0 {
-            redeem_in(conn, customer_id, sale.points_redeemed, &note, now).await?;
+            balance = Some(
+                redeem_in(conn, customer_id, sale.points_redeemed, &note, now)
+                    .await?
+                    .1,
+            );
         }
         if let Some(lot) = sale.earned.as_ref().filter(|l| l.points > 0) {
-            earn_in(conn, customer_id, lot, EntryKind::Earn, &note, now).await?;
+            balance = Some(
+                earn_in(conn, customer_id, lot, EntryKind::Earn, &note, now)
+                    .await?
+                    .1,
+            );
         }
         standing::record_purchase(conn, customer_id, sale, paid_fen, earned).await?;
         let (before, after) =
             standing::upgrade_tier(conn, customer_id, ladder, &sale.calendar, &note, now).await?;
         outcome.tier_before = Some(before);
         outcome.tier_after = Some(after);
-        outcome.balance = sqlx::query_scalar::<_, i64>(
-            "SELECT balance FROM points_accounts WHERE customer_id = $1",
-        )
-        .bind(customer_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(0);
+        outcome.balance = match balance {
+            Some(b) => b,
+            None => sqlx::query_scalar::<_, i64>(
+                "SELECT balance FROM points_accounts WHERE customer_id = $1",
+            )
+            .bind(customer_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or(0),
+        };
     }
+    // The key is written last, with its answer: a concurrent request with the same key
+    // (another server) waits on it here and then finds it taken.
     let body = match idem {
-        Some(i) => Some(i.answer(conn, &outcome).await?),
+        Some(i) => Some(i.record::<SaleRefused>(conn, &outcome, now).await?),
         None => None,
     };
     Ok((outcome, body))

@@ -149,9 +149,6 @@ pub async fn record_refund_in(
     ladder: &TierLadder,
     idem: Option<&Idempotency<'_, RefundOutcome>>,
 ) -> Result<(RefundOutcome, Option<String>), RefundRefused> {
-    if let Some(i) = idem {
-        i.claim::<RefundRefused>(conn, r.recorded_at).await?;
-    }
     let now = r.recorded_at;
     let sale: SaleHead = sqlx::query_as(
         "SELECT id, customer_id, net_fen, eligible_fen, points_earned, points_redeemed, \
@@ -327,7 +324,7 @@ pub async fn record_refund_in(
         .bind(customer_id)
         .execute(&mut *conn)
         .await?;
-        standing::add_to_month(conn, customer_id, sale.local_month, -paid_now, 0, -claw).await?;
+        standing::refund_from_month(conn, customer_id, sale.local_month, paid_now, claw).await?;
         let (before, after) = undo_upgrade(
             conn,
             customer_id,
@@ -349,7 +346,7 @@ pub async fn record_refund_in(
         .unwrap_or(0);
     }
     let body = match idem {
-        Some(i) => Some(i.answer(conn, &outcome).await?),
+        Some(i) => Some(i.record::<RefundRefused>(conn, &outcome, now).await?),
         None => None,
     };
     Ok((outcome, body))

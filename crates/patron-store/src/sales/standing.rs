@@ -51,67 +51,69 @@ pub(super) async fn record_purchase(
     paid_fen: i64,
     earned: i64,
 ) -> Result<(), StoreError> {
-    let at = ms(sale.sold_at);
     let cal = sale.calendar;
+    // One upsert each. In `DO UPDATE SET` every expression reads the row as it was, so a sale
+    // on a day other than the last visit's counts as a new visit, also when two sales of one
+    // member arrive together (the row lock orders them).
     sqlx::query(
         "INSERT INTO customer_stats (customer_id, first_purchase_ms, last_purchase_ms, \
          purchase_count, visit_count, last_visit_day, total_spend_fen, updated_at) \
-         VALUES ($1, $2, $2, 0, 0, 0, 0, $2) ON CONFLICT (customer_id) DO NOTHING",
+         VALUES ($1, $2, $2, 1, 1, $3, $4, $5) ON CONFLICT (customer_id) DO UPDATE SET \
+           first_purchase_ms = CASE WHEN excluded.first_purchase_ms < customer_stats.first_purchase_ms \
+             THEN excluded.first_purchase_ms ELSE customer_stats.first_purchase_ms END, \
+           last_purchase_ms = CASE WHEN excluded.last_purchase_ms > customer_stats.last_purchase_ms \
+             THEN excluded.last_purchase_ms ELSE customer_stats.last_purchase_ms END, \
+           purchase_count = customer_stats.purchase_count + 1, \
+           visit_count = customer_stats.visit_count + CASE \
+             WHEN customer_stats.last_visit_day = excluded.last_visit_day THEN 0 ELSE 1 END, \
+           last_visit_day = CASE WHEN excluded.last_visit_day > customer_stats.last_visit_day \
+             THEN excluded.last_visit_day ELSE customer_stats.last_visit_day END, \
+           total_spend_fen = customer_stats.total_spend_fen + excluded.total_spend_fen, \
+           updated_at = excluded.updated_at",
     )
     .bind(customer_id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    // This update takes the row lock first, so two sales of one member cannot both see the
-    // old visit day; `last_visit_day` is not changed by it, so it returns the old value.
-    let last_day: i64 = sqlx::query_scalar(
-        "UPDATE customer_stats SET purchase_count = purchase_count + 1 WHERE customer_id = $1 \
-         RETURNING last_visit_day",
-    )
-    .bind(customer_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let new_visit = i64::from(last_day != cal.day);
-    sqlx::query(
-        "UPDATE customer_stats SET \
-           first_purchase_ms = CASE WHEN $1 < first_purchase_ms THEN $1 ELSE first_purchase_ms END, \
-           last_purchase_ms = CASE WHEN $1 > last_purchase_ms THEN $1 ELSE last_purchase_ms END, \
-           visit_count = visit_count + $2, \
-           last_visit_day = CASE WHEN $3 > last_visit_day THEN $3 ELSE last_visit_day END, \
-           total_spend_fen = total_spend_fen + $4, updated_at = $5 \
-         WHERE customer_id = $6",
-    )
-    .bind(at)
-    .bind(new_visit)
+    .bind(ms(sale.sold_at))
     .bind(cal.day)
     .bind(paid_fen)
     .bind(ms(sale.recorded_at))
-    .bind(customer_id)
     .execute(&mut *conn)
     .await?;
-    add_to_month(conn, customer_id, cal.month, paid_fen, new_visit, earned).await
+    sqlx::query(
+        "INSERT INTO customer_months (customer_id, month, spend_fen, visits, points_earned, last_day) \
+         VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (customer_id, month) DO UPDATE SET \
+           spend_fen = customer_months.spend_fen + excluded.spend_fen, \
+           visits = customer_months.visits + CASE \
+             WHEN customer_months.last_day = excluded.last_day THEN 0 ELSE 1 END, \
+           points_earned = customer_months.points_earned + excluded.points_earned, \
+           last_day = CASE WHEN excluded.last_day > customer_months.last_day \
+             THEN excluded.last_day ELSE customer_months.last_day END",
+    )
+    .bind(customer_id)
+    .bind(cal.month)
+    .bind(paid_fen)
+    .bind(earned)
+    .bind(cal.day)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
-/// Adds to one month's row (negative amounts for refunds).
-pub(super) async fn add_to_month(
+/// Takes a refund off one month's row (the month of the refunded sale); visits stay.
+pub(super) async fn refund_from_month(
     conn: &mut AnyConnection,
     customer_id: i64,
     month: i64,
     spend_fen: i64,
-    visits: i64,
     points: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO customer_months (customer_id, month, spend_fen, visits, points_earned) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (customer_id, month) DO UPDATE SET \
-         spend_fen = customer_months.spend_fen + $3, visits = customer_months.visits + $4, \
-         points_earned = customer_months.points_earned + $5",
+        "UPDATE customer_months SET spend_fen = spend_fen - $1, points_earned = points_earned - $2 \
+         WHERE customer_id = $3 AND month = $4",
     )
+    .bind(spend_fen)
+    .bind(points)
     .bind(customer_id)
     .bind(month)
-    .bind(spend_fen)
-    .bind(visits)
-    .bind(points)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -146,21 +148,17 @@ pub(crate) async fn tier_of(
     ladder: &TierLadder,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    sqlx::query(
+    // A no-op update on conflict, so that one statement creates or reads the membership.
+    Ok(sqlx::query_scalar(
         "INSERT INTO memberships (customer_id, tier_code, tier_since_ms, updated_at) \
-         VALUES ($1, $2, $3, $3) ON CONFLICT (customer_id) DO NOTHING",
+         VALUES ($1, $2, $3, $3) ON CONFLICT (customer_id) \
+         DO UPDATE SET tier_code = memberships.tier_code RETURNING tier_code",
     )
     .bind(customer_id)
     .bind(&ladder.at(0).code)
     .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(
-        sqlx::query_scalar("SELECT tier_code FROM memberships WHERE customer_id = $1")
-            .bind(customer_id)
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 pub(crate) async fn change_tier(
@@ -207,8 +205,12 @@ pub(super) async fn upgrade_tier(
     now: Timestamp,
 ) -> Result<(String, String), StoreError> {
     let before = tier_of(conn, customer_id, ladder, now).await?;
+    let rank = ladder.rank(&before);
+    if rank + 1 >= ladder.tiers().len() {
+        return Ok((before.clone(), before));
+    }
     let s = standing(conn, customer_id, cal.window_from).await?;
-    match ladder.upgrade(ladder.rank(&before), &s) {
+    match ladder.upgrade(rank, &s) {
         Some(rank) => {
             let to = ladder.at(rank).code.clone();
             change_tier(

@@ -299,7 +299,7 @@ async fn refund_policy_decides_when_points_were_spent(kind: Kind) {
     assert_eq!((st, &b["balance"]), (201, &json!(0)), "{b}");
 
     // Policy "block": the refund of A is refused and nothing changes.
-    let mut programme = s.app.loyalty().await.expect("programme").settings;
+    let mut programme = s.app.loyalty().await.expect("programme").settings.clone();
     programme.refund_when_spent = patron_app::sales::loyalty::RefundPolicy::Block;
     s.app
         .save_loyalty(&patron_domain::Actor::cli("test"), programme.clone())
