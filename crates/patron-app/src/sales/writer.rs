@@ -1,14 +1,16 @@
 //! Group commit for checkouts. A disk makes a few hundred durable commits a second; a busy
 //! chain sends more sales than that. So sales are written by one task per process that takes
-//! every sale waiting, writes each inside its own savepoint, and commits them together: one
+//! every sale waiting, writes them in one transaction, and commits them together: one
 //! fsync for the batch. Each till is answered only after the commit that holds its sale, so
 //! an acknowledged sale is durable. A sale refused by its own checks (points raced, receipt
-//! taken) rolls back to its savepoint and leaves the others in the batch untouched. When the
+//! taken) is answered with its refusal and the batch is written again without it. When the
 //! batch as a whole fails (a PostgreSQL deadlock with another server, a lost connection), each
 //! sale is retried in a transaction of its own.
 
 use patron_domain::membership::TierLadder;
-use patron_store::sales::{Idempotency, NewSale, SaleOutcome, SaleRefused, SaleResult, Together};
+use patron_store::sales::{
+    BatchRefused, Idempotency, NewSale, SaleOutcome, SaleRefused, SaleResult, Together,
+};
 use patron_store::{Backend, Db};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -95,9 +97,11 @@ fn idem(p: &Pending) -> Idempotency<'_, SaleOutcome> {
     }
 }
 
-/// Writes a batch together. `Err` when the transaction itself failed: nothing of the batch
-/// is committed then.
-async fn try_batch(db: &Db, jobs: &[Job]) -> Result<Vec<SaleResult>, patron_store::StoreError> {
+/// Writes a batch together. `Err` when the transaction failed: nothing of it is committed.
+async fn try_batch(
+    db: &Db,
+    jobs: &[Job],
+) -> Result<Vec<(SaleOutcome, Option<String>)>, BatchRefused> {
     let idems: Vec<Idempotency<'_, SaleOutcome>> = jobs.iter().map(|j| idem(&j.pending)).collect();
     let sales: Vec<Together<'_>> = jobs
         .iter()
@@ -107,21 +111,33 @@ async fn try_batch(db: &Db, jobs: &[Job]) -> Result<Vec<SaleResult>, patron_stor
     db.record_sales_together(&sales).await
 }
 
-async fn write_batch(db: &Db, jobs: Vec<Job>) {
-    match try_batch(db, &jobs).await {
-        Ok(results) => {
-            for (job, result) in jobs.into_iter().zip(results) {
-                let _ = job.reply.send(result);
+async fn write_batch(db: &Db, mut jobs: Vec<Job>) {
+    loop {
+        match try_batch(db, &jobs).await {
+            Ok(results) => {
+                for (job, result) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+                return;
             }
-        }
-        Err(e) => {
-            if jobs.len() > 1 {
-                tracing::warn!(error = %e, sales = jobs.len(), "batch failed; writing its sales one by one");
+            // One sale refused: answer it, and write the rest again without it.
+            Err(BatchRefused::Sale { index, refused }) => {
+                let job = jobs.remove(index);
+                let _ = job.reply.send(Err(refused));
+                if jobs.is_empty() {
+                    return;
+                }
             }
-            for job in jobs {
-                let p = &job.pending;
-                let result = db.record_sale(&p.sale, &p.ladder, Some(&idem(p))).await;
-                let _ = job.reply.send(result);
+            Err(BatchRefused::Store(e)) => {
+                if jobs.len() > 1 {
+                    tracing::warn!(error = %e, sales = jobs.len(), "batch failed; writing its sales one by one");
+                }
+                for job in jobs {
+                    let p = &job.pending;
+                    let result = db.record_sale(&p.sale, &p.ladder, Some(&idem(p))).await;
+                    let _ = job.reply.send(result);
+                }
+                return;
             }
         }
     }

@@ -191,3 +191,26 @@ CREATE TABLE coupons (
 );
 CREATE INDEX ix_coupons_customer ON coupons (customer_id, status, valid_until_ms);
 CREATE INDEX ix_coupons_template ON coupons (template_id, status);
+
+-- Manual points adjustments. Small ones are applied at once; above the programme's
+-- threshold they wait for a second person's approval. Each applied adjustment is one
+-- `adjust` entry in the ledger whose reason is this row's reason.
+CREATE TABLE points_adjustments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id INTEGER NOT NULL,
+    points INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    batch TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_by INTEGER,
+    requested_by_name TEXT NOT NULL,
+    requested_at_ms INTEGER NOT NULL,
+    decided_by INTEGER,
+    decided_by_name TEXT NOT NULL DEFAULT '',
+    decided_at_ms INTEGER,
+    CONSTRAINT ck_points_adjustments_status CHECK (status IN ('pending', 'applied', 'rejected')),
+    CONSTRAINT ck_points_adjustments_points CHECK (points <> 0),
+    CONSTRAINT fk_points_adjustments_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
+);
+CREATE INDEX ix_points_adjustments_status ON points_adjustments (status, requested_at_ms);
+CREATE INDEX ix_points_adjustments_customer ON points_adjustments (customer_id);

@@ -167,32 +167,43 @@ pub type Together<'a> = (
     Option<&'a Idempotency<'a, SaleOutcome>>,
 );
 
+/// Why a batch written together was not committed.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchRefused {
+    /// The sale at `index` was refused by its own checks; nothing was committed.
+    #[error("sale {index} of the batch: {refused}")]
+    Sale { index: usize, refused: SaleRefused },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for BatchRefused {
+    fn from(e: sqlx::Error) -> Self {
+        BatchRefused::Store(e.into())
+    }
+}
+
 impl Db {
-    /// Writes several sales in one transaction (one commit, one fsync), each inside its own
-    /// savepoint: a sale refused by its own checks is rolled back alone and reported in its
-    /// place. `Err` when the transaction itself failed (a storage error inside any sale,
-    /// which on PostgreSQL may have aborted the transaction): nothing is committed then.
+    /// Writes several sales in one transaction: one commit, one fsync. All or nothing: the
+    /// first sale refused by its own checks (points raced, coupon gone, receipt taken, key
+    /// replayed) rolls the batch back and is reported with its index, so the caller can
+    /// answer it and write the others again without it. (Savepoints per sale would spare
+    /// that rewrite but cost two statements on every sale, and refusals are rare.)
     pub async fn record_sales_together(
         &self,
         sales: &[Together<'_>],
-    ) -> Result<Vec<SaleResult>, StoreError> {
+    ) -> Result<Vec<(SaleOutcome, Option<String>)>, BatchRefused> {
         let mut tx = self.begin_write().await?;
         let mut results = Vec::with_capacity(sales.len());
-        for (sale, ladder, idem) in sales {
-            sqlx::query("SAVEPOINT sale").execute(&mut *tx).await?;
-            let done = record_sale_in(&mut tx, sale, ladder, *idem).await;
-            if done.is_err() {
-                sqlx::query("ROLLBACK TO SAVEPOINT sale")
-                    .execute(&mut *tx)
-                    .await?;
+        for (index, (sale, ladder, idem)) in sales.iter().enumerate() {
+            match record_sale_in(&mut tx, sale, ladder, *idem).await {
+                Ok(done) => results.push(done),
+                Err(SaleRefused::Store(e)) => return Err(BatchRefused::Store(e)),
+                Err(refused) => {
+                    tx.rollback().await?;
+                    return Err(BatchRefused::Sale { index, refused });
+                }
             }
-            sqlx::query("RELEASE SAVEPOINT sale")
-                .execute(&mut *tx)
-                .await?;
-            if let Err(SaleRefused::Store(e)) = done {
-                return Err(e);
-            }
-            results.push(done);
         }
         tx.commit().await?;
         Ok(results)

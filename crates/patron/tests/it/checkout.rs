@@ -393,10 +393,10 @@ async fn retrying_tills_write_each_sale_once(kind: Kind) {
 }
 both!(retrying_tills_write_each_sale_once);
 
-/// Sales written together: one refused by its own checks is rolled back alone; the others
-/// in the same commit stand.
+/// Sales written together: all or nothing, the refused one named, the rest written again
+/// without it; through the till, only the refused sale fails.
 async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
-    let Some((s, _, store_id, member)) = setup(kind).await else {
+    let Some((s, till, store_id, member)) = setup(kind).await else {
         return;
     };
     let ladder = patron_domain::membership::TierLadder::standard();
@@ -435,7 +435,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
         actor_name: "test".into(),
     };
     let (a, b, c) = (sale("B-1", 0), sale("B-2", 500), sale("B-3", 0));
-    let results = s
+    let refused = s
         .app
         .db
         .record_sales_together(&[
@@ -443,25 +443,64 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
             (&b, &ladder, None),
             (&c, &ladder, None),
         ])
-        .await
-        .expect("the batch commits");
-    assert!(results[0].is_ok() && results[2].is_ok());
+        .await;
     assert!(
-        matches!(results[1], Err(patron_store::sales::SaleRefused::Points(_))),
-        "B-2 wanted more points than the member had"
+        matches!(
+            refused,
+            Err(patron_store::sales::BatchRefused::Sale {
+                index: 1,
+                refused: patron_store::sales::SaleRefused::Points(_)
+            })
+        ),
+        "B-2 wanted more points than the member had: {refused:?}"
     );
-    let receipts: Vec<String> = s
+    assert!(
+        s.app
+            .db
+            .sales_of(member, 10)
+            .await
+            .expect("sales")
+            .is_empty(),
+        "a refused batch commits nothing"
+    );
+    // Written again without the refused sale, the rest commits together.
+    let written = s
         .app
         .db
-        .sales_of(member, 10)
+        .record_sales_together(&[(&a, &ladder, None), (&c, &ladder, None)])
         .await
-        .expect("sales")
-        .into_iter()
-        .map(|x| x.receipt_no)
-        .collect();
-    assert_eq!(receipts.len(), 2);
-    assert!(!receipts.contains(&"B-2".to_string()));
+        .expect("the rest commits");
+    assert_eq!(written.len(), 2);
     assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 20);
+    ledger_is_sound(&s).await;
+
+    // Through the till: many checkouts at once, one of them redeeming more than the member
+    // has. It alone is refused, whatever batch it lands in.
+    let till = std::sync::Arc::new(till);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..30 {
+        let till = till.clone();
+        tasks.spawn(async move {
+            let points = if n == 17 { 100_000 } else { 0 };
+            let body = json!({"store_code": "S1", "receipt_no": format!("M-{n}"), "phone": "13800138000",
+                "lines": [{"sku": "X", "category": "misc", "quantity": 1, "unit_price_fen": 2000}],
+                "points_to_redeem": points});
+            let (st, v, _) = till.post("/api/v1/checkout", Some(&format!("m-{n}")), &body).await;
+            (n, st, v)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        let (n, st, v) = done.expect("task");
+        if n == 17 {
+            assert_eq!((st, v["field"].as_str()), (422, Some("points")), "{v}");
+        } else {
+            assert_eq!(st, 201, "{v}");
+        }
+    }
+    assert_eq!(
+        s.app.db.sales_of(member, 100).await.expect("sales").len(),
+        2 + 29
+    );
     ledger_is_sound(&s).await;
     s.shutdown().await;
 }
