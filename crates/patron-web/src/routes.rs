@@ -575,6 +575,30 @@ fn table() -> Vec<Route> {
             post(api::coupons::issue),
         ),
         r(
+            "POST",
+            "/api/v1/points/adjustments",
+            Cap(C::PointsAdjust),
+            post(api::points::adjust),
+        ),
+        r(
+            "GET",
+            "/api/v1/points/adjustments/pending",
+            Cap(C::PointsAdjust),
+            get(api::points::pending),
+        ),
+        r(
+            "POST",
+            "/api/v1/points/adjustments/{id}/approve",
+            Cap(C::PointsAdjust),
+            post(api::points::approve),
+        ),
+        r(
+            "POST",
+            "/api/v1/points/adjustments/{id}/reject",
+            Cap(C::PointsAdjust),
+            post(api::points::reject),
+        ),
+        r(
             "GET",
             "/api/v1/coupons/usage",
             Cap(C::CouponManage),

@@ -34,6 +34,13 @@ pub struct Loyalty {
     /// When a refund takes back points the member already spent.
     pub refund_when_spent: RefundPolicy,
     pub tiers: Vec<TierSetting>,
+    /// Manual adjustments larger than this (points × customers) wait for a second person.
+    #[serde(default = "default_approval_above")]
+    pub approval_above: i64,
+}
+
+fn default_approval_above() -> i64 {
+    1000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +95,7 @@ impl Default for Loyalty {
             expiry: Expiry::EndOfYearAfter { years: 1 },
             redeem_points_per_yuan: 100,
             refund_when_spent: RefundPolicy::Negative,
+            approval_above: default_approval_above(),
             tiers: TierLadder::standard()
                 .tiers()
                 .iter()
@@ -158,6 +166,9 @@ impl Loyalty {
         }
         if !(1..=1_000_000).contains(&self.redeem_points_per_yuan) {
             return Err(field("redeem_points_per_yuan", "error.loyalty.redeem_rate"));
+        }
+        if self.approval_above < 0 {
+            return Err(field("approval_above", "error.loyalty.approval_above"));
         }
         if self.pending_days > 366 {
             return Err(field("pending_days", "error.loyalty.pending_days"));

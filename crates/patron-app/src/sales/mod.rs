@@ -1,6 +1,7 @@
 //! Sales, refunds and the loyalty programme: what tills, the till page and imports call.
 //! Tills retry; every write here is keyed so that a retry is answered, not repeated.
 
+pub mod adjust;
 pub mod checkout;
 pub mod coupons;
 pub mod history;

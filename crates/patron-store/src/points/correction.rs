@@ -36,6 +36,19 @@ pub async fn clawback_in(
     note: &EntryNote,
     now: Timestamp,
 ) -> Result<Clawed, StoreError> {
+    take_back_in(conn, customer_id, points, EntryKind::Clawback, note, now).await
+}
+
+/// Takes `points` from a customer's lots (any lot whose earning `note.reference` names
+/// first, then soonest-expiring first), as entries of `kind`.
+pub async fn take_back_in(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    points: Points,
+    kind: EntryKind,
+    note: &EntryNote,
+    now: Timestamp,
+) -> Result<Clawed, StoreError> {
     if points <= 0 {
         return Ok(Clawed::default());
     }
@@ -66,30 +79,12 @@ pub async fn clawback_in(
         .await?
         .rows_affected();
         if done == 1 {
-            append_entry(
-                conn,
-                customer_id,
-                EntryKind::Clawback,
-                -take,
-                Some(lot_id),
-                note,
-                now,
-            )
-            .await?;
+            append_entry(conn, customer_id, kind, -take, Some(lot_id), note, now).await?;
             left -= take;
         }
     }
     if left > 0 {
-        append_entry(
-            conn,
-            customer_id,
-            EntryKind::Clawback,
-            -left,
-            None,
-            note,
-            now,
-        )
-        .await?;
+        append_entry(conn, customer_id, kind, -left, None, note, now).await?;
     }
     move_balance(conn, customer_id, -points, now).await?;
     Ok(Clawed {

@@ -3,6 +3,7 @@
 //! conditional update (`... AND remaining >= $1`), so of two redemptions racing for the same
 //! points one fails with `PointsRefused::Raced` and changes nothing.
 
+pub mod adjust;
 pub mod correction;
 
 use crate::{Db, StoreError, WriteTx, ms};

@@ -5,6 +5,7 @@
 pub mod coupons;
 pub mod customers;
 pub mod ops;
+pub mod points;
 pub mod sales;
 
 use crate::console::audit::AuditQuery;
@@ -27,7 +28,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         customers::create, customers::get_one, customers::patch, customers::search,
         customers::add_interaction, customers::merge, customers::consents, customers::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
-        coupons::issue, coupons::usage, coupons::member_coupons),
+        coupons::issue, coupons::usage, coupons::member_coupons, points::adjust, points::pending,
+        points::approve, points::reject),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -35,7 +37,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
-        coupons::CouponView, coupons::UsageView)),
+        coupons::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
+        points::PendingBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod adjust;
 mod audit;
 mod backup;
 mod browser;

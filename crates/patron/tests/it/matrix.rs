@@ -64,6 +64,7 @@ struct Fixture {
     upload: String,
     field: i64,
     template: i64,
+    adjustment: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -90,6 +91,10 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
         ("POST", "/api/v1/coupon-templates") => {
             Some(json!({"name": "矩阵券", "amount_fen": 1000, "valid_days": 7}))
         }
+        ("POST", "/api/v1/points/adjustments") => {
+            Some(json!({"customer_ids": [f.customer], "points": 10, "reason": "矩阵"}))
+        }
+        ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
         ("POST", p) if p.ends_with("/issue") => {
             Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
         }
@@ -109,6 +114,8 @@ fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/customers/")
     {
         f.customer
+    } else if template.starts_with("/api/v1/points/adjustments/") {
+        f.adjustment
     } else if template.starts_with("/api/v1/coupon-templates/") {
         f.template
     } else if template.starts_with("/console/stores/") {
@@ -326,7 +333,20 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         })
         .await
         .expect("template");
+    let adjustment = s
+        .app
+        .adjust_points(
+            &patron_domain::Actor::cli("matrix"),
+            patron_store::Scope::Chain,
+            &[customers[0]],
+            5000,
+            "矩阵审批",
+        )
+        .await
+        .expect("adjustment")
+        .ids[0];
     Fixture {
+        adjustment,
         template,
         field,
         upload,

@@ -1,0 +1,113 @@
+//! Manual points adjustments by staff, single or in bulk, always with a reason. Up to the
+//! programme's approval threshold (points × customers) they apply at once; above it they
+//! wait for a second person with `points.adjust` in the same scope.
+
+use crate::{App, AppError, credentials};
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_store::Scope;
+use patron_store::points::adjust::{AdjustLot, AdjustRefused, AdjustmentRow, NewAdjustment};
+
+/// What became of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adjusted {
+    pub ids: Vec<i64>,
+    /// Applied at once (`true`) or waiting for approval.
+    pub applied: bool,
+}
+
+fn refused(e: AdjustRefused) -> AppError {
+    match e {
+        AdjustRefused::NotEnough { .. } => {
+            FieldError::new("points", "error.adjust.not_enough").into()
+        }
+        AdjustRefused::Decided => AppError::Conflict {
+            key: "error.adjust.decided",
+            field: None,
+        },
+        AdjustRefused::OwnRequest => FieldError::new("id", "error.adjust.own_request").into(),
+        AdjustRefused::Store(e) => e.into(),
+    }
+}
+
+impl App {
+    async fn adjust_lot(&self) -> Result<AdjustLot, AppError> {
+        let programme = self.loyalty().await?;
+        Ok(AdjustLot {
+            expires_at: programme
+                .expiry
+                .expires_at(self.now(), &self.config.timezone()),
+        })
+    }
+
+    pub async fn adjust_points(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        customer_ids: &[i64],
+        points: i64,
+        reason: &str,
+    ) -> Result<Adjusted, AppError> {
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 200 {
+            return Err(FieldError::new("reason", "error.adjust.reason").into());
+        }
+        if points == 0 || points.abs() > 10_000_000 {
+            return Err(FieldError::new("points", "error.adjust.points").into());
+        }
+        if customer_ids.is_empty() || customer_ids.len() > 100_000 {
+            return Err(FieldError::new("customers", "error.coupon.customers").into());
+        }
+        for id in customer_ids {
+            self.db.get_customer(scope, *id).await?;
+        }
+        let threshold = self.loyalty().await?.settings.approval_above;
+        let total = points
+            .unsigned_abs()
+            .saturating_mul(customer_ids.len() as u64);
+        let apply = total <= threshold.unsigned_abs();
+        let adjustments: Vec<NewAdjustment> = customer_ids
+            .iter()
+            .map(|id| NewAdjustment {
+                customer_id: *id,
+                points,
+                reason: reason.to_string(),
+            })
+            .collect();
+        let batch = credentials::random_token(6);
+        let ids = self
+            .db
+            .adjust_points(
+                actor,
+                &batch,
+                &adjustments,
+                apply,
+                self.adjust_lot().await?,
+                self.now(),
+            )
+            .await
+            .map_err(refused)?;
+        Ok(Adjusted {
+            ids,
+            applied: apply,
+        })
+    }
+
+    pub async fn decide_adjustment(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        approve: bool,
+    ) -> Result<(), AppError> {
+        let lot = self.adjust_lot().await?;
+        self.db
+            .decide_adjustment(actor, scope, id, approve, lot, self.now())
+            .await
+            .map_err(refused)
+    }
+
+    pub async fn pending_adjustments(&self, scope: Scope) -> Result<Vec<AdjustmentRow>, AppError> {
+        Ok(self.db.pending_adjustments(scope).await?)
+    }
+}
