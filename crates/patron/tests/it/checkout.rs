@@ -505,3 +505,101 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
     s.shutdown().await;
 }
 both!(a_refused_sale_leaves_its_batch_standing);
+
+/// Two servers sharing one database, 1,000 redemptions against one account at once, half on
+/// each: the balance never goes below zero and every point taken is one a sale recorded.
+async fn redemptions_on_two_servers_never_overdraw(kind: Kind) {
+    let Some((s, till, _, member)) = setup(kind).await else {
+        return;
+    };
+    s.app
+        .db
+        .earn_points(
+            member,
+            &patron_store::points::NewLot {
+                points: 1000,
+                usable_from: s.app.now(),
+                expires_at: None,
+            },
+            patron_store::points::EntryKind::Adjust,
+            &patron_store::points::EntryNote {
+                reason: "test".into(),
+                reference: String::new(),
+                actor_name: "test".into(),
+            },
+            s.app.now(),
+        )
+        .await
+        .expect("earn");
+    // The second server: its own process state (writer, in-flight keys, caches), the same
+    // database and key file.
+    let config = (*s.app.config).clone();
+    let db = patron_store::Db::connect(&patron_store::ConnectOptions::new(config.database_url()))
+        .await
+        .expect("connect");
+    let keys = patron_app::App::open_keyring(&config, &db)
+        .await
+        .expect("keys");
+    let other = patron_app::App::new(
+        db,
+        s.clock.clone(),
+        std::sync::Arc::new(config),
+        std::sync::Arc::new(keys),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let second = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, mut rx) = tokio::sync::watch::channel(false);
+    let served = tokio::spawn(patron_web::serve(
+        patron_web::AppState::new(other).expect("state"),
+        listener,
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        },
+    ));
+    let bases = [till.base.clone(), second];
+    let key = till.key.clone();
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(100));
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..1000usize {
+        let till = Till {
+            base: bases[n % 2].clone(),
+            key: key.clone(),
+        };
+        let gate = gate.clone();
+        tasks.spawn(async move {
+            let _permit = gate.acquire().await.expect("permit");
+            // 3 points pay 3 fen of a ¥1 line; the 97 fen paid earn nothing.
+            let body = sale(
+                &format!("TWO-{n}"),
+                json!([{"sku": "X", "category": "misc", "quantity": 1, "unit_price_fen": 100}]),
+                3,
+            );
+            till.post("/api/v1/checkout", Some(&format!("two-{n}")), &body)
+                .await
+        });
+    }
+    let mut ok = 0i64;
+    while let Some(done) = tasks.join_next().await {
+        let (st, v, _) = done.expect("task");
+        match st {
+            201 => ok += 1,
+            422 => assert_eq!(v["field"], "points", "{v}"),
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    let balance = s.app.db.points_balance(member).await.expect("balance");
+    assert!(balance >= 0, "balance {balance}");
+    assert_eq!(
+        balance,
+        1000 - 3 * ok,
+        "every point taken was recorded by a sale"
+    );
+    assert!(ok > 0);
+    ledger_is_sound(&s).await;
+    let _ = stop.send(true);
+    let _ = served.await;
+    s.shutdown().await;
+}
+both!(redemptions_on_two_servers_never_overdraw);

@@ -12,6 +12,7 @@ mod bulk_import;
 mod checkout;
 mod cli;
 mod coupons;
+mod crash;
 mod credentials;
 mod customers;
 mod customers_console;
