@@ -63,7 +63,7 @@ fn body(n: u64) -> serde_json::Value {
         .collect();
     let mut b =
         serde_json::json!({"store_code": "S01", "receipt_no": format!("K{n}"), "lines": lines});
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         b["phone"] = serde_json::json!("13912345672");
     }
     b
