@@ -5,7 +5,8 @@
 use crate::access::{Access, enforce};
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, auth, customers, home, keys, outbox, roles, settings, staff, stores,
+    account, audit, auth, coupons, customers, home, keys, loyalty, outbox, points, roles, settings,
+    staff, stores,
 };
 use crate::state::AppState;
 use crate::{api, identity, middleware};
@@ -460,6 +461,66 @@ fn table() -> Vec<Route> {
             "/console/outbox",
             Cap(C::OutboxRead),
             get(outbox::outbox_page),
+        ),
+        r(
+            "GET",
+            "/console/loyalty",
+            Cap(C::SettingsManage),
+            get(loyalty::loyalty_page),
+        ),
+        r(
+            "POST",
+            "/console/loyalty",
+            Cap(C::SettingsManage),
+            post(loyalty::save_loyalty),
+        ),
+        r(
+            "GET",
+            "/console/coupons",
+            Cap(C::CouponManage),
+            get(coupons::coupons_page),
+        ),
+        r(
+            "POST",
+            "/console/coupons/templates",
+            Cap(C::CouponManage),
+            post(coupons::create_template),
+        ),
+        r(
+            "POST",
+            "/console/coupons/issue",
+            Cap(C::CouponManage),
+            post(coupons::issue),
+        ),
+        r(
+            "GET",
+            "/console/points",
+            Cap(C::PointsAdjust),
+            get(points::points_page),
+        ),
+        r(
+            "POST",
+            "/console/points/adjustments/{id}/approve",
+            Cap(C::PointsAdjust),
+            post(points::approve),
+        ),
+        r(
+            "POST",
+            "/console/points/adjustments/{id}/reject",
+            Cap(C::PointsAdjust),
+            post(points::reject),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/points",
+            Cap(C::PointsAdjust),
+            post(points::adjust),
+        ),
+        r(
+            "GET",
+            "/console/reports/points",
+            Cap(C::ReportRead),
+            get(points::liability_page),
         ),
         r(
             "GET",

@@ -43,6 +43,26 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::OutboxRead),
     ),
     (
+        "/console/points",
+        "nav.points",
+        Some(Capability::PointsAdjust),
+    ),
+    (
+        "/console/coupons",
+        "nav.coupons",
+        Some(Capability::CouponManage),
+    ),
+    (
+        "/console/reports/points",
+        "nav.points_report",
+        Some(Capability::ReportRead),
+    ),
+    (
+        "/console/loyalty",
+        "nav.loyalty",
+        Some(Capability::SettingsManage),
+    ),
+    (
         "/console/settings",
         "nav.settings",
         Some(Capability::SettingsManage),

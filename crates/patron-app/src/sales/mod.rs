@@ -7,6 +7,7 @@ pub mod coupons;
 pub mod history;
 pub mod loyalty;
 pub mod products;
+pub mod recipients;
 pub mod refund;
 pub mod view;
 mod writer;

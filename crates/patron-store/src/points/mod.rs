@@ -5,6 +5,7 @@
 
 pub mod adjust;
 pub mod correction;
+pub mod report;
 
 use crate::{Db, StoreError, WriteTx, ms};
 use jiff::Timestamp;

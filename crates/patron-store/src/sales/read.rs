@@ -110,6 +110,23 @@ impl Db {
         Ok(code.unwrap_or_else(|| ladder.at(0).code.clone()))
     }
 
+    /// Customers with this archive number within a scope (one, unless files were merged
+    /// badly).
+    pub async fn customer_ids_by_archive_no(
+        &self,
+        scope: crate::Scope,
+        archive_no: &str,
+    ) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM customers WHERE archive_no = $1 AND status = 'active' \
+             AND ($2 IS NULL OR store_id = $2)",
+        )
+        .bind(archive_no)
+        .bind(scope.store_filter())
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     pub async fn tier_history(&self, customer_id: i64) -> Result<Vec<TierChangeRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT from_code, to_code, reason, reference, at_ms FROM tier_changes \

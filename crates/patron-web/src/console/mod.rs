@@ -5,10 +5,13 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod coupons;
 pub mod customers;
 pub mod home;
 pub mod keys;
+pub mod loyalty;
 pub mod outbox;
+pub mod points;
 pub mod roles;
 pub mod settings;
 pub mod staff;

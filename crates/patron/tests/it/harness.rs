@@ -383,6 +383,30 @@ pub async fn api(
     )
 }
 
+/// A till's POST to `/api/v1/checkout` with an Idempotency-Key.
+pub async fn api_with_key(
+    base: &str,
+    till: &str,
+    key: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value, String) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/checkout"))
+        .header("authorization", format!("Bearer {till}"))
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("checkout");
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        String::new(),
+    )
+}
+
 /// The secret shown once on a page (`<code id="new-secret">…</code>`).
 pub fn shown_secret(body: &str) -> String {
     let start = body.find("id=\"new-secret\">").expect("secret shown") + 16;

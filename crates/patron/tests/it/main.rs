@@ -17,6 +17,7 @@ mod credentials;
 mod customers;
 mod customers_console;
 mod jobs;
+mod loyalty_console;
 mod matrix;
 mod outbox;
 mod points;

@@ -114,7 +114,9 @@ fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/customers/")
     {
         f.customer
-    } else if template.starts_with("/api/v1/points/adjustments/") {
+    } else if template.starts_with("/api/v1/points/adjustments/")
+        || template.starts_with("/console/points/adjustments/")
+    {
         f.adjustment
     } else if template.starts_with("/api/v1/coupon-templates/") {
         f.template
@@ -195,6 +197,18 @@ fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
             f(&[("purpose", "service".into()), ("granted", "1".into())])
         }
         p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
+        p if p.ends_with("/points") => f(&[("points", "5".into()), ("reason", "矩阵".into())]),
+        "/console/coupons/templates" => f(&[
+            ("name", "矩阵券".into()),
+            ("kind", "amount".into()),
+            ("value", "10".into()),
+            ("valid_days", "7".into()),
+        ]),
+        "/console/coupons/issue" => f(&[
+            ("template_id", fx.template.to_string()),
+            ("customers", "13800000000".into()),
+            ("reason", "矩阵".into()),
+        ]),
         p if p.ends_with("/household") => f(&[
             ("archive_no", "S01-999999".into()),
             ("relation", "配偶".into()),

@@ -62,6 +62,7 @@ pub struct CustomerPage {
     can_write: bool,
     can_reveal: bool,
     can_merge: bool,
+    can_adjust: bool,
     merged_into: i64,
     household: Vec<(i64, String, String)>,
     member: MemberPanel,
@@ -283,6 +284,7 @@ async fn show(
         can_write: p.can(Capability::CustomerWrite) && c.status == "active",
         can_reveal: p.can(Capability::CustomerPiiReveal),
         can_merge: p.can(Capability::CustomerMerge),
+        can_adjust: p.can(Capability::PointsAdjust) && c.status == "active",
         merged_into: c.merged_into.unwrap_or_default(),
         household,
         member: MemberPanel::new(member, lang, &tz, state.app.now().as_millisecond()),
@@ -297,6 +299,20 @@ pub async fn customer_page(
     Query(params): Query<PageParams>,
 ) -> Response {
     show(&state, &p, &ctx, id, &params.ok, None, None).await
+}
+
+/// The customer page showing an error from a form on it (points adjustment).
+pub async fn show_with_error(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    id: i64,
+    e: &AppError,
+) -> Response {
+    crate::console::on_form_error(e, ctx.lang, async {
+        show(state, p, ctx, id, "", None, Some(e)).await
+    })
+    .await
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -1,0 +1,39 @@
+//! Turning a pasted list (phones or archive numbers, one a line) into customers, for issuing
+//! coupons or adjusting points in bulk. Every line must name exactly one customer in scope;
+//! problems are reported by line.
+
+use crate::{App, AppError};
+use patron_domain::FieldError;
+use patron_domain::phone::Phone;
+use patron_store::Scope;
+
+impl App {
+    pub async fn resolve_recipients(&self, scope: Scope, text: &str) -> Result<Vec<i64>, AppError> {
+        let mut ids = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let found = match Phone::parse(line) {
+                Ok(p) => self
+                    .db
+                    .customers_by_phone(scope, &self.keys.blind_index("phone", p.e164()))
+                    .await?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect(),
+                Err(_) => self.db.customer_ids_by_archive_no(scope, line).await?,
+            };
+            match found.as_slice() {
+                [one] => {
+                    if !ids.contains(one) {
+                        ids.push(*one);
+                    }
+                }
+                [] => return Err(FieldError::new("customers", "error.recipients.unknown").into()),
+                _ => return Err(FieldError::new("customers", "error.recipients.ambiguous").into()),
+            }
+        }
+        if ids.is_empty() {
+            return Err(FieldError::new("customers", "error.recipients.empty").into());
+        }
+        Ok(ids)
+    }
+}
