@@ -6,7 +6,7 @@ use crate::access::{Access, enforce};
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
     account, audit, auth, coupons, customers, home, keys, loyalty, outbox, points, roles, settings,
-    staff, stores,
+    staff, stores, till,
 };
 use crate::state::AppState;
 use crate::{api, identity, middleware};
@@ -461,6 +461,24 @@ fn table() -> Vec<Route> {
             "/console/outbox",
             Cap(C::OutboxRead),
             get(outbox::outbox_page),
+        ),
+        r(
+            "GET",
+            "/console/till",
+            Cap(C::SaleRecord),
+            get(till::till_page),
+        ),
+        r(
+            "POST",
+            "/console/till/sale",
+            Cap(C::SaleRecord),
+            post(till::sale),
+        ),
+        r(
+            "POST",
+            "/console/till/refund",
+            Cap(C::SaleRecord),
+            post(till::refund),
         ),
         r(
             "GET",

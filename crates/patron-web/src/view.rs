@@ -42,6 +42,7 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         "nav.outbox",
         Some(Capability::OutboxRead),
     ),
+    ("/console/till", "nav.till", Some(Capability::SaleRecord)),
     (
         "/console/points",
         "nav.points",

@@ -4,14 +4,13 @@
 //! written, is refused.
 
 use super::writer::Pending;
-use super::{Answer, InFlight, Retry, calendar, lot_for, member_id, till_store};
-use crate::security::Till;
+use super::{Answer, Counter, InFlight, Retry, calendar, lot_for, member_id, till_store};
 use crate::{App, AppError};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
 use patron_domain::points::SaleLine;
 use patron_domain::sale::{LineInput, check_lines, price};
-use patron_store::sales::{NewSale, NewSaleLine, SaleOutcome, SaleRefused, SaleSource};
+use patron_store::sales::{NewSale, NewSaleLine, SaleOutcome, SaleRefused};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -76,10 +75,11 @@ pub struct CouponUsed {
 const MAX_BACKDATE: SignedDuration = SignedDuration::from_hours(24 * 30);
 
 impl App {
-    /// Records a till's sale. `retry` carries the Idempotency-Key.
+    /// Records a sale rung up at `counter` (a till, or the till page). `retry` carries the
+    /// Idempotency-Key.
     pub async fn checkout(
         &self,
-        till: &Till,
+        counter: &Counter,
         retry: &Retry,
         req: CheckoutRequest,
     ) -> Result<Answer, AppError> {
@@ -87,7 +87,7 @@ impl App {
             return retry.replay(stored);
         }
         let _guard = InFlight::enter(self, retry)?;
-        let (store_id, tz) = till_store(till, &req.store_code)?;
+        let (store_id, tz) = till_store(counter, &req.store_code)?;
         let receipt_no = req.receipt_no.trim().to_string();
         if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
             return Err(FieldError::new("receipt_no", "error.checkout.receipt_no").into());
@@ -173,8 +173,8 @@ impl App {
             store_id,
             receipt_no: receipt_no.clone(),
             customer_id,
-            till_name: till.key_name.clone(),
-            staff_id: None,
+            till_name: counter.name.clone(),
+            staff_id: counter.staff_id,
             sold_at,
             recorded_at: now,
             points_redeemed: points,
@@ -182,9 +182,9 @@ impl App {
             coupons: coupons.clone(),
             earned: lot,
             eligible_fen: earned.eligible_fen,
-            source: SaleSource::Till,
+            source: counter.source,
             calendar: cal,
-            actor_name: till.key_name.clone(),
+            actor_name: counter.name.clone(),
             lines,
         };
         let totals = (

@@ -111,21 +111,43 @@ impl Drop for InFlight {
     }
 }
 
-/// The store a till's request names: it must be the store the till's key belongs to (the
-/// key was checked against an open store when the request was authenticated). Returns the
-/// store's id and time zone.
-pub(crate) fn till_store(
-    till: &crate::security::Till,
-    code: &str,
-) -> Result<(i64, TimeZone), AppError> {
+/// Where a sale is rung up: a till with its API key, or a member of staff on the till page.
+#[derive(Debug, Clone)]
+pub struct Counter {
+    pub store_id: i64,
+    pub store_code: String,
+    pub timezone: String,
+    /// Written on the sale and its ledger entries: the key's name, or the staff member's.
+    pub name: String,
+    /// The staff member the sale is attributed to.
+    pub staff_id: Option<i64>,
+    pub source: patron_store::sales::SaleSource,
+}
+
+impl From<&crate::security::Till> for Counter {
+    fn from(t: &crate::security::Till) -> Self {
+        Counter {
+            store_id: t.store_id,
+            store_code: t.store_code.clone(),
+            timezone: t.timezone.clone(),
+            name: t.key_name.clone(),
+            staff_id: None,
+            source: patron_store::sales::SaleSource::Till,
+        }
+    }
+}
+
+/// The store a request names: it must be the counter's own (a till key is checked against an
+/// open store when the request is authenticated). Returns the store's id and time zone.
+pub(crate) fn till_store(counter: &Counter, code: &str) -> Result<(i64, TimeZone), AppError> {
     let other = || AppError::Field(FieldError::new("store_code", "error.checkout.other_store"));
     let code = patron_domain::store::StoreCode::parse(code).map_err(|_| other())?;
-    if code.as_str() != till.store_code {
+    if code.as_str() != counter.store_code {
         return Err(other());
     }
     Ok((
-        till.store_id,
-        TimeZone::get(&till.timezone).unwrap_or(TimeZone::UTC),
+        counter.store_id,
+        TimeZone::get(&counter.timezone).unwrap_or(TimeZone::UTC),
     ))
 }
 

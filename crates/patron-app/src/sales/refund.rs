@@ -3,8 +3,7 @@
 //! refund takes back were already spent.
 
 use super::loyalty::RefundPolicy;
-use super::{Answer, InFlight, Retry, calendar, till_store};
-use crate::security::Till;
+use super::{Answer, Counter, InFlight, Retry, calendar, till_store};
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_store::sales::Idempotency;
@@ -42,7 +41,7 @@ pub struct RefundReceipt {
 impl App {
     pub async fn refund(
         &self,
-        till: &Till,
+        counter: &Counter,
         retry: &Retry,
         req: RefundRequest,
     ) -> Result<Answer, AppError> {
@@ -50,7 +49,7 @@ impl App {
             return retry.replay(stored);
         }
         let _guard = InFlight::enter(self, retry)?;
-        let (store_id, tz) = till_store(till, &req.store_code)?;
+        let (store_id, tz) = till_store(counter, &req.store_code)?;
         let refund_no = req.refund_no.trim().to_string();
         if refund_no.is_empty() || refund_no.chars().count() > 64 {
             return Err(FieldError::new("refund_no", "error.checkout.receipt_no").into());
@@ -73,8 +72,8 @@ impl App {
                 })
                 .collect(),
             reason: req.reason.trim().to_string(),
-            till_name: till.key_name.clone(),
-            actor_name: till.key_name.clone(),
+            till_name: counter.name.clone(),
+            actor_name: counter.name.clone(),
             recorded_at: now,
             calendar: calendar(now, &tz),
             allow_negative: programme.settings.refund_when_spent == RefundPolicy::Negative,

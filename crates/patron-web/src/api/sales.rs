@@ -186,7 +186,11 @@ pub async fn checkout(
         coupons: b.coupons,
         sold_at,
     };
-    match state.app.checkout(&t, &retry, req).await {
+    match state
+        .app
+        .checkout(&patron_app::sales::Counter::from(&t), &retry, req)
+        .await
+    {
         Ok(a) => send(a),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
@@ -214,7 +218,11 @@ pub async fn refund(
         lines: b.lines.iter().map(|l| (l.line_no, l.quantity)).collect(),
         reason: b.reason,
     };
-    match state.app.refund(&t, &retry, req).await {
+    match state
+        .app
+        .refund(&patron_app::sales::Counter::from(&t), &retry, req)
+        .await
+    {
         Ok(a) => send(a),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }

@@ -16,6 +16,7 @@ pub mod roles;
 pub mod settings;
 pub mod staff;
 pub mod stores;
+pub mod till;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

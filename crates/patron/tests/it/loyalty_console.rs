@@ -163,3 +163,82 @@ async fn loyalty_pages_change_what_the_till_does(kind: Kind) {
     s.shutdown().await;
 }
 both!(loyalty_pages_change_what_the_till_does);
+
+/// The till page: a member found by phone, a sale rung up once even when the form is sent
+/// twice, and the receipt refunded.
+async fn the_till_page_rings_up_and_refunds(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S1").await;
+    let member = customer(&s.app, s1, "13500135000").await;
+    staff(&s.app, "cashier", "sales_associate", Some(s1)).await;
+    let c = Client::new(&s.base);
+    c.login("cashier", PASSWORD).await;
+    let page = c.get("/console/till?phone=135%200013%205000").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("135****5000") && page.body.contains("普通会员"),
+        "{}",
+        page.body
+    );
+    let member_id = member.to_string();
+    let form = [
+        ("key", "form-key-1"),
+        ("phone", "13500135000"),
+        ("member_id", member_id.as_str()),
+        ("receipt_no", "S1-T1"),
+        ("sku_0", "TILE"),
+        ("qty_0", "2"),
+        ("price_0", "150"),
+        ("sku_1", "GLUE"),
+        ("qty_1", "1"),
+        ("price_1", "20.50"),
+    ];
+    let first = c.post("/console/till/sale", &form).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let shown = c.get(&first.location).await;
+    assert!(
+        shown.body.contains("¥320.50") && shown.body.contains("320"),
+        "{}",
+        shown.body
+    );
+    let again = c.post("/console/till/sale", &form).await;
+    assert_eq!(again.status, 303, "a resent form is answered, not repeated");
+    let sales = s.app.db.sales_of(member, 10).await.expect("sales");
+    assert_eq!(sales.len(), 1);
+    assert_eq!(sales[0].paid_fen, 32_050);
+    let staff_id: Option<i64> = sqlx::query_scalar("SELECT staff_id FROM sales")
+        .fetch_one(s.app.db.pool())
+        .await
+        .expect("staff");
+    assert!(staff_id.is_some(), "the sale is attributed to the cashier");
+
+    let refunded = c
+        .post(
+            "/console/till/refund",
+            &[
+                ("key", "form-key-2"),
+                ("receipt_no", "S1-T1"),
+                ("reason", "不要了"),
+            ],
+        )
+        .await;
+    assert_eq!(refunded.status, 303, "{}", refunded.body);
+    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 0);
+    let bad = c
+        .post(
+            "/console/till/sale",
+            &[
+                ("key", "form-key-3"),
+                ("receipt_no", "S1-T2"),
+                ("sku_0", "X"),
+                ("qty_0", "0"),
+                ("price_0", "1"),
+            ],
+        )
+        .await;
+    assert!(bad.body.contains("数量"), "the quantity error is shown");
+    s.shutdown().await;
+}
+both!(the_till_page_rings_up_and_refunds);

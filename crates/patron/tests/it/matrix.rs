@@ -198,6 +198,13 @@ fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
         }
         p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
         p if p.ends_with("/points") => f(&[("points", "5".into()), ("reason", "矩阵".into())]),
+        "/console/till/sale" => f(&[
+            ("key", unique("till")),
+            ("receipt_no", unique("R")),
+            ("sku_0", "A1".into()),
+            ("qty_0", "1".into()),
+            ("price_0", "12.50".into()),
+        ]),
         "/console/coupons/templates" => f(&[
             ("name", "矩阵券".into()),
             ("kind", "amount".into()),
