@@ -80,6 +80,20 @@ enum CheckCmd {
 enum ImportCmd {
     /// Customer files. Exit code 0: every row imported; 2: some rows rejected; 1: failure.
     Customers(crate::transfer::ImportArgs),
+    /// Sales history (receipt, time, store, phone or archive number, sku, category,
+    /// quantity, unit price), one line per row, lines of a receipt consecutive. A file
+    /// imported twice skips the receipts already stored. Exit code 0: every receipt saved;
+    /// 2: some rejected; 1: failure.
+    Sales {
+        file: std::path::PathBuf,
+        /// Members earn points for these sales as the programme says today (default: the
+        /// history fills statistics and tiers only).
+        #[arg(long)]
+        earn_points: bool,
+        /// Language of the messages: zh or en.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+    },
     /// The product list (sku, name, category, brand, price in yuan). Existing SKUs are
     /// updated. Exit code 0: every row saved; 2: some rows rejected; 1: failure.
     Products {
@@ -386,6 +400,13 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         }
         Command::Import(ImportCmd::Customers(args)) => {
             return crate::transfer::import_customers(app, args).await;
+        }
+        Command::Import(ImportCmd::Sales {
+            file,
+            earn_points,
+            lang,
+        }) => {
+            return crate::transfer::import_sales(app, &file, earn_points, &lang).await;
         }
         Command::Import(ImportCmd::Products { file, lang }) => {
             let bytes =

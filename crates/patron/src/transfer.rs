@@ -172,6 +172,59 @@ pub async fn import_customers(app: &App, args: ImportArgs) -> anyhow::Result<Exi
     })
 }
 
+/// `patron import sales`: streams the file, with a bar of lines read.
+pub async fn import_sales(
+    app: &App,
+    file: &std::path::Path,
+    earn: bool,
+    lang: &str,
+) -> anyhow::Result<ExitCode> {
+    let lang = patron_web::Lang::parse(lang).unwrap_or(patron_web::Lang::Zh);
+    let f = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} lines  {per_sec}  {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let progress = {
+        let bar = bar.clone();
+        move |n: usize| bar.set_position(n as u64)
+    };
+    let started = std::time::Instant::now();
+    let report = app
+        .import_sales(
+            std::io::BufReader::with_capacity(1 << 20, f),
+            earn,
+            &progress,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {} ({e})", file.display(), lang.t(&explain_key(&e))))?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} lines, {} receipts saved, {} rejected, in {secs:.1} s ({:.0} lines/s)",
+        report.lines,
+        report.sales,
+        report.rejected.len(),
+        report.lines as f64 / secs.max(1e-9)
+    );
+    for (receipt, field, key) in report.rejected.iter().take(20) {
+        println!("{receipt} {field}: {}", lang.t(key));
+    }
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// The message key of an error, for the CLI's one-line failure.
+fn explain_key(e: &patron_app::AppError) -> String {
+    e.field_errors()
+        .first()
+        .map_or_else(|| "error.internal".to_string(), |f| f.key.to_string())
+}
+
 /// Adds a data key, then re-encrypts every sealed value under it. Safe while the server runs:
 /// a row edited meanwhile is skipped (it is already under a key the server reads) and is
 /// picked up by running the command again.

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use patron_domain::points::SaleLine;
 use patron_domain::sale::{LineInput, check_lines, price};
-use patron_store::sales::{NewSale, NewSaleLine, SaleRefused, SaleSource, record_sale_in};
+use patron_store::sales::{BatchRefused, NewSale, NewSaleLine, SaleRefused, SaleSource, Together};
 
 /// One past sale.
 #[derive(Debug, Clone)]
@@ -37,8 +37,8 @@ const PER_TRANSACTION: usize = 500;
 impl App {
     /// Writes past sales. With `earn`, members earn points as the programme says today (at
     /// the entry tier's rate); their lots get the expiry they would have had, so points from
-    /// long ago expire at the next expiry run. Sales that fail their checks are returned as
-    /// problems and the rest are written; a receipt number already stored fails its batch.
+    /// long ago expire at the next expiry run. Sales that fail their checks, or whose receipt
+    /// number is stored already, are returned as problems and the rest are written.
     pub async fn record_past_sales(
         &self,
         mut sales: Vec<PastSale>,
@@ -124,22 +124,28 @@ impl App {
         }
         let mut written = 0;
         for batch in ready.chunks(PER_TRANSACTION) {
-            let mut tx = self.db.begin_write().await?;
-            for sale in batch {
-                match record_sale_in(&mut tx, sale, &programme.ladder, None).await {
-                    Ok(_) => {}
-                    Err(SaleRefused::ReceiptTaken) => {
-                        return Err(AppError::Conflict {
-                            key: "error.checkout.receipt_taken",
-                            field: Some("receipt_no"),
-                        });
+            let together: Vec<Together<'_>> =
+                batch.iter().map(|s| (s, &programme.ladder, None)).collect();
+            match self.db.record_sales_together(&together).await {
+                Ok(done) => written += done.len(),
+                // A receipt already stored (a file imported twice): write this batch one sale
+                // at a time and report the ones that are there already.
+                Err(BatchRefused::Sale { .. }) => {
+                    for sale in batch {
+                        match self.db.record_sale(sale, &programme.ladder, None).await {
+                            Ok(_) => written += 1,
+                            Err(SaleRefused::Store(e)) => return Err(e.into()),
+                            Err(SaleRefused::ReceiptTaken) => problems.push(PastSaleProblem {
+                                receipt_no: sale.receipt_no.clone(),
+                                field: "receipt_no",
+                                key: "error.checkout.receipt_taken",
+                            }),
+                            Err(other) => return Err(AppError::Internal(other.to_string())),
+                        }
                     }
-                    Err(SaleRefused::Store(e)) => return Err(e.into()),
-                    Err(other) => return Err(AppError::Internal(other.to_string())),
                 }
+                Err(BatchRefused::Store(e)) => return Err(e.into()),
             }
-            tx.commit().await.map_err(patron_store::StoreError::from)?;
-            written += batch.len();
             progress(written);
         }
         Ok((written, problems))

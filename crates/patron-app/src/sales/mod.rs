@@ -5,6 +5,7 @@ pub mod adjust;
 pub mod checkout;
 pub mod coupons;
 pub mod history;
+pub mod import;
 pub mod loyalty;
 pub mod products;
 pub mod recipients;

@@ -21,6 +21,7 @@ mod loyalty_console;
 mod matrix;
 mod outbox;
 mod points;
+mod sales_import;
 mod scoping;
 mod security;
 mod sentinel;

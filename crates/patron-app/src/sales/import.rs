@@ -1,0 +1,278 @@
+//! `patron import sales`: a shop's old receipts, one line per row (receipt, time, store,
+//! member phone or archive number, sku, category, quantity, unit price), streamed from a
+//! UTF-8 CSV so that files of tens of millions of lines never sit in memory. The lines of a
+//! receipt must be consecutive (as every till export writes them). Receipts go through the
+//! same storage path as the till's (statistics, tier upgrades, and points when asked).
+
+use super::history::PastSale;
+use crate::{App, AppError};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use patron_domain::FieldError;
+use patron_domain::money::parse_yuan;
+use patron_domain::phone::Phone;
+use patron_domain::sale::LineInput;
+use patron_domain::store::StoreCode;
+use patron_store::Scope;
+use std::collections::HashMap;
+
+/// Headers people use for each column.
+const COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "receipt",
+        &["receipt", "receipt_no", "小票号", "单号", "销售单号"],
+    ),
+    ("time", &["time", "sold_at", "销售时间", "时间", "日期"]),
+    ("store", &["store", "门店", "门店编码"]),
+    ("phone", &["phone", "mobile", "手机号", "会员手机"]),
+    ("archive_no", &["archive_no", "会员编号", "档案编号"]),
+    ("sku", &["sku", "商品编码", "货号", "条码"]),
+    ("name", &["name", "商品名称", "品名"]),
+    ("category", &["category", "品类", "分类"]),
+    ("quantity", &["quantity", "数量"]),
+    ("unit_price", &["unit_price", "price", "单价", "售价"]),
+    ("discount", &["discount", "折扣", "优惠金额"]),
+];
+
+/// Receipts handed to storage at a time.
+const CHUNK: usize = 5_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct SalesImport {
+    pub lines: usize,
+    pub sales: usize,
+    /// (receipt number, field, message key); the whole receipt is skipped.
+    pub rejected: Vec<(String, &'static str, &'static str)>,
+}
+
+/// Caches of what rows name, so each phone or store is looked up once.
+struct Lookups {
+    stores: HashMap<String, (i64, TimeZone)>,
+    members: HashMap<String, Option<i64>>,
+}
+
+/// A receipt being read.
+struct Open {
+    key: (String, String),
+    sale: Result<PastSale, (&'static str, &'static str)>,
+}
+
+fn parse_time(text: &str, tz: &TimeZone) -> Option<Timestamp> {
+    let t = text.trim();
+    if let Ok(ts) = t.parse::<Timestamp>() {
+        return Some(ts);
+    }
+    let civil: jiff::civil::DateTime = t.replace('/', "-").parse().ok().or_else(|| {
+        t.replace('/', "-")
+            .parse::<jiff::civil::Date>()
+            .ok()
+            .map(|d| d.at(12, 0, 0, 0))
+    })?;
+    civil
+        .to_zoned_datetime(tz.clone())
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+impl App {
+    async fn store_of(
+        &self,
+        l: &mut Lookups,
+        code: &str,
+    ) -> Result<Option<(i64, TimeZone)>, AppError> {
+        if let Some(v) = l.stores.get(code) {
+            return Ok(Some(v.clone()));
+        }
+        let Ok(parsed) = StoreCode::parse(code) else {
+            return Ok(None);
+        };
+        match self.db.store_by_code(&parsed).await {
+            Ok(s) => {
+                let v = (s.id, TimeZone::get(&s.timezone).unwrap_or(TimeZone::UTC));
+                l.stores.insert(code.to_string(), v.clone());
+                Ok(Some(v))
+            }
+            Err(patron_store::StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn member_of(
+        &self,
+        l: &mut Lookups,
+        phone: &str,
+        archive: &str,
+    ) -> Result<Option<i64>, AppError> {
+        let key = format!("{phone}\u{1f}{archive}");
+        if let Some(v) = l.members.get(&key) {
+            return Ok(*v);
+        }
+        let found: Vec<i64> = if !phone.is_empty() {
+            match Phone::parse(phone) {
+                Ok(p) => self
+                    .db
+                    .customers_by_phone(Scope::Chain, &self.keys.blind_index("phone", p.e164()))
+                    .await?
+                    .into_iter()
+                    .map(|c| c.id)
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        } else {
+            self.db
+                .customer_ids_by_archive_no(Scope::Chain, archive)
+                .await?
+        };
+        let v = match found.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        l.members.insert(key, v);
+        Ok(v)
+    }
+
+    /// Imports sales from a CSV. With `earn`, members earn points for them as the programme
+    /// says today; without, history fills statistics and tiers only (balances from the old
+    /// system are best brought over as adjustments).
+    pub async fn import_sales<R: std::io::Read>(
+        &self,
+        reader: R,
+        earn: bool,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<SalesImport, AppError> {
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let headers: Vec<String> = csv
+            .headers()
+            .map_err(|_| FieldError::new("file", "error.import.unreadable"))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let col = |field: &str| {
+            let aliases = COLUMNS
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map_or(&[][..], |(_, a)| *a);
+            headers
+                .iter()
+                .position(|h| aliases.iter().any(|a| a.eq_ignore_ascii_case(h)))
+        };
+        let (Some(receipt), Some(time), Some(store), Some(sku), Some(quantity), Some(price)) = (
+            col("receipt"),
+            col("time"),
+            col("store"),
+            col("sku"),
+            col("quantity"),
+            col("unit_price"),
+        ) else {
+            return Err(FieldError::new("file", "error.sales_import.columns").into());
+        };
+        let (phone, archive, name, category, discount) = (
+            col("phone"),
+            col("archive_no"),
+            col("name"),
+            col("category"),
+            col("discount"),
+        );
+        let mut lookups = Lookups {
+            stores: HashMap::new(),
+            members: HashMap::new(),
+        };
+        let mut report = SalesImport::default();
+        let mut chunk: Vec<PastSale> = Vec::with_capacity(CHUNK);
+        let mut open: Option<Open> = None;
+        let mut record = csv::StringRecord::new();
+        loop {
+            let more = csv
+                .read_record(&mut record)
+                .map_err(|_| FieldError::new("file", "error.import.unreadable"))?;
+            let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map_or("", str::trim);
+            let key = (
+                cell(Some(store)).to_string(),
+                cell(Some(receipt)).to_string(),
+            );
+            if !more || open.as_ref().is_some_and(|o| o.key != key) {
+                if let Some(done) = open.take() {
+                    match done.sale {
+                        Ok(sale) => chunk.push(sale),
+                        Err((field, k)) => report.rejected.push((done.key.1, field, k)),
+                    }
+                }
+                if chunk.len() >= CHUNK || (!more && !chunk.is_empty()) {
+                    let (written, problems) = self
+                        .record_past_sales(std::mem::take(&mut chunk), earn, &|_| {})
+                        .await?;
+                    report.sales += written;
+                    report
+                        .rejected
+                        .extend(problems.into_iter().map(|p| (p.receipt_no, p.field, p.key)));
+                    progress(report.lines);
+                }
+            }
+            if !more {
+                break;
+            }
+            report.lines += 1;
+            if open.is_none() {
+                let sale = match self.store_of(&mut lookups, &key.0).await? {
+                    None => Err(("store", "error.sales_import.store")),
+                    Some((store_id, tz)) => match parse_time(cell(Some(time)), &tz) {
+                        None => Err(("time", "error.sales_import.time")),
+                        Some(sold_at) => {
+                            let (p, a) = (cell(phone), cell(archive));
+                            let customer_id = if p.is_empty() && a.is_empty() {
+                                Ok(None)
+                            } else {
+                                match self.member_of(&mut lookups, p, a).await? {
+                                    Some(id) => Ok(Some(id)),
+                                    None => Err(("phone", "error.checkout.member_unknown")),
+                                }
+                            };
+                            customer_id.map(|customer_id| PastSale {
+                                store_id,
+                                tz,
+                                receipt_no: key.1.clone(),
+                                customer_id,
+                                sold_at,
+                                lines: Vec::new(),
+                            })
+                        }
+                    },
+                };
+                open = Some(Open {
+                    key: key.clone(),
+                    sale,
+                });
+            }
+            if let Some(Open { sale: Ok(sale), .. }) = open.as_mut() {
+                let line = (|| {
+                    let qty: i64 = cell(Some(quantity))
+                        .parse()
+                        .map_err(|_| ("quantity", "error.sale.quantity"))?;
+                    let unit =
+                        parse_yuan(cell(Some(price))).ok_or(("unit_price", "error.sale.price"))?;
+                    let off = match cell(discount) {
+                        "" => 0,
+                        d => parse_yuan(d).ok_or(("discount", "error.sale.discount"))?,
+                    };
+                    Ok(LineInput {
+                        sku: cell(Some(sku)).to_string(),
+                        name: cell(name).to_string(),
+                        category: cell(category).to_string(),
+                        quantity: qty,
+                        unit_price_fen: unit,
+                        discount_fen: off,
+                    })
+                })();
+                match line {
+                    Ok(l) => sale.lines.push(l),
+                    Err(e) => {
+                        if let Some(o) = open.as_mut() {
+                            o.sale = Err(e);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,107 @@
+//! `patron import sales` on both backends: receipts grouped from consecutive lines, members by
+//! phone or archive number, bad receipts reported and skipped whole, statistics and points
+//! filled, and a second import of the same file changing nothing.
+
+use crate::both;
+use crate::harness::{Kind, start, store};
+use crate::points::customer;
+
+async fn sales_history_imports_once(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S1").await;
+    let member = customer(&s.app, s1, "13300133000").await;
+    let archive = s
+        .app
+        .db
+        .get_customer(patron_store::Scope::Chain, member)
+        .await
+        .expect("member")
+        .archive_no;
+    let other = customer(&s.app, s1, "13300133001").await;
+    let other_archive = s
+        .app
+        .db
+        .get_customer(patron_store::Scope::Chain, other)
+        .await
+        .expect("other")
+        .archive_no;
+    let csv = format!(
+        "小票号,销售时间,门店,手机号,会员编号,商品编码,商品名称,品类,数量,单价\n\
+         A1,2026-03-01 10:00,S1,133 0013 3000,,T1,瓷砖,tile,10,80.00\n\
+         A1,2026-03-01 10:00,S1,133 0013 3000,,G1,瓷砖胶,tool,2,35.5\n\
+         A2,2026-03-01 15:30,S1,,{other_archive},P1,乳胶漆,paint,1,458\n\
+         A3,2026-05-02 11:00,S1,,,X1,杂项,misc,1,10\n\
+         A4,昨天,S1,13300133000,,X1,杂项,misc,1,10\n\
+         A5,2026-06-01 09:00,S9,13300133000,,X1,杂项,misc,1,10\n\
+         A6,2026-07-01 09:00,S1,13300133000,,X1,杂项,misc,0,10\n\
+         A7,2026-08-08 18:00,S1,,{archive},L1,吸顶灯,light,1,899\n"
+    );
+    let import = || s.app.import_sales(csv.as_bytes(), true, &|_| {});
+    let report = import().await.expect("import");
+    assert_eq!(report.lines, 8);
+    assert_eq!(report.sales, 4, "A1, A2, A3 and A7");
+    let mut rejected: Vec<(String, &str)> = report
+        .rejected
+        .iter()
+        .map(|(r, f, _)| (r.clone(), *f))
+        .collect();
+    rejected.sort();
+    assert_eq!(
+        rejected,
+        [
+            ("A4".to_string(), "time"),
+            ("A5".to_string(), "store"),
+            ("A6".to_string(), "lines")
+        ]
+    );
+    let stats = s
+        .app
+        .db
+        .customer_stats(member, 0)
+        .await
+        .expect("stats")
+        .expect("bought");
+    assert_eq!(stats.purchase_count, 2);
+    assert_eq!(stats.visit_count, 2);
+    assert_eq!(stats.total_spend_fen, 80_000 + 7_100 + 89_900);
+    assert_eq!(
+        s.app.db.points_balance(member).await.expect("balance"),
+        871 + 899,
+        "points at today's rate: ¥871 and ¥899"
+    );
+    assert_eq!(
+        s.app
+            .db
+            .customer_stats(other, 0)
+            .await
+            .expect("stats")
+            .map(|x| x.total_spend_fen),
+        Some(45_800)
+    );
+
+    let again = import().await.expect("second import");
+    assert_eq!(again.sales, 0);
+    assert_eq!(
+        again
+            .rejected
+            .iter()
+            .filter(|(_, _, k)| *k == "error.checkout.receipt_taken")
+            .count(),
+        4,
+        "every stored receipt is reported, none written twice"
+    );
+    assert_eq!(
+        s.app
+            .db
+            .customer_stats(member, 0)
+            .await
+            .expect("stats")
+            .map(|x| x.purchase_count),
+        Some(2)
+    );
+    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    s.shutdown().await;
+}
+both!(sales_history_imports_once);
