@@ -14,15 +14,18 @@ use tokio::sync::watch;
 pub enum Job {
     SessionCleanup,
     Backup,
+    /// Ends points lots whose expiry has passed: an `expire` entry for each, balance lowered.
+    PointsExpiry,
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::SessionCleanup, Job::Backup];
+    pub const ALL: &'static [Job] = &[Job::SessionCleanup, Job::Backup, Job::PointsExpiry];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::SessionCleanup => "session_cleanup",
             Job::Backup => "backup",
+            Job::PointsExpiry => "points_expiry",
         }
     }
 
@@ -37,6 +40,9 @@ impl Job {
             (Job::SessionCleanup, _) => "every 15m",
             (Job::Backup, Backend::Sqlite) => "daily 03:00",
             (Job::Backup, Backend::Postgres) => "",
+            // Lots expire at local midnight (store time zone); a run early each morning
+            // (head-office time) ends them before the first sale of the day.
+            (Job::PointsExpiry, _) => "daily 00:10",
         }
     }
 }
@@ -81,6 +87,10 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             Ok(format!("{name} written, {pruned} old backups removed"))
+        }
+        Job::PointsExpiry => {
+            let n = app.db.expire_points(now).await?;
+            Ok(format!("{n} points expired"))
         }
     }
 }

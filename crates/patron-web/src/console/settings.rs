@@ -14,7 +14,6 @@ use patron_app::jobs::{self, Job};
 use patron_app::security::Principal;
 use patron_domain::schedule::Schedule;
 use patron_domain::{AuditEvent, FieldError};
-use serde::Deserialize;
 
 pub struct JobView {
     pub name: &'static str,
@@ -102,28 +101,21 @@ pub async fn settings_page(
     show(&state, &p, &ctx, &flash.ok, None).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SettingsForm {
-    #[serde(default)]
-    session_cleanup: String,
-    #[serde(default)]
-    backup: String,
-    #[serde(default)]
-    keep: String,
-}
-
 pub async fn save_settings(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
-    Form(form): Form<SettingsForm>,
+    Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
+    let get = |k: &str| form.get(k).map_or("", |v| v.as_str());
     let result: Result<(), AppError> = async {
-        let cleanup = Schedule::parse(&form.session_cleanup)
-            .map_err(|_| FieldError::new("session_cleanup", "error.schedule.invalid"))?;
-        let backup = Schedule::parse(&form.backup)
-            .map_err(|_| FieldError::new("backup", "error.schedule.invalid"))?;
-        let keep: usize = form
-            .keep
+        // Every schedule is checked before any is saved.
+        let mut schedules = Vec::new();
+        for &job in Job::ALL {
+            let schedule = Schedule::parse(get(job.name()))
+                .map_err(|_| FieldError::new(job.name(), "error.schedule.invalid"))?;
+            schedules.push((job, schedule));
+        }
+        let keep: usize = get("keep")
             .trim()
             .parse()
             .ok()
@@ -131,21 +123,13 @@ pub async fn save_settings(
             .ok_or(FieldError::new("keep", "error.keep.invalid"))?;
         let actor = p.actor(ctx.rid());
         let now = state.app.now();
-        state
-            .app
-            .db
-            .put_setting(
-                &actor,
-                &Job::SessionCleanup.setting_key(),
-                &cleanup.to_string(),
-                now,
-            )
-            .await?;
-        state
-            .app
-            .db
-            .put_setting(&actor, &Job::Backup.setting_key(), &backup.to_string(), now)
-            .await?;
+        for (job, schedule) in schedules {
+            state
+                .app
+                .db
+                .put_setting(&actor, &job.setting_key(), &schedule.to_string(), now)
+                .await?;
+        }
         state
             .app
             .db

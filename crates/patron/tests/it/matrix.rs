@@ -69,8 +69,16 @@ struct Fixture {
 
 /// A mobile number no other test customer has.
 fn unique_mobile() -> String {
-    let b = patron_app::credentials::random_bytes(8);
-    let n = u64::from_le_bytes(b.try_into().expect("8 bytes")) % 100_000_000;
+    // A counter from a random start: the walk creates over a thousand customers, enough for
+    // random numbers to collide now and then.
+    static NEXT: std::sync::OnceLock<std::sync::atomic::AtomicU64> = std::sync::OnceLock::new();
+    let next = NEXT.get_or_init(|| {
+        let b = patron_app::credentials::random_bytes(8);
+        std::sync::atomic::AtomicU64::new(
+            u64::from_le_bytes(b.try_into().expect("8 bytes")) % 50_000_000,
+        )
+    });
+    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 100_000_000;
     format!("139{n:08}")
 }
 

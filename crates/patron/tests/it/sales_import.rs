@@ -105,3 +105,73 @@ async fn sales_history_imports_once(kind: Kind) {
     s.shutdown().await;
 }
 both!(sales_history_imports_once);
+
+/// The product list: Chinese headers, prices in yuan, bad rows reported by row and field,
+/// a SKU listed twice taken from its last row, a second import updating.
+async fn products_import_and_update(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let csv = "商品编码,商品名称,品类,品牌,售价\n\
+               T-01,抛光砖,tile,马可波罗,89\n\
+               P-01,乳胶漆,paint,立邦,458.00\n\
+               X-01,坏价格,misc,,12.345\n\
+               ,没有编码,misc,,1\n\
+               T-01,抛光砖 600,tile,马可波罗,99.5\n";
+    let r = s.app.import_products(csv.as_bytes()).await.expect("import");
+    assert_eq!(r.saved, 2);
+    assert_eq!(
+        r.rejected,
+        [
+            (4, "price", "error.products.price"),
+            (5, "sku", "error.sale.sku")
+        ]
+    );
+    let tile = s
+        .app
+        .db
+        .product("T-01")
+        .await
+        .expect("read")
+        .expect("saved");
+    assert_eq!((tile.name.as_str(), tile.price_fen), ("抛光砖 600", 9950));
+    let r = s
+        .app
+        .import_products("sku,name,category,price\nP-01,净味乳胶漆,paint,468\n".as_bytes())
+        .await
+        .expect("update");
+    assert_eq!(r.saved, 1);
+    let paint = s
+        .app
+        .db
+        .product("P-01")
+        .await
+        .expect("read")
+        .expect("saved");
+    assert_eq!(
+        (paint.name.as_str(), paint.price_fen, paint.brand.as_str()),
+        ("净味乳胶漆", 46_800, "")
+    );
+    let missing = s.app.import_products("sku,name\nA,B\n".as_bytes()).await;
+    assert!(
+        matches!(missing, Err(patron_app::AppError::Field(f)) if f.key == "error.products.columns")
+    );
+    // A till may send only the SKU: name and category come from the list.
+    let s1 = store(&s.app, "S1").await;
+    let till = s
+        .app
+        .create_api_key(None, s1, "收银台", None)
+        .await
+        .expect("key");
+    let (st, r, _) = crate::harness::api_with_key(&s.base, &till, "p1", serde_json::json!({
+        "store_code": "S1", "receipt_no": "P1", "lines": [{"sku": "T-01", "quantity": 2, "unit_price_fen": 9950}]})).await;
+    assert_eq!(st, 201, "{r}");
+    let sale_id = r["sale_id"].as_i64().expect("id");
+    let lines = s.app.db.sale_lines(sale_id).await.expect("lines");
+    assert_eq!(
+        (lines[0].name.as_str(), lines[0].category.as_str()),
+        ("抛光砖 600", "tile")
+    );
+    s.shutdown().await;
+}
+both!(products_import_and_update);
