@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod bulk_import;
 mod checkout;
+mod checkout_concurrency;
 mod cli;
 mod coupons;
 mod crash;
