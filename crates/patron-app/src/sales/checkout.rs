@@ -19,6 +19,8 @@ use std::sync::Arc;
 pub enum MemberRef {
     Anonymous,
     Phone(String),
+    /// A member card number as typed or scanned.
+    Card(String),
     Customer(i64),
 }
 

@@ -37,6 +37,16 @@ pub struct Loyalty {
     /// Manual adjustments larger than this (points × customers) wait for a second person.
     #[serde(default = "default_approval_above")]
     pub approval_above: i64,
+    /// Member card numbers: digits and one `{seq:N}`; a Luhn check digit is added.
+    #[serde(default = "default_card_format")]
+    pub card_format: String,
+    /// Months a card is valid from issue or renewal; 0: it does not expire.
+    #[serde(default)]
+    pub card_valid_months: u32,
+}
+
+fn default_card_format() -> String {
+    "8860{seq:08}".into()
 }
 
 fn default_approval_above() -> i64 {
@@ -96,6 +106,8 @@ impl Default for Loyalty {
             redeem_points_per_yuan: 100,
             refund_when_spent: RefundPolicy::Negative,
             approval_above: default_approval_above(),
+            card_format: default_card_format(),
+            card_valid_months: 0,
             tiers: TierLadder::standard()
                 .tiers()
                 .iter()
@@ -166,6 +178,10 @@ impl Loyalty {
         }
         if !(1..=1_000_000).contains(&self.redeem_points_per_yuan) {
             return Err(field("redeem_points_per_yuan", "error.loyalty.redeem_rate"));
+        }
+        patron_domain::membership::CardFormat::parse(&self.card_format)?;
+        if self.card_valid_months > 120 {
+            return Err(field("card_valid_months", "error.card.valid_months"));
         }
         if self.approval_above < 0 {
             return Err(field("approval_above", "error.loyalty.approval_above"));

@@ -2,6 +2,7 @@
 //! Tills retry; every write here is keyed so that a retry is answered, not repeated.
 
 pub mod adjust;
+pub mod cards;
 pub mod checkout;
 pub mod coupons;
 pub mod history;
@@ -185,6 +186,7 @@ pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i6
     let unknown = || AppError::Field(FieldError::new("member", "error.checkout.member_unknown"));
     match member {
         MemberRef::Anonymous => Ok(None),
+        MemberRef::Card(number) => Ok(Some(app.card_member(number).await?)),
         MemberRef::Customer(id) => match app.db.get_customer(Scope::Chain, *id).await {
             Ok(c) => Ok(Some(c.id)),
             Err(patron_store::StoreError::NotFound) => Err(unknown()),

@@ -22,6 +22,7 @@ pub struct MembershipView {
     pub sales: Vec<SaleSummary>,
     pub stats: Option<StatsRow>,
     pub tier_history: Vec<TierChangeRow>,
+    pub card: Option<patron_store::sales::cards::CardRow>,
 }
 
 impl App {
@@ -47,6 +48,7 @@ impl App {
             sales: self.db.sales_of(customer_id, 20).await?,
             stats,
             tier_history: self.db.tier_history(customer_id).await?,
+            card: self.db.active_card(customer_id).await?,
         })
     }
 }

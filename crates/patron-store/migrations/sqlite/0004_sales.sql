@@ -214,3 +214,16 @@ CREATE TABLE points_adjustments (
 );
 CREATE INDEX ix_points_adjustments_status ON points_adjustments (status, requested_at_ms);
 CREATE INDEX ix_points_adjustments_customer ON points_adjustments (customer_id);
+
+-- Member cards. A member has at most one active card; a new one replaces it (lost card).
+CREATE TABLE member_cards (
+    card_no TEXT NOT NULL PRIMARY KEY,
+    customer_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    issued_at_ms INTEGER NOT NULL,
+    valid_until_ms INTEGER,
+    updated_at INTEGER NOT NULL,
+    CONSTRAINT ck_member_cards_status CHECK (status IN ('active', 'replaced', 'cancelled')),
+    CONSTRAINT fk_member_cards_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
+);
+CREATE UNIQUE INDEX uq_member_cards_active ON member_cards (customer_id) WHERE status = 'active';

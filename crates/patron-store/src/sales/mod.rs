@@ -3,6 +3,7 @@
 //! statistics and any tier upgrade. A replayed request finds its idempotency record and
 //! changes nothing.
 
+pub mod cards;
 pub mod catalog;
 pub mod coupons;
 mod idempotency;

@@ -485,7 +485,11 @@ pub async fn consents(
 
 #[derive(Deserialize, ToSchema)]
 pub struct LookupQuery {
+    #[serde(default)]
     pub phone: String,
+    /// A member card number, as an alternative to the phone.
+    #[serde(default)]
+    pub card: String,
 }
 
 /// What the till sees of a member: enough to greet and confirm, nothing more.
@@ -498,7 +502,8 @@ pub struct MemberBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/members/lookup", tag = "till",
-    params(("phone" = String, Query, description = "the member's mobile, any common spelling")),
+    params(("phone" = Option<String>, Query, description = "the member's mobile, any common spelling"),
+           ("card" = Option<String>, Query, description = "or the member card number")),
     responses((status = 200, body = MemberBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn lookup(
     State(state): State<AppState>,
@@ -506,11 +511,16 @@ pub async fn lookup(
     ctx: Ctx,
     Query(q): Query<LookupQuery>,
 ) -> Result<Json<MemberBody>, WebError> {
-    let m = state
-        .app
-        .lookup_member(&t.actor(ctx.rid()), patron_store::Scope::Chain, &q.phone)
-        .await
-        .map_err(|e| WebError::api(e, ctx.lang))?;
+    let actor = t.actor(ctx.rid());
+    let m = if q.card.trim().is_empty() {
+        state
+            .app
+            .lookup_member(&actor, patron_store::Scope::Chain, &q.phone)
+            .await
+    } else {
+        state.app.lookup_member_by_card(&actor, &q.card).await
+    }
+    .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(MemberBody {
         id: m.id,
         name: m.name,

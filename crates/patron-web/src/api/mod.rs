@@ -2,6 +2,7 @@
 //! as `Authorization: Bearer …`. Errors are `application/problem+json`. The OpenAPI document
 //! is generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod cards;
 pub mod coupons;
 pub mod customers;
 pub mod ops;
@@ -29,7 +30,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         customers::add_interaction, customers::merge, customers::consents, customers::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, coupons::member_coupons, points::adjust, points::pending,
-        points::approve, points::reject),
+        points::approve, points::reject, cards::issue, cards::renew),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -38,7 +39,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         coupons::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
-        points::PendingBody)),
+        points::PendingBody, cards::CardBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -20,11 +20,15 @@ use utoipa::ToSchema;
 pub struct CheckoutBody {
     pub store_code: String,
     pub receipt_no: String,
-    /// The member's mobile; or give `customer_id`; neither for an anonymous sale.
+    /// The member's mobile; or give `card_no` or `customer_id` (one of the three); none for
+    /// an anonymous sale.
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
     pub customer_id: Option<i64>,
+    /// Or the member card number, as typed or scanned.
+    #[serde(default)]
+    pub card_no: Option<String>,
     pub lines: Vec<LineBody>,
     /// Points paid as money (at the programme's rate, e.g. 100 points = ¥1).
     #[serde(default)]
@@ -136,11 +140,12 @@ pub async fn checkout(
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let member = match (b.phone, b.customer_id) {
-        (Some(p), None) if !p.trim().is_empty() => MemberRef::Phone(p),
-        (None, Some(id)) => MemberRef::Customer(id),
-        (None, None) => MemberRef::Anonymous,
-        (Some(p), None) if p.trim().is_empty() => MemberRef::Anonymous,
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|p| !p.trim().is_empty());
+    let member = match (given(&b.phone), given(&b.card_no), b.customer_id) {
+        (false, false, None) => MemberRef::Anonymous,
+        (true, false, None) => MemberRef::Phone(b.phone.unwrap_or_default()),
+        (false, true, None) => MemberRef::Card(b.card_no.unwrap_or_default()),
+        (false, false, Some(id)) => MemberRef::Customer(id),
         _ => {
             return WebError::api(
                 patron_app::AppError::Field(patron_domain::FieldError::new(

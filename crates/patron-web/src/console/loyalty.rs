@@ -228,6 +228,8 @@ fn read(form: &HashMap<String, String>) -> Result<Loyalty, FieldError> {
             RefundPolicy::Negative
         },
         approval_above: int("approval_above")?,
+        card_format: get("card_format").to_string(),
+        card_valid_months: small("card_valid_months")?,
         tiers,
     })
 }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod cards;
 pub mod coupons;
 pub mod customers;
 pub mod home;

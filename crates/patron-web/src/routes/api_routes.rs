@@ -80,6 +80,18 @@ pub(super) fn routes() -> Vec<Route> {
         r("POST", "/api/v1/checkout", Till, post(api::sales::checkout)),
         r("POST", "/api/v1/refunds", Till, post(api::sales::refund)),
         r(
+            "POST",
+            "/api/v1/customers/{id}/card",
+            Cap(C::CustomerWrite),
+            post(api::cards::issue),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/{id}/card/renew",
+            Cap(C::CustomerWrite),
+            post(api::cards::renew),
+        ),
+        r(
             "GET",
             "/api/v1/members/{id}/coupons",
             Till,

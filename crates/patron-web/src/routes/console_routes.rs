@@ -4,8 +4,8 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, coupons, customers, home, keys, loyalty, outbox, points, roles, settings,
-    staff, stores, till,
+    account, audit, cards, coupons, customers, home, keys, loyalty, outbox, points, roles,
+    settings, staff, stores, till,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -434,6 +434,18 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/points/adjustments/{id}/reject",
             Cap(C::PointsAdjust),
             post(points::reject),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/card",
+            Cap(C::CustomerWrite),
+            post(cards::issue),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/card/renew",
+            Cap(C::CustomerWrite),
+            post(cards::renew),
         ),
         r(
             "POST",

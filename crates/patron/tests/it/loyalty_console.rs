@@ -36,6 +36,8 @@ async fn loyalty_pages_change_what_the_till_does(kind: Kind) {
         ("redeem_points_per_yuan".into(), "100".into()),
         ("refund_when_spent".into(), "block".into()),
         ("approval_above".into(), "300".into()),
+        ("card_format".into(), "8860{seq:08}".into()),
+        ("card_valid_months".into(), "12".into()),
     ];
     for (i, (code, name, spend)) in [("standard", "普通会员", ""), ("vip", "贵宾", "5000")]
         .iter()

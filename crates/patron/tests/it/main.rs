@@ -9,6 +9,7 @@ mod audit;
 mod backup;
 mod browser;
 mod bulk_import;
+mod cards;
 mod checkout;
 mod checkout_concurrency;
 mod cli;

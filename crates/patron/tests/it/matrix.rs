@@ -362,6 +362,14 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         })
         .await
         .expect("template");
+    s.app
+        .issue_card(
+            &patron_domain::Actor::cli("matrix"),
+            Scope::Chain,
+            customers[0],
+        )
+        .await
+        .expect("card");
     let adjustment = s
         .app
         .adjust_points(

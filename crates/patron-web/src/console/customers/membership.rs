@@ -46,6 +46,8 @@ pub struct MemberPanel {
     /// (label, value) pairs of the running statistics.
     pub stats: Vec<(&'static str, String)>,
     pub tier_history: Vec<String>,
+    /// The active card and its validity; empty without one.
+    pub card: String,
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
@@ -184,7 +186,15 @@ impl MemberPanel {
                 )
             })
             .collect();
+        let card = v.card.as_ref().map_or_else(String::new, |c| {
+            let until = c.valid_until_ms.map_or_else(
+                || t("membership.never_expires").to_string(),
+                |u| format!("{} {}", t("membership.valid_through"), day(u - 1, lang, tz)),
+            );
+            format!("{} · {until}", c.card_no)
+        });
         MemberPanel {
+            card,
             tier: v.tier_name,
             progress,
             balance: v.balance,
