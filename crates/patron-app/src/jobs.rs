@@ -16,16 +16,24 @@ pub enum Job {
     Backup,
     /// Ends points lots whose expiry has passed: an `expire` entry for each, balance lowered.
     PointsExpiry,
+    /// Reviews members a year after they reached their tier (down one tier at most).
+    TierReview,
 }
 
 impl Job {
-    pub const ALL: &'static [Job] = &[Job::SessionCleanup, Job::Backup, Job::PointsExpiry];
+    pub const ALL: &'static [Job] = &[
+        Job::SessionCleanup,
+        Job::Backup,
+        Job::PointsExpiry,
+        Job::TierReview,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Job::SessionCleanup => "session_cleanup",
             Job::Backup => "backup",
             Job::PointsExpiry => "points_expiry",
+            Job::TierReview => "tier_review",
         }
     }
 
@@ -43,6 +51,7 @@ impl Job {
             // Lots expire at local midnight (store time zone); a run early each morning
             // (head-office time) ends them before the first sale of the day.
             (Job::PointsExpiry, _) => "daily 00:10",
+            (Job::TierReview, _) => "daily 01:00",
         }
     }
 }
@@ -91,6 +100,25 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::PointsExpiry => {
             let n = app.db.expire_points(now).await?;
             Ok(format!("{n} points expired"))
+        }
+        Job::TierReview => {
+            let programme = app.loyalty().await?;
+            let tz = app.config.timezone();
+            let window = crate::sales::calendar(now, &tz).window_from;
+            let a_year_ago = tz
+                .to_datetime(now)
+                .checked_sub(jiff::Span::new().years(1))
+                .ok()
+                .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
+                .map_or(now, |z| z.timestamp());
+            let r = app
+                .db
+                .review_tiers(&programme.ladder, window, a_year_ago, now)
+                .await?;
+            Ok(format!(
+                "{} members reviewed: {} down, {} up",
+                r.members, r.down, r.up
+            ))
         }
     }
 }

@@ -12,7 +12,7 @@ pub mod refund;
 mod standing;
 
 pub use idempotency::{Idempotency, Stored};
-pub use standing::{Calendar, StatsRow};
+pub use standing::{Calendar, Reviewed, StatsRow};
 
 use crate::db::placeholders;
 use crate::points::{EntryKind, EntryNote, NewLot, PointsRefused, earn_in, redeem_in};

@@ -228,3 +228,63 @@ pub(super) async fn upgrade_tier(
         None => Ok((before.clone(), before)),
     }
 }
+
+/// What a tier review did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reviewed {
+    pub members: usize,
+    pub down: usize,
+    pub up: usize,
+}
+
+impl crate::Db {
+    /// Reviews every member above the entry tier who has held the tier since `due_before` or
+    /// longer (a year, by the caller's choice): the tier is what the rolling twelve months
+    /// earn, down by one tier at most (the grace rule), and the next review is a full period
+    /// from now. One transaction per member.
+    pub async fn review_tiers(
+        &self,
+        ladder: &TierLadder,
+        window_from: i64,
+        due_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<Reviewed, StoreError> {
+        let due: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT customer_id, tier_code FROM memberships \
+             WHERE tier_since_ms <= $1 AND tier_code <> $2 ORDER BY customer_id",
+        )
+        .bind(ms(due_before))
+        .bind(&ladder.at(0).code)
+        .fetch_all(self.pool())
+        .await?;
+        let mut done = Reviewed::default();
+        for (customer_id, code) in due {
+            let mut tx = self.begin_write().await?;
+            let s = standing(&mut tx, customer_id, window_from).await?;
+            let rank = ladder.rank(&code);
+            let next = ladder.review(rank, &s);
+            if next == rank {
+                sqlx::query(
+                    "UPDATE memberships SET tier_since_ms = $1, updated_at = $1 \
+                     WHERE customer_id = $2 AND tier_code = $3",
+                )
+                .bind(ms(now))
+                .bind(customer_id)
+                .bind(&code)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                let to = ladder.at(next).code.clone();
+                change_tier(&mut tx, customer_id, &code, &to, "review", "", now).await?;
+                if next < rank {
+                    done.down += 1;
+                } else {
+                    done.up += 1;
+                }
+            }
+            tx.commit().await?;
+            done.members += 1;
+        }
+        Ok(done)
+    }
+}

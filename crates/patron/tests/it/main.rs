@@ -29,4 +29,5 @@ mod security;
 mod sentinel;
 mod setup_login;
 mod storage;
+mod tiers;
 mod transfer;
