@@ -40,6 +40,7 @@ impl App {
         customer_id: i64,
     ) -> Result<CardRow, AppError> {
         self.db.get_customer(scope, customer_id).await?;
+        self.ensure_member(customer_id).await?;
         let format = CardFormat::parse(&self.loyalty().await?.settings.card_format)?;
         let seq = self.db.allocate_ids("member_cards", 1).await?;
         let number = u64::try_from(seq)

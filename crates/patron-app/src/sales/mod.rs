@@ -5,6 +5,7 @@ pub mod adjust;
 pub mod cards;
 pub mod checkout;
 pub mod coupons;
+pub mod exit;
 pub mod history;
 pub mod import;
 pub mod loyalty;
@@ -183,6 +184,14 @@ pub(crate) fn lot_for(
 
 /// The customer a sale is for, found by phone or id (chain-wide: members shop anywhere).
 pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i64>, AppError> {
+    let id = find_member(app, member).await?;
+    if let Some(id) = id {
+        app.ensure_member(id).await?;
+    }
+    Ok(id)
+}
+
+async fn find_member(app: &App, member: &MemberRef) -> Result<Option<i64>, AppError> {
     let unknown = || AppError::Field(FieldError::new("member", "error.checkout.member_unknown"));
     match member {
         MemberRef::Anonymous => Ok(None),

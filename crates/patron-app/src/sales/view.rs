@@ -23,6 +23,8 @@ pub struct MembershipView {
     pub stats: Option<StatsRow>,
     pub tier_history: Vec<TierChangeRow>,
     pub card: Option<patron_store::sales::cards::CardRow>,
+    /// When the member left the programme, if they did.
+    pub ended_at_ms: Option<i64>,
 }
 
 impl App {
@@ -49,6 +51,7 @@ impl App {
             stats,
             tier_history: self.db.tier_history(customer_id).await?,
             card: self.db.active_card(customer_id).await?,
+            ended_at_ms: self.db.membership_ended(customer_id).await?,
         })
     }
 }

@@ -127,6 +127,7 @@ CREATE TABLE memberships (
     customer_id BIGINT NOT NULL PRIMARY KEY,
     tier_code TEXT NOT NULL,
     tier_since_ms BIGINT NOT NULL,
+    ended_at_ms BIGINT,
     updated_at BIGINT NOT NULL,
     CONSTRAINT fk_memberships_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

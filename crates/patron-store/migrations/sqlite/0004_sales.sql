@@ -127,6 +127,7 @@ CREATE TABLE memberships (
     customer_id INTEGER NOT NULL PRIMARY KEY,
     tier_code TEXT NOT NULL,
     tier_since_ms INTEGER NOT NULL,
+    ended_at_ms INTEGER,
     updated_at INTEGER NOT NULL,
     CONSTRAINT fk_memberships_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

@@ -6,6 +6,7 @@
 pub mod cards;
 pub mod catalog;
 pub mod coupons;
+pub mod exit;
 mod idempotency;
 pub mod read;
 pub mod refund;

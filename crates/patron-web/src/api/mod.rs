@@ -30,7 +30,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         customers::add_interaction, customers::merge, customers::consents, customers::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, coupons::member_coupons, points::adjust, points::pending,
-        points::approve, points::reject, cards::issue, cards::renew),
+        points::approve, points::reject, cards::issue, cards::renew, cards::end,
+        cards::rejoin),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -39,7 +40,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         coupons::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
-        points::PendingBody, cards::CardBody)),
+        points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -87,6 +87,18 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/api/v1/customers/{id}/membership/end",
+            Cap(C::CustomerWrite),
+            post(api::cards::end),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/{id}/membership/rejoin",
+            Cap(C::CustomerWrite),
+            post(api::cards::rejoin),
+        ),
+        r(
+            "POST",
             "/api/v1/customers/{id}/card/renew",
             Cap(C::CustomerWrite),
             post(api::cards::renew),

@@ -443,6 +443,18 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/customers/{id}/membership/end",
+            Cap(C::CustomerWrite),
+            post(cards::end),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/membership/rejoin",
+            Cap(C::CustomerWrite),
+            post(cards::rejoin),
+        ),
+        r(
+            "POST",
             "/console/customers/{id}/card/renew",
             Cap(C::CustomerWrite),
             post(cards::renew),

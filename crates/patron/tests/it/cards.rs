@@ -115,3 +115,120 @@ async fn cards_identify_members_at_the_till(kind: Kind) {
     s.shutdown().await;
 }
 both!(cards_identify_members_at_the_till);
+
+/// Ending a membership: points forfeited with a ledger entry, coupons voided, card
+/// cancelled, checkout refused until the member is taken back, who then starts afresh.
+async fn ending_a_membership_follows_the_stated_policy(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S1").await;
+    let member = customer(&s.app, s1, "13100131000").await;
+    let owner = token_for(&s.app, "owner").await;
+    let till = Till {
+        base: s.base.clone(),
+        key: s
+            .app
+            .create_api_key(None, s1, "收银台", None)
+            .await
+            .expect("key"),
+    };
+    let buy = |key: &str, phone: Option<&str>| {
+        let mut body = json!({"store_code": "S1", "receipt_no": key,
+            "lines": [{"sku": "A", "category": "misc", "quantity": 1, "unit_price_fen": 50_000}]});
+        if let Some(p) = phone {
+            body["phone"] = json!(p);
+        }
+        let key = key.to_string();
+        let till = &till;
+        async move { till.post("/api/v1/checkout", Some(&key), &body).await }
+    };
+    assert_eq!(buy("E1", Some("13100131000")).await.0, 201);
+    let actor = patron_domain::Actor::cli("test");
+    let template = s
+        .app
+        .create_coupon_template(&patron_app::sales::coupons::TemplateInput {
+            name: "回馈券".into(),
+            amount_fen: Some(1000),
+            valid_days: 30,
+            ..Default::default()
+        })
+        .await
+        .expect("template");
+    s.app
+        .issue_coupons(
+            &actor,
+            patron_store::Scope::Chain,
+            template,
+            &[member],
+            "回馈",
+        )
+        .await
+        .expect("coupon");
+    s.app
+        .issue_card(&actor, patron_store::Scope::Chain, member)
+        .await
+        .expect("card");
+
+    let end = |reason: &str| {
+        let (base, owner) = (s.base.clone(), owner.clone());
+        let body = json!({"reason": reason});
+        async move {
+            api(
+                &base,
+                "POST",
+                &format!("/api/v1/customers/{member}/membership/end"),
+                Some(&owner),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (st, ended, _) = end("本人申请注销").await;
+    assert_eq!(st, 200, "{ended}");
+    assert_eq!(
+        (
+            &ended["points_forfeited"],
+            &ended["coupons_voided"],
+            &ended["cards_cancelled"]
+        ),
+        (&json!(500), &json!(1), &json!(1))
+    );
+    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 0);
+    let entries = s.app.db.points_entries(member, 5).await.expect("entries");
+    assert_eq!(
+        (entries[0].kind.as_str(), entries[0].reason.as_str()),
+        ("adjust", "本人申请注销")
+    );
+    assert!(
+        s.app
+            .usable_coupons(member)
+            .await
+            .expect("coupons")
+            .is_empty()
+    );
+    let (st, p, _) = buy("E2", Some("13100131000")).await;
+    assert_eq!((st, p["field"].as_str()), (422, Some("member")), "{p}");
+    assert_eq!(buy("E3", None).await.0, 201, "anonymous sales go on");
+    assert_eq!(end("再来一次").await.0, 422, "ended once");
+
+    let (st, _, _) = api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/customers/{member}/membership/rejoin"),
+        Some(&owner),
+        None,
+    )
+    .await;
+    assert_eq!(st, 204);
+    let (st, r, _) = buy("E4", Some("13100131000")).await;
+    assert_eq!(
+        (st, &r["balance"], &r["tier"]),
+        (201, &json!(500), &json!("standard")),
+        "{r}"
+    );
+    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert_eq!(crate::harness::audit(&s.app, "member.", "").await.len(), 2);
+    s.shutdown().await;
+}
+both!(ending_a_membership_follows_the_stated_policy);

@@ -103,6 +103,7 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
             Some(json!({"customer_ids": [f.customer], "points": 10, "reason": "矩阵"}))
         }
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
+        ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
         ("POST", p) if p.ends_with("/issue") => {
             Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
         }
@@ -118,6 +119,8 @@ fn path_for(template: &str, f: &Fixture) -> String {
         f.field
     } else if template.starts_with("/console/customers/views/") {
         f.view
+    } else if template.ends_with("/membership/rejoin") {
+        f.other_customer
     } else if template.starts_with("/console/customers/")
         || template.starts_with("/api/v1/customers/")
     {
@@ -206,6 +209,7 @@ fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
         }
         p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
         p if p.ends_with("/points") => f(&[("points", "5".into()), ("reason", "矩阵".into())]),
+        p if p.ends_with("/membership/end") => f(&[("reason", "矩阵".into())]),
         "/console/till/sale" => f(&[
             ("key", unique("till")),
             ("receipt_no", unique("R")),
@@ -370,6 +374,15 @@ async fn fixture(s: &crate::harness::Server, store_id: i64, other_store: i64, me
         )
         .await
         .expect("card");
+    s.app
+        .end_membership(
+            &patron_domain::Actor::cli("matrix"),
+            Scope::Chain,
+            customers[1],
+            "矩阵注销",
+        )
+        .await
+        .expect("ended");
     let adjustment = s
         .app
         .adjust_points(

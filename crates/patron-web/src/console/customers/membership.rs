@@ -48,6 +48,8 @@ pub struct MemberPanel {
     pub tier_history: Vec<String>,
     /// The active card and its validity; empty without one.
     pub card: String,
+    /// The day the member left the programme; empty for a member.
+    pub ended: String,
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
@@ -194,6 +196,7 @@ impl MemberPanel {
             format!("{} · {until}", c.card_no)
         });
         MemberPanel {
+            ended: v.ended_at_ms.map_or_else(String::new, |e| day(e, lang, tz)),
             card,
             tier: v.tier_name,
             progress,
