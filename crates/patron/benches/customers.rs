@@ -12,6 +12,9 @@
 //! `App::search_customers` (first page of 50 and the capped count), p50 and p95. Reference:
 //! one full scan of the table (`SELECT COUNT(*) … WHERE name LIKE '%…%'`), what a search
 //! without the indexes would cost.
+//!
+//! Lookup: the till's `GET /api/v1/members/lookup?phone=` over HTTP on the same database,
+//! p50 and p99 of 2,000 lookups; reference `GET /healthz` through the same server and client.
 
 use patron_app::customers::CustomerQuery;
 use patron_app::customers::import::{ImportOptions, guess_mapping, read_table};
@@ -375,6 +378,68 @@ async fn main() {
         scan.as_secs_f64() * 1e3,
         p95.as_secs_f64() / scan.as_secs_f64()
     );
+    lookup_over_http(&app, &mobiles).await;
     app.db.close().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The till's member lookup by phone over HTTP on the same database: the real server on a
+/// local port, one keep-alive client, 2,000 lookups of random members after 200 to warm up.
+/// Reference, same server and client: `GET /healthz` (the HTTP round trip alone).
+async fn lookup_over_http(app: &App, mobiles: &[String]) {
+    let store = app
+        .db
+        .list_stores(Scope::Chain)
+        .await
+        .expect("stores")
+        .remove(0);
+    let key = app
+        .create_api_key(None, store.id, "bench", None)
+        .await
+        .expect("key");
+    let state = patron_web::AppState::new(app.clone()).expect("state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, mut rx) = tokio::sync::watch::channel(false);
+    let served = tokio::spawn(patron_web::serve(state, listener, async move {
+        let _ = rx.wait_for(|s| *s).await;
+    }));
+    let http = reqwest::Client::new();
+    let mut d = Dice(4242);
+    let time = |path: String, auth: bool| {
+        let (http, base, key) = (http.clone(), base.clone(), key.clone());
+        async move {
+            let mut req = http.get(format!("{base}{path}"));
+            if auth {
+                req = req.header("authorization", format!("Bearer {key}"));
+            }
+            let started = Instant::now();
+            let res = req.send().await.expect("send");
+            let ok = res.status().is_success();
+            let _ = res.bytes().await;
+            assert!(ok, "{path}");
+            started.elapsed()
+        }
+    };
+    let (mut lookups, mut health) = (Vec::new(), Vec::new());
+    for i in 0..2200 {
+        let phone = &mobiles[d.below(mobiles.len())];
+        let took = time(format!("/api/v1/members/lookup?phone={phone}"), true).await;
+        let base_took = time("/healthz".into(), false).await;
+        if i >= 200 {
+            lookups.push(took);
+            health.push(base_took);
+        }
+    }
+    println!(
+        "LOOKUP over HTTP p50 {:.2} ms  p99 {:.2} ms; reference /healthz p50 {:.2} ms  p99 {:.2} ms",
+        pct(&lookups, 0.5).as_secs_f64() * 1e3,
+        pct(&lookups, 0.99).as_secs_f64() * 1e3,
+        pct(&health, 0.5).as_secs_f64() * 1e3,
+        pct(&health, 0.99).as_secs_f64() * 1e3
+    );
+    let _ = stop.send(true);
+    let _ = served.await;
 }
