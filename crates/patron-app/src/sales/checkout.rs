@@ -119,7 +119,7 @@ impl App {
         let programme = self.loyalty().await?;
         let per_yuan = programme.settings.redeem_points_per_yuan;
         let points = req.points_to_redeem;
-        if points < 0 || (points > 0 && customer_id.is_none()) {
+        if !(0..=1_000_000_000_000).contains(&points) || (points > 0 && customer_id.is_none()) {
             return Err(FieldError::new("points", "error.checkout.points_need_member").into());
         }
         if (points * 100) % per_yuan != 0 {
@@ -154,13 +154,7 @@ impl App {
         let lines: Vec<NewSaleLine> = priced
             .into_iter()
             .map(|l| NewSaleLine {
-                earns: programme
-                    .earning
-                    .categories
-                    .get(&l.input.category)
-                    .copied()
-                    .unwrap_or(1000)
-                    > 0,
+                earns: programme.earning.earns(&l.input.category),
                 sku: l.input.sku,
                 name: l.input.name,
                 category: l.input.category,

@@ -89,7 +89,6 @@ impl App {
             } else {
                 None
             };
-            let categories = &programme.earning.categories;
             ready.push(NewSale {
                 store_id: s.store_id,
                 receipt_no: s.receipt_no,
@@ -101,7 +100,7 @@ impl App {
                 lines: priced
                     .into_iter()
                     .map(|l| NewSaleLine {
-                        earns: categories.get(&l.input.category).copied().unwrap_or(1000) > 0,
+                        earns: programme.earning.earns(&l.input.category),
                         sku: l.input.sku,
                         name: l.input.name,
                         category: l.input.category,

@@ -82,6 +82,11 @@ pub struct Earned {
 }
 
 impl EarningRules {
+    /// Whether lines of a category earn points (its multiplier is above zero).
+    pub fn earns(&self, category: &str) -> bool {
+        self.categories.get(category).copied().unwrap_or(1000) > 0
+    }
+
     /// The bonus multiplier for a local day: the largest applicable, ×1 when none.
     pub fn bonus_on(&self, day: Date) -> Permille {
         self.bonuses
