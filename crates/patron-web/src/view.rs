@@ -59,6 +59,11 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::ReportRead),
     ),
     (
+        "/console/reports/leaderboard",
+        "nav.leaderboard",
+        Some(Capability::ReportRead),
+    ),
+    (
         "/console/loyalty",
         "nav.loyalty",
         Some(Capability::SettingsManage),

@@ -10,6 +10,7 @@ pub mod history;
 pub mod import;
 pub mod loyalty;
 pub mod products;
+pub mod ranking;
 pub mod recipients;
 pub mod refund;
 pub mod view;

@@ -25,6 +25,7 @@ pub struct MembershipView {
     pub card: Option<patron_store::sales::cards::CardRow>,
     /// When the member left the programme, if they did.
     pub ended_at_ms: Option<i64>,
+    pub ranking_opt_out: bool,
 }
 
 impl App {
@@ -52,6 +53,7 @@ impl App {
             tier_history: self.db.tier_history(customer_id).await?,
             card: self.db.active_card(customer_id).await?,
             ended_at_ms: self.db.membership_ended(customer_id).await?,
+            ranking_opt_out: self.db.ranking_opt_out(customer_id).await?,
         })
     }
 }

@@ -128,6 +128,7 @@ CREATE TABLE memberships (
     tier_code TEXT NOT NULL,
     tier_since_ms BIGINT NOT NULL,
     ended_at_ms BIGINT,
+    ranking_opt_out BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL,
     CONSTRAINT fk_memberships_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

@@ -128,6 +128,7 @@ CREATE TABLE memberships (
     tier_code TEXT NOT NULL,
     tier_since_ms INTEGER NOT NULL,
     ended_at_ms INTEGER,
+    ranking_opt_out INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL,
     CONSTRAINT fk_memberships_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
 );

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod coupons;
 pub mod exit;
 mod idempotency;
+pub mod ranking;
 pub mod read;
 pub mod refund;
 mod standing;

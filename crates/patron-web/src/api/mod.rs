@@ -7,6 +7,7 @@ pub mod coupons;
 pub mod customers;
 pub mod ops;
 pub mod points;
+pub mod ranking;
 pub mod sales;
 
 use crate::console::audit::AuditQuery;
@@ -31,7 +32,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, coupons::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
-        cards::rejoin),
+        cards::rejoin, ranking::leaderboard, ranking::opt_out),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -40,7 +41,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         coupons::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
-        points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody)),
+        points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
+        ranking::RankBody, ranking::OptOutBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

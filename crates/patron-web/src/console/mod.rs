@@ -13,6 +13,7 @@ pub mod keys;
 pub mod loyalty;
 pub mod outbox;
 pub mod points;
+pub mod ranking;
 pub mod roles;
 pub mod settings;
 pub mod staff;

@@ -98,6 +98,18 @@ pub(super) fn routes() -> Vec<Route> {
             post(api::cards::rejoin),
         ),
         r(
+            "GET",
+            "/api/v1/reports/leaderboard",
+            Cap(C::ReportRead),
+            get(api::ranking::leaderboard),
+        ),
+        r(
+            "POST",
+            "/api/v1/customers/{id}/ranking",
+            Cap(C::CustomerWrite),
+            post(api::ranking::opt_out),
+        ),
+        r(
             "POST",
             "/api/v1/customers/{id}/card/renew",
             Cap(C::CustomerWrite),

@@ -4,7 +4,7 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, cards, coupons, customers, home, keys, loyalty, outbox, points, roles,
+    account, audit, cards, coupons, customers, home, keys, loyalty, outbox, points, ranking, roles,
     settings, staff, stores, till,
 };
 use axum::routing::{get, post};
@@ -452,6 +452,18 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/customers/{id}/membership/rejoin",
             Cap(C::CustomerWrite),
             post(cards::rejoin),
+        ),
+        r(
+            "GET",
+            "/console/reports/leaderboard",
+            Cap(C::ReportRead),
+            get(ranking::leaderboard_page),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/ranking",
+            Cap(C::CustomerWrite),
+            post(ranking::opt_out),
         ),
         r(
             "POST",

@@ -104,6 +104,7 @@ fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> 
         }
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
         ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
+        ("POST", p) if p.ends_with("/ranking") => Some(json!({"opt_out": true})),
         ("POST", p) if p.ends_with("/issue") => {
             Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
         }

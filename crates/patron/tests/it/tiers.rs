@@ -1,5 +1,6 @@
 //! The annual tier review on both backends: nothing before a year in the tier, then down one
-//! tier at most for a quiet year (the grace rule), recorded in the tier history.
+//! tier at most for a quiet year (the grace rule), recorded in the tier history. And the
+//! points leaderboard.
 
 use crate::both;
 use crate::checkout::{sale, setup};
@@ -70,3 +71,74 @@ async fn a_quiet_year_costs_one_tier_at_a_time(kind: Kind) {
     s.shutdown().await;
 }
 both!(a_quiet_year_costs_one_tier_at_a_time);
+
+/// The leaderboard ranks by points earned in the period (adjustments are not earnings), masks
+/// names, leaves out members who opted out, and a store's board holds its own members.
+async fn the_leaderboard_honours_opt_outs(kind: Kind) {
+    let Some((s, till, s1, top)) = setup(kind).await else {
+        return;
+    };
+    crate::points::customer(&s.app, s1, "13800138001").await;
+    let s2 = crate::harness::store(&s.app, "S2").await;
+    let elsewhere = crate::points::customer(&s.app, s2, "13800138002").await;
+    for (key, phone, fen) in [("a", "13800138000", 90_000), ("b", "13800138001", 50_000)] {
+        let mut body = sale(
+            key,
+            json!([{"sku": "X", "category": "misc", "quantity": 1, "unit_price_fen": fen}]),
+            0,
+        );
+        body["phone"] = json!(phone);
+        assert_eq!(till.post("/api/v1/checkout", Some(key), &body).await.0, 201);
+    }
+    s.app
+        .adjust_points(
+            &patron_domain::Actor::cli("test"),
+            patron_store::Scope::Chain,
+            &[elsewhere],
+            500,
+            "开业赠送",
+        )
+        .await
+        .expect("adjust");
+    let owner = crate::harness::token_for(&s.app, "owner").await;
+    let board = |q: &str| {
+        let (base, owner, q) = (s.base.clone(), owner.clone(), q.to_string());
+        async move {
+            crate::harness::api(
+                &base,
+                "GET",
+                &format!("/api/v1/reports/leaderboard{q}"),
+                Some(&owner),
+                None,
+            )
+            .await
+            .1
+        }
+    };
+    let chain = board("?period=month").await;
+    assert_eq!(chain.as_array().map(Vec::len), Some(2), "{chain}");
+    assert_eq!(
+        (&chain[0]["name"], &chain[0]["points"]),
+        (&json!("积***"), &json!(900))
+    );
+    let store_two = board(&format!("?store={s2}")).await;
+    assert_eq!(
+        store_two.as_array().map(Vec::len),
+        Some(0),
+        "adjustments are not earnings"
+    );
+    let (st, _, _) = crate::harness::api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/customers/{top}/ranking"),
+        Some(&owner),
+        Some(json!({"opt_out": true})),
+    )
+    .await;
+    assert_eq!(st, 204);
+    let after = board("").await;
+    assert_eq!(after.as_array().map(Vec::len), Some(1));
+    assert_eq!(after[0]["points"], 500);
+    s.shutdown().await;
+}
+both!(the_leaderboard_honours_opt_outs);

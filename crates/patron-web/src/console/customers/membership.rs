@@ -50,6 +50,7 @@ pub struct MemberPanel {
     pub card: String,
     /// The day the member left the programme; empty for a member.
     pub ended: String,
+    pub ranking_opt_out: bool,
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
@@ -196,6 +197,7 @@ impl MemberPanel {
             format!("{} · {until}", c.card_no)
         });
         MemberPanel {
+            ranking_opt_out: v.ranking_opt_out,
             ended: v.ended_at_ms.map_or_else(String::new, |e| day(e, lang, tz)),
             card,
             tier: v.tier_name,
