@@ -1,9 +1,9 @@
-//! Coupons over the API: templates and issuing for staff and scripts (`coupon.manage`), the
-//! usage report, and a member's usable coupons for the till.
+//! Coupons over the API: templates, issuing and the usage report, for staff and scripts
+//! (`coupon.manage`). A member's usable coupons for the till are in `members`.
 
 use crate::api::bad_json;
 use crate::error::{Problem, WebError};
-use crate::identity::{Ctx, PosTerminal, Staff};
+use crate::identity::Staff;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -62,19 +62,6 @@ pub struct IssueBody {
 pub struct IssuedBody {
     /// One code per customer, in the order given.
     pub codes: Vec<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CouponView {
-    pub code: String,
-    pub name: String,
-    pub amount_fen: Option<i64>,
-    pub off_permille: Option<i64>,
-    pub cap_fen: Option<i64>,
-    pub min_spend_fen: i64,
-    pub category: String,
-    /// UTC, RFC 3339: usable until just before this moment.
-    pub valid_until: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -200,37 +187,6 @@ pub async fn usage(
                 usable: u.usable,
                 expired: u.expired,
                 discount_fen: u.discount_fen,
-            })
-            .collect(),
-    ))
-}
-
-#[utoipa::path(get, path = "/api/v1/members/{id}/coupons", tag = "till",
-    responses((status = 200, body = Vec<CouponView>)))]
-pub async fn member_coupons(
-    State(state): State<AppState>,
-    PosTerminal(_till): PosTerminal,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-) -> Result<Json<Vec<CouponView>>, WebError> {
-    let rows = state
-        .app
-        .usable_coupons(id)
-        .await
-        .map_err(|e| WebError::api(e, ctx.lang))?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|c| CouponView {
-                valid_until: jiff::Timestamp::from_millisecond(c.valid_until_ms)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                code: c.code,
-                name: c.name,
-                amount_fen: c.amount_fen,
-                off_permille: c.off_permille,
-                cap_fen: c.cap_fen,
-                min_spend_fen: c.min_spend_fen,
-                category: c.category,
             })
             .collect(),
     ))

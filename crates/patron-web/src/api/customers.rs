@@ -3,7 +3,7 @@
 
 use super::bad_json;
 use crate::error::{Problem, WebError};
-use crate::identity::{Ctx, PosTerminal, Staff};
+use crate::identity::Staff;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -481,50 +481,4 @@ pub async fn consents(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct LookupQuery {
-    #[serde(default)]
-    pub phone: String,
-    /// A member card number, as an alternative to the phone.
-    #[serde(default)]
-    pub card: String,
-}
-
-/// What the till sees of a member: enough to greet and confirm, nothing more.
-#[derive(Serialize, ToSchema)]
-pub struct MemberBody {
-    pub id: i64,
-    pub name: String,
-    pub masked_mobile: String,
-    pub archive_no: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/members/lookup", tag = "till",
-    params(("phone" = Option<String>, Query, description = "the member's mobile, any common spelling"),
-           ("card" = Option<String>, Query, description = "or the member card number")),
-    responses((status = 200, body = MemberBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn lookup(
-    State(state): State<AppState>,
-    PosTerminal(t): PosTerminal,
-    ctx: Ctx,
-    Query(q): Query<LookupQuery>,
-) -> Result<Json<MemberBody>, WebError> {
-    let actor = t.actor(ctx.rid());
-    let m = if q.card.trim().is_empty() {
-        state
-            .app
-            .lookup_member(&actor, patron_store::Scope::Chain, &q.phone)
-            .await
-    } else {
-        state.app.lookup_member_by_card(&actor, &q.card).await
-    }
-    .map_err(|e| WebError::api(e, ctx.lang))?;
-    Ok(Json(MemberBody {
-        id: m.id,
-        name: m.name,
-        masked_mobile: m.masked_mobile,
-        archive_no: m.archive_no,
-    }))
 }

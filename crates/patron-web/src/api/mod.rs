@@ -5,6 +5,7 @@
 pub mod cards;
 pub mod coupons;
 pub mod customers;
+pub mod members;
 pub mod ops;
 pub mod points;
 pub mod ranking;
@@ -28,19 +29,19 @@ use utoipa::{Modify, OpenApi, ToSchema};
     info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
     paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
         customers::create, customers::get_one, customers::patch, customers::search,
-        customers::add_interaction, customers::merge, customers::consents, customers::lookup,
+        customers::add_interaction, customers::merge, customers::consents, members::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
-        coupons::issue, coupons::usage, coupons::member_coupons, points::adjust, points::pending,
+        coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
         cards::rejoin, ranking::leaderboard, ranking::opt_out),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
-        customers::MergedBody, customers::ConsentBody, customers::MemberBody,
+        customers::MergedBody, customers::ConsentBody, members::MemberBody,
         sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
-        coupons::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
+        members::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
         ranking::RankBody, ranking::OptOutBody)),
     modifiers(&BearerAuth),

@@ -75,7 +75,7 @@ pub(super) fn routes() -> Vec<Route> {
             "GET",
             "/api/v1/members/lookup",
             Till,
-            get(api::customers::lookup),
+            get(api::members::lookup),
         ),
         r("POST", "/api/v1/checkout", Till, post(api::sales::checkout)),
         r("POST", "/api/v1/refunds", Till, post(api::sales::refund)),
@@ -119,7 +119,7 @@ pub(super) fn routes() -> Vec<Route> {
             "GET",
             "/api/v1/members/{id}/coupons",
             Till,
-            get(api::coupons::member_coupons),
+            get(api::members::member_coupons),
         ),
         r(
             "GET",

@@ -21,6 +21,7 @@ mod customers_console;
 mod jobs;
 mod loyalty_console;
 mod matrix;
+mod matrix_fixture;
 mod outbox;
 mod points;
 mod sales_import;
