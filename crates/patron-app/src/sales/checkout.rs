@@ -117,6 +117,15 @@ impl App {
         }
         let customer_id = member_id(self, &req.member).await?;
         let programme = self.loyalty().await?;
+        let tier_code = match customer_id {
+            Some(id) => match self.db.membership_state(id, &programme.ladder).await? {
+                (_, Some(_)) => {
+                    return Err(FieldError::new("member", "error.member.ended").into());
+                }
+                (tier, None) => Some(tier),
+            },
+            None => None,
+        };
         let per_yuan = programme.settings.redeem_points_per_yuan;
         let points = req.points_to_redeem;
         if !(0..=1_000_000_000_000).contains(&points) || (points > 0 && customer_id.is_none()) {
@@ -130,10 +139,6 @@ impl App {
             .apply_coupons(customer_id, &req.coupons, lines_in, sold_at)
             .await?;
         let priced = price(lines_in, points_value_fen)?;
-        let tier_code = match customer_id {
-            Some(id) => Some(self.db.tier_code(id, &programme.ladder).await?),
-            None => None,
-        };
         let ladder = &programme.ladder;
         let multiplier = tier_code
             .as_deref()

@@ -184,15 +184,9 @@ pub(crate) fn lot_for(
 }
 
 /// The customer a sale is for, found by phone or id (chain-wide: members shop anywhere).
+/// Whether the member left the programme is checked by the caller, with the tier it reads
+/// anyway (`Db::membership_state`).
 pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i64>, AppError> {
-    let id = find_member(app, member).await?;
-    if let Some(id) = id {
-        app.ensure_member(id).await?;
-    }
-    Ok(id)
-}
-
-async fn find_member(app: &App, member: &MemberRef) -> Result<Option<i64>, AppError> {
     let unknown = || AppError::Field(FieldError::new("member", "error.checkout.member_unknown"));
     match member {
         MemberRef::Anonymous => Ok(None),

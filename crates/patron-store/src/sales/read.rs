@@ -96,6 +96,21 @@ impl Db {
         }))
     }
 
+    /// The member's tier code (the entry tier for a customer who never bought) and when the
+    /// member left the programme, if they did: one read for the checkout.
+    pub async fn membership_state(
+        &self,
+        customer_id: i64,
+        ladder: &TierLadder,
+    ) -> Result<(String, Option<i64>), StoreError> {
+        let row: Option<(String, Option<i64>)> =
+            sqlx::query_as("SELECT tier_code, ended_at_ms FROM memberships WHERE customer_id = $1")
+                .bind(customer_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.unwrap_or_else(|| (ladder.at(0).code.clone(), None)))
+    }
+
     /// The member's tier code; the entry tier for a customer who never bought.
     pub async fn tier_code(
         &self,

@@ -4,8 +4,7 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, cards, coupons, customers, home, keys, loyalty, outbox, points, ranking, roles,
-    settings, staff, stores, till,
+    account, audit, customers, home, keys, outbox, roles, settings, staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -368,120 +367,6 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/outbox",
             Cap(C::OutboxRead),
             get(outbox::outbox_page),
-        ),
-        r(
-            "GET",
-            "/console/till",
-            Cap(C::SaleRecord),
-            get(till::till_page),
-        ),
-        r(
-            "POST",
-            "/console/till/sale",
-            Cap(C::SaleRecord),
-            post(till::sale),
-        ),
-        r(
-            "POST",
-            "/console/till/refund",
-            Cap(C::SaleRecord),
-            post(till::refund),
-        ),
-        r(
-            "GET",
-            "/console/loyalty",
-            Cap(C::SettingsManage),
-            get(loyalty::loyalty_page),
-        ),
-        r(
-            "POST",
-            "/console/loyalty",
-            Cap(C::SettingsManage),
-            post(loyalty::save_loyalty),
-        ),
-        r(
-            "GET",
-            "/console/coupons",
-            Cap(C::CouponManage),
-            get(coupons::coupons_page),
-        ),
-        r(
-            "POST",
-            "/console/coupons/templates",
-            Cap(C::CouponManage),
-            post(coupons::create_template),
-        ),
-        r(
-            "POST",
-            "/console/coupons/issue",
-            Cap(C::CouponManage),
-            post(coupons::issue),
-        ),
-        r(
-            "GET",
-            "/console/points",
-            Cap(C::PointsAdjust),
-            get(points::points_page),
-        ),
-        r(
-            "POST",
-            "/console/points/adjustments/{id}/approve",
-            Cap(C::PointsAdjust),
-            post(points::approve),
-        ),
-        r(
-            "POST",
-            "/console/points/adjustments/{id}/reject",
-            Cap(C::PointsAdjust),
-            post(points::reject),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/card",
-            Cap(C::CustomerWrite),
-            post(cards::issue),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/membership/end",
-            Cap(C::CustomerWrite),
-            post(cards::end),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/membership/rejoin",
-            Cap(C::CustomerWrite),
-            post(cards::rejoin),
-        ),
-        r(
-            "GET",
-            "/console/reports/leaderboard",
-            Cap(C::ReportRead),
-            get(ranking::leaderboard_page),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/ranking",
-            Cap(C::CustomerWrite),
-            post(ranking::opt_out),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/card/renew",
-            Cap(C::CustomerWrite),
-            post(cards::renew),
-        ),
-        r(
-            "POST",
-            "/console/customers/{id}/points",
-            Cap(C::PointsAdjust),
-            post(points::adjust),
-        ),
-        r(
-            "GET",
-            "/console/reports/points",
-            Cap(C::ReportRead),
-            get(points::liability_page),
         ),
         r(
             "GET",

@@ -4,6 +4,7 @@
 
 mod api_routes;
 mod console_routes;
+mod loyalty_routes;
 
 use crate::access::{Access, enforce};
 use crate::console::{account, auth};
@@ -103,10 +104,11 @@ fn table() -> Vec<Route> {
         r("POST", "/invite/{token}", Public, post(auth::invite_submit)),
         r("GET", "/reset/{token}", Public, get(auth::reset_page)),
         r("POST", "/reset/{token}", Public, post(auth::reset_submit)),
-        // Console (console_routes.rs) and the API (api_routes.rs).
+        // Console (console_routes.rs, loyalty_routes.rs) and the API (api_routes.rs).
     ]
     .into_iter()
     .chain(console_routes::routes())
+    .chain(loyalty_routes::routes())
     .chain(api_routes::routes())
     .collect()
 }

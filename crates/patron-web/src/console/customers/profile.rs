@@ -346,12 +346,7 @@ pub async fn reveal(
             };
             show(&state, &p, &ctx, id, "", Some((field, value)), None).await
         }
-        Err(e) => {
-            crate::console::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, id, "", None, Some(&e)).await
-            })
-            .await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
     }
 }
 
@@ -394,12 +389,7 @@ pub async fn consent(
         Ok(()) => see_other(&format!(
             "/console/customers/{id}?ok=consent_saved#consents"
         )),
-        Err(e) => {
-            crate::console::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, id, "", None, Some(&e)).await
-            })
-            .await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
     }
 }
 
@@ -417,12 +407,7 @@ pub async fn interaction(
         Ok(_) => see_other(&format!(
             "/console/customers/{id}?ok=interaction_saved#timeline"
         )),
-        Err(e) => {
-            crate::console::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, id, "", None, Some(&e)).await
-            })
-            .await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
     }
 }
 
@@ -452,12 +437,7 @@ pub async fn household(
         .await
     {
         Ok(_) => see_other(&format!("/console/customers/{id}?ok=household_saved")),
-        Err(e) => {
-            crate::console::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, id, "", None, Some(&e)).await
-            })
-            .await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
     }
 }
 
@@ -482,12 +462,7 @@ pub async fn owner(
         .await
     {
         Ok(_) => see_other(&format!("/console/customers/{id}?ok=owner_saved")),
-        Err(e) => {
-            crate::console::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, id, "", None, Some(&e)).await
-            })
-            .await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
     }
 }
 
