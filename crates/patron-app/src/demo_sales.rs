@@ -118,5 +118,40 @@ pub(crate) async fn seed(
     let (written, _) = app.record_past_sales(sales, true, &|_| {}).await?;
     // Points from early in the year may have expired since: run the sweep as the job would.
     app.db.expire_points(now).await?;
+    seed_mall(app).await?;
     Ok(written)
+}
+
+/// A small points mall: goods with and without a cash top-up, and a coupon as a reward.
+async fn seed_mall(app: &App) -> Result<(), AppError> {
+    let demo = patron_domain::audit::Actor::cli("demo");
+    let template = app
+        .create_coupon_template(&crate::sales::coupons::TemplateInput {
+            name: "满500减50".into(),
+            amount_fen: Some(5_000),
+            min_spend_fen: 50_000,
+            valid_days: 60,
+            ..Default::default()
+        })
+        .await?;
+    let rewards = [
+        ("304不锈钢保温杯", 3_000, 0, Some(50), Some(2), None),
+        ("收纳整理箱三件套", 5_000, 2_000, Some(30), Some(1), None),
+        ("满500减50 券", 2_000, 0, None, Some(3), Some(template)),
+    ];
+    for (name, points, cash, stock, limit, coupon) in rewards {
+        let input = crate::sales::mall::RewardInput {
+            name: name.into(),
+            description: String::new(),
+            coupon_template_id: coupon,
+            points_price: points,
+            cash_fen: cash,
+            stock,
+            per_member_limit: limit,
+            valid_from: app.now(),
+            valid_until: None,
+        };
+        app.create_reward(&demo, &input).await?;
+    }
+    Ok(())
 }

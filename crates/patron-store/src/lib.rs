@@ -10,6 +10,7 @@ mod db;
 mod error;
 pub mod jobs;
 pub mod links;
+pub mod mall;
 pub mod outbox;
 pub mod points;
 pub mod roles;

@@ -43,6 +43,7 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::OutboxRead),
     ),
     ("/console/till", "nav.till", Some(Capability::SaleRecord)),
+    ("/console/mall", "nav.mall", Some(Capability::SaleRecord)),
     (
         "/console/points",
         "nav.points",
@@ -125,12 +126,25 @@ impl Page {
         self
     }
 
+    /// Shows an error: every field of a form at once, each with its label when it has one.
     pub fn with_error(mut self, e: &patron_app::AppError) -> Page {
-        let (_, key, field) = crate::error::describe(e);
-        let message = self.lang.t(key);
-        self.error = match field {
-            Some(f) => format!("{}：{message}", self.lang.t(&format!("field.{f}"))),
-            None => message.to_string(),
+        let line = |key: &str, field: Option<&str>| {
+            let message = self.lang.t(key);
+            match field.and_then(|f| self.lang.try_t(&format!("field.{f}"))) {
+                Some(label) => format!("{label}：{message}"),
+                None => message.to_string(),
+            }
+        };
+        let fields = e.field_errors();
+        self.error = if fields.len() > 1 {
+            fields
+                .iter()
+                .map(|f| line(f.key, Some(f.field)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            let (_, key, field) = crate::error::describe(e);
+            line(key, field)
         };
         self
     }

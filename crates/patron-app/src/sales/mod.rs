@@ -9,6 +9,7 @@ pub mod exit;
 pub mod history;
 pub mod import;
 pub mod loyalty;
+pub mod mall;
 pub mod products;
 pub mod ranking;
 pub mod recipients;

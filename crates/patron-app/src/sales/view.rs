@@ -26,6 +26,9 @@ pub struct MembershipView {
     /// When the member left the programme, if they did.
     pub ended_at_ms: Option<i64>,
     pub ranking_opt_out: bool,
+    /// Rewards on offer now, and the member's redemption orders.
+    pub rewards: Vec<patron_store::mall::RewardRow>,
+    pub reward_orders: Vec<patron_store::mall::OrderRow>,
 }
 
 impl App {
@@ -54,6 +57,8 @@ impl App {
             card: self.db.active_card(customer_id).await?,
             ended_at_ms: self.db.membership_ended(customer_id).await?,
             ranking_opt_out: self.db.ranking_opt_out(customer_id).await?,
+            rewards: self.db.rewards_offered(now).await?,
+            reward_orders: self.db.reward_orders_of(customer_id).await?,
         })
     }
 }

@@ -5,6 +5,7 @@
 pub mod cards;
 pub mod coupons;
 pub mod customers;
+pub mod mall;
 pub mod members;
 pub mod ops;
 pub mod points;
@@ -33,7 +34,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
-        cards::rejoin, ranking::leaderboard, ranking::opt_out),
+        cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -43,7 +44,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         members::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
-        ranking::RankBody, ranking::OptOutBody)),
+        ranking::RankBody, ranking::OptOutBody, mall::RewardView, mall::RedeemBody,
+        patron_app::sales::mall::RedeemReceipt)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

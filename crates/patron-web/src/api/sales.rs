@@ -79,9 +79,28 @@ pub struct RefundLineBody {
     pub quantity: i64,
 }
 
+/// The member a till names: by phone, card or id (at most one), or nobody.
+pub(crate) fn member_ref(
+    phone: Option<String>,
+    card_no: Option<String>,
+    customer_id: Option<i64>,
+) -> Result<MemberRef, patron_app::AppError> {
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|p| !p.trim().is_empty());
+    match (given(&phone), given(&card_no), customer_id) {
+        (false, false, None) => Ok(MemberRef::Anonymous),
+        (true, false, None) => Ok(MemberRef::Phone(phone.unwrap_or_default())),
+        (false, true, None) => Ok(MemberRef::Card(card_no.unwrap_or_default())),
+        (false, false, Some(id)) => Ok(MemberRef::Customer(id)),
+        _ => Err(patron_app::AppError::Field(patron_domain::FieldError::new(
+            "member",
+            "error.checkout.member_twice",
+        ))),
+    }
+}
+
 /// Reads the key and the body; the body's canonical form (keys sorted, no spaces) is what
 /// the key is bound to.
-fn prepare<T: serde::de::DeserializeOwned>(
+pub(crate) fn prepare<T: serde::de::DeserializeOwned>(
     t: &patron_app::security::Till,
     headers: &HeaderMap,
     body: &Bytes,
@@ -111,7 +130,7 @@ fn prepare<T: serde::de::DeserializeOwned>(
     Ok((retry, parsed))
 }
 
-fn send(answer: Answer) -> Response {
+pub(crate) fn send(answer: Answer) -> Response {
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let mut res = (status, answer.body).into_response();
     let h = res.headers_mut();
@@ -140,22 +159,9 @@ pub async fn checkout(
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let given = |v: &Option<String>| v.as_deref().is_some_and(|p| !p.trim().is_empty());
-    let member = match (given(&b.phone), given(&b.card_no), b.customer_id) {
-        (false, false, None) => MemberRef::Anonymous,
-        (true, false, None) => MemberRef::Phone(b.phone.unwrap_or_default()),
-        (false, true, None) => MemberRef::Card(b.card_no.unwrap_or_default()),
-        (false, false, Some(id)) => MemberRef::Customer(id),
-        _ => {
-            return WebError::api(
-                patron_app::AppError::Field(patron_domain::FieldError::new(
-                    "member",
-                    "error.checkout.member_twice",
-                )),
-                ctx.lang,
-            )
-            .into_response();
-        }
+    let member = match member_ref(b.phone, b.card_no, b.customer_id) {
+        Ok(m) => m,
+        Err(e) => return WebError::api(e, ctx.lang).into_response(),
     };
     let sold_at = match b.sold_at.as_deref().map(str::parse::<jiff::Timestamp>) {
         None => None,

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod home;
 pub mod keys;
 pub mod loyalty;
+pub mod mall;
 pub mod outbox;
 pub mod points;
 pub mod ranking;

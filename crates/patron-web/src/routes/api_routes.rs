@@ -79,6 +79,13 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r("POST", "/api/v1/checkout", Till, post(api::sales::checkout)),
         r("POST", "/api/v1/refunds", Till, post(api::sales::refund)),
+        r("GET", "/api/v1/rewards", Till, get(api::mall::offered)),
+        r(
+            "POST",
+            "/api/v1/rewards/redeem",
+            Till,
+            post(api::mall::redeem),
+        ),
         r(
             "POST",
             "/api/v1/customers/{id}/card",

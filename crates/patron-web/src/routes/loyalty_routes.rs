@@ -3,13 +3,43 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{cards, coupons, loyalty, points, ranking, till};
+use crate::console::{cards, coupons, loyalty, mall, points, ranking, till};
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
     use Access::Cap;
     vec![
+        r(
+            "GET",
+            "/console/mall",
+            Cap(C::SaleRecord),
+            get(mall::mall_page),
+        ),
+        r(
+            "POST",
+            "/console/mall/rewards",
+            Cap(C::CouponManage),
+            post(mall::create_reward),
+        ),
+        r(
+            "POST",
+            "/console/mall/rewards/{id}",
+            Cap(C::CouponManage),
+            post(mall::update_reward),
+        ),
+        r(
+            "POST",
+            "/console/mall/orders/{id}",
+            Cap(C::SaleRecord),
+            post(mall::order_action),
+        ),
+        r(
+            "POST",
+            "/console/customers/{id}/redeem",
+            Cap(C::SaleRecord),
+            post(mall::redeem_for_customer),
+        ),
         r(
             "GET",
             "/console/till",

@@ -375,6 +375,9 @@ async fn demo_data(kind: crate::harness::Kind) {
     .expect("counts");
     assert!(sales > 2000, "{sales} demo sales");
     assert!(tiers > 50, "{tiers} members above the entry tier");
+    let offered = s.app.db.rewards_offered(s.app.now()).await.expect("mall");
+    assert_eq!(offered.len(), 3, "the demo mall has its rewards");
+    assert!(offered.iter().any(|r| r.kind == "coupon"));
     assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
     let zs = s
         .app

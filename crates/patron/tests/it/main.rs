@@ -20,6 +20,7 @@ mod customers;
 mod customers_console;
 mod jobs;
 mod loyalty_console;
+mod mall;
 mod matrix;
 mod matrix_fixture;
 mod outbox;

@@ -21,6 +21,8 @@ pub(crate) struct Fixture {
     field: i64,
     template: i64,
     adjustment: i64,
+    reward: i64,
+    order: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -86,6 +88,10 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/console/points/adjustments/")
     {
         f.adjustment
+    } else if template.starts_with("/console/mall/rewards/") {
+        f.reward
+    } else if template.starts_with("/console/mall/orders/") {
+        f.order
     } else if template.starts_with("/api/v1/coupon-templates/") {
         f.template
     } else if template.starts_with("/console/stores/") {
@@ -167,6 +173,13 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
         p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
         p if p.ends_with("/points") => f(&[("points", "5".into()), ("reason", "矩阵".into())]),
         p if p.ends_with("/membership/end") => f(&[("reason", "矩阵".into())]),
+        p if p.ends_with("/redeem") => f(&[
+            ("reward_id", fx.reward.to_string()),
+            ("quantity", "1".into()),
+        ]),
+        "/console/mall/rewards" => f(&[("name", "矩阵礼品".into()), ("points_price", "10".into())]),
+        p if p.starts_with("/console/mall/rewards/") => f(&[("more_stock", "1".into())]),
+        p if p.starts_with("/console/mall/orders/") => f(&[("to", "ready".into())]),
         "/console/till/sale" => f(&[
             ("key", unique("till")),
             ("receipt_no", unique("R")),
@@ -357,7 +370,58 @@ pub(crate) async fn fixture(
         .await
         .expect("adjustment")
         .ids[0];
+    let matrix = patron_domain::Actor::cli("matrix");
+    let lot = patron_store::points::NewLot {
+        points: 1_000,
+        usable_from: s.app.now(),
+        expires_at: None,
+    };
+    let note = patron_store::points::EntryNote {
+        reason: "矩阵".into(),
+        reference: String::new(),
+        actor_name: "matrix".into(),
+    };
+    s.app
+        .db
+        .earn_points(
+            customers[0],
+            &lot,
+            patron_store::points::EntryKind::Adjust,
+            &note,
+            s.app.now(),
+        )
+        .await
+        .expect("points");
+    let reward = s
+        .app
+        .create_reward(
+            &matrix,
+            &patron_app::sales::mall::RewardInput {
+                name: "矩阵礼品".into(),
+                points_price: 10,
+                stock: Some(100),
+                valid_from: s.app.now(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("reward");
+    let request = patron_app::sales::mall::RedeemRequest {
+        reward_id: reward,
+        quantity: 1,
+        note: String::new(),
+    };
+    let mut at_store = matrix.clone();
+    at_store.store_id = Some(store_id);
+    let order = s
+        .app
+        .redeem_reward(&at_store, Scope::Chain, customers[0], &request)
+        .await
+        .expect("order")
+        .order_id;
     Fixture {
+        reward,
+        order,
         adjustment,
         template,
         field,

@@ -51,6 +51,9 @@ pub struct MemberPanel {
     /// The day the member left the programme; empty for a member.
     pub ended: String,
     pub ranking_opt_out: bool,
+    /// Rewards on offer: (id, "name · price · stock").
+    pub rewards: Vec<(i64, String)>,
+    pub reward_orders: Vec<crate::console::mall::OrderLine>,
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
@@ -196,7 +199,23 @@ impl MemberPanel {
             );
             format!("{} · {until}", c.card_no)
         });
+        let rewards = v
+            .rewards
+            .iter()
+            .filter(|r| r.stock.is_none_or(|s| s > 0))
+            .map(|r| {
+                let price = crate::console::mall::price_label(r.points_price, r.cash_fen, lang);
+                (r.id, format!("{} · {price}", r.name))
+            })
+            .collect();
+        let reward_orders = v
+            .reward_orders
+            .into_iter()
+            .map(|o| crate::console::mall::order_line(o, lang, tz))
+            .collect();
         MemberPanel {
+            rewards,
+            reward_orders,
             ranking_opt_out: v.ranking_opt_out,
             ended: v.ended_at_ms.map_or_else(String::new, |e| day(e, lang, tz)),
             card,
