@@ -18,6 +18,9 @@ pub enum Job {
     PointsExpiry,
     /// Reviews members a year after they reached their tier (down one tier at most).
     TierReview,
+    /// Tells members what is about to run out (points, card, coupons, tier) and gives the
+    /// tier's birthday gifts.
+    MemberNotices,
 }
 
 impl Job {
@@ -26,6 +29,7 @@ impl Job {
         Job::Backup,
         Job::PointsExpiry,
         Job::TierReview,
+        Job::MemberNotices,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +38,7 @@ impl Job {
             Job::Backup => "backup",
             Job::PointsExpiry => "points_expiry",
             Job::TierReview => "tier_review",
+            Job::MemberNotices => "member_notices",
         }
     }
 
@@ -52,6 +57,8 @@ impl Job {
             // (head-office time) ends them before the first sale of the day.
             (Job::PointsExpiry, _) => "daily 00:10",
             (Job::TierReview, _) => "daily 01:00",
+            // Late enough in the morning to be outside quiet hours when the messages go.
+            (Job::MemberNotices, _) => "daily 09:30",
         }
     }
 }
@@ -100,6 +107,11 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::PointsExpiry => {
             let n = app.db.expire_points(now).await?;
             Ok(format!("{n} points expired"))
+        }
+        Job::MemberNotices => {
+            let gifts = app.grant_birthday_gifts(now).await?;
+            let report = app.send_member_notices(now).await?;
+            Ok(format!("{report}; {gifts} birthday gifts"))
         }
         Job::TierReview => {
             let programme = app.loyalty().await?;

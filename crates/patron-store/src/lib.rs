@@ -11,6 +11,7 @@ mod error;
 pub mod jobs;
 pub mod links;
 pub mod mall;
+pub mod notices;
 pub mod outbox;
 pub mod points;
 pub mod roles;

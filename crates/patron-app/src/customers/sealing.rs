@@ -415,3 +415,19 @@ impl Customer {
         }
     }
 }
+
+/// The solar birthday in a sealed birthday column, if one is recorded (for the birthday gift
+/// sweep, which opens nothing else).
+pub(crate) fn solar_birthday(
+    keys: &Keyring,
+    id: i64,
+    sealed: Option<&str>,
+) -> Result<Option<Date>, AppError> {
+    Ok(match open_opt(keys, "birthday", id, sealed)? {
+        Some(j) => serde_json::from_str::<Birthday>(&j)
+            .ok()
+            .and_then(|b| b.solar)
+            .and_then(|s| s.parse::<Date>().ok()),
+        None => None,
+    })
+}

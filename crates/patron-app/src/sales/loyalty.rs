@@ -43,6 +43,14 @@ pub struct Loyalty {
     /// Months a card is valid from issue or renewal; 0: it does not expire.
     #[serde(default)]
     pub card_valid_months: u32,
+    /// Days ahead members are told that points, a card or a tier are running out (coupons:
+    /// at most 7); 0 turns the notices off.
+    #[serde(default = "default_notice_days")]
+    pub notice_days: u32,
+}
+
+fn default_notice_days() -> u32 {
+    30
 }
 
 fn default_card_format() -> String {
@@ -91,6 +99,15 @@ pub struct TierSetting {
     pub all: bool,
     pub points_permille: i64,
     pub discount_permille: i64,
+    /// Points given on the member's birthday (0: none).
+    #[serde(default)]
+    pub birthday_points: i64,
+    /// A coupon template issued on the member's birthday.
+    #[serde(default)]
+    pub birthday_coupon_template: Option<i64>,
+    /// Free services of the tier, as shown to staff and members (免费上门测量, 优先安装 …).
+    #[serde(default)]
+    pub free_services: String,
 }
 
 impl Default for Loyalty {
@@ -108,6 +125,7 @@ impl Default for Loyalty {
             approval_above: default_approval_above(),
             card_format: default_card_format(),
             card_valid_months: 0,
+            notice_days: default_notice_days(),
             tiers: TierLadder::standard()
                 .tiers()
                 .iter()
@@ -120,6 +138,9 @@ impl Default for Loyalty {
                     all: t.admission == Admission::All,
                     points_permille: t.points_permille,
                     discount_permille: t.discount_permille,
+                    birthday_points: 0,
+                    birthday_coupon_template: None,
+                    free_services: String::new(),
                 })
                 .collect(),
         }
@@ -180,6 +201,17 @@ impl Loyalty {
             return Err(field("redeem_points_per_yuan", "error.loyalty.redeem_rate"));
         }
         patron_domain::membership::CardFormat::parse(&self.card_format)?;
+        if self.notice_days > 180 {
+            return Err(field("notice_days", "error.loyalty.notice_days"));
+        }
+        for t in &self.tiers {
+            if !(0..=1_000_000).contains(&t.birthday_points) {
+                return Err(field("tiers", "error.loyalty.birthday_points"));
+            }
+            if t.free_services.chars().count() > 200 {
+                return Err(field("tiers", "error.loyalty.free_services"));
+            }
+        }
         if self.card_valid_months > 120 {
             return Err(field("card_valid_months", "error.card.valid_months"));
         }

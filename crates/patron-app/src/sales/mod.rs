@@ -10,6 +10,7 @@ pub mod history;
 pub mod import;
 pub mod loyalty;
 pub mod mall;
+pub mod notices;
 pub mod products;
 pub mod ranking;
 pub mod recipients;

@@ -29,6 +29,10 @@ pub struct MembershipView {
     /// Rewards on offer now, and the member's redemption orders.
     pub rewards: Vec<patron_store::mall::RewardRow>,
     pub reward_orders: Vec<patron_store::mall::OrderRow>,
+    /// Notices and gifts the member got (or could not be sent), newest first.
+    pub notices: Vec<patron_store::notices::NoticeRow>,
+    /// The tier's free services, as configured.
+    pub free_services: String,
 }
 
 impl App {
@@ -43,7 +47,15 @@ impl App {
         let stats = self.db.customer_stats(customer_id, window).await?;
         let standing = stats.as_ref().map(|s| s.standing).unwrap_or_default();
         let lots = self.db.points_lots(customer_id).await?;
+        let free_services = programme
+            .settings
+            .tiers
+            .iter()
+            .find(|t| t.code == tier_code)
+            .map(|t| t.free_services.clone())
+            .unwrap_or_default();
         Ok(MembershipView {
+            free_services,
             tier_name: ladder.at(rank).name.clone(),
             next: ladder.progress(rank, &standing),
             tier_code,
@@ -59,6 +71,7 @@ impl App {
             ranking_opt_out: self.db.ranking_opt_out(customer_id).await?,
             rewards: self.db.rewards_offered(now).await?,
             reward_orders: self.db.reward_orders_of(customer_id).await?,
+            notices: self.db.notices_of(customer_id).await?,
         })
     }
 }

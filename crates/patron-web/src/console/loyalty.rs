@@ -30,6 +30,9 @@ pub struct TierRow {
     pub all: bool,
     pub points_permille: String,
     pub discount_permille: String,
+    pub birthday_points: String,
+    pub birthday_coupon: String,
+    pub free_services: String,
 }
 
 #[derive(Template)]
@@ -42,6 +45,8 @@ pub struct LoyaltyPage {
     categories: String,
     bonuses: String,
     tiers: Vec<TierRow>,
+    /// Active coupon templates, for the birthday gift.
+    templates: Vec<(i64, String)>,
 }
 
 fn yuan(fen: Option<i64>) -> String {
@@ -99,6 +104,13 @@ async fn show(
             all: t.all,
             points_permille: t.points_permille.to_string(),
             discount_permille: t.discount_permille.to_string(),
+            birthday_points: if t.birthday_points > 0 {
+                t.birthday_points.to_string()
+            } else {
+                String::new()
+            },
+            birthday_coupon: opt(t.birthday_coupon_template),
+            free_services: t.free_services.clone(),
         })
         .collect();
     for i in tiers.len()..TIER_ROWS {
@@ -112,6 +124,9 @@ async fn show(
             all: false,
             points_permille: String::new(),
             discount_permille: String::new(),
+            birthday_points: String::new(),
+            birthday_coupon: String::new(),
+            free_services: String::new(),
         });
     }
     let mut page =
@@ -119,7 +134,18 @@ async fn show(
     if let Some(e) = error {
         page = page.with_error(e);
     }
+    let templates = match state.app.db.coupon_templates().await {
+        Ok(rows) => rows
+            .into_iter()
+            .filter(|t| t.status == "active")
+            .map(|t| (t.id, t.name))
+            .collect(),
+        Err(e) => {
+            return crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page();
+        }
+    };
     render(&LoyaltyPage {
+        templates,
         page,
         expiry_rule,
         expiry_n,
@@ -207,6 +233,9 @@ fn read(form: &HashMap<String, String>) -> Result<Loyalty, FieldError> {
             all: !f("all").is_empty(),
             points_permille: opt_int("points_permille")?.unwrap_or(1000),
             discount_permille: opt_int("discount_permille")?.unwrap_or(1000),
+            birthday_points: opt_int("birthday_points")?.unwrap_or(0),
+            birthday_coupon_template: opt_int("birthday_coupon")?,
+            free_services: f("free_services").trim().to_string(),
         });
     }
     Ok(Loyalty {
@@ -230,6 +259,11 @@ fn read(form: &HashMap<String, String>) -> Result<Loyalty, FieldError> {
         approval_above: int("approval_above")?,
         card_format: get("card_format").to_string(),
         card_valid_months: small("card_valid_months")?,
+        notice_days: if get("notice_days").is_empty() {
+            30
+        } else {
+            small("notice_days")?
+        },
         tiers,
     })
 }

@@ -23,6 +23,7 @@ mod loyalty_console;
 mod mall;
 mod matrix;
 mod matrix_fixture;
+mod notices;
 mod outbox;
 mod points;
 mod sales_import;

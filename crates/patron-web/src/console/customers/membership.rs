@@ -54,6 +54,9 @@ pub struct MemberPanel {
     /// Rewards on offer: (id, "name · price · stock").
     pub rewards: Vec<(i64, String)>,
     pub reward_orders: Vec<crate::console::mall::OrderLine>,
+    pub free_services: String,
+    /// (when, what, how it went) of notices and gifts.
+    pub notices: Vec<(String, String, &'static str)>,
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
@@ -213,7 +216,20 @@ impl MemberPanel {
             .into_iter()
             .map(|o| crate::console::mall::order_line(o, lang, tz))
             .collect();
+        let notices = v
+            .notices
+            .iter()
+            .map(|n| {
+                (
+                    when(n.created_at, lang, tz),
+                    n.detail.clone(),
+                    t(&format!("membership.notice_{}", n.status)),
+                )
+            })
+            .collect();
         MemberPanel {
+            notices,
+            free_services: v.free_services.clone(),
             rewards,
             reward_orders,
             ranking_opt_out: v.ranking_opt_out,
