@@ -37,3 +37,36 @@ impl App {
         Ok(ids)
     }
 }
+
+/// The most customers one bulk action may reach.
+pub const MAX_RECIPIENTS: usize = 100_000;
+
+impl App {
+    /// Every customer a list query matches within `scope` (a saved view used as a segment),
+    /// in id order. Refused when none match or more than `MAX_RECIPIENTS` do.
+    pub async fn customers_matching(
+        &self,
+        scope: Scope,
+        q: &crate::customers::CustomerQuery,
+    ) -> Result<Vec<i64>, AppError> {
+        let mut f = self.filter_for(q);
+        f.sort = patron_store::customers::CustomerSort::Id;
+        f.offset = 0;
+        f.limit = 1_000;
+        f.after_id = None;
+        let mut ids = Vec::new();
+        loop {
+            let (records, _) = self.db.search_customers(scope, &f).await?;
+            let Some(last) = records.last() else { break };
+            f.after_id = Some(last.id);
+            ids.extend(records.iter().map(|r| r.id));
+            if ids.len() > MAX_RECIPIENTS {
+                return Err(FieldError::new("customers", "error.coupon.customers").into());
+            }
+        }
+        if ids.is_empty() {
+            return Err(FieldError::new("customers", "error.recipients.empty").into());
+        }
+        Ok(ids)
+    }
+}

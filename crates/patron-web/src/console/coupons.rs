@@ -35,6 +35,7 @@ pub struct TemplateLine {
 pub struct CouponsPage {
     page: Page,
     templates: Vec<TemplateLine>,
+    views: Vec<(i64, String)>,
 }
 
 async fn show(
@@ -93,7 +94,12 @@ async fn show(
         if let Some(e) = error {
             page = page.with_error(e);
         }
-        Ok::<_, AppError>(render(&CouponsPage { page, templates }))
+        let views = super::recipients::views_of(state, p).await?;
+        Ok::<_, AppError>(render(&CouponsPage {
+            page,
+            templates,
+            views,
+        }))
     }
     .await;
     result.unwrap_or_else(|e| crate::error::WebError::page(e, ctx.lang).into_response_page())
@@ -187,6 +193,9 @@ pub struct IssueForm {
     template_id: i64,
     #[serde(default)]
     customers: String,
+    /// A saved customer view to issue to instead of a pasted list.
+    #[serde(default)]
+    view_id: String,
     #[serde(default)]
     reason: String,
 }
@@ -197,10 +206,7 @@ pub async fn issue(
     Form(form): Form<IssueForm>,
 ) -> Response {
     let result = async {
-        let ids = state
-            .app
-            .resolve_recipients(p.scope(), &form.customers)
-            .await?;
+        let ids = super::recipients::resolve(&state, &p, &form.customers, &form.view_id).await?;
         state
             .app
             .issue_coupons(

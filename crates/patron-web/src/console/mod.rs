@@ -15,6 +15,7 @@ pub mod mall;
 pub mod outbox;
 pub mod points;
 pub mod ranking;
+pub mod recipients;
 pub mod roles;
 pub mod settings;
 pub mod staff;

@@ -34,6 +34,7 @@ pub struct PointsPage {
     can_report: bool,
     /// (label key, value) lines of the liability report.
     report: Vec<(&'static str, String)>,
+    views: Vec<(i64, String)>,
 }
 
 /// Which page: approvals (with the report for those who may read it), or the report alone.
@@ -126,7 +127,13 @@ async fn show_section(
         if let Some(e) = error {
             page = page.with_error(e);
         }
+        let views = if can_adjust {
+            super::recipients::views_of(state, p).await?
+        } else {
+            Vec::new()
+        };
         Ok::<_, AppError>(render(&PointsPage {
+            views,
             page,
             pending,
             can_adjust,
@@ -212,6 +219,57 @@ pub async fn adjust(
         )),
         Err(e) => {
             crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    customers: String,
+    #[serde(default)]
+    view_id: String,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Many members at once (a pasted list or a saved view): applied at once up to the
+/// approval threshold (points × members), otherwise waiting for a second person.
+pub async fn bulk(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Form(form): Form<BulkForm>,
+) -> Response {
+    let result = async {
+        let ids = super::recipients::resolve(&state, &p, &form.customers, &form.view_id).await?;
+        let points: i64 = form
+            .points
+            .trim()
+            .trim_start_matches('+')
+            .parse()
+            .unwrap_or_default();
+        state
+            .app
+            .adjust_points(&p.actor(ctx.rid()), p.scope(), &ids, points, &form.reason)
+            .await
+    }
+    .await;
+    match result {
+        Ok(a) => see_other(&format!(
+            "/console/points?ok={}",
+            if a.applied {
+                "points_adjusted"
+            } else {
+                "adjustment_pending"
+            }
+        )),
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                show(&state, &p, &ctx, "", Some(&e)).await
+            })
+            .await
         }
     }
 }

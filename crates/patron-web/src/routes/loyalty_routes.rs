@@ -96,6 +96,12 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/points/bulk",
+            Cap(C::PointsAdjust),
+            post(points::bulk),
+        ),
+        r(
+            "POST",
             "/console/points/adjustments/{id}/approve",
             Cap(C::PointsAdjust),
             post(points::approve),

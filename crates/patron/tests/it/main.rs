@@ -29,6 +29,7 @@ mod points;
 mod sales_import;
 mod scoping;
 mod security;
+mod segments;
 mod sentinel;
 mod setup_login;
 mod storage;
