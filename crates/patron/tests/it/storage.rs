@@ -61,9 +61,20 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             .collect();
         ran.sort();
         let expected: Vec<&str> = if kind == Kind::Sqlite {
-            vec!["backup", "points_expiry", "session_cleanup", "tier_review"]
+            vec![
+                "backup",
+                "member_notices",
+                "points_expiry",
+                "session_cleanup",
+                "tier_review",
+            ]
         } else {
-            vec!["points_expiry", "session_cleanup", "tier_review"]
+            vec![
+                "member_notices",
+                "points_expiry",
+                "session_cleanup",
+                "tier_review",
+            ]
         };
         assert_eq!(
             ran, expected,
