@@ -6,6 +6,7 @@
 
 use crate::points::correction::restore_in;
 use crate::points::{EntryNote, PointsRefused, redeem_in};
+use crate::sales::coupons::issue_one_in;
 use crate::sales::{Idempotency, Stored};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::{SignedDuration, Timestamp};
@@ -348,18 +349,7 @@ impl Db {
             }
             let until = now + SignedDuration::from_hours(24 * coupon_valid_days);
             for code in &codes {
-                sqlx::query(
-                    "INSERT INTO coupons (code, template_id, customer_id, reason, issued_at_ms, \
-                     valid_from_ms, valid_until_ms, status) VALUES ($1, $2, $3, $4, $5, $5, $6, 'issued')",
-                )
-                .bind(code)
-                .bind(template_id)
-                .bind(o.customer_id)
-                .bind(&name)
-                .bind(ms(now))
-                .bind(ms(until))
-                .execute(&mut *tx)
-                .await?;
+                issue_one_in(&mut tx, code, template_id, o.customer_id, &name, until, now).await?;
             }
         }
         let outcome = Redeemed {

@@ -142,20 +142,7 @@ impl Db {
         } else {
             NoticeStatus::NoChannel
         };
-        let fresh = sqlx::query(
-            "INSERT INTO member_notices (customer_id, occasion, kind, status, detail, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (customer_id, occasion) DO NOTHING",
-        )
-        .bind(customer_id)
-        .bind(occasion)
-        .bind(kind)
-        .bind(status.as_str())
-        .bind(detail)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if fresh == 0 {
+        if !claim_occasion_in(&mut tx, customer_id, occasion, kind, status, detail, now).await? {
             return Ok(false);
         }
         if let Some(m) = message {
@@ -244,6 +231,7 @@ impl Db {
             g.customer_id,
             g.occasion,
             "birthday_gift",
+            NoticeStatus::Granted,
             g.detail,
             now,
         )
@@ -268,17 +256,15 @@ impl Db {
             .await?;
         }
         if let Some((template_id, code, until)) = &g.coupon {
-            sqlx::query(
-                "INSERT INTO coupons (code, template_id, customer_id, reason, issued_at_ms, \
-                 valid_from_ms, valid_until_ms, status) VALUES ($1, $2, $3, $4, $5, $5, $6, 'issued')",
+            crate::sales::coupons::issue_one_in(
+                &mut tx,
+                code,
+                *template_id,
+                g.customer_id,
+                g.detail,
+                *until,
+                now,
             )
-            .bind(code)
-            .bind(template_id)
-            .bind(g.customer_id)
-            .bind(g.detail)
-            .bind(ms(now))
-            .bind(ms(*until))
-            .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
@@ -286,13 +272,14 @@ impl Db {
     }
 }
 
-/// Records a granted gift's occasion inside the caller's transaction. False when it was
-/// granted before (the caller rolls back).
-pub(crate) async fn claim_occasion_in(
+/// Records an occasion inside the caller's transaction. False when it was recorded before
+/// (the caller writes nothing more and rolls back).
+async fn claim_occasion_in(
     conn: &mut sqlx::AnyConnection,
     customer_id: i64,
     occasion: &str,
     kind: &str,
+    status: NoticeStatus,
     detail: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
@@ -303,7 +290,7 @@ pub(crate) async fn claim_occasion_in(
     .bind(customer_id)
     .bind(occasion)
     .bind(kind)
-    .bind(NoticeStatus::Granted.as_str())
+    .bind(status.as_str())
     .bind(detail)
     .bind(ms(now))
     .execute(&mut *conn)

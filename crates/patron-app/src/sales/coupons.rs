@@ -24,6 +24,13 @@ pub struct TemplateInput {
     pub valid_days: i64,
 }
 
+/// A fresh coupon code from 96 random bits.
+pub fn new_code() -> String {
+    let mut random = [0u8; 12];
+    random.copy_from_slice(&credentials::random_bytes(12));
+    code_from(random)
+}
+
 /// The rule a template (or a coupon row, which carries its template) stands for.
 pub fn rule_of(
     amount_fen: Option<i64>,
@@ -120,14 +127,7 @@ impl App {
         for id in customers {
             self.db.get_customer(scope, *id).await?;
         }
-        let issued: Vec<(i64, String)> = customers
-            .iter()
-            .map(|id| {
-                let mut random = [0u8; 12];
-                random.copy_from_slice(&credentials::random_bytes(12));
-                (*id, code_from(random))
-            })
-            .collect();
+        let issued: Vec<(i64, String)> = customers.iter().map(|id| (*id, new_code())).collect();
         let now = self.now();
         let until = now + SignedDuration::from_hours(24 * t.valid_days);
         self.db

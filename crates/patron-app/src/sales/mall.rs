@@ -3,11 +3,10 @@
 //! fulfilment (placed → ready → fulfilled, or cancelled with the points given back).
 
 use super::{Answer, Counter, InFlight, MemberRef, Retry, member_id, till_store};
-use crate::{App, AppError, credentials};
+use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::coupon::code_from;
 use patron_store::Scope;
 use patron_store::mall::{NewOrder, RedeemRefused, Redeemed, RewardRow};
 use patron_store::sales::Idempotency;
@@ -183,11 +182,7 @@ impl App {
             Some(t) => {
                 let template = self.db.coupon_template(t).await?;
                 let codes = (0..req.quantity)
-                    .map(|_| {
-                        let mut random = [0u8; 12];
-                        random.copy_from_slice(&credentials::random_bytes(12));
-                        code_from(random)
-                    })
+                    .map(|_| super::coupons::new_code())
                     .collect();
                 Ok((codes, template.valid_days))
             }

@@ -315,10 +315,8 @@ impl App {
                 let coupon = match tier.birthday_coupon_template {
                     Some(t) => match self.db.coupon_template(t).await {
                         Ok(row) if row.status == "active" => {
-                            let mut random = [0u8; 12];
-                            random.copy_from_slice(&crate::credentials::random_bytes(12));
                             let until = now + SignedDuration::from_hours(24 * row.valid_days);
-                            Some((t, patron_domain::coupon::code_from(random), until))
+                            Some((t, super::coupons::new_code(), until))
                         }
                         _ => None,
                     },

@@ -184,6 +184,32 @@ impl Db {
     }
 }
 
+/// Issues one coupon inside the caller's transaction (a reward or a gift), valid from `now`
+/// until `until`.
+pub(crate) async fn issue_one_in(
+    conn: &mut AnyConnection,
+    code: &str,
+    template_id: i64,
+    customer_id: i64,
+    reason: &str,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO coupons (code, template_id, customer_id, reason, issued_at_ms, \
+         valid_from_ms, valid_until_ms, status) VALUES ($1, $2, $3, $4, $5, $5, $6, 'issued')",
+    )
+    .bind(code)
+    .bind(template_id)
+    .bind(customer_id)
+    .bind(reason)
+    .bind(ms(now))
+    .bind(ms(until))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Marks a coupon used by a sale. False when it was not usable any more (used by a
 /// concurrent sale, voided, or expired): the caller refuses the sale.
 pub(crate) async fn use_coupon_in(
