@@ -117,12 +117,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
             let programme = app.loyalty().await?;
             let tz = app.config.timezone();
             let window = crate::sales::calendar(now, &tz).window_from;
-            let a_year_ago = tz
-                .to_datetime(now)
-                .checked_sub(jiff::Span::new().years(1))
-                .ok()
-                .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
-                .map_or(now, |z| z.timestamp());
+            let a_year_ago = crate::sales::years_from(now, -1, &tz);
             let r = app
                 .db
                 .review_tiers(&programme.ladder, window, a_year_ago, now)

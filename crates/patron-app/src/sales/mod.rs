@@ -169,6 +169,16 @@ pub fn calendar(at: Timestamp, tz: &TimeZone) -> Calendar {
     }
 }
 
+/// The same local time `years` years later (negative: earlier) in the zone; `at` itself if
+/// that time does not exist. Tier reviews and their notices count years this way.
+pub fn years_from(at: Timestamp, years: i16, tz: &TimeZone) -> Timestamp {
+    tz.to_datetime(at)
+        .checked_add(jiff::Span::new().years(years))
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
+        .map_or(at, |z| z.timestamp())
+}
+
 /// The lot a sale's points go into: usable after the pending window, expiring by the
 /// programme's rule in the store's zone. `None` when nothing was earned.
 pub(crate) fn lot_for(

@@ -7,7 +7,7 @@
 //! cannot be reached are recorded as `no_channel`, so staff see who to call. SMS and WeChat
 //! join when the message channels are built; the occasion rows stay the same.
 
-use super::calendar;
+use super::{calendar, years_from};
 use crate::{App, AppError};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -128,7 +128,8 @@ impl App {
                 .await?;
             tally(&mut report.coupons, sent);
         }
-        self.tier_notices(now, days, &tz, &mut report).await?;
+        self.tier_notices(&programme.ladder, now, days, &tz, &mut report)
+            .await?;
         Ok(report)
     }
 
@@ -136,22 +137,14 @@ impl App {
     /// months would not keep their tier: told what keeps it.
     async fn tier_notices(
         &self,
+        ladder: &patron_domain::membership::TierLadder,
         now: Timestamp,
         days: i64,
         tz: &TimeZone,
         report: &mut NoticeReport,
     ) -> Result<(), AppError> {
-        let programme = self.loyalty().await?;
-        let ladder = &programme.ladder;
-        let year_back = |t: Timestamp| {
-            tz.to_datetime(t)
-                .checked_sub(jiff::Span::new().years(1))
-                .ok()
-                .and_then(|d| d.to_zoned_datetime(tz.clone()).ok())
-                .map_or(t, |z| z.timestamp())
-        };
-        let from = year_back(now);
-        let until = year_back(now + SignedDuration::from_hours(24 * days));
+        let from = years_from(now, -1, tz);
+        let until = years_from(now + SignedDuration::from_hours(24 * days), -1, tz);
         let window = calendar(now, tz).window_from;
         for d in self.db.reviews_due(&ladder.at(0).code, from, until).await? {
             let rank = ladder.rank(&d.label);
@@ -165,14 +158,7 @@ impl App {
                 continue;
             }
             let review_at = Timestamp::from_millisecond(d.at_ms)
-                .ok()
-                .and_then(|t| {
-                    tz.to_datetime(t)
-                        .checked_add(jiff::Span::new().years(1))
-                        .ok()
-                })
-                .and_then(|dt| dt.to_zoned_datetime(tz.clone()).ok())
-                .map_or(d.at_ms, |z| z.timestamp().as_millisecond());
+                .map_or(d.at_ms, |t| years_from(t, 1, tz).as_millisecond());
             let keep = ladder
                 .progress(rank.saturating_sub(1), &standing)
                 .and_then(|p| p.spend_fen)
@@ -204,6 +190,8 @@ impl App {
         text: &str,
         now: Timestamp,
     ) -> Result<Option<bool>, AppError> {
+        // A cheap look first, so a member told already is not opened again every day; the
+        // insert in `record_notice` is what guarantees once.
         if self.db.notice_recorded(d.customer_id, occasion).await? {
             return Ok(None);
         }
@@ -260,23 +248,14 @@ impl App {
     /// engine, which owns the lunar calendar. Returns how many members got a gift.
     pub async fn grant_birthday_gifts(&self, now: Timestamp) -> Result<usize, AppError> {
         let programme = self.loyalty().await?;
-        let benefits = |code: &str| {
-            programme
-                .settings
-                .tiers
-                .iter()
-                .find(|t| t.code == code)
-                .filter(|t| t.birthday_points > 0 || t.birthday_coupon_template.is_some())
-                .cloned()
+        let gives = |t: &&super::loyalty::TierSetting| {
+            t.birthday_points > 0 || t.birthday_coupon_template.is_some()
         };
-        if !programme
-            .settings
-            .tiers
-            .iter()
-            .any(|t| t.birthday_points > 0 || t.birthday_coupon_template.is_some())
-        {
+        let tiers = &programme.settings.tiers;
+        if !tiers.iter().any(|t| gives(&t)) {
             return Ok(0);
         }
+        let benefits = |code: &str| tiers.iter().find(|t| t.code == code).filter(gives).cloned();
         let tz = self.config.timezone();
         let today = tz.to_datetime(now).date();
         let is_today = |b: jiff::civil::Date| {

@@ -2,6 +2,7 @@
 //! cancel with points back), the reward catalogue with stock and redemptions, a form for a new
 //! reward, and redeeming a reward for a member from the customer page.
 
+use super::customers::membership::day;
 use super::see_other;
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -56,17 +57,11 @@ pub fn price_label(points: i64, cash_fen: i64, lang: crate::i18n::Lang) -> Strin
     }
 }
 
-fn day(ms: i64, tz: &TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| tz.to_datetime(t).date().to_string())
-        .unwrap_or_default()
-}
-
 pub fn reward_line(r: RewardRow, lang: crate::i18n::Lang, tz: &TimeZone) -> RewardLine {
     let t = |k: &str| lang.t(k);
     let until = r
         .valid_until_ms
-        .map_or_else(|| "…".to_string(), |u| day(u - 1, tz));
+        .map_or_else(|| "…".to_string(), |u| day(u - 1, lang, tz));
     RewardLine {
         id: r.id,
         kind: if r.kind == "coupon" {
@@ -81,7 +76,7 @@ pub fn reward_line(r: RewardRow, lang: crate::i18n::Lang, tz: &TimeZone) -> Rewa
         limit: r
             .per_member_limit
             .map_or_else(|| "—".to_string(), |l| l.to_string()),
-        window: format!("{} – {until}", day(r.valid_from_ms, tz)),
+        window: format!("{} – {until}", day(r.valid_from_ms, lang, tz)),
         redeemed: r.redeemed,
         active: r.status == "active",
         limited: r.stock.is_some(),
@@ -138,16 +133,12 @@ async fn show(
             "placed" | "ready" | "fulfilled" | "cancelled" | "all" => q.status.clone(),
             _ => String::new(),
         };
-        let mut orders = Vec::new();
-        let wanted: &[&str] = match status.as_str() {
-            "" => &["placed", "ready"],
-            "all" => &[""],
-            one => &[one][..],
+        let wanted = match status.as_str() {
+            "" => "open",
+            "all" => "",
+            one => one,
         };
-        for s in wanted {
-            orders.extend(state.app.db.reward_orders(p.scope(), s, 200).await?);
-        }
-        orders.sort_by_key(|o| std::cmp::Reverse(o.id));
+        let orders = state.app.db.reward_orders(p.scope(), wanted, 200).await?;
         let can_manage = p.can(Capability::CouponManage);
         let rewards = state.app.db.rewards().await?;
         let templates = if can_manage {

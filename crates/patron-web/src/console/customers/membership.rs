@@ -60,7 +60,7 @@ pub struct MemberPanel {
 }
 
 /// A local date, for "valid through" (the lot expires at the midnight that ends that day).
-fn day(ms: i64, lang: Lang, tz: &TimeZone) -> String {
+pub(crate) fn day(ms: i64, lang: Lang, tz: &TimeZone) -> String {
     let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
         return String::new();
     };

@@ -1,9 +1,9 @@
-//! The points mall: rewards and the orders that redeem them. One redemption is one
-//! transaction: the reward's stock and the member's claim are taken by conditional updates,
-//! the order is written, the points are redeemed against it (`reward_order:<id>`), a coupon
-//! reward issues its coupons, and a till's idempotency key is stored with the answer. Any
-//! refusal rolls all of it back.
+//! Redemption orders. One redemption is one transaction: the reward's stock and the
+//! member's claim are taken by conditional updates, the order is written, the points are
+//! redeemed against it (`reward_order:<id>`), a coupon reward issues its coupons, and a till's
+//! idempotency key is stored with the answer. Any refusal rolls all of it back.
 
+use super::{REWARD_COLUMNS, RewardRow};
 use crate::points::correction::restore_in;
 use crate::points::{EntryNote, PointsRefused, redeem_in};
 use crate::sales::coupons::issue_one_in;
@@ -12,37 +12,6 @@ use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
-
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct RewardRow {
-    pub id: i64,
-    pub name: String,
-    pub description: String,
-    /// `goods` or `coupon`.
-    pub kind: String,
-    pub coupon_template_id: Option<i64>,
-    pub points_price: i64,
-    pub cash_fen: i64,
-    pub stock: Option<i64>,
-    pub per_member_limit: Option<i64>,
-    pub valid_from_ms: i64,
-    pub valid_until_ms: Option<i64>,
-    pub status: String,
-    pub redeemed: i64,
-}
-
-impl RewardRow {
-    /// Whether members can redeem it at `at` (stock aside).
-    pub fn offered_at(&self, at: Timestamp) -> bool {
-        let at = ms(at);
-        self.status == "active"
-            && self.valid_from_ms <= at
-            && self.valid_until_ms.is_none_or(|until| at < until)
-    }
-}
-
-const REWARD_COLUMNS: &str = "id, name, description, kind, coupon_template_id, points_price, \
-    cash_fen, stock, per_member_limit, valid_from_ms, valid_until_ms, status, redeemed";
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderRow {
@@ -154,111 +123,6 @@ pub fn may_move(from: &str, to: &str) -> bool {
 }
 
 impl Db {
-    pub async fn create_reward(
-        &self,
-        actor: &Actor,
-        r: &RewardRow,
-        now: Timestamp,
-    ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO rewards (name, description, kind, coupon_template_id, points_price, cash_fen, \
-             stock, per_member_limit, valid_from_ms, valid_until_ms, status, redeemed, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', 0, $11) RETURNING id",
-        )
-        .bind(&r.name)
-        .bind(&r.description)
-        .bind(&r.kind)
-        .bind(r.coupon_template_id)
-        .bind(r.points_price)
-        .bind(r.cash_fen)
-        .bind(r.stock)
-        .bind(r.per_member_limit)
-        .bind(r.valid_from_ms)
-        .bind(r.valid_until_ms)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await?;
-        let event = AuditEvent::ok("reward.create", "reward", id).with_detail(r.name.clone());
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// Adds `more` to a limited stock; retires or re-activates. False for an unknown reward.
-    pub async fn update_reward(
-        &self,
-        actor: &Actor,
-        id: i64,
-        more_stock: i64,
-        status: Option<&str>,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE rewards SET stock = stock + $1, status = COALESCE($2, status) WHERE id = $3",
-        )
-        .bind(more_stock)
-        .bind(status)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 1 {
-            let detail = format!("stock +{more_stock}; status {}", status.unwrap_or("kept"));
-            let event = AuditEvent::ok("reward.update", "reward", id).with_detail(detail);
-            audit::append(&mut tx, actor, &event, now).await?;
-        }
-        tx.commit().await?;
-        Ok(n == 1)
-    }
-
-    /// Every reward, newest first.
-    pub async fn rewards(&self) -> Result<Vec<RewardRow>, StoreError> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REWARD_COLUMNS} FROM rewards ORDER BY id DESC"
-        )))
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    /// Rewards members can redeem at `now`, cheapest first; sold-out ones included (shown
-    /// as such).
-    pub async fn rewards_offered(&self, now: Timestamp) -> Result<Vec<RewardRow>, StoreError> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REWARD_COLUMNS} FROM rewards WHERE status = 'active' AND valid_from_ms <= $1 \
-             AND (valid_until_ms IS NULL OR valid_until_ms > $1) ORDER BY points_price, id"
-        )))
-        .bind(ms(now))
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    pub async fn reward(&self, id: i64) -> Result<RewardRow, StoreError> {
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {REWARD_COLUMNS} FROM rewards WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    /// How many of a reward the member holds in orders not cancelled.
-    pub async fn reward_claimed(
-        &self,
-        customer_id: i64,
-        reward_id: i64,
-    ) -> Result<i64, StoreError> {
-        let q: Option<i64> = sqlx::query_scalar(
-            "SELECT quantity FROM reward_claims WHERE customer_id = $1 AND reward_id = $2",
-        )
-        .bind(customer_id)
-        .bind(reward_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(q.unwrap_or(0))
-    }
-
     /// Redeems a reward for a member (see the module note). `valid_days` is the coupon
     /// template's, for a coupon reward.
     pub async fn redeem_reward(
@@ -430,10 +294,12 @@ impl Db {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(i64, i64, i64, i64, Option<i64>, String)> = sqlx::query_as(
+        // The reason joins the order's note instead of replacing what the member asked for.
+        let row: Option<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "UPDATE reward_orders SET status = 'cancelled', updated_by_name = $1, updated_at_ms = $2, \
-             note = $3 WHERE id = $4 AND status IN ('placed', 'ready') \
-             RETURNING customer_id, reward_id, quantity, points, store_id, note",
+             note = CASE WHEN note = '' THEN $3 ELSE note || ' / ' || $3 END \
+             WHERE id = $4 AND status IN ('placed', 'ready') \
+             RETURNING customer_id, reward_id, quantity, points, store_id",
         )
         .bind(&actor.name)
         .bind(ms(now))
@@ -441,7 +307,7 @@ impl Db {
         .bind(order_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((customer_id, reward_id, quantity, points, store_id, _)) = row else {
+        let Some((customer_id, reward_id, quantity, points, store_id)) = row else {
             return Ok(false);
         };
         if !scope.allows(store_id) {
@@ -477,7 +343,8 @@ impl Db {
         Ok(true)
     }
 
-    /// Orders in a state (empty: all), newest first, within the caller's scope.
+    /// Orders in a state, newest first, within the caller's scope: empty for all, `open` for
+    /// those still to hand over (placed or ready).
     pub async fn reward_orders(
         &self,
         scope: Scope,
@@ -486,7 +353,8 @@ impl Db {
     ) -> Result<Vec<OrderRow>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM reward_orders o JOIN rewards r ON r.id = o.reward_id \
-             WHERE ($1 = '' OR o.status = $1) AND ($2 IS NULL OR o.store_id = $2) \
+             WHERE ($1 = '' OR o.status = $1 OR ($1 = 'open' AND o.status IN ('placed', 'ready'))) \
+             AND ($2 IS NULL OR o.store_id = $2) \
              ORDER BY o.id DESC LIMIT $3"
         )))
         .bind(status)
