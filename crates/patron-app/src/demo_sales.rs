@@ -134,6 +134,25 @@ async fn seed_mall(app: &App) -> Result<(), AppError> {
             ..Default::default()
         })
         .await?;
+    // Gold and diamond members get a birthday-month coupon, diamond members points too.
+    let birthday = app
+        .create_coupon_template(&crate::sales::coupons::TemplateInput {
+            name: "生日月满200减30".into(),
+            amount_fen: Some(3_000),
+            min_spend_fen: 20_000,
+            birthday_month: true,
+            valid_days: 45,
+            ..Default::default()
+        })
+        .await?;
+    let mut settings = app.loyalty().await?.settings.clone();
+    for tier in settings.tiers.iter_mut().skip(2) {
+        tier.birthday_coupon_template = Some(birthday);
+    }
+    if let Some(top) = settings.tiers.last_mut() {
+        top.birthday_points = 500;
+    }
+    app.save_loyalty(&demo, settings).await?;
     let rewards = [
         ("304不锈钢保温杯", 3_000, 0, Some(50), Some(2), None),
         ("收纳整理箱三件套", 5_000, 2_000, Some(30), Some(1), None),

@@ -27,6 +27,18 @@ pub struct CouponRule {
     pub category: Option<String>,
     /// Only on a member's first purchase.
     pub first_purchase: bool,
+    /// Only in the calendar month of the member's (solar) birthday, in the store's zone.
+    pub birthday_month: bool,
+}
+
+/// What the till knows of the member when a coupon is applied, for the template's conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Holder {
+    /// The member has bought nothing before this sale.
+    pub first_purchase: bool,
+    /// Whether the sale falls in the member's birthday month; `None` when no birthday is
+    /// on file.
+    pub birthday_month: Option<bool>,
 }
 
 impl CouponRule {
@@ -54,14 +66,17 @@ impl CouponRule {
     /// What the coupon takes off each line, given the lines' categories and current net
     /// amounts (after line discounts and any coupon applied before). Refused, with the
     /// reason, when its conditions are not met.
-    pub fn discount(
-        &self,
-        lines: &[(&str, i64)],
-        first_purchase: bool,
-    ) -> Result<Vec<i64>, FieldError> {
+    pub fn discount(&self, lines: &[(&str, i64)], holder: Holder) -> Result<Vec<i64>, FieldError> {
         let refuse = |k| Err(FieldError::new("coupons", k));
-        if self.first_purchase && !first_purchase {
+        if self.first_purchase && !holder.first_purchase {
             return refuse("error.coupon.first_purchase_only");
+        }
+        if self.birthday_month {
+            match holder.birthday_month {
+                None => return refuse("error.coupon.no_birthday"),
+                Some(false) => return refuse("error.coupon.birthday_month_only"),
+                Some(true) => {}
+            }
         }
         let weights: Vec<i64> = lines
             .iter()
@@ -132,21 +147,27 @@ mod tests {
             min_spend_fen: min,
             category: category.map(Into::into),
             first_purchase: false,
+            birthday_month: false,
         }
     }
+
+    const ANYONE: Holder = Holder {
+        first_purchase: false,
+        birthday_month: None,
+    };
 
     #[test]
     fn amount_coupons_need_the_minimum_in_scope() {
         let r = rule(CouponValue::Amount(5000), 30_000, Some("tile"));
         let lines = [("tile", 20_000), ("paint", 50_000), ("tile", 12_000)];
-        assert_eq!(r.discount(&lines, false), Ok(vec![3125, 0, 1875]));
+        assert_eq!(r.discount(&lines, ANYONE), Ok(vec![3125, 0, 1875]));
         let short = [("tile", 20_000), ("paint", 50_000)];
         assert_eq!(
-            r.discount(&short, false).map_err(|e| e.key),
+            r.discount(&short, ANYONE).map_err(|e| e.key),
             Err("error.coupon.below_minimum")
         );
         assert_eq!(
-            r.discount(&[("paint", 90_000)], false).map_err(|e| e.key),
+            r.discount(&[("paint", 90_000)], ANYONE).map_err(|e| e.key),
             Err("error.coupon.nothing_in_scope")
         );
     }
@@ -161,16 +182,39 @@ mod tests {
             0,
             None,
         );
-        assert_eq!(r.discount(&[("x", 10_000)], false), Ok(vec![1000]));
-        assert_eq!(r.discount(&[("x", 100_000)], false), Ok(vec![2000]));
+        assert_eq!(r.discount(&[("x", 10_000)], ANYONE), Ok(vec![1000]));
+        assert_eq!(r.discount(&[("x", 100_000)], ANYONE), Ok(vec![2000]));
         let small = rule(CouponValue::Amount(5000), 0, None);
-        assert_eq!(small.discount(&[("x", 3000)], false), Ok(vec![3000]));
+        assert_eq!(small.discount(&[("x", 3000)], ANYONE), Ok(vec![3000]));
         let first = CouponRule {
             first_purchase: true,
             ..small
         };
-        assert!(first.discount(&[("x", 3000)], false).is_err());
-        assert!(first.discount(&[("x", 3000)], true).is_ok());
+        assert!(first.discount(&[("x", 3000)], ANYONE).is_err());
+        let newcomer = Holder {
+            first_purchase: true,
+            ..ANYONE
+        };
+        assert!(first.discount(&[("x", 3000)], newcomer).is_ok());
+    }
+
+    #[test]
+    fn birthday_coupons_need_the_birthday_month() {
+        let r = CouponRule {
+            birthday_month: true,
+            ..rule(CouponValue::Amount(1000), 0, None)
+        };
+        let with = |b| Holder {
+            first_purchase: false,
+            birthday_month: b,
+        };
+        let key = |h| r.discount(&[("x", 5000)], h).map_err(|e| e.key);
+        assert_eq!(key(with(Some(true))), Ok(vec![1000]));
+        assert_eq!(
+            key(with(Some(false))),
+            Err("error.coupon.birthday_month_only")
+        );
+        assert_eq!(key(with(None)), Err("error.coupon.no_birthday"));
     }
 
     #[test]

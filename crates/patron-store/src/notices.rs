@@ -218,6 +218,17 @@ impl Db {
         .await?)
     }
 
+    /// One customer's sealed birthday, if any.
+    pub async fn sealed_birthday(&self, customer_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT birthday_enc FROM customers WHERE id = $1")
+                .bind(customer_id)
+                .fetch_optional(self.pool())
+                .await?
+                .flatten(),
+        )
+    }
+
     /// Grants a birthday gift once per occasion: the occasion row, the points lot and the
     /// coupon in one transaction. False, writing nothing, when it was granted before.
     pub async fn grant_birthday_gift(

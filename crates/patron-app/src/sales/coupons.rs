@@ -5,7 +5,7 @@ use crate::{App, AppError, credentials};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::coupon::{CouponRule, CouponValue, code_from, normalise_code};
+use patron_domain::coupon::{CouponRule, CouponValue, Holder, code_from, normalise_code};
 use patron_domain::sale::LineInput;
 use patron_store::Scope;
 use patron_store::sales::coupons::{CouponRow, TemplateRow};
@@ -21,6 +21,8 @@ pub struct TemplateInput {
     pub min_spend_fen: i64,
     pub category: String,
     pub first_purchase: bool,
+    /// Usable only in the member's birthday month.
+    pub birthday_month: bool,
     pub valid_days: i64,
 }
 
@@ -39,6 +41,7 @@ pub fn rule_of(
     min_spend_fen: i64,
     category: &str,
     first_purchase: bool,
+    birthday_month: bool,
 ) -> CouponRule {
     CouponRule {
         value: match (amount_fen, off_permille) {
@@ -51,6 +54,7 @@ pub fn rule_of(
         min_spend_fen,
         category: (!category.is_empty()).then(|| category.to_string()),
         first_purchase,
+        birthday_month,
     }
 }
 
@@ -62,6 +66,7 @@ fn row_rule(c: &CouponRow) -> CouponRule {
         c.min_spend_fen,
         &c.category,
         c.first_purchase != 0,
+        c.birthday_month != 0,
     )
 }
 
@@ -85,6 +90,7 @@ impl App {
             input.min_spend_fen,
             category,
             input.first_purchase,
+            input.birthday_month,
         )
         .check()?;
         let row = TemplateRow {
@@ -96,6 +102,7 @@ impl App {
             min_spend_fen: input.min_spend_fen,
             category: category.to_string(),
             first_purchase: i64::from(input.first_purchase),
+            birthday_month: i64::from(input.birthday_month),
             valid_days: input.valid_days,
             status: "active".into(),
         };
@@ -160,6 +167,8 @@ impl App {
             .customer_stats(customer_id, 0)
             .await?
             .is_none_or(|s| s.purchase_count == 0);
+        // The birthday is sealed; it is opened only when a code asks for it.
+        let mut birthday_month: Option<Option<bool>> = None;
         let mut used = Vec::new();
         for typed in codes {
             let code = normalise_code(typed);
@@ -188,13 +197,35 @@ impl App {
                     )
                 })
                 .collect();
-            let shares = row_rule(&c).discount(&nets, first_purchase)?;
+            let rule = row_rule(&c);
+            if rule.birthday_month && birthday_month.is_none() {
+                birthday_month = Some(self.in_birthday_month(customer_id, at).await?);
+            }
+            let holder = Holder {
+                first_purchase,
+                birthday_month: birthday_month.flatten(),
+            };
+            let shares = rule.discount(&nets, holder)?;
             for (l, share) in lines.iter_mut().zip(&shares) {
                 l.discount_fen += share;
             }
             used.push((code, shares.iter().sum()));
         }
         Ok((lines, used))
+    }
+
+    /// Whether `at`, in the store's zone, falls in the month of the customer's solar
+    /// birthday; `None` when no solar birthday is on file.
+    async fn in_birthday_month(
+        &self,
+        customer_id: i64,
+        at: Timestamp,
+    ) -> Result<Option<bool>, AppError> {
+        let sealed = self.db.sealed_birthday(customer_id).await?;
+        let birthday =
+            crate::customers::sealing::solar_birthday(&self.keys, customer_id, sealed.as_deref())?;
+        let month = self.config.timezone().to_datetime(at).month();
+        Ok(birthday.map(|b| b.month() == month))
     }
 
     /// A member's coupons usable now.

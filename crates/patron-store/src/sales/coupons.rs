@@ -18,6 +18,7 @@ pub struct TemplateRow {
     /// Empty: every category.
     pub category: String,
     pub first_purchase: i64,
+    pub birthday_month: i64,
     /// Days a coupon stays valid after it is issued.
     pub valid_days: i64,
     pub status: String,
@@ -40,6 +41,7 @@ pub struct CouponRow {
     pub min_spend_fen: i64,
     pub category: String,
     pub first_purchase: i64,
+    pub birthday_month: i64,
 }
 
 /// Per template: issued, used, still usable, expired unused, and the discount given.
@@ -56,7 +58,7 @@ pub struct UsageRow {
 
 const COUPON_COLUMNS: &str = "c.code, c.customer_id, c.status, c.valid_from_ms, c.valid_until_ms, \
      c.reason, t.id AS template_id, t.name, t.amount_fen, t.off_permille, t.cap_fen, \
-     t.min_spend_fen, t.category, t.first_purchase";
+     t.min_spend_fen, t.category, t.first_purchase, t.birthday_month";
 
 impl Db {
     pub async fn create_coupon_template(
@@ -66,8 +68,8 @@ impl Db {
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
             "INSERT INTO coupon_templates (name, amount_fen, off_permille, cap_fen, min_spend_fen, \
-             category, first_purchase, valid_days, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9) RETURNING id",
+             category, first_purchase, birthday_month, valid_days, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) RETURNING id",
         )
         .bind(&t.name)
         .bind(t.amount_fen)
@@ -76,6 +78,7 @@ impl Db {
         .bind(t.min_spend_fen)
         .bind(&t.category)
         .bind(t.first_purchase)
+        .bind(t.birthday_month)
         .bind(t.valid_days)
         .bind(ms(now))
         .fetch_one(self.pool())
@@ -85,7 +88,7 @@ impl Db {
     pub async fn coupon_templates(&self) -> Result<Vec<TemplateRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, name, amount_fen, off_permille, cap_fen, min_spend_fen, category, \
-             first_purchase, valid_days, status FROM coupon_templates ORDER BY id DESC",
+             first_purchase, birthday_month, valid_days, status FROM coupon_templates ORDER BY id DESC",
         )
         .fetch_all(self.pool())
         .await?)
@@ -94,7 +97,7 @@ impl Db {
     pub async fn coupon_template(&self, id: i64) -> Result<TemplateRow, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, name, amount_fen, off_permille, cap_fen, min_spend_fen, category, \
-             first_purchase, valid_days, status FROM coupon_templates WHERE id = $1",
+             first_purchase, birthday_month, valid_days, status FROM coupon_templates WHERE id = $1",
         )
         .bind(id)
         .fetch_one(self.pool())

@@ -34,6 +34,9 @@ pub struct TemplateBody {
     pub category: String,
     #[serde(default)]
     pub first_purchase: bool,
+    /// Usable only in the calendar month of the member's birthday.
+    #[serde(default)]
+    pub birthday_month: bool,
     pub valid_days: i64,
 }
 
@@ -47,6 +50,7 @@ pub struct TemplateView {
     pub min_spend_fen: i64,
     pub category: String,
     pub first_purchase: bool,
+    pub birthday_month: bool,
     pub valid_days: i64,
     pub status: String,
 }
@@ -94,6 +98,7 @@ pub async fn create_template(
         min_spend_fen: b.min_spend_fen,
         category: b.category,
         first_purchase: b.first_purchase,
+        birthday_month: b.birthday_month,
         valid_days: b.valid_days,
     };
     let made = async {
@@ -117,6 +122,7 @@ fn template_view(t: patron_store::sales::coupons::TemplateRow) -> TemplateView {
         min_spend_fen: t.min_spend_fen,
         category: t.category,
         first_purchase: t.first_purchase != 0,
+        birthday_month: t.birthday_month != 0,
         valid_days: t.valid_days,
         status: t.status,
     }

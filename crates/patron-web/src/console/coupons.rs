@@ -76,6 +76,9 @@ async fn show(
             if row.first_purchase != 0 {
                 conditions.push(t("coupons.first_purchase").to_string());
             }
+            if row.birthday_month != 0 {
+                conditions.push(t("coupons.birthday_month").to_string());
+            }
             templates.push(TemplateLine {
                 id: row.id,
                 name: row.name,
@@ -132,6 +135,8 @@ pub struct TemplateForm {
     #[serde(default)]
     first_purchase: String,
     #[serde(default)]
+    birthday_month: String,
+    #[serde(default)]
     valid_days: String,
 }
 
@@ -163,6 +168,7 @@ fn read(f: &TemplateForm) -> Result<TemplateInput, FieldError> {
         },
         category: f.category.clone(),
         first_purchase: !f.first_purchase.is_empty(),
+        birthday_month: !f.birthday_month.is_empty(),
         valid_days: f
             .valid_days
             .trim()

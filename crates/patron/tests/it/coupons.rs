@@ -4,6 +4,7 @@
 
 use crate::both;
 use crate::harness::{Kind, api, start, store, token_for};
+use crate::notices::member;
 use crate::points::customer;
 use serde_json::json;
 
@@ -133,3 +134,83 @@ async fn coupons_apply_once_with_their_conditions(kind: Kind) {
     s.shutdown().await;
 }
 both!(coupons_apply_once_with_their_conditions);
+
+/// A birthday coupon is taken only in the month of the member's birthday (the test clock
+/// stands at 23 November in Shanghai), and refused with a reason when no birthday is known.
+async fn birthday_coupons_wait_for_the_birthday_month(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S1").await;
+    let till = s
+        .app
+        .create_api_key(None, s1, "收银台", None)
+        .await
+        .expect("key");
+    let owner = token_for(&s.app, "owner").await;
+    let in_month = member(&s.app, s1, "13900139001", "", "1990-11-30").await;
+    let next_month = member(&s.app, s1, "13900139002", "", "1990-12-01").await;
+    let unknown = member(&s.app, s1, "13900139003", "", "").await;
+    let (st, t, _) = api(
+        &s.base,
+        "POST",
+        "/api/v1/coupon-templates",
+        Some(&owner),
+        Some(json!({"name": "生日月立减", "amount_fen": 2000, "birthday_month": true, "valid_days": 60})),
+    )
+    .await;
+    assert_eq!((st, &t["birthday_month"]), (201, &json!(true)), "{t}");
+    let template = t["id"].as_i64().expect("id");
+    let (st, issued, _) = api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/coupon-templates/{template}/issue"),
+        Some(&owner),
+        Some(json!({"customer_ids": [in_month, next_month, unknown], "reason": "生日月"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{issued}");
+    let code = |i: usize| issued["codes"][i].as_str().expect("code").to_string();
+    let pay = |phone: &str, code: String, receipt: &str| {
+        let body = json!({"store_code": "S1", "receipt_no": receipt, "phone": phone,
+            "lines": [{"sku": "P1", "name": "乳胶漆", "category": "paint", "quantity": 1, "unit_price_fen": 15000}],
+            "coupons": [code]});
+        let (base, till, key) = (s.base.clone(), till.clone(), format!("b-{receipt}"));
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{base}/api/v1/checkout"))
+                .header("authorization", format!("Bearer {till}"))
+                .header("idempotency-key", key)
+                .header("accept-language", "zh-CN")
+                .json(&body)
+                .send()
+                .await
+                .expect("send");
+            let st = res.status().as_u16();
+            (st, res.json::<serde_json::Value>().await.expect("json"))
+        }
+    };
+    let (st, p) = pay("13900139002", code(1), "B2").await;
+    assert_eq!((st, p["field"].as_str()), (422, Some("coupons")), "{p}");
+    assert!(
+        p.to_string().contains("生日当月"),
+        "the reason is given: {p}"
+    );
+    let (st, p) = pay("13900139003", code(2), "B3").await;
+    assert_eq!((st, p["field"].as_str()), (422, Some("coupons")), "{p}");
+    assert!(p.to_string().contains("没有（公历）生日"), "{p}");
+    let (st, r) = pay("13900139001", code(0), "B1").await;
+    assert_eq!((st, &r["discount_fen"]), (201, &json!(2000)), "{r}");
+    // Refused coupons stay usable for their owners.
+    let (st, usable, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/members/{next_month}/coupons"),
+        Some(&till),
+        None,
+    )
+    .await;
+    assert_eq!((st, usable.as_array().map(Vec::len)), (200, Some(1)));
+    s.shutdown().await;
+}
+both!(birthday_coupons_wait_for_the_birthday_month);

@@ -14,7 +14,13 @@ use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
 use patron_store::Scope;
 use patron_store::points::{EntryKind, EntryNote, NewLot};
 
-async fn member(app: &App, store_id: i64, mobile: &str, email: &str, birthday: &str) -> i64 {
+pub(crate) async fn member(
+    app: &App,
+    store_id: i64,
+    mobile: &str,
+    email: &str,
+    birthday: &str,
+) -> i64 {
     let input = CustomerInput {
         name: "提醒会员".into(),
         mobile: mobile.into(),
