@@ -85,6 +85,27 @@ pub type WriteTx = Transaction<'static, Any>;
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite file, when the database is one, for writers that open a connection of
+    /// their own (`sales::bulk`).
+    sqlite_file: Option<SqliteFile>,
+}
+
+/// A SQLite database file and the settings its connections are opened with.
+#[derive(Debug, Clone)]
+pub(crate) struct SqliteFile {
+    pub path: std::path::PathBuf,
+    /// `FULL` or `NORMAL`.
+    pub synchronous: &'static str,
+    pub busy_timeout: Duration,
+}
+
+/// The file a `sqlite:` URL names; `None` for in-memory databases.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -107,6 +128,7 @@ impl Db {
         let mut pool_opts = AnyPoolOptions::new()
             .max_connections(opts.max_connections)
             .acquire_timeout(Duration::from_secs(15));
+        let mut sqlite_file = None;
         if backend == Backend::Sqlite {
             let sync = match opts.synchronous {
                 Synchronous::Full => "FULL",
@@ -124,6 +146,11 @@ impl Db {
                  PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
                 opts.busy_timeout.as_millis()
             );
+            sqlite_file = sqlite_path(&opts.url).map(|path| SqliteFile {
+                path,
+                synchronous: sync,
+                busy_timeout: opts.busy_timeout,
+            });
             pool_opts = pool_opts.after_connect(move |conn, _meta| {
                 let pragmas = pragmas.clone();
                 Box::pin(async move {
@@ -151,7 +178,11 @@ impl Db {
                 one_line(&e)
             ))
         })?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_file,
+        })
     }
 
     /// Applies the embedded migrations of this backend.
@@ -165,6 +196,10 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn sqlite_file(&self) -> Option<&SqliteFile> {
+        self.sqlite_file.as_ref()
     }
 
     pub fn pool(&self) -> &AnyPool {

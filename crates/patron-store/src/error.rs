@@ -19,6 +19,24 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
+    /// From the SQLite connection that bulk writers open of their own.
+    #[error("database error: {0}")]
+    Embedded(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        match &err {
+            rusqlite::Error::SqliteFailure(e, message)
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::Conflict {
+                    constraint: sqlite_constraint_name(message.as_deref().unwrap_or("")),
+                }
+            }
+            _ => StoreError::Embedded(err),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

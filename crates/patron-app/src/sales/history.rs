@@ -1,15 +1,20 @@
-//! Sales history written in bulk: `patron import sales` backfilling a shop's old receipts,
-//! and the demo's year of sales. Each sale goes through the same storage path as a till's
-//! (statistics, tier upgrades, optionally points), many sales per transaction, in time order
-//! so that tiers rise as they did.
+//! Sales history: `patron import sales` backfilling a shop's old receipts, and the demo's
+//! year of sales. History that earns points goes through the till's storage path, many sales
+//! a transaction, in time order so that tiers rise as they did. History without points (the
+//! usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
+//! summed per member and batch, tiers judged on the last twelve months.
 
-use super::{calendar, lot_for};
+use super::{Programme, calendar, lot_for};
 use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use patron_domain::membership::TierLadder;
 use patron_domain::points::SaleLine;
 use patron_domain::sale::{LineInput, check_lines, price};
+use patron_store::StoreError;
+use patron_store::sales::bulk::{BulkWritten, TierCheck};
 use patron_store::sales::{BatchRefused, NewSale, NewSaleLine, SaleRefused, SaleSource, Together};
+use std::sync::Arc;
 
 /// One past sale.
 #[derive(Debug, Clone)]
@@ -41,86 +46,12 @@ impl App {
     /// number is stored already, are returned as problems and the rest are written.
     pub async fn record_past_sales(
         &self,
-        mut sales: Vec<PastSale>,
+        sales: Vec<PastSale>,
         earn: bool,
         progress: &(dyn Fn(usize) + Sync),
     ) -> Result<(usize, Vec<PastSaleProblem>), AppError> {
-        sales.sort_by_key(|s| s.sold_at);
         let programme = self.loyalty().await?;
-        let multiplier = programme.ladder.at(0).points_permille;
-        let now = self.now();
-        let mut problems = Vec::new();
-        let mut ready = Vec::with_capacity(sales.len());
-        for s in sales {
-            let problem = |field, key| PastSaleProblem {
-                receipt_no: s.receipt_no.clone(),
-                field,
-                key,
-            };
-            if let Err(e) = check_lines(&s.lines) {
-                problems.push(problem(e.field, e.key));
-                continue;
-            }
-            if s.sold_at > now {
-                problems.push(problem("sold_at", "error.checkout.sold_at"));
-                continue;
-            }
-            let priced = match price(s.lines, 0) {
-                Ok(p) => p,
-                Err(e) => {
-                    problems.push(problem(e.field, e.key));
-                    continue;
-                }
-            };
-            let local_day = s.tz.to_datetime(s.sold_at).date();
-            let earned = programme.earning.earn(
-                &priced
-                    .iter()
-                    .map(|l| SaleLine {
-                        category: l.input.category.clone(),
-                        paid_fen: l.paid_fen,
-                    })
-                    .collect::<Vec<_>>(),
-                multiplier,
-                local_day,
-            );
-            let lot = if earn && s.customer_id.is_some() {
-                lot_for(&programme, earned.points, s.sold_at, &s.tz)
-            } else {
-                None
-            };
-            ready.push(NewSale {
-                store_id: s.store_id,
-                receipt_no: s.receipt_no,
-                customer_id: s.customer_id,
-                till_name: "import".into(),
-                staff_id: None,
-                sold_at: s.sold_at,
-                recorded_at: now,
-                lines: priced
-                    .into_iter()
-                    .map(|l| NewSaleLine {
-                        earns: programme.earning.earns(&l.input.category),
-                        sku: l.input.sku,
-                        name: l.input.name,
-                        category: l.input.category,
-                        quantity: l.input.quantity,
-                        unit_price_fen: l.input.unit_price_fen,
-                        discount_fen: l.input.discount_fen,
-                        net_fen: l.net_fen,
-                        paid_fen: l.paid_fen,
-                    })
-                    .collect(),
-                points_redeemed: 0,
-                points_value_fen: 0,
-                coupons: Vec::new(),
-                earned: lot,
-                eligible_fen: earned.eligible_fen,
-                source: SaleSource::Import,
-                calendar: calendar(s.sold_at, &s.tz),
-                actor_name: "import".into(),
-            });
-        }
+        let (ready, mut problems) = prepare(&programme, sales, earn, self.now());
         let mut written = 0;
         for batch in ready.chunks(PER_TRANSACTION) {
             let together: Vec<Together<'_>> =
@@ -134,11 +65,7 @@ impl App {
                         match self.db.record_sale(sale, &programme.ladder, None).await {
                             Ok(_) => written += 1,
                             Err(SaleRefused::Store(e)) => return Err(e.into()),
-                            Err(SaleRefused::ReceiptTaken) => problems.push(PastSaleProblem {
-                                receipt_no: sale.receipt_no.clone(),
-                                field: "receipt_no",
-                                key: "error.checkout.receipt_taken",
-                            }),
+                            Err(SaleRefused::ReceiptTaken) => problems.push(taken(sale)),
                             Err(other) => return Err(AppError::Internal(other.to_string())),
                         }
                     }
@@ -148,5 +75,231 @@ impl App {
             progress(written);
         }
         Ok((written, problems))
+    }
+}
+
+fn taken(sale: &NewSale) -> PastSaleProblem {
+    PastSaleProblem {
+        receipt_no: sale.receipt_no.clone(),
+        field: "receipt_no",
+        key: "error.checkout.receipt_taken",
+    }
+}
+
+/// Checks and prices past sales, in time order: the sales to write and the problems.
+pub(crate) fn prepare(
+    programme: &Programme,
+    mut sales: Vec<PastSale>,
+    earn: bool,
+    now: Timestamp,
+) -> (Vec<NewSale>, Vec<PastSaleProblem>) {
+    sales.sort_by_key(|s| s.sold_at);
+    let multiplier = programme.ladder.at(0).points_permille;
+    let mut problems = Vec::new();
+    let mut ready = Vec::with_capacity(sales.len());
+    for s in sales {
+        let problem = |field, key| PastSaleProblem {
+            receipt_no: s.receipt_no.clone(),
+            field,
+            key,
+        };
+        if let Err(e) = check_lines(&s.lines) {
+            problems.push(problem(e.field, e.key));
+            continue;
+        }
+        if s.sold_at > now {
+            problems.push(problem("sold_at", "error.checkout.sold_at"));
+            continue;
+        }
+        let priced = match price(s.lines, 0) {
+            Ok(p) => p,
+            Err(e) => {
+                problems.push(problem(e.field, e.key));
+                continue;
+            }
+        };
+        let local_day = s.tz.to_datetime(s.sold_at).date();
+        let earned = programme.earning.earn(
+            &priced
+                .iter()
+                .map(|l| SaleLine {
+                    category: l.input.category.clone(),
+                    paid_fen: l.paid_fen,
+                })
+                .collect::<Vec<_>>(),
+            multiplier,
+            local_day,
+        );
+        let lot = if earn && s.customer_id.is_some() {
+            lot_for(programme, earned.points, s.sold_at, &s.tz)
+        } else {
+            None
+        };
+        ready.push(NewSale {
+            store_id: s.store_id,
+            receipt_no: s.receipt_no,
+            customer_id: s.customer_id,
+            till_name: "import".into(),
+            staff_id: None,
+            sold_at: s.sold_at,
+            recorded_at: now,
+            lines: priced
+                .into_iter()
+                .map(|l| NewSaleLine {
+                    earns: programme.earning.earns(&l.input.category),
+                    sku: l.input.sku,
+                    name: l.input.name,
+                    category: l.input.category,
+                    quantity: l.input.quantity,
+                    unit_price_fen: l.input.unit_price_fen,
+                    discount_fen: l.input.discount_fen,
+                    net_fen: l.net_fen,
+                    paid_fen: l.paid_fen,
+                })
+                .collect(),
+            points_redeemed: 0,
+            points_value_fen: 0,
+            coupons: Vec::new(),
+            earned: lot,
+            eligible_fen: earned.eligible_fen,
+            source: SaleSource::Import,
+            calendar: calendar(s.sold_at, &s.tz),
+            actor_name: "import".into(),
+        });
+    }
+    (ready, problems)
+}
+
+/// The bulk writer for history without points. On SQLite a thread of its own writes with a
+/// connection of its own, so the next batch is read and checked while one is written;
+/// otherwise batches go through the pool in turn.
+pub(crate) struct BulkHistory {
+    ladder: Arc<TierLadder>,
+    window_from: i64,
+    now: Timestamp,
+    writer: Writer,
+}
+
+enum Writer {
+    Thread {
+        batches: tokio::sync::mpsc::Sender<Vec<NewSale>>,
+        /// Taken when the thread is joined.
+        done: Option<std::thread::JoinHandle<Result<BulkWritten, StoreError>>>,
+        /// Written batches come back to be freed here, by the thread that allocated them:
+        /// freeing millions of small strings on the writer's thread made both threads
+        /// contend for the allocator.
+        spent: std::sync::mpsc::Receiver<Vec<NewSale>>,
+    },
+    Pool(BulkWritten),
+}
+
+fn add(total: &mut BulkWritten, batch: BulkWritten) {
+    total.sales += batch.sales;
+    total.lines += batch.lines;
+    total.upgrades += batch.upgrades;
+    total.taken.extend(batch.taken);
+}
+
+impl BulkHistory {
+    pub async fn start(app: &App) -> Result<BulkHistory, AppError> {
+        let programme = app.loyalty().await?;
+        let ladder = Arc::new(programme.ladder.clone());
+        let now = app.now();
+        let window_from = calendar(now, &app.config.timezone()).window_from;
+        let writer = match app.db.open_sqlite_bulk()? {
+            None => Writer::Pool(BulkWritten::default()),
+            Some(mut bulk) => {
+                // Two batches in flight at most: one being written, one waiting.
+                let (batches, mut incoming) = tokio::sync::mpsc::channel::<Vec<NewSale>>(1);
+                let ladder = Arc::clone(&ladder);
+                let (give_back, spent) = std::sync::mpsc::channel();
+                let done = std::thread::Builder::new()
+                    .name("sales-import".into())
+                    .spawn(move || {
+                        let check = TierCheck {
+                            ladder: &ladder,
+                            window_from,
+                            now,
+                        };
+                        let mut total = BulkWritten::default();
+                        while let Some(batch) = incoming.blocking_recv() {
+                            add(&mut total, bulk.write(&batch, &check)?);
+                            // The reading side may have finished; then the batch is freed here.
+                            let _ = give_back.send(batch);
+                        }
+                        Ok(total)
+                    })
+                    .map_err(|e| AppError::Internal(format!("cannot start the writer: {e}")))?;
+                Writer::Thread {
+                    batches,
+                    done: Some(done),
+                    spent,
+                }
+            }
+        };
+        Ok(BulkHistory {
+            ladder,
+            window_from,
+            now,
+            writer,
+        })
+    }
+
+    /// Writes a batch of prepared sales (in time order), or hands it to the writer thread.
+    pub async fn write(&mut self, app: &App, batch: Vec<NewSale>) -> Result<(), AppError> {
+        match &mut self.writer {
+            Writer::Pool(total) => {
+                let check = TierCheck {
+                    ladder: &self.ladder,
+                    window_from: self.window_from,
+                    now: self.now,
+                };
+                add(total, app.db.record_sales_in_bulk(&batch, &check).await?);
+                Ok(())
+            }
+            // A closed channel means the writer stopped on an error: that error is the answer.
+            Writer::Thread {
+                batches,
+                done,
+                spent,
+            } => {
+                while let Ok(old) = spent.try_recv() {
+                    drop(old);
+                }
+                match batches.send(batch).await {
+                    Ok(()) => Ok(()),
+                    Err(_) => {
+                        join(done.take()).await?;
+                        Err(AppError::Internal("the sales writer stopped".into()))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for the last batch; what was written, and the receipts found stored already.
+    pub async fn finish(self) -> Result<BulkWritten, AppError> {
+        match self.writer {
+            Writer::Pool(total) => Ok(total),
+            Writer::Thread { batches, done, .. } => {
+                drop(batches);
+                join(done).await
+            }
+        }
+    }
+}
+
+async fn join(
+    done: Option<std::thread::JoinHandle<Result<BulkWritten, StoreError>>>,
+) -> Result<BulkWritten, AppError> {
+    let Some(done) = done else {
+        return Err(AppError::Internal("the sales writer stopped".into()));
+    };
+    let joined = tokio::task::spawn_blocking(move || done.join())
+        .await
+        .map_err(|e| AppError::Internal(format!("sales writer: {e}")))?;
+    match joined {
+        Ok(written) => Ok(written?),
+        Err(_) => Err(AppError::Internal("the sales writer panicked".into())),
     }
 }

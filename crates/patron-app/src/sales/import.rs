@@ -1,8 +1,8 @@
 //! `patron import sales`: a shop's old receipts, one line per row (receipt, time, store,
 //! member phone or archive number, sku, category, quantity, unit price), streamed from a
 //! UTF-8 CSV so that files of tens of millions of lines never sit in memory. The lines of a
-//! receipt must be consecutive (as every till export writes them). Receipts go through the
-//! same storage path as the till's (statistics, tier upgrades, and points when asked).
+//! receipt must be consecutive (as every till export writes them). Without points the
+//! receipts go to the bulk writer; with points, through the till's storage path.
 
 use super::history::PastSale;
 use crate::{App, AppError};
@@ -34,8 +34,10 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("discount", &["discount", "折扣", "优惠金额"]),
 ];
 
-/// Receipts handed to storage at a time.
+/// Receipts handed to storage at a time: one transaction of the bulk writer, or ten of the
+/// till's path.
 const CHUNK: usize = 5_000;
+const BULK_CHUNK: usize = 20_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SalesImport {
@@ -45,16 +47,28 @@ pub struct SalesImport {
     pub rejected: Vec<(String, &'static str, &'static str)>,
 }
 
-/// Caches of what rows name, so each phone or store is looked up once.
+/// Who a receipt names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Who {
+    /// An anonymous sale.
+    Nobody,
+    /// A phone, as its blind index.
+    Phone(String),
+    Archive(String),
+}
+
+/// Caches of what rows name, so each store and member is looked up once.
 struct Lookups {
     stores: HashMap<String, (i64, TimeZone)>,
-    members: HashMap<String, Option<i64>>,
+    /// The customer a phone or archive number names; `None` when none or several do.
+    members: HashMap<Who, Option<i64>>,
 }
 
 /// A receipt being read.
 struct Open {
-    key: (String, String),
-    sale: Result<PastSale, (&'static str, &'static str)>,
+    store: String,
+    receipt: String,
+    sale: Result<(PastSale, Who), (&'static str, &'static str)>,
 }
 
 fn parse_time(text: &str, tz: &TimeZone) -> Option<Timestamp> {
@@ -97,38 +111,62 @@ impl App {
         }
     }
 
-    async fn member_of(
+    /// Finds the members a chunk's receipts name, many phones a query, and fills in each
+    /// sale's customer. Receipts naming no member, or several, are rejected.
+    async fn resolve_members(
         &self,
         l: &mut Lookups,
-        phone: &str,
-        archive: &str,
-    ) -> Result<Option<i64>, AppError> {
-        let key = format!("{phone}\u{1f}{archive}");
-        if let Some(v) = l.members.get(&key) {
-            return Ok(*v);
-        }
-        let found: Vec<i64> = if !phone.is_empty() {
-            match Phone::parse(phone) {
-                Ok(p) => self
-                    .db
-                    .customers_by_phone(Scope::Chain, &self.keys.blind_index("phone", p.e164()))
-                    .await?
-                    .into_iter()
-                    .map(|c| c.id)
-                    .collect(),
-                Err(_) => Vec::new(),
+        chunk: Vec<(PastSale, Who)>,
+        rejected: &mut Vec<(String, &'static str, &'static str)>,
+    ) -> Result<Vec<PastSale>, AppError> {
+        let mut phones: Vec<String> = Vec::new();
+        for (_, who) in &chunk {
+            if let Who::Phone(idx) = who
+                && !l.members.contains_key(who)
+            {
+                l.members.insert(who.clone(), None);
+                phones.push(idx.clone());
             }
-        } else {
-            self.db
-                .customer_ids_by_archive_no(Scope::Chain, archive)
-                .await?
-        };
-        let v = match found.as_slice() {
-            [one] => Some(*one),
-            _ => None,
-        };
-        l.members.insert(key, v);
-        Ok(v)
+        }
+        let mut found: HashMap<String, Vec<i64>> = HashMap::new();
+        for (idx, id) in self.db.customer_ids_by_phones(&phones).await? {
+            found.entry(idx).or_default().push(id);
+        }
+        for (idx, ids) in found {
+            if let [one] = ids.as_slice() {
+                l.members.insert(Who::Phone(idx), Some(*one));
+            }
+        }
+        let mut out = Vec::with_capacity(chunk.len());
+        for (mut sale, who) in chunk {
+            let member = match &who {
+                Who::Nobody => {
+                    out.push(sale);
+                    continue;
+                }
+                Who::Phone(_) => l.members.get(&who).copied().flatten(),
+                Who::Archive(no) => match l.members.get(&who) {
+                    Some(v) => *v,
+                    None => {
+                        let ids = self.db.customer_ids_by_archive_no(Scope::Chain, no).await?;
+                        let v = match ids.as_slice() {
+                            [one] => Some(*one),
+                            _ => None,
+                        };
+                        l.members.insert(who.clone(), v);
+                        v
+                    }
+                },
+            };
+            match member {
+                Some(id) => {
+                    sale.customer_id = Some(id);
+                    out.push(sale);
+                }
+                None => rejected.push((sale.receipt_no, "phone", "error.checkout.member_unknown")),
+            }
+        }
+        Ok(out)
     }
 
     /// Imports sales from a CSV. With `earn`, members earn points for them as the programme
@@ -178,7 +216,14 @@ impl App {
             members: HashMap::new(),
         };
         let mut report = SalesImport::default();
-        let mut chunk: Vec<PastSale> = Vec::with_capacity(CHUNK);
+        let mut bulk = if earn {
+            None
+        } else {
+            Some(super::history::BulkHistory::start(self).await?)
+        };
+        let programme = self.loyalty().await?;
+        let chunk_size = if bulk.is_some() { BULK_CHUNK } else { CHUNK };
+        let mut chunk: Vec<(PastSale, Who)> = Vec::with_capacity(chunk_size);
         let mut open: Option<Open> = None;
         let mut record = csv::StringRecord::new();
         loop {
@@ -186,22 +231,37 @@ impl App {
                 .read_record(&mut record)
                 .map_err(|_| FieldError::new("file", "error.import.unreadable"))?;
             let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).map_or("", str::trim);
-            let key = (
-                cell(Some(store)).to_string(),
-                cell(Some(receipt)).to_string(),
-            );
-            if !more || open.as_ref().is_some_and(|o| o.key != key) {
+            let (store_code, receipt_no) = (cell(Some(store)), cell(Some(receipt)));
+            if !more
+                || open
+                    .as_ref()
+                    .is_some_and(|o| o.store != store_code || o.receipt != receipt_no)
+            {
                 if let Some(done) = open.take() {
                     match done.sale {
                         Ok(sale) => chunk.push(sale),
-                        Err((field, k)) => report.rejected.push((done.key.1, field, k)),
+                        Err((field, k)) => report.rejected.push((done.receipt, field, k)),
                     }
                 }
-                if chunk.len() >= CHUNK || (!more && !chunk.is_empty()) {
-                    let (written, problems) = self
-                        .record_past_sales(std::mem::take(&mut chunk), earn, &|_| {})
+                if chunk.len() >= chunk_size || (!more && !chunk.is_empty()) {
+                    let named = std::mem::take(&mut chunk);
+                    let batch = self
+                        .resolve_members(&mut lookups, named, &mut report.rejected)
                         .await?;
-                    report.sales += written;
+                    let problems = match bulk.as_mut() {
+                        Some(bulk) => {
+                            let (ready, problems) =
+                                super::history::prepare(&programme, batch, false, self.now());
+                            bulk.write(self, ready).await?;
+                            problems
+                        }
+                        None => {
+                            let (written, problems) =
+                                self.record_past_sales(batch, earn, &|_| {}).await?;
+                            report.sales += written;
+                            problems
+                        }
+                    };
                     report
                         .rejected
                         .extend(problems.into_iter().map(|p| (p.receipt_no, p.field, p.key)));
@@ -213,37 +273,46 @@ impl App {
             }
             report.lines += 1;
             if open.is_none() {
-                let sale = match self.store_of(&mut lookups, &key.0).await? {
+                let sale = match self.store_of(&mut lookups, store_code).await? {
                     None => Err(("store", "error.sales_import.store")),
                     Some((store_id, tz)) => match parse_time(cell(Some(time)), &tz) {
                         None => Err(("time", "error.sales_import.time")),
                         Some(sold_at) => {
                             let (p, a) = (cell(phone), cell(archive));
-                            let customer_id = if p.is_empty() && a.is_empty() {
-                                Ok(None)
+                            let who = if !p.is_empty() {
+                                Phone::parse(p)
+                                    .map(|p| Who::Phone(self.keys.blind_index("phone", p.e164())))
+                                    .map_err(|_| ("phone", "error.checkout.member_unknown"))
+                            } else if !a.is_empty() {
+                                Ok(Who::Archive(a.to_string()))
                             } else {
-                                match self.member_of(&mut lookups, p, a).await? {
-                                    Some(id) => Ok(Some(id)),
-                                    None => Err(("phone", "error.checkout.member_unknown")),
-                                }
+                                Ok(Who::Nobody)
                             };
-                            customer_id.map(|customer_id| PastSale {
-                                store_id,
-                                tz,
-                                receipt_no: key.1.clone(),
-                                customer_id,
-                                sold_at,
-                                lines: Vec::new(),
+                            who.map(|who| {
+                                let sale = PastSale {
+                                    store_id,
+                                    tz,
+                                    receipt_no: receipt_no.to_string(),
+                                    customer_id: None,
+                                    sold_at,
+                                    lines: Vec::new(),
+                                };
+                                (sale, who)
                             })
                         }
                     },
                 };
                 open = Some(Open {
-                    key: key.clone(),
+                    store: store_code.to_string(),
+                    receipt: receipt_no.to_string(),
                     sale,
                 });
             }
-            if let Some(Open { sale: Ok(sale), .. }) = open.as_mut() {
+            if let Some(Open {
+                sale: Ok((sale, _)),
+                ..
+            }) = open.as_mut()
+            {
                 let line = (|| {
                     let qty: i64 = cell(Some(quantity))
                         .parse()
@@ -272,6 +341,16 @@ impl App {
                     }
                 }
             }
+        }
+        if let Some(bulk) = bulk {
+            let written = bulk.finish().await?;
+            report.sales += written.sales;
+            report.rejected.extend(
+                written
+                    .taken
+                    .into_iter()
+                    .map(|(_, receipt)| (receipt, "receipt_no", "error.checkout.receipt_taken")),
+            );
         }
         Ok(report)
     }

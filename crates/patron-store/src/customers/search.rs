@@ -317,6 +317,30 @@ impl Db {
         Ok(self.search_customers(scope, &f).await?.0)
     }
 
+    /// Active customers by phone, many phones at a time (imports): `(phone index, customer)`
+    /// for the main mobile and every other phone on file. A phone may name several.
+    pub async fn customer_ids_by_phones(
+        &self,
+        mobile_idxs: &[String],
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in mobile_idxs.chunks(500) {
+            let list = crate::sales::numbered(1, chunk.len());
+            let sql = format!(
+                "SELECT mobile_idx, id FROM customers WHERE status = 'active' \
+                 AND mobile_idx IN ({list}) UNION SELECT k.value, k.customer_id \
+                 FROM customer_keys k JOIN customers c ON c.id = k.customer_id \
+                 WHERE k.kind = 'phone' AND c.status = 'active' AND k.value IN ({list})"
+            );
+            let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql));
+            for idx in chunk {
+                q = q.bind(idx.as_str());
+            }
+            out.extend(q.fetch_all(self.pool()).await?);
+        }
+        Ok(out)
+    }
+
     /// Customers that may be the same person as the one described by these indexes, with
     /// reasons. `exclude` leaves out the customer being edited.
     pub async fn duplicate_candidates(

@@ -59,7 +59,7 @@ impl<T> Idempotency<'_, T> {
     }
 }
 
-async fn read(
+pub(super) async fn read(
     conn: &mut AnyConnection,
     scope: &str,
     key: &str,

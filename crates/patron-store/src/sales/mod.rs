@@ -3,6 +3,7 @@
 //! statistics and any tier upgrade. A replayed request finds its idempotency record and
 //! changes nothing.
 
+pub mod bulk;
 pub mod cards;
 pub mod catalog;
 pub mod coupons;
@@ -12,11 +13,11 @@ pub mod ranking;
 pub mod read;
 pub mod refund;
 mod standing;
+mod together;
 
 pub use idempotency::{Idempotency, Stored};
 pub use standing::{Calendar, Reviewed, StatsRow};
 
-use crate::db::placeholders;
 use crate::points::{EntryKind, EntryNote, NewLot, PointsRefused, earn_in, redeem_in};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
@@ -186,33 +187,6 @@ impl From<sqlx::Error> for BatchRefused {
     }
 }
 
-impl Db {
-    /// Writes several sales in one transaction: one commit, one fsync. All or nothing: the
-    /// first sale refused by its own checks (points raced, coupon gone, receipt taken, key
-    /// replayed) rolls the batch back and is reported with its index, so the caller can
-    /// answer it and write the others again without it. (Savepoints per sale would spare
-    /// that rewrite but cost two statements on every sale, and refusals are rare.)
-    pub async fn record_sales_together(
-        &self,
-        sales: &[Together<'_>],
-    ) -> Result<Vec<(SaleOutcome, Option<String>)>, BatchRefused> {
-        let mut tx = self.begin_write().await?;
-        let mut results = Vec::with_capacity(sales.len());
-        for (index, (sale, ladder, idem)) in sales.iter().enumerate() {
-            match record_sale_in(&mut tx, sale, ladder, *idem).await {
-                Ok(done) => results.push(done),
-                Err(SaleRefused::Store(e)) => return Err(BatchRefused::Store(e)),
-                Err(refused) => {
-                    tx.rollback().await?;
-                    return Err(BatchRefused::Sale { index, refused });
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(results)
-    }
-}
-
 /// `record_sale` on an open transaction (a batch of sales commits together).
 pub async fn record_sale_in(
     conn: &mut AnyConnection,
@@ -220,44 +194,33 @@ pub async fn record_sale_in(
     ladder: &TierLadder,
     idem: Option<&Idempotency<'_, SaleOutcome>>,
 ) -> Result<(SaleOutcome, Option<String>), SaleRefused> {
+    let Some(sale_id) = together::insert_sales(conn, &[sale]).await?[0] else {
+        return Err(SaleRefused::ReceiptTaken);
+    };
+    let outcome = apply_sale_in(conn, sale, sale_id, ladder).await?;
+    // The key is written last, with its answer: a concurrent request with the same key
+    // (another server) waits on it here and then finds it taken.
+    let body = match idem {
+        Some(i) => Some(
+            i.record::<SaleRefused>(conn, &outcome, sale.recorded_at)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok((outcome, body))
+}
+
+/// What a written sale (its row and lines stored as `sale_id`) does for its member: coupons
+/// used, points redeemed and earned, statistics, tier.
+pub(crate) async fn apply_sale_in(
+    conn: &mut AnyConnection,
+    sale: &NewSale,
+    sale_id: i64,
+    ladder: &TierLadder,
+) -> Result<SaleOutcome, SaleRefused> {
     let now = sale.recorded_at;
-    let list_fen: i64 = sale
-        .lines
-        .iter()
-        .map(|l| l.quantity * l.unit_price_fen)
-        .sum();
-    let discount_fen: i64 = sale.lines.iter().map(|l| l.discount_fen).sum();
-    let net_fen: i64 = sale.lines.iter().map(|l| l.net_fen).sum();
-    let paid_fen: i64 = sale.lines.iter().map(|l| l.paid_fen).sum();
-    let earned = sale.earned.as_ref().map_or(0, |l| l.points);
-    let sale_id: i64 = sqlx::query_scalar(
-        "INSERT INTO sales (store_id, receipt_no, customer_id, till_name, staff_id, sold_at_ms, \
-         list_fen, discount_fen, net_fen, points_value_fen, paid_fen, eligible_fen, \
-         points_earned, points_redeemed, source, created_at, local_month, local_day) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18) RETURNING id",
-    )
-    .bind(sale.store_id)
-    .bind(&sale.receipt_no)
-    .bind(sale.customer_id)
-    .bind(&sale.till_name)
-    .bind(sale.staff_id)
-    .bind(ms(sale.sold_at))
-    .bind(list_fen)
-    .bind(discount_fen)
-    .bind(net_fen)
-    .bind(sale.points_value_fen)
-    .bind(paid_fen)
-    .bind(sale.eligible_fen)
-    .bind(earned)
-    .bind(sale.points_redeemed)
-    .bind(sale.source.as_str())
-    .bind(ms(now))
-    .bind(sale.calendar.month)
-    .bind(sale.calendar.day)
-    .fetch_one(&mut *conn)
-    .await?;
-    insert_lines(conn, sale_id, &sale.lines).await?;
+    let totals = Totals::of(sale);
+    let (paid_fen, earned) = (totals.paid_fen, totals.earned);
     let mut outcome = SaleOutcome {
         sale_id,
         balance: 0,
@@ -308,44 +271,126 @@ pub async fn record_sale_in(
             .unwrap_or(0),
         };
     }
-    // The key is written last, with its answer: a concurrent request with the same key
-    // (another server) waits on it here and then finds it taken.
-    let body = match idem {
-        Some(i) => Some(i.record::<SaleRefused>(conn, &outcome, now).await?),
-        None => None,
-    };
-    Ok((outcome, body))
+    Ok(outcome)
 }
 
-/// Lines go in many rows per statement; a receipt rarely has more than a few dozen.
-async fn insert_lines(
-    conn: &mut AnyConnection,
-    sale_id: i64,
-    lines: &[NewSaleLine],
-) -> Result<(), SaleRefused> {
-    for (chunk_no, chunk) in lines.chunks(50).enumerate() {
-        let sql = format!(
-            "INSERT INTO sale_lines (sale_id, line_no, sku, name, category, quantity, \
-             unit_price_fen, discount_fen, net_fen, paid_fen, earns) VALUES {}",
-            placeholders(conn, chunk.len(), 11, "")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (i, l) in chunk.iter().enumerate() {
-            let line_no = i64::try_from(chunk_no * 50 + i + 1).unwrap_or(i64::MAX);
-            q = q
-                .bind(sale_id)
-                .bind(line_no)
-                .bind(&l.sku)
-                .bind(&l.name)
-                .bind(&l.category)
-                .bind(l.quantity)
-                .bind(l.unit_price_fen)
-                .bind(l.discount_fen)
-                .bind(l.net_fen)
-                .bind(l.paid_fen)
-                .bind(i64::from(l.earns));
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
+/// The columns a sale is written with, in the order `bind_sale` binds them.
+pub(crate) const SALE_COLUMNS: &str = "store_id, receipt_no, customer_id, till_name, staff_id, \
+     sold_at_ms, list_fen, discount_fen, net_fen, points_value_fen, paid_fen, eligible_fen, \
+     points_earned, points_redeemed, source, created_at, local_month, local_day";
+pub(crate) const SALE_ARITY: usize = 18;
+
+/// The columns a line is written with, in the order `bind_line` binds them.
+pub(crate) const LINE_COLUMNS: &str = "sale_id, line_no, sku, name, category, quantity, \
+     unit_price_fen, discount_fen, net_fen, paid_fen, earns";
+pub(crate) const LINE_ARITY: usize = 11;
+
+/// `$from, $from+1, …` for `count` parameters.
+pub(crate) fn numbered(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
+
+/// A sale's amounts, summed from its lines.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
+    pub list_fen: i64,
+    pub discount_fen: i64,
+    pub net_fen: i64,
+    pub paid_fen: i64,
+    pub earned: i64,
+}
+
+impl Totals {
+    pub fn of(sale: &NewSale) -> Totals {
+        let mut t = Totals {
+            list_fen: 0,
+            discount_fen: 0,
+            net_fen: 0,
+            paid_fen: 0,
+            earned: sale.earned.as_ref().map_or(0, |l| l.points),
+        };
+        for l in &sale.lines {
+            t.list_fen += l.quantity * l.unit_price_fen;
+            t.discount_fen += l.discount_fen;
+            t.net_fen += l.net_fen;
+            t.paid_fen += l.paid_fen;
+        }
+        t
+    }
+}
+
+/// Binds a sale's `SALE_COLUMNS`.
+pub(crate) fn bind_sale<'q, Q: Bind<'q>>(q: Q, sale: &'q NewSale, t: &Totals) -> Q {
+    q.bind_i64(sale.store_id)
+        .bind_str(&sale.receipt_no)
+        .bind_opt(sale.customer_id)
+        .bind_str(&sale.till_name)
+        .bind_opt(sale.staff_id)
+        .bind_i64(ms(sale.sold_at))
+        .bind_i64(t.list_fen)
+        .bind_i64(t.discount_fen)
+        .bind_i64(t.net_fen)
+        .bind_i64(sale.points_value_fen)
+        .bind_i64(t.paid_fen)
+        .bind_i64(sale.eligible_fen)
+        .bind_i64(t.earned)
+        .bind_i64(sale.points_redeemed)
+        .bind_str(sale.source.as_str())
+        .bind_i64(ms(sale.recorded_at))
+        .bind_i64(sale.calendar.month)
+        .bind_i64(sale.calendar.day)
+}
+
+/// Binds a line's `LINE_COLUMNS` (`line_no` counts from 1).
+pub(crate) fn bind_line<'q, Q: Bind<'q>>(
+    q: Q,
+    sale_id: i64,
+    line_no: usize,
+    l: &'q NewSaleLine,
+) -> Q {
+    q.bind_i64(sale_id)
+        .bind_i64(i64::try_from(line_no).unwrap_or(i64::MAX))
+        .bind_str(&l.sku)
+        .bind_str(&l.name)
+        .bind_str(&l.category)
+        .bind_i64(l.quantity)
+        .bind_i64(l.unit_price_fen)
+        .bind_i64(l.discount_fen)
+        .bind_i64(l.net_fen)
+        .bind_i64(l.paid_fen)
+        .bind_i64(i64::from(l.earns))
+}
+
+/// The three kinds of value sales and lines bind, over sqlx's query types, so that one
+/// function lists a row's values for single and multi-row statements alike.
+pub(crate) trait Bind<'q>: Sized {
+    fn bind_i64(self, v: i64) -> Self;
+    fn bind_opt(self, v: Option<i64>) -> Self;
+    fn bind_str(self, v: &'q str) -> Self;
+}
+
+/// sqlx's query types bind every value the same way.
+macro_rules! bind_through_sqlx {
+    ($(<$($g:ident),*> $t:ty),+ $(,)?) => {$(
+        impl<'q, $($g),*> Bind<'q> for $t {
+            fn bind_i64(self, v: i64) -> Self {
+                self.bind(v)
+            }
+            fn bind_opt(self, v: Option<i64>) -> Self {
+                self.bind(v)
+            }
+            fn bind_str(self, v: &'q str) -> Self {
+                self.bind(v)
+            }
+        }
+    )+};
+}
+
+bind_through_sqlx!(
+    <> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    <O> sqlx::query::QueryScalar<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    <O> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+);

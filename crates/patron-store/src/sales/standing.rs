@@ -44,6 +44,122 @@ impl StatsRow {
     }
 }
 
+/// What a run of sales adds to one row of statistics (a customer's, or a customer's month),
+/// summed in time order. Written by one upsert per row: the till writes a run of one sale,
+/// an import a whole batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sums {
+    pub first_ms: i64,
+    pub last_ms: i64,
+    pub purchases: i64,
+    /// Visits within the run, the first sale's day counted; the upsert takes one off when
+    /// that day is the stored last visit's.
+    pub visits: i64,
+    pub first_day: i64,
+    pub last_day: i64,
+    pub spend_fen: i64,
+    pub points: i64,
+}
+
+impl Sums {
+    pub fn new(sold_ms: i64, day: i64, paid_fen: i64, points: i64) -> Sums {
+        Sums {
+            first_ms: sold_ms,
+            last_ms: sold_ms,
+            purchases: 1,
+            visits: 1,
+            first_day: day,
+            last_day: day,
+            spend_fen: paid_fen,
+            points,
+        }
+    }
+
+    /// Adds a later sale of the same run: a day other than the last one is a new visit.
+    pub fn add(&mut self, sold_ms: i64, day: i64, paid_fen: i64, points: i64) {
+        if day != self.last_day {
+            self.visits += 1;
+        }
+        self.first_ms = self.first_ms.min(sold_ms);
+        self.last_ms = self.last_ms.max(sold_ms);
+        self.last_day = self.last_day.max(day);
+        self.purchases += 1;
+        self.spend_fen += paid_fen;
+        self.points += points;
+    }
+}
+
+/// Adds a run to a customer's statistics. In `DO UPDATE SET` every expression reads the row
+/// as it was; the row lock orders concurrent runs. Parameters: customer, first and last
+/// sale (ms), purchases, visits, last day, spend, now, first day.
+pub(crate) const ADD_STATS_SQL: &str = "INSERT INTO customer_stats (customer_id, \
+     first_purchase_ms, last_purchase_ms, purchase_count, visit_count, last_visit_day, \
+     total_spend_fen, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (customer_id) DO UPDATE SET \
+       first_purchase_ms = CASE WHEN excluded.first_purchase_ms < customer_stats.first_purchase_ms \
+         THEN excluded.first_purchase_ms ELSE customer_stats.first_purchase_ms END, \
+       last_purchase_ms = CASE WHEN excluded.last_purchase_ms > customer_stats.last_purchase_ms \
+         THEN excluded.last_purchase_ms ELSE customer_stats.last_purchase_ms END, \
+       purchase_count = customer_stats.purchase_count + excluded.purchase_count, \
+       visit_count = customer_stats.visit_count + excluded.visit_count - CASE \
+         WHEN customer_stats.last_visit_day = $9 THEN 1 ELSE 0 END, \
+       last_visit_day = CASE WHEN excluded.last_visit_day > customer_stats.last_visit_day \
+         THEN excluded.last_visit_day ELSE customer_stats.last_visit_day END, \
+       total_spend_fen = customer_stats.total_spend_fen + excluded.total_spend_fen, \
+       updated_at = excluded.updated_at";
+
+/// Adds a run to one month of a customer. Parameters: customer, month, spend, visits,
+/// points, last day, first day.
+pub(crate) const ADD_MONTH_SQL: &str = "INSERT INTO customer_months (customer_id, month, \
+     spend_fen, visits, points_earned, last_day) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (customer_id, month) DO UPDATE SET \
+       spend_fen = customer_months.spend_fen + excluded.spend_fen, \
+       visits = customer_months.visits + excluded.visits - CASE \
+         WHEN customer_months.last_day = $7 THEN 1 ELSE 0 END, \
+       points_earned = customer_months.points_earned + excluded.points_earned, \
+       last_day = CASE WHEN excluded.last_day > customer_months.last_day \
+         THEN excluded.last_day ELSE customer_months.last_day END";
+
+pub(crate) async fn add_stats(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    s: &Sums,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(ADD_STATS_SQL)
+        .bind(customer_id)
+        .bind(s.first_ms)
+        .bind(s.last_ms)
+        .bind(s.purchases)
+        .bind(s.visits)
+        .bind(s.last_day)
+        .bind(s.spend_fen)
+        .bind(ms(now))
+        .bind(s.first_day)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn add_month(
+    conn: &mut AnyConnection,
+    customer_id: i64,
+    month: i64,
+    s: &Sums,
+) -> Result<(), StoreError> {
+    sqlx::query(ADD_MONTH_SQL)
+        .bind(customer_id)
+        .bind(month)
+        .bind(s.spend_fen)
+        .bind(s.visits)
+        .bind(s.points)
+        .bind(s.last_day)
+        .bind(s.first_day)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub(super) async fn record_purchase(
     conn: &mut AnyConnection,
     customer_id: i64,
@@ -52,50 +168,9 @@ pub(super) async fn record_purchase(
     earned: i64,
 ) -> Result<(), StoreError> {
     let cal = sale.calendar;
-    // One upsert each. In `DO UPDATE SET` every expression reads the row as it was, so a sale
-    // on a day other than the last visit's counts as a new visit, also when two sales of one
-    // member arrive together (the row lock orders them).
-    sqlx::query(
-        "INSERT INTO customer_stats (customer_id, first_purchase_ms, last_purchase_ms, \
-         purchase_count, visit_count, last_visit_day, total_spend_fen, updated_at) \
-         VALUES ($1, $2, $2, 1, 1, $3, $4, $5) ON CONFLICT (customer_id) DO UPDATE SET \
-           first_purchase_ms = CASE WHEN excluded.first_purchase_ms < customer_stats.first_purchase_ms \
-             THEN excluded.first_purchase_ms ELSE customer_stats.first_purchase_ms END, \
-           last_purchase_ms = CASE WHEN excluded.last_purchase_ms > customer_stats.last_purchase_ms \
-             THEN excluded.last_purchase_ms ELSE customer_stats.last_purchase_ms END, \
-           purchase_count = customer_stats.purchase_count + 1, \
-           visit_count = customer_stats.visit_count + CASE \
-             WHEN customer_stats.last_visit_day = excluded.last_visit_day THEN 0 ELSE 1 END, \
-           last_visit_day = CASE WHEN excluded.last_visit_day > customer_stats.last_visit_day \
-             THEN excluded.last_visit_day ELSE customer_stats.last_visit_day END, \
-           total_spend_fen = customer_stats.total_spend_fen + excluded.total_spend_fen, \
-           updated_at = excluded.updated_at",
-    )
-    .bind(customer_id)
-    .bind(ms(sale.sold_at))
-    .bind(cal.day)
-    .bind(paid_fen)
-    .bind(ms(sale.recorded_at))
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO customer_months (customer_id, month, spend_fen, visits, points_earned, last_day) \
-         VALUES ($1, $2, $3, 1, $4, $5) ON CONFLICT (customer_id, month) DO UPDATE SET \
-           spend_fen = customer_months.spend_fen + excluded.spend_fen, \
-           visits = customer_months.visits + CASE \
-             WHEN customer_months.last_day = excluded.last_day THEN 0 ELSE 1 END, \
-           points_earned = customer_months.points_earned + excluded.points_earned, \
-           last_day = CASE WHEN excluded.last_day > customer_months.last_day \
-             THEN excluded.last_day ELSE customer_months.last_day END",
-    )
-    .bind(customer_id)
-    .bind(cal.month)
-    .bind(paid_fen)
-    .bind(earned)
-    .bind(cal.day)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    let run = Sums::new(ms(sale.sold_at), cal.day, paid_fen, earned);
+    add_stats(conn, customer_id, &run, sale.recorded_at).await?;
+    add_month(conn, customer_id, cal.month, &run).await
 }
 
 /// Takes a refund off one month's row (the month of the refunded sale); visits stay.
@@ -119,21 +194,36 @@ pub(super) async fn refund_from_month(
     Ok(())
 }
 
+/// Rolling twelve months: parameters customer, first month of the window.
+pub(crate) const STANDING_SQL: &str = "SELECT CAST(COALESCE(SUM(spend_fen), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(visits), 0) AS BIGINT), CAST(COALESCE(SUM(points_earned), 0) AS BIGINT) \
+     FROM customer_months WHERE customer_id = $1 AND month >= $2";
+
+/// Creates the membership at the entry tier or reads it; a no-op update on conflict, so that
+/// one statement does both. Parameters: customer, entry tier, now.
+pub(crate) const TIER_OF_SQL: &str = "INSERT INTO memberships (customer_id, tier_code, \
+     tier_since_ms, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (customer_id) \
+     DO UPDATE SET tier_code = memberships.tier_code RETURNING tier_code";
+
+/// Parameters: new tier, now, customer.
+pub(crate) const SET_TIER_SQL: &str = "UPDATE memberships SET tier_code = $1, \
+     tier_since_ms = $2, updated_at = $2 WHERE customer_id = $3";
+
+/// Parameters: customer, from, to, reason, reference, now.
+pub(crate) const TIER_CHANGE_SQL: &str = "INSERT INTO tier_changes (customer_id, from_code, \
+     to_code, reason, reference, at_ms) VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// Rolling twelve months from the month rows.
 pub(crate) async fn standing(
     conn: &mut AnyConnection,
     customer_id: i64,
     window_from: i64,
 ) -> Result<Standing, StoreError> {
-    let (spend_fen, visits, points): (i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(spend_fen), 0) AS BIGINT), CAST(COALESCE(SUM(visits), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(points_earned), 0) AS BIGINT) FROM customer_months \
-         WHERE customer_id = $1 AND month >= $2",
-    )
-    .bind(customer_id)
-    .bind(window_from)
-    .fetch_one(&mut *conn)
-    .await?;
+    let (spend_fen, visits, points): (i64, i64, i64) = sqlx::query_as(STANDING_SQL)
+        .bind(customer_id)
+        .bind(window_from)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(Standing {
         spend_fen,
         visits,
@@ -148,17 +238,12 @@ pub(crate) async fn tier_of(
     ladder: &TierLadder,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    // A no-op update on conflict, so that one statement creates or reads the membership.
-    Ok(sqlx::query_scalar(
-        "INSERT INTO memberships (customer_id, tier_code, tier_since_ms, updated_at) \
-         VALUES ($1, $2, $3, $3) ON CONFLICT (customer_id) \
-         DO UPDATE SET tier_code = memberships.tier_code RETURNING tier_code",
-    )
-    .bind(customer_id)
-    .bind(&ladder.at(0).code)
-    .bind(ms(now))
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(sqlx::query_scalar(TIER_OF_SQL)
+        .bind(customer_id)
+        .bind(&ladder.at(0).code)
+        .bind(ms(now))
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 pub(crate) async fn change_tier(
@@ -170,27 +255,21 @@ pub(crate) async fn change_tier(
     reference: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE memberships SET tier_code = $1, tier_since_ms = $2, updated_at = $2 \
-         WHERE customer_id = $3",
-    )
-    .bind(to)
-    .bind(ms(now))
-    .bind(customer_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO tier_changes (customer_id, from_code, to_code, reason, reference, at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(customer_id)
-    .bind(from)
-    .bind(to)
-    .bind(reason)
-    .bind(reference)
-    .bind(ms(now))
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(SET_TIER_SQL)
+        .bind(to)
+        .bind(ms(now))
+        .bind(customer_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(TIER_CHANGE_SQL)
+        .bind(customer_id)
+        .bind(from)
+        .bind(to)
+        .bind(reason)
+        .bind(reference)
+        .bind(ms(now))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -175,3 +175,120 @@ async fn products_import_and_update(kind: Kind) {
     s.shutdown().await;
 }
 both!(products_import_and_update);
+
+/// History without points goes through the bulk writer: statistics summed per member (two
+/// receipts on one day are one visit, also across two imports), the tier judged on the last
+/// twelve months only, a receipt listed twice in a file written once, and a second import
+/// changing nothing.
+async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S1").await;
+    let member = customer(&s.app, s1, "13300133010").await;
+    let quiet = customer(&s.app, s1, "13300133011").await;
+    // The clock stands at 2026-11-23: the rolling window starts in December 2025.
+    let first = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n\
+         B1,2024-05-01 10:00,S1,13300133011,T1,瓷砖,tile,100,100\n\
+         B2,2026-03-01 10:00,S1,13300133010,T1,瓷砖,tile,5,100\n\
+         B3,2026-03-01 16:00,S1,13300133010,P1,乳胶漆,paint,1,500\n\
+         B4,2026-03-05 11:00,S1,13300133010,P1,乳胶漆,paint,1,500\n\
+         B4,2026-03-05 11:00,S1,13300133010,G1,瓷砖胶,tool,2,50\n\
+         B5,2026-04-10 09:00,S1,13300133010,L1,吸顶灯,light,1,600\n\
+         B6,2026-04-11 09:00,S1,,X1,杂项,misc,1,10\n\
+         B2,2026-04-12 10:00,S1,13300133010,T1,瓷砖,tile,1,100\n\
+         B7,2026-04-13 10:00,S1,13300133010,T1,瓷砖,tile,0,100\n";
+    let report = s
+        .app
+        .import_sales(first.as_bytes(), false, &|_| {})
+        .await
+        .expect("import");
+    assert_eq!((report.lines, report.sales), (9, 6), "{report:?}");
+    let mut rejected: Vec<(&str, &str)> = report
+        .rejected
+        .iter()
+        .map(|(r, f, _)| (r.as_str(), *f))
+        .collect();
+    rejected.sort();
+    assert_eq!(rejected, [("B2", "receipt_no"), ("B7", "lines")]);
+
+    let app = &s.app;
+    let stats = |id| async move {
+        app.db
+            .customer_stats(id, 202_512)
+            .await
+            .expect("stats")
+            .expect("bought")
+    };
+    let m = stats(member).await;
+    assert_eq!(
+        (m.purchase_count, m.visit_count, m.total_spend_fen),
+        (4, 3, 50_000 + 50_000 + 60_000 + 60_000)
+    );
+    assert_eq!((m.standing.spend_fen, m.standing.visits), (220_000, 3));
+    let ladder = s.app.loyalty().await.expect("programme").ladder.clone();
+    // ¥2,200 in the window: 银卡 (¥2,000); the history says why.
+    assert_eq!(
+        s.app.db.tier_code(member, &ladder).await.expect("tier"),
+        "silver"
+    );
+    let history = s.app.db.tier_history(member).await.expect("history");
+    assert_eq!(
+        history
+            .iter()
+            .map(|h| (h.to_code.as_str(), h.reason.as_str(), h.reference.as_str()))
+            .collect::<Vec<_>>(),
+        [("silver", "upgrade", "import")]
+    );
+    // ¥10,000 in 2024 is history, not standing: no tier today.
+    let q = stats(quiet).await;
+    assert_eq!((q.total_spend_fen, q.standing.spend_fen), (1_000_000, 0));
+    assert_eq!(
+        s.app.db.tier_code(quiet, &ladder).await.expect("tier"),
+        "standard"
+    );
+
+    // A later file: a receipt on the day of the last visit is not a new visit; the stored
+    // receipts are reported and not counted again.
+    let second = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n\
+         B5,2026-04-10 09:00,S1,13300133010,L1,吸顶灯,light,1,600\n\
+         C1,2026-04-10 19:00,S1,13300133010,X1,杂项,misc,1,10\n\
+         C2,2026-06-01 19:00,S1,13300133010,X1,杂项,misc,1,10\n";
+    let again = s
+        .app
+        .import_sales(second.as_bytes(), false, &|_| {})
+        .await
+        .expect("second import");
+    assert_eq!(again.sales, 2);
+    assert_eq!(
+        again.rejected,
+        [(
+            "B5".to_string(),
+            "receipt_no",
+            "error.checkout.receipt_taken"
+        )]
+    );
+    let m = stats(member).await;
+    assert_eq!(
+        (m.purchase_count, m.visit_count, m.total_spend_fen),
+        (6, 4, 222_000)
+    );
+    assert_eq!(m.standing.visits, 4);
+    let sales = s.app.db.sales_of(member, 50).await.expect("sales");
+    assert_eq!(sales.len(), 6);
+    let lines = s
+        .app
+        .db
+        .sale_lines(sales.last().expect("oldest").id)
+        .await
+        .expect("lines");
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.line_no, l.sku.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "T1")]
+    );
+    s.shutdown().await;
+}
+both!(bulk_history_keeps_statistics_and_tiers);

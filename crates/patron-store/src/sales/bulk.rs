@@ -1,0 +1,307 @@
+//! Sales history in bulk (`patron import sales`): thousands of receipts a transaction, each
+//! member's statistics summed over the batch and added once, each member's tier checked once
+//! a batch. The rows are the till's (`SALE_COLUMNS`, `LINE_COLUMNS`, the same statistics
+//! upserts); only the number of statements differs. Points are not earned here: an import
+//! that earns points goes through the till's path, sale by sale.
+//!
+//! A batch is all or nothing. Receipts already stored are skipped and reported (a file
+//! imported twice changes nothing the second time).
+//!
+//! On SQLite the batch is written through a connection of its own (rusqlite), with each
+//! statement prepared once and bound row by row: through sqlx, building and sending each
+//! statement cost more than SQLite's work. On PostgreSQL it goes through the pool, many rows
+//! a statement.
+
+use super::standing::{
+    ADD_MONTH_SQL, ADD_STATS_SQL, SET_TIER_SQL, STANDING_SQL, Sums, TIER_CHANGE_SQL, TIER_OF_SQL,
+};
+use super::{
+    Bind, LINE_ARITY, LINE_COLUMNS, NewSale, SALE_ARITY, SALE_COLUMNS, Totals, bind_line,
+    bind_sale, numbered,
+};
+use crate::{Db, StoreError, ms};
+use jiff::Timestamp;
+use patron_domain::membership::{Standing, TierLadder};
+use std::collections::BTreeMap;
+
+/// How imported history moves tiers: upgrades only, judged on the rolling twelve months that
+/// end with the current month (history older than that earns no tier today).
+#[derive(Debug, Clone, Copy)]
+pub struct TierCheck<'a> {
+    pub ladder: &'a TierLadder,
+    /// First month (`yyyymm`) of the rolling window.
+    pub window_from: i64,
+    pub now: Timestamp,
+}
+
+/// What a batch wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkWritten {
+    pub sales: usize,
+    pub lines: usize,
+    /// Receipt numbers already stored for their store (`store_id`, receipt): skipped.
+    pub taken: Vec<(i64, String)>,
+    /// Members whose tier rose.
+    pub upgrades: usize,
+}
+
+/// The statistics a batch adds, by customer and by customer and month.
+#[derive(Default)]
+struct BatchSums {
+    customers: BTreeMap<i64, Sums>,
+    months: BTreeMap<(i64, i64), Sums>,
+}
+
+impl BatchSums {
+    /// Adds a written sale; sales come in time order.
+    fn add(&mut self, sale: &NewSale, t: &Totals) {
+        let Some(customer) = sale.customer_id else {
+            return;
+        };
+        let (at, day) = (ms(sale.sold_at), sale.calendar.day);
+        let put = |s: Option<&mut Sums>| match s {
+            Some(s) => {
+                s.add(at, day, t.paid_fen, t.earned);
+                None
+            }
+            None => Some(Sums::new(at, day, t.paid_fen, t.earned)),
+        };
+        if let Some(new) = put(self.customers.get_mut(&customer)) {
+            self.customers.insert(customer, new);
+        }
+        let key = (customer, sale.calendar.month);
+        if let Some(new) = put(self.months.get_mut(&key)) {
+            self.months.insert(key, new);
+        }
+    }
+}
+
+/// The tier a member reaches after a batch: `Some((from, to))` when it rises.
+fn upgrade(check: &TierCheck<'_>, current: &str, standing: &Standing) -> Option<(String, String)> {
+    let rank = check.ladder.rank(current);
+    check
+        .ladder
+        .upgrade(rank, standing)
+        .map(|to| (current.to_string(), check.ladder.at(to).code.clone()))
+}
+
+const TIER_REASON: &str = "upgrade";
+const TIER_REFERENCE: &str = "import";
+
+/// A connection of its own for writing history on SQLite.
+pub struct SqliteBulk {
+    conn: rusqlite::Connection,
+}
+
+impl Db {
+    /// Opens the SQLite writer for history; `None` on PostgreSQL and for in-memory SQLite,
+    /// where `record_sales_in_bulk` writes through the pool.
+    pub fn open_sqlite_bulk(&self) -> Result<Option<SqliteBulk>, StoreError> {
+        let Some(file) = self.sqlite_file() else {
+            return Ok(None);
+        };
+        let conn = rusqlite::Connection::open(&file.path)?;
+        conn.busy_timeout(file.busy_timeout)?;
+        // A large page cache: a batch touches the sales indexes and every member's rows.
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; \
+             PRAGMA temp_store = MEMORY;",
+            file.synchronous
+        ))?;
+        Ok(Some(SqliteBulk { conn }))
+    }
+
+    /// Writes a batch of past sales through the pool, many rows a statement (PostgreSQL,
+    /// and SQLite when it has no file of its own).
+    pub async fn record_sales_in_bulk(
+        &self,
+        sales: &[NewSale],
+        tiers: &TierCheck<'_>,
+    ) -> Result<BulkWritten, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut done = BulkWritten::default();
+        let rows: Vec<&NewSale> = sales.iter().collect();
+        let ids = super::together::insert_sales(&mut tx, &rows).await?;
+        let mut sums = BatchSums::default();
+        for (sale, id) in sales.iter().zip(&ids) {
+            if id.is_some() {
+                sums.add(sale, &Totals::of(sale));
+                done.sales += 1;
+                done.lines += sale.lines.len();
+            } else {
+                done.taken.push((sale.store_id, sale.receipt_no.clone()));
+            }
+        }
+        for (customer, s) in &sums.customers {
+            super::standing::add_stats(&mut tx, *customer, s, tiers.now).await?;
+        }
+        for ((customer, month), s) in &sums.months {
+            super::standing::add_month(&mut tx, *customer, *month, s).await?;
+        }
+        for customer in sums.customers.keys() {
+            let current =
+                super::standing::tier_of(&mut tx, *customer, tiers.ladder, tiers.now).await?;
+            let standing = super::standing::standing(&mut tx, *customer, tiers.window_from).await?;
+            if let Some((from, to)) = upgrade(tiers, &current, &standing) {
+                super::standing::change_tier(
+                    &mut tx,
+                    *customer,
+                    &from,
+                    &to,
+                    TIER_REASON,
+                    TIER_REFERENCE,
+                    tiers.now,
+                )
+                .await?;
+                done.upgrades += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+}
+
+/// Binds one row of a prepared rusqlite statement, parameter by parameter.
+struct Row<'s, 'c> {
+    stmt: &'s mut rusqlite::CachedStatement<'c>,
+    next: usize,
+    failed: Option<rusqlite::Error>,
+}
+
+impl<'s, 'c> Row<'s, 'c> {
+    fn new(stmt: &'s mut rusqlite::CachedStatement<'c>) -> Self {
+        Row {
+            stmt,
+            next: 1,
+            failed: None,
+        }
+    }
+
+    fn put<T: rusqlite::ToSql>(mut self, v: T) -> Self {
+        if self.failed.is_none()
+            && let Err(e) = self.stmt.raw_bind_parameter(self.next, v)
+        {
+            self.failed = Some(e);
+        }
+        self.next += 1;
+        self
+    }
+
+    /// Runs the statement; the number of rows it changed.
+    fn run(self) -> Result<usize, rusqlite::Error> {
+        match self.failed {
+            Some(e) => Err(e),
+            None => self.stmt.raw_execute(),
+        }
+    }
+}
+
+impl<'q> Bind<'q> for Row<'_, '_> {
+    fn bind_i64(self, v: i64) -> Self {
+        self.put(v)
+    }
+    fn bind_opt(self, v: Option<i64>) -> Self {
+        self.put(v)
+    }
+    fn bind_str(self, v: &'q str) -> Self {
+        self.put(v)
+    }
+}
+
+impl SqliteBulk {
+    /// Writes a batch of past sales (in time order) in one transaction.
+    pub fn write(
+        &mut self,
+        sales: &[NewSale],
+        tiers: &TierCheck<'_>,
+    ) -> Result<BulkWritten, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut done = BulkWritten::default();
+        let mut sums = BatchSums::default();
+        {
+            let mut insert_sale = tx.prepare_cached(&format!(
+                "INSERT INTO sales ({SALE_COLUMNS}) VALUES ({}) \
+                 ON CONFLICT (store_id, receipt_no) DO NOTHING",
+                numbered(1, SALE_ARITY)
+            ))?;
+            let mut insert_line = tx.prepare_cached(&format!(
+                "INSERT INTO sale_lines ({LINE_COLUMNS}) VALUES ({})",
+                numbered(1, LINE_ARITY)
+            ))?;
+            for sale in sales {
+                let t = Totals::of(sale);
+                if bind_sale(Row::new(&mut insert_sale), sale, &t).run()? == 0 {
+                    done.taken.push((sale.store_id, sale.receipt_no.clone()));
+                    continue;
+                }
+                let id = tx.last_insert_rowid();
+                for (n, l) in sale.lines.iter().enumerate() {
+                    bind_line(Row::new(&mut insert_line), id, n + 1, l).run()?;
+                }
+                done.sales += 1;
+                done.lines += sale.lines.len();
+                sums.add(sale, &t);
+            }
+            let mut stats = tx.prepare_cached(ADD_STATS_SQL)?;
+            for (customer, s) in &sums.customers {
+                stats.execute(rusqlite::params![
+                    customer,
+                    s.first_ms,
+                    s.last_ms,
+                    s.purchases,
+                    s.visits,
+                    s.last_day,
+                    s.spend_fen,
+                    ms(tiers.now),
+                    s.first_day
+                ])?;
+            }
+            let mut months = tx.prepare_cached(ADD_MONTH_SQL)?;
+            for ((customer, month), s) in &sums.months {
+                months.execute(rusqlite::params![
+                    customer,
+                    month,
+                    s.spend_fen,
+                    s.visits,
+                    s.points,
+                    s.last_day,
+                    s.first_day
+                ])?;
+            }
+            let mut tier_of = tx.prepare_cached(TIER_OF_SQL)?;
+            let mut standing = tx.prepare_cached(STANDING_SQL)?;
+            let mut set_tier = tx.prepare_cached(SET_TIER_SQL)?;
+            let mut change = tx.prepare_cached(TIER_CHANGE_SQL)?;
+            let entry = &tiers.ladder.at(0).code;
+            let now = ms(tiers.now);
+            for customer in sums.customers.keys() {
+                let current: String =
+                    tier_of.query_row(rusqlite::params![customer, entry, now], |r| r.get(0))?;
+                let s =
+                    standing.query_row(rusqlite::params![customer, tiers.window_from], |r| {
+                        Ok(Standing {
+                            spend_fen: r.get(0)?,
+                            visits: r.get(1)?,
+                            points: r.get(2)?,
+                        })
+                    })?;
+                if let Some((from, to)) = upgrade(tiers, &current, &s) {
+                    set_tier.execute(rusqlite::params![to, now, customer])?;
+                    change.execute(rusqlite::params![
+                        customer,
+                        from,
+                        to,
+                        TIER_REASON,
+                        TIER_REFERENCE,
+                        now
+                    ])?;
+                    done.upgrades += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(done)
+    }
+}
