@@ -14,6 +14,7 @@
 
 use super::standing::{
     ADD_MONTH_SQL, ADD_STATS_SQL, SET_TIER_SQL, STANDING_SQL, Sums, TIER_CHANGE_SQL, TIER_OF_SQL,
+    UPGRADE_REASON,
 };
 use super::{
     Bind, LINE_ARITY, LINE_COLUMNS, NewSale, SALE_ARITY, SALE_COLUMNS, Totals, bind_line,
@@ -76,16 +77,7 @@ impl BatchSums {
     }
 }
 
-/// The tier a member reaches after a batch: `Some((from, to))` when it rises.
-fn upgrade(check: &TierCheck<'_>, current: &str, standing: &Standing) -> Option<(String, String)> {
-    let rank = check.ladder.rank(current);
-    check
-        .ladder
-        .upgrade(rank, standing)
-        .map(|to| (current.to_string(), check.ladder.at(to).code.clone()))
-}
-
-const TIER_REASON: &str = "upgrade";
+/// The reference tier changes from imported history are recorded with.
 const TIER_REFERENCE: &str = "import";
 
 /// A connection of its own for writing history on SQLite.
@@ -140,20 +132,16 @@ impl Db {
             super::standing::add_month(&mut tx, *customer, *month, s).await?;
         }
         for customer in sums.customers.keys() {
-            let current =
-                super::standing::tier_of(&mut tx, *customer, tiers.ladder, tiers.now).await?;
-            let standing = super::standing::standing(&mut tx, *customer, tiers.window_from).await?;
-            if let Some((from, to)) = upgrade(tiers, &current, &standing) {
-                super::standing::change_tier(
-                    &mut tx,
-                    *customer,
-                    &from,
-                    &to,
-                    TIER_REASON,
-                    TIER_REFERENCE,
-                    tiers.now,
-                )
-                .await?;
+            let (before, after) = super::standing::upgrade_tier(
+                &mut tx,
+                *customer,
+                tiers.ladder,
+                tiers.window_from,
+                TIER_REFERENCE,
+                tiers.now,
+            )
+            .await?;
+            if before != after {
                 done.upgrades += 1;
             }
         }
@@ -277,9 +265,15 @@ impl SqliteBulk {
             let mut change = tx.prepare_cached(TIER_CHANGE_SQL)?;
             let entry = &tiers.ladder.at(0).code;
             let now = ms(tiers.now);
+            let top = tiers.ladder.tiers().len() - 1;
+            // As `upgrade_tier` on the till's path, with the statements prepared once.
             for customer in sums.customers.keys() {
                 let current: String =
                     tier_of.query_row(rusqlite::params![customer, entry, now], |r| r.get(0))?;
+                let rank = tiers.ladder.rank(&current);
+                if rank >= top {
+                    continue;
+                }
                 let s =
                     standing.query_row(rusqlite::params![customer, tiers.window_from], |r| {
                         Ok(Standing {
@@ -288,13 +282,14 @@ impl SqliteBulk {
                             points: r.get(2)?,
                         })
                     })?;
-                if let Some((from, to)) = upgrade(tiers, &current, &s) {
+                if let Some(to) = tiers.ladder.upgrade(rank, &s) {
+                    let to = &tiers.ladder.at(to).code;
                     set_tier.execute(rusqlite::params![to, now, customer])?;
                     change.execute(rusqlite::params![
                         customer,
-                        from,
+                        current,
                         to,
-                        TIER_REASON,
+                        UPGRADE_REASON,
                         TIER_REFERENCE,
                         now
                     ])?;

@@ -256,8 +256,15 @@ pub(crate) async fn apply_sale_in(
             );
         }
         standing::record_purchase(conn, customer_id, sale, paid_fen, earned).await?;
-        let (before, after) =
-            standing::upgrade_tier(conn, customer_id, ladder, &sale.calendar, &note, now).await?;
+        let (before, after) = standing::upgrade_tier(
+            conn,
+            customer_id,
+            ladder,
+            sale.calendar.window_from,
+            &note.reference,
+            now,
+        )
+        .await?;
         outcome.tier_before = Some(before);
         outcome.tier_after = Some(after);
         outcome.balance = match balance {

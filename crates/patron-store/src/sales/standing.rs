@@ -3,7 +3,6 @@
 //! month; a rolling twelve months is the sum of twelve small rows.
 
 use super::NewSale;
-use crate::points::EntryNote;
 use crate::{StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::{Standing, TierLadder};
@@ -273,14 +272,18 @@ pub(crate) async fn change_tier(
     Ok(())
 }
 
-/// Upgrades at once when the sale lifts the member's standing into a higher tier. Returns
-/// the tier codes before and after.
+/// The reason an upgrade is recorded with in `tier_changes`.
+pub(crate) const UPGRADE_REASON: &str = "upgrade";
+
+/// Upgrades at once when the rolling twelve months from `window_from` lift the member into a
+/// higher tier; the change is recorded with `reference` (the sale, or `import`). Returns the
+/// tier codes before and after.
 pub(super) async fn upgrade_tier(
     conn: &mut AnyConnection,
     customer_id: i64,
     ladder: &TierLadder,
-    cal: &Calendar,
-    note: &EntryNote,
+    window_from: i64,
+    reference: &str,
     now: Timestamp,
 ) -> Result<(String, String), StoreError> {
     let before = tier_of(conn, customer_id, ladder, now).await?;
@@ -288,7 +291,7 @@ pub(super) async fn upgrade_tier(
     if rank + 1 >= ladder.tiers().len() {
         return Ok((before.clone(), before));
     }
-    let s = standing(conn, customer_id, cal.window_from).await?;
+    let s = standing(conn, customer_id, window_from).await?;
     match ladder.upgrade(rank, &s) {
         Some(rank) => {
             let to = ladder.at(rank).code.clone();
@@ -297,8 +300,8 @@ pub(super) async fn upgrade_tier(
                 customer_id,
                 &before,
                 &to,
-                "upgrade",
-                &note.reference,
+                UPGRADE_REASON,
+                reference,
                 now,
             )
             .await?;
