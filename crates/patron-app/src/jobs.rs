@@ -21,6 +21,8 @@ pub enum Job {
     /// Tells members what is about to run out (points, card, coupons, tier) and gives the
     /// tier's birthday gifts.
     MemberNotices,
+    /// Recomputes every customer's classes from the running statistics.
+    Reclassify,
 }
 
 impl Job {
@@ -30,6 +32,7 @@ impl Job {
         Job::PointsExpiry,
         Job::TierReview,
         Job::MemberNotices,
+        Job::Reclassify,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Job {
             Job::PointsExpiry => "points_expiry",
             Job::TierReview => "tier_review",
             Job::MemberNotices => "member_notices",
+            Job::Reclassify => "reclassify",
         }
     }
 
@@ -59,6 +63,8 @@ impl Job {
             (Job::TierReview, _) => "daily 01:00",
             // Late enough in the morning to be outside quiet hours when the messages go.
             (Job::MemberNotices, _) => "daily 09:30",
+            // After the night's expiry and tier review, before the follow-up lists are read.
+            (Job::Reclassify, _) => "daily 02:00",
         }
     }
 }
@@ -112,6 +118,13 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
             let gifts = app.grant_birthday_gifts(now).await?;
             let report = app.send_member_notices(now).await?;
             Ok(format!("{report}; {gifts} birthday gifts"))
+        }
+        Job::Reclassify => {
+            let r = app.reclassify(now).await?;
+            Ok(format!(
+                "{} customers classified, {} changed, {} ms",
+                r.customers, r.changed, r.took_ms
+            ))
         }
         Job::TierReview => {
             let programme = app.loyalty().await?;

@@ -3,6 +3,7 @@
 //! live here too, so the web layer only translates.
 
 pub mod backup;
+pub mod care;
 pub mod clock;
 pub mod config;
 pub mod credentials;

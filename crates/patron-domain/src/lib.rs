@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod capability;
+pub mod classes;
 pub mod clock;
 pub mod coupon;
 pub mod customer;

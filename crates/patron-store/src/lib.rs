@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod classes;
 pub mod credentials;
 pub mod customers;
 mod db;

@@ -67,6 +67,8 @@ enum Command {
     /// Consistency checks for operators.
     #[command(subcommand)]
     Check(CheckCmd),
+    /// Recompute every customer's classes now (the nightly job does this on its own).
+    Reclassify,
 }
 
 #[derive(Subcommand, Debug)]
@@ -438,6 +440,17 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
                 }
                 eprintln!("points ledger INCONSISTENT for {} customers", bad.len());
                 return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Reclassify => {
+            let r = app.reclassify(app.now()).await?;
+            println!(
+                "{} customers classified, {} changed, in {} ms",
+                r.customers, r.changed, r.took_ms
+            );
+            for m in &r.moves {
+                let from = m.from.map_or("-", |c| c.code());
+                println!("{from} -> {}: {}", m.to.code(), m.customers);
             }
         }
         Command::Keys(KeysCmd::Rotate) => {

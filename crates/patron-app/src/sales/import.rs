@@ -37,7 +37,7 @@ const COLUMNS: &[(&str, &[&str])] = &[
 /// Receipts handed to storage at a time: one transaction of the bulk writer, or ten of the
 /// till's path.
 const CHUNK: usize = 5_000;
-const BULK_CHUNK: usize = 20_000;
+const BULK_CHUNK: usize = 100_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SalesImport {

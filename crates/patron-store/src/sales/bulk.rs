@@ -82,7 +82,7 @@ const TIER_REFERENCE: &str = "import";
 
 /// A connection of its own for writing history on SQLite.
 pub struct SqliteBulk {
-    conn: rusqlite::Connection,
+    pub(crate) conn: rusqlite::Connection,
 }
 
 impl Db {

@@ -12,6 +12,7 @@ mod bulk_import;
 mod cards;
 mod checkout;
 mod checkout_concurrency;
+mod classes;
 mod cli;
 mod coupons;
 mod crash;

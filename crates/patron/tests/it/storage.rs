@@ -65,6 +65,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
                 "backup",
                 "member_notices",
                 "points_expiry",
+                "reclassify",
                 "session_cleanup",
                 "tier_review",
             ]
@@ -72,6 +73,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             vec![
                 "member_notices",
                 "points_expiry",
+                "reclassify",
                 "session_cleanup",
                 "tier_review",
             ]
@@ -163,3 +165,57 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
     );
 }
 both!(outbox_rows_are_claimed_by_one_instance);
+
+/// Migration 0008 rewrote two SQLite tables as WITHOUT ROWID and the sales source check as
+/// comparisons: the rules still hold on the rewritten definitions, in a new connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rewritten_sqlite_tables_keep_their_rules() {
+    let Some((app, _, _)) = open_app(Kind::Sqlite, |_| {}).await else {
+        return;
+    };
+    let sql = |name: &'static str| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT sql FROM sqlite_master WHERE name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .expect("schema")
+        }
+    };
+    assert!(
+        sql("sales")
+            .await
+            .contains("source = 'till' OR source = 'console'")
+    );
+    assert!(sql("sale_lines").await.contains("WITHOUT ROWID"));
+    assert!(sql("customer_months").await.contains("WITHOUT ROWID"));
+    let store = crate::harness::store(&app, "S1").await;
+    let insert = |source: &'static str| {
+        let pool = app.db.pool().clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO sales (store_id, receipt_no, till_name, sold_at_ms, local_month, \
+                 local_day, list_fen, discount_fen, net_fen, points_value_fen, paid_fen, \
+                 eligible_fen, points_earned, points_redeemed, source, created_at) \
+                 VALUES ($1, $2, 't', 0, 202601, 20260101, 0, 0, 0, 0, 0, 0, 0, 0, $2, 0)",
+            )
+            .bind(store)
+            .bind(source)
+            .execute(&pool)
+            .await
+        }
+    };
+    assert!(insert("import").await.is_ok());
+    let refused = insert("elsewhere").await.expect_err("bad source");
+    assert!(refused.to_string().contains("CHECK"), "{refused}");
+    // A line of a sale that does not exist breaks the foreign key of the rewritten table.
+    let orphan = sqlx::query(
+        "INSERT INTO sale_lines (sale_id, line_no, sku, name, category, quantity, \
+         unit_price_fen, discount_fen, net_fen, paid_fen, earns) \
+         VALUES (999999, 1, 'x', 'x', 'x', 1, 0, 0, 0, 0, 1)",
+    )
+    .execute(app.db.pool())
+    .await;
+    assert!(orphan.is_err());
+}

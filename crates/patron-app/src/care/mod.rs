@@ -1,0 +1,4 @@
+//! Caring for customers: classes (who matters most), and later follow-up cadence,
+//! greetings and churn warning, which build on them.
+
+pub mod classes;
