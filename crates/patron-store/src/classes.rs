@@ -6,7 +6,8 @@
 //! a million customers are read and written in about a second there, where sqlx's per-row
 //! cost would be several. Elsewhere they go through the pool. The SQL text is the same.
 
-use crate::sales::bulk::SqliteBulk;
+use crate::sales::Bind;
+use crate::sales::bulk::{Row, SqliteBulk};
 use crate::{Db, StoreError};
 use patron_domain::classes::{Classes, Facts, History, Label, Level, Lifecycle, Rfm, SpendClass};
 use sqlx::Row as _;
@@ -102,37 +103,44 @@ impl Cells<'_> {
             visits_12m: visits_12m.unwrap_or(0),
             history,
         };
-        (facts, self.stored(id, k_store, [r, f, m]))
+        (facts, stored_from(id, k_store, [r, f, m], self.texts))
     }
+}
 
-    /// The stored classes; `None` when there are none or they no longer parse (rewritten).
-    fn stored(&self, id: i64, store: Option<i64>, rfm: [Option<i64>; 3]) -> Option<Classes> {
-        let [spend_store, spend_chain, frequency, value, lifecycle, label] = self.texts;
-        let score = |s: Option<i64>| s.and_then(|s| u8::try_from(s).ok());
-        let rfm = match rfm.map(score) {
-            [Some(r), Some(f), Some(m)] => Some(Rfm { r, f, m }),
-            _ => None,
-        };
-        let optional = |t: Option<&str>, parse: fn(&str) -> Option<Level>| match t {
-            None => Some(None),
-            Some(t) => parse(t).map(Some),
-        };
-        let lifecycle = match lifecycle {
-            None => None,
-            Some(t) => Some(Lifecycle::from_code(t)?),
-        };
-        Some(Classes {
-            customer_id: id,
-            store_id: store?,
-            spend_store: SpendClass::from_code(spend_store?)?,
-            spend_chain: SpendClass::from_code(spend_chain?)?,
-            frequency: Level::from_code(frequency?)?,
-            rfm,
-            value: optional(value, Level::from_code)?,
-            lifecycle,
-            label: Label::from_code(label?)?,
-        })
-    }
+/// Stored classes from their columns: the texts are `spend_store`, `spend_chain`, `frequency`,
+/// `value_class`, `lifecycle` and `label`. `None` when there are none, or when they no longer
+/// parse (the run rewrites them).
+fn stored_from(
+    id: i64,
+    store: Option<i64>,
+    rfm: [Option<i64>; 3],
+    texts: [Option<&str>; 6],
+) -> Option<Classes> {
+    let [spend_store, spend_chain, frequency, value, lifecycle, label] = texts;
+    let score = |s: Option<i64>| s.and_then(|s| u8::try_from(s).ok());
+    let rfm = match rfm.map(score) {
+        [Some(r), Some(f), Some(m)] => Some(Rfm { r, f, m }),
+        _ => None,
+    };
+    let optional = |t: Option<&str>, parse: fn(&str) -> Option<Level>| match t {
+        None => Some(None),
+        Some(t) => parse(t).map(Some),
+    };
+    let lifecycle = match lifecycle {
+        None => None,
+        Some(t) => Some(Lifecycle::from_code(t)?),
+    };
+    Some(Classes {
+        customer_id: id,
+        store_id: store?,
+        spend_store: SpendClass::from_code(spend_store?)?,
+        spend_chain: SpendClass::from_code(spend_chain?)?,
+        frequency: Level::from_code(frequency?)?,
+        rfm,
+        value: optional(value, Level::from_code)?,
+        lifecycle,
+        label: Label::from_code(label?)?,
+    })
 }
 
 impl SqliteBulk {
@@ -173,11 +181,8 @@ impl SqliteBulk {
                     .as_str_or_null()
                     .map_err(rusqlite::Error::from)?;
             }
-            let cells = Cells {
-                ints: [None; 11],
-                texts,
-            };
-            Ok(cells.stored(r.get(0)?, r.get(1)?, [r.get(2)?, r.get(3)?, r.get(4)?]))
+            let rfm = [r.get(2)?, r.get(3)?, r.get(4)?];
+            Ok(stored_from(r.get(0)?, r.get(1)?, rfm, texts))
         })?;
         let mut rows = customers.query([])?;
         let mut out = Vec::new();
@@ -216,21 +221,7 @@ impl SqliteBulk {
                 crate::sales::numbered(1, CLASS_ARITY)
             ))?;
             for c in changed {
-                let [r, f, m] = scores(c);
-                upsert.execute(rusqlite::params![
-                    c.customer_id,
-                    c.store_id,
-                    c.spend_store.code(),
-                    c.spend_chain.code(),
-                    c.frequency.code(),
-                    r,
-                    f,
-                    m,
-                    c.value.map(Level::code),
-                    c.lifecycle.map(Lifecycle::code),
-                    c.label.code(),
-                    run.at_ms
-                ])?;
+                bind_classes(Row::new(&mut upsert), c, run.at_ms).run()?;
             }
             let mut record = tx.prepare_cached(RUN_SQL)?;
             record.query_row(
@@ -250,11 +241,21 @@ impl SqliteBulk {
     }
 }
 
-fn scores(c: &Classes) -> [Option<i64>; 3] {
-    match c.rfm {
-        Some(s) => [Some(s.r.into()), Some(s.f.into()), Some(s.m.into())],
-        None => [None; 3],
-    }
+/// Binds one row of `CLASS_COLUMNS`, on either driver.
+fn bind_classes<'q, Q: Bind<'q>>(q: Q, c: &Classes, at_ms: i64) -> Q {
+    let score = |pick: fn(&Rfm) -> u8| c.rfm.as_ref().map(|s| i64::from(pick(s)));
+    q.bind_i64(c.customer_id)
+        .bind_i64(c.store_id)
+        .bind_str(c.spend_store.code())
+        .bind_str(c.spend_chain.code())
+        .bind_str(c.frequency.code())
+        .bind_opt(score(|s| s.r))
+        .bind_opt(score(|s| s.f))
+        .bind_opt(score(|s| s.m))
+        .bind_opt_str(c.value.map(Level::code))
+        .bind_opt_str(c.lifecycle.map(Lifecycle::code))
+        .bind_str(c.label.code())
+        .bind_i64(at_ms)
 }
 
 /// Rows a statement when writing through the pool (12 parameters each).
@@ -273,11 +274,8 @@ impl Db {
             for (i, v) in ints.iter_mut().enumerate() {
                 *v = r.try_get::<Option<i64>, _>(i)?;
             }
-            let mut owned: [Option<String>; 6] = Default::default();
-            for (i, v) in owned.iter_mut().enumerate() {
-                *v = r.try_get::<Option<String>, _>(11 + i)?;
-            }
-            let texts = [0, 1, 2, 3, 4, 5].map(|i| owned[i].as_deref());
+            let owned = texts_of(&r, 11)?;
+            let texts = owned.each_ref().map(|t| t.as_deref());
             out.push(Cells { ints, texts }.decode());
         }
         Ok(out)
@@ -297,20 +295,7 @@ impl Db {
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for c in chunk {
-                let [r, f, m] = scores(c);
-                q = q
-                    .bind(c.customer_id)
-                    .bind(c.store_id)
-                    .bind(c.spend_store.code())
-                    .bind(c.spend_chain.code())
-                    .bind(c.frequency.code())
-                    .bind(r)
-                    .bind(f)
-                    .bind(m)
-                    .bind(c.value.map(Level::code))
-                    .bind(c.lifecycle.map(Lifecycle::code))
-                    .bind(c.label.code())
-                    .bind(run.at_ms);
+                q = bind_classes(q, c, run.at_ms);
             }
             q.execute(&mut *tx).await?;
         }
@@ -366,16 +351,15 @@ impl Db {
         else {
             return Ok(None);
         };
-        let mut owned: [Option<String>; 6] = Default::default();
-        for (i, v) in owned.iter_mut().enumerate() {
-            *v = r.try_get::<Option<String>, _>(4 + i)?;
-        }
+        let owned = texts_of(&r, 4)?;
         let int = |i: usize| r.try_get::<Option<i64>, _>(i);
-        let cells = Cells {
-            ints: [None; 11],
-            texts: [0, 1, 2, 3, 4, 5].map(|i| owned[i].as_deref()),
-        };
-        Ok(cells.stored(customer_id, int(0)?, [int(1)?, int(2)?, int(3)?]))
+        let rfm = [int(1)?, int(2)?, int(3)?];
+        Ok(stored_from(
+            customer_id,
+            int(0)?,
+            rfm,
+            owned.each_ref().map(|t| t.as_deref()),
+        ))
     }
 }
 
@@ -427,4 +411,13 @@ impl<'s, T> Merge<'s, T> {
             _ => Ok(None),
         }
     }
+}
+
+/// The six class texts of a row read through the pool, from column `from` on.
+fn texts_of(r: &sqlx::any::AnyRow, from: usize) -> Result<[Option<String>; 6], StoreError> {
+    let mut owned: [Option<String>; 6] = Default::default();
+    for (i, v) in owned.iter_mut().enumerate() {
+        *v = r.try_get::<Option<String>, _>(from + i)?;
+    }
+    Ok(owned)
 }

@@ -151,14 +151,14 @@ impl Db {
 }
 
 /// Binds one row of a prepared rusqlite statement, parameter by parameter.
-struct Row<'s, 'c> {
+pub(crate) struct Row<'s, 'c> {
     stmt: &'s mut rusqlite::CachedStatement<'c>,
     next: usize,
     failed: Option<rusqlite::Error>,
 }
 
 impl<'s, 'c> Row<'s, 'c> {
-    fn new(stmt: &'s mut rusqlite::CachedStatement<'c>) -> Self {
+    pub(crate) fn new(stmt: &'s mut rusqlite::CachedStatement<'c>) -> Self {
         Row {
             stmt,
             next: 1,
@@ -177,7 +177,7 @@ impl<'s, 'c> Row<'s, 'c> {
     }
 
     /// Runs the statement; the number of rows it changed.
-    fn run(self) -> Result<usize, rusqlite::Error> {
+    pub(crate) fn run(self) -> Result<usize, rusqlite::Error> {
         match self.failed {
             Some(e) => Err(e),
             None => self.stmt.raw_execute(),
@@ -193,6 +193,9 @@ impl<'q> Bind<'q> for Row<'_, '_> {
         self.put(v)
     }
     fn bind_str(self, v: &'q str) -> Self {
+        self.put(v)
+    }
+    fn bind_opt_str(self, v: Option<&'q str>) -> Self {
         self.put(v)
     }
 }

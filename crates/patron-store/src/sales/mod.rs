@@ -377,6 +377,7 @@ pub(crate) trait Bind<'q>: Sized {
     fn bind_i64(self, v: i64) -> Self;
     fn bind_opt(self, v: Option<i64>) -> Self;
     fn bind_str(self, v: &'q str) -> Self;
+    fn bind_opt_str(self, v: Option<&'q str>) -> Self;
 }
 
 /// sqlx's query types bind every value the same way.
@@ -390,6 +391,9 @@ macro_rules! bind_through_sqlx {
                 self.bind(v)
             }
             fn bind_str(self, v: &'q str) -> Self {
+                self.bind(v)
+            }
+            fn bind_opt_str(self, v: Option<&'q str>) -> Self {
                 self.bind(v)
             }
         }
