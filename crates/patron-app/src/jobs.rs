@@ -23,6 +23,8 @@ pub enum Job {
     MemberNotices,
     /// Recomputes every customer's classes from the running statistics.
     Reclassify,
+    /// Birthday, festival, anniversary and member-day greetings of the day.
+    Greetings,
 }
 
 impl Job {
@@ -33,6 +35,7 @@ impl Job {
         Job::TierReview,
         Job::MemberNotices,
         Job::Reclassify,
+        Job::Greetings,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Job {
             Job::TierReview => "tier_review",
             Job::MemberNotices => "member_notices",
             Job::Reclassify => "reclassify",
+            Job::Greetings => "greetings",
         }
     }
 
@@ -65,6 +69,8 @@ impl Job {
             (Job::MemberNotices, _) => "daily 09:30",
             // After the night's expiry and tier review, before the follow-up lists are read.
             (Job::Reclassify, _) => "daily 02:00",
+            // Quiet hours end at 09:00; greetings go out first thing after.
+            (Job::Greetings, _) => "daily 09:00",
         }
     }
 }
@@ -119,6 +125,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
             let report = app.send_member_notices(now).await?;
             Ok(format!("{report}; {gifts} birthday gifts"))
         }
+        Job::Greetings => Ok(app.send_greetings(now).await?.to_string()),
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             Ok(format!(

@@ -19,6 +19,17 @@ fn credential_name(input: &str) -> Result<String, FieldError> {
 }
 
 impl App {
+    /// Every store's name by id (for messages and lists that show names, not codes).
+    pub async fn store_names(&self) -> Result<std::collections::BTreeMap<i64, String>, AppError> {
+        Ok(self
+            .db
+            .list_stores(Scope::Chain)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect())
+    }
+
     pub async fn create_store(
         &self,
         by: Option<&Principal>,

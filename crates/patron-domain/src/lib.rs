@@ -3,6 +3,7 @@
 //! ("parse, don't validate"), so a value of these types is known to be good.
 
 pub mod audit;
+pub mod calendar;
 pub mod capability;
 pub mod classes;
 pub mod clock;

@@ -43,6 +43,7 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::OutboxRead),
     ),
     ("/console/till", "nav.till", Some(Capability::SaleRecord)),
+    ("/console/care/calendar", "nav.calendar", None),
     ("/console/mall", "nav.mall", Some(Capability::SaleRecord)),
     (
         "/console/points",

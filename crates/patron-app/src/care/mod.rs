@@ -2,3 +2,5 @@
 //! greetings and churn warning, which build on them.
 
 pub mod classes;
+pub mod greetings;
+pub mod holidays;

@@ -418,6 +418,24 @@ impl Customer {
 
 /// The solar birthday in a sealed birthday column, if one is recorded (for the birthday gift
 /// sweep, which opens nothing else).
+/// Both birthdays on file: the solar date and the lunar month-day.
+pub(crate) fn birthdays(
+    keys: &Keyring,
+    id: i64,
+    sealed: Option<&str>,
+) -> Result<(Option<Date>, Option<LunarDay>), AppError> {
+    Ok(match open_opt(keys, "birthday", id, sealed)? {
+        Some(j) => match serde_json::from_str::<Birthday>(&j) {
+            Ok(b) => (
+                b.solar.and_then(|s| s.parse::<Date>().ok()),
+                b.lunar.and_then(|l| LunarDay::parse(&l).ok()),
+            ),
+            Err(_) => (None, None),
+        },
+        None => (None, None),
+    })
+}
+
 pub(crate) fn solar_birthday(
     keys: &Keyring,
     id: i64,

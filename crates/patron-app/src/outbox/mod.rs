@@ -3,6 +3,7 @@
 //! (SMTP, or the file channel for demos and tests).
 
 mod email;
+pub mod template;
 
 pub use email::EmailTransport;
 

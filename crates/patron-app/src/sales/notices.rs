@@ -242,10 +242,9 @@ fn tail(card_no: &str) -> String {
 }
 
 impl App {
-    /// Gives each member whose solar birthday is today (in the server's zone) their tier's
-    /// birthday gift: points and/or a coupon, once a year. 29 February birthdays are
-    /// celebrated on 28 February in other years. Lunar birthdays come with the greetings
-    /// engine, which owns the lunar calendar. Returns how many members got a gift.
+    /// Gives each member whose birthday is today (in the server's zone; the lunar one for
+    /// those who gave it, see `calendar::is_birthday`) their tier's birthday gift: points
+    /// and/or a coupon, once a year. Returns how many members got a gift.
     pub async fn grant_birthday_gifts(&self, now: Timestamp) -> Result<usize, AppError> {
         let programme = self.loyalty().await?;
         let gives = |t: &&super::loyalty::TierSetting| {
@@ -258,14 +257,6 @@ impl App {
         let benefits = |code: &str| tiers.iter().find(|t| t.code == code).filter(gives).cloned();
         let tz = self.config.timezone();
         let today = tz.to_datetime(now).date();
-        let is_today = |b: jiff::civil::Date| {
-            let (m, d) = (b.month(), b.day());
-            (m, d) == (today.month(), today.day())
-                || (m == 2
-                    && d == 29
-                    && !today.in_leap_year()
-                    && (today.month(), today.day()) == (2, 28))
-        };
         let occasion = format!("birthday:{}", today.year());
         let mut granted = 0;
         let mut after = 0;
@@ -274,12 +265,9 @@ impl App {
             let Some(last) = page.last() else { break };
             after = last.0;
             for (id, sealed) in page {
-                let Some(birthday) =
-                    crate::customers::sealing::solar_birthday(&self.keys, id, sealed.as_deref())?
-                else {
-                    continue;
-                };
-                if !is_today(birthday) {
+                let (solar, lunar) =
+                    crate::customers::sealing::birthdays(&self.keys, id, sealed.as_deref())?;
+                if !patron_domain::calendar::is_birthday(today, solar, lunar) {
                     continue;
                 }
                 let code = self.db.tier_code(id, &programme.ladder).await?;

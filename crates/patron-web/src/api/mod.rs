@@ -2,6 +2,7 @@
 //! as `Authorization: Bearer …`. Errors are `application/problem+json`. The OpenAPI document
 //! is generated from these handlers and served at `/api/v1/openapi.json`.
 
+pub mod calendar;
 pub mod cards;
 pub mod coupons;
 pub mod customers;
@@ -34,7 +35,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
-        cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem),
+        cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem, calendar::festivals),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -45,7 +46,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         members::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
         ranking::RankBody, ranking::OptOutBody, mall::RewardView, mall::RedeemBody,
-        patron_app::sales::mall::RedeemReceipt)),
+        patron_app::sales::mall::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
+        calendar::OfficialDayBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

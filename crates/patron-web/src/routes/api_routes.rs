@@ -13,6 +13,12 @@ pub(super) fn routes() -> Vec<Route> {
         r("GET", "/api/v1/till", Till, get(api::till)),
         r(
             "GET",
+            "/api/v1/calendar/festivals",
+            SignedIn,
+            get(api::calendar::festivals),
+        ),
+        r(
+            "GET",
             "/api/v1/stores",
             Cap(C::StoreRead),
             get(api::list_stores),

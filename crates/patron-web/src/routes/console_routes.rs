@@ -4,7 +4,7 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, customers, home, keys, outbox, roles, settings, staff, stores,
+    account, audit, calendar, customers, home, keys, outbox, roles, settings, staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -13,6 +13,24 @@ pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
         r("GET", "/console", SignedIn, get(home::home)),
+        r(
+            "GET",
+            "/console/care/calendar",
+            SignedIn,
+            get(calendar::calendar_page),
+        ),
+        r(
+            "POST",
+            "/console/care/greetings",
+            Cap(C::CampaignManage),
+            post(calendar::save_greetings),
+        ),
+        r(
+            "POST",
+            "/console/care/holidays",
+            Cap(C::SettingsManage),
+            post(calendar::save_holidays),
+        ),
         r(
             "GET",
             "/console/account",

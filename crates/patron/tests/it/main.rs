@@ -19,6 +19,7 @@ mod crash;
 mod credentials;
 mod customers;
 mod customers_console;
+mod greetings;
 mod jobs;
 mod loyalty_console;
 mod mall;

@@ -63,6 +63,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         let expected: Vec<&str> = if kind == Kind::Sqlite {
             vec![
                 "backup",
+                "greetings",
                 "member_notices",
                 "points_expiry",
                 "reclassify",
@@ -71,6 +72,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             ]
         } else {
             vec![
+                "greetings",
                 "member_notices",
                 "points_expiry",
                 "reclassify",

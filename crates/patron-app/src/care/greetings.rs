@@ -1,0 +1,390 @@
+//! Greetings: birthdays (solar or lunar, with the tier's birthday gift), the festivals of the
+//! lunar and solar calendars, each store's anniversary, and member days. The `greetings` job
+//! runs each morning; every greeting is recorded as an occasion of the customer, so it goes
+//! out once whatever the number of runs, restarts or servers.
+//!
+//! Channel: e-mail, to customers who gave an address and the marketing e-mail consent. SMS and
+//! WeChat join when those channels are built; the occasions stay the same.
+
+use crate::outbox::template::{self, Vars};
+use crate::{App, AppError};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use patron_domain::calendar::{Festival, is_birthday};
+use patron_domain::points::earning::BonusDays;
+use patron_domain::{Actor, FieldError};
+use patron_store::outbox::NewMessage;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const RULES_KEY: &str = "greetings.rules";
+
+/// What is greeted, and the words used. Absent means these defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GreetingRules {
+    pub birthday: bool,
+    /// Festival codes (`spring_festival`, `mid_autumn` ...).
+    pub festivals: Vec<String>,
+    /// A reminder on each member day of the earning rules (weekly or monthly bonus days).
+    pub member_days: bool,
+    /// Store code to the date the store opened (`2016-05-18`): greeted on each anniversary.
+    pub anniversaries: BTreeMap<String, String>,
+    pub templates: Templates,
+}
+
+/// One template per kind of greeting (minijinja; variables listed in `VARIABLES`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Templates {
+    pub birthday: String,
+    pub festival: String,
+    pub anniversary: String,
+    pub member_day: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self {
+            birthday: "{{ name }}，{{ store }}祝您生日快乐！{% if gift %}{{ gift }}已放入您的会员账户，欢迎到店使用。{% endif %}".into(),
+            festival: "{{ name }}，{{ store }}祝您{{ wish }}！".into(),
+            anniversary: "{{ name }}，今天是{{ store }}开业{{ years }}周年，感谢您一路相伴！".into(),
+            member_day: "{{ name }}，今天是{{ store }}会员日，{{ benefit }}，欢迎到店。".into(),
+        }
+    }
+}
+
+/// The variables each template may use, by the template's form field.
+pub const VARIABLES: [(&str, &[&str]); 4] = [
+    ("birthday_template", &["name", "store", "tier", "gift"]),
+    ("festival_template", &["name", "store", "festival", "wish"]),
+    ("anniversary_template", &["name", "store", "years"]),
+    ("member_day_template", &["name", "store", "benefit"]),
+];
+
+impl Default for GreetingRules {
+    fn default() -> Self {
+        // The festivals the handbooks name; Qingming and Laba are there to switch on.
+        let festivals = [
+            Festival::NewYear,
+            Festival::SpringFestival,
+            Festival::Lantern,
+            Festival::LabourDay,
+            Festival::DragonBoat,
+            Festival::Qixi,
+            Festival::MidAutumn,
+            Festival::NationalDay,
+            Festival::DoubleNinth,
+            Festival::NewYearsEve,
+        ];
+        Self {
+            birthday: true,
+            festivals: festivals.iter().map(|f| f.code().to_string()).collect(),
+            member_days: false,
+            anniversaries: BTreeMap::new(),
+            templates: Templates::default(),
+        }
+    }
+}
+
+impl GreetingRules {
+    /// Checks codes, dates and templates; the error names the field.
+    pub fn check(&self) -> Result<(), FieldError> {
+        if self
+            .festivals
+            .iter()
+            .any(|c| Festival::from_code(c).is_none())
+        {
+            return Err(FieldError::new("festivals", "error.greetings.festival"));
+        }
+        if self
+            .anniversaries
+            .values()
+            .any(|d| d.parse::<Date>().is_err())
+        {
+            return Err(FieldError::new(
+                "anniversaries",
+                "error.greetings.anniversary",
+            ));
+        }
+        let t = &self.templates;
+        for (source, (field, names)) in [&t.birthday, &t.festival, &t.anniversary, &t.member_day]
+            .into_iter()
+            .zip(VARIABLES)
+        {
+            template::check(source, names, field)?;
+        }
+        Ok(())
+    }
+}
+
+/// What one run queued, per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GreetingReport {
+    pub birthdays: usize,
+    pub festivals: usize,
+    pub anniversaries: usize,
+    pub member_days: usize,
+}
+
+impl std::fmt::Display for GreetingReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "greetings: {} birthdays, {} festivals, {} anniversaries, {} member days",
+            self.birthdays, self.festivals, self.anniversaries, self.member_days
+        )
+    }
+}
+
+/// An occasion of the day, shared by every customer it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Occasion {
+    Festival(Festival),
+    /// The store (by id) opened this many years ago today.
+    Anniversary {
+        store_id: i64,
+        years: i16,
+    },
+    /// The bonus of the day, as told to members (`消费积分 2 倍`).
+    MemberDay {
+        benefit: String,
+    },
+}
+
+impl App {
+    pub async fn greeting_rules(&self) -> Result<GreetingRules, AppError> {
+        match self.db.setting(RULES_KEY).await? {
+            None => Ok(GreetingRules::default()),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| AppError::Internal(format!("stored greeting rules unreadable: {e}"))),
+        }
+    }
+
+    /// Checks and saves the rules; anniversaries must name existing stores.
+    pub async fn save_greeting_rules(
+        &self,
+        actor: &Actor,
+        rules: &GreetingRules,
+    ) -> Result<(), AppError> {
+        rules.check()?;
+        let stores = self.db.list_stores(patron_store::Scope::Chain).await?;
+        if rules
+            .anniversaries
+            .keys()
+            .any(|code| !stores.iter().any(|s| &s.code == code))
+        {
+            return Err(FieldError::new("anniversaries", "error.greetings.store").into());
+        }
+        let text = serde_json::to_string(rules)
+            .map_err(|e| AppError::Internal(format!("greeting rules: {e}")))?;
+        self.db
+            .put_setting(actor, RULES_KEY, &text, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// The occasions falling on `day` under `rules` (birthdays aside: they are personal).
+    pub async fn occasions_on(
+        &self,
+        rules: &GreetingRules,
+        day: Date,
+    ) -> Result<Vec<Occasion>, AppError> {
+        let mut out: Vec<Occasion> = rules
+            .festivals
+            .iter()
+            .filter_map(|c| Festival::from_code(c))
+            .filter(|f| f.dates_in_year(day.year()).contains(&day))
+            .map(Occasion::Festival)
+            .collect();
+        if !rules.anniversaries.is_empty() {
+            for s in self.db.list_stores(patron_store::Scope::Chain).await? {
+                let Some(opened) = rules
+                    .anniversaries
+                    .get(&s.code)
+                    .and_then(|d| d.parse::<Date>().ok())
+                else {
+                    continue;
+                };
+                let years = day.year() - opened.year();
+                if years > 0 && (opened.month(), opened.day()) == (day.month(), day.day()) {
+                    out.push(Occasion::Anniversary {
+                        store_id: s.id,
+                        years,
+                    });
+                }
+            }
+        }
+        if rules.member_days {
+            let programme = self.loyalty().await?;
+            let earning = &programme.earning;
+            let best = earning
+                .bonuses
+                .iter()
+                .filter(|b| matches!(b.days, BonusDays::Weekday(_) | BonusDays::DayOfMonth(_)))
+                .filter(|b| b.days.covers(day))
+                .map(|b| b.multiplier)
+                .max();
+            if let Some(m) = best {
+                out.push(Occasion::MemberDay {
+                    benefit: format!("消费积分 {} 倍", trim_permille(m)),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues today's greetings (today in the server's zone) and grants the day's birthday
+    /// gifts first, so a birthday greeting can mention them.
+    pub async fn send_greetings(&self, now: Timestamp) -> Result<GreetingReport, AppError> {
+        let rules = self.greeting_rules().await?;
+        let tz = self.config.timezone();
+        let today = tz.to_datetime(now).date();
+        let occasions = self.occasions_on(&rules, today).await?;
+        let mut report = GreetingReport::default();
+        if occasions.is_empty() && !rules.birthday {
+            return Ok(report);
+        }
+        if rules.birthday {
+            self.grant_birthday_gifts(now).await?;
+        }
+        let programme = self.loyalty().await?;
+        let stores = self.store_names().await?;
+        let mut after = 0;
+        loop {
+            let page = self.db.reachable_by_email(after, 1_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for c in page {
+                let store = stores.get(&c.store_id).cloned().unwrap_or_default();
+                let base = |extra: &[(&'static str, String)]| -> Vars {
+                    let mut v: Vars = [("name", c.name.clone()), ("store", store.clone())]
+                        .into_iter()
+                        .collect();
+                    v.extend(extra.iter().cloned());
+                    v
+                };
+                let mut due: Vec<(String, &'static str, &str, Vars, String)> = Vec::new();
+                for o in &occasions {
+                    match o {
+                        Occasion::Festival(f) => due.push((
+                            format!("greeting:{}:{today}", f.code()),
+                            "festival",
+                            &rules.templates.festival,
+                            base(&[
+                                ("festival", f.chinese_name().into()),
+                                ("wish", f.wish().into()),
+                            ]),
+                            format!("{}祝福", f.chinese_name()),
+                        )),
+                        Occasion::Anniversary { store_id, years } if *store_id == c.store_id => due
+                            .push((
+                                format!("greeting:anniversary:{today}"),
+                                "anniversary",
+                                &rules.templates.anniversary,
+                                base(&[("years", years.to_string())]),
+                                format!("{store}开业{years}周年"),
+                            )),
+                        Occasion::Anniversary { .. } => {}
+                        Occasion::MemberDay { benefit } => due.push((
+                            format!("greeting:member_day:{today}"),
+                            "member_day",
+                            &rules.templates.member_day,
+                            base(&[("benefit", benefit.clone())]),
+                            "会员日".to_string(),
+                        )),
+                    }
+                }
+                if rules.birthday {
+                    let (solar, lunar) = crate::customers::sealing::birthdays(
+                        &self.keys,
+                        c.id,
+                        c.birthday_enc.as_deref(),
+                    )?;
+                    if is_birthday(today, solar, lunar) {
+                        let code = self.db.tier_code(c.id, &programme.ladder).await?;
+                        let tier = programme.ladder.at(programme.ladder.rank(&code));
+                        let gift = if self
+                            .db
+                            .notice_recorded(c.id, &format!("birthday:{}", today.year()))
+                            .await?
+                        {
+                            gift_text(&programme, &code)
+                        } else {
+                            String::new()
+                        };
+                        due.push((
+                            format!("greeting:birthday:{}", today.year()),
+                            "birthday",
+                            &rules.templates.birthday,
+                            base(&[("tier", tier.name.clone()), ("gift", gift)]),
+                            "生日祝福".to_string(),
+                        ));
+                    }
+                }
+                if due.is_empty() {
+                    continue;
+                }
+                let email =
+                    crate::customers::sealing::open(&self.keys, "email", c.id, &c.email_enc)?;
+                for (occasion, kind, source, vars, subject) in due {
+                    if self.db.notice_recorded(c.id, &occasion).await? {
+                        continue;
+                    }
+                    let text = template::render(source, &vars, "template")?;
+                    let message = NewMessage {
+                        channel: "email",
+                        purpose: "greeting",
+                        recipient: &email,
+                        subject: &subject,
+                        body: &text,
+                        redact_after_send: false,
+                        max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
+                        staff_id: None,
+                    };
+                    let fresh = self
+                        .db
+                        .record_notice(c.id, &occasion, "greeting", &text, Some(&message), now)
+                        .await?;
+                    if fresh {
+                        match kind {
+                            "birthday" => report.birthdays += 1,
+                            "festival" => report.festivals += 1,
+                            "anniversary" => report.anniversaries += 1,
+                            _ => report.member_days += 1,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// `2000` permille as `2`, `1500` as `1.5`.
+fn trim_permille(m: i64) -> String {
+    if m % 1000 == 0 {
+        (m / 1000).to_string()
+    } else {
+        format!("{}", m as f64 / 1000.0)
+    }
+}
+
+/// The tier's birthday gift in words (`生日礼 200 积分`), empty when the tier has none.
+fn gift_text(programme: &crate::sales::loyalty::Programme, code: &str) -> String {
+    let Some(t) = programme.settings.tiers.iter().find(|t| t.code == code) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if t.birthday_points > 0 {
+        parts.push(format!("{} 积分", t.birthday_points));
+    }
+    if t.birthday_coupon_template.is_some() {
+        parts.push("生日优惠券".to_string());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("生日礼（{}）", parts.join("、"))
+    }
+}
