@@ -99,6 +99,10 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         .collect();
     let customers = crate::demo_customers::seed(app, &stores, DEMO_CUSTOMERS).await?;
     crate::demo_sales::seed(app, &customers, &stores).await?;
+    // Classes from the year of sales, and the follow-up tasks they call for, so the lists
+    // and the classes have something to show on the first visit.
+    app.reclassify(app.now()).await?;
+    app.plan_followups(app.now()).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

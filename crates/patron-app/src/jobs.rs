@@ -25,6 +25,8 @@ pub enum Job {
     Reclassify,
     /// Birthday, festival, anniversary and member-day greetings of the day.
     Greetings,
+    /// Plans the day's follow-up tasks (cadence per class, events).
+    Followups,
 }
 
 impl Job {
@@ -36,6 +38,7 @@ impl Job {
         Job::MemberNotices,
         Job::Reclassify,
         Job::Greetings,
+        Job::Followups,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Job {
             Job::MemberNotices => "member_notices",
             Job::Reclassify => "reclassify",
             Job::Greetings => "greetings",
+            Job::Followups => "followups",
         }
     }
 
@@ -71,6 +75,8 @@ impl Job {
             (Job::Reclassify, _) => "daily 02:00",
             // Quiet hours end at 09:00; greetings go out first thing after.
             (Job::Greetings, _) => "daily 09:00",
+            // After the night's reclassification, before the first shift reads its list.
+            (Job::Followups, _) => "daily 06:00",
         }
     }
 }
@@ -126,6 +132,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
             Ok(format!("{report}; {gifts} birthday gifts"))
         }
         Job::Greetings => Ok(app.send_greetings(now).await?.to_string()),
+        Job::Followups => Ok(app.plan_followups(now).await?.to_string()),
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             Ok(format!(

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod coupon;
 pub mod customer;
 pub mod field;
+pub mod followup;
 pub mod id_number;
 pub mod membership;
 pub mod money;

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod customers;
 mod db;
 mod error;
+pub mod followups;
 pub mod greetings;
 pub mod jobs;
 pub mod links;

@@ -28,6 +28,11 @@ pub struct Page {
 const MENU: &[(&str, &str, Option<Capability>)] = &[
     ("/console", "nav.home", None),
     (
+        "/console/followups",
+        "nav.followups",
+        Some(Capability::CustomerRead),
+    ),
+    (
         "/console/customers",
         "nav.customers",
         Some(Capability::CustomerRead),

@@ -2,5 +2,6 @@
 //! greetings and churn warning, which build on them.
 
 pub mod classes;
+pub mod followups;
 pub mod greetings;
 pub mod holidays;

@@ -40,6 +40,17 @@ pub struct InteractionInput {
 }
 
 impl App {
+    /// An interaction's note sealed for its row (`None` when blank).
+    pub(crate) fn seal_interaction_note(&self, id: i64, note: &str) -> Option<String> {
+        (!note.is_empty()).then(|| {
+            BASE64.encode(
+                &self
+                    .keys
+                    .seal("customer_interactions", "note", id, note.as_bytes()),
+            )
+        })
+    }
+
     /// Grants or withdraws consents: the same single step either way.
     pub async fn set_consents(
         &self,
@@ -108,13 +119,7 @@ impl App {
             return Err(FieldError::new("at_ms", "error.interaction.future").into());
         }
         let id = self.db.allocate_ids("interactions", 1).await?;
-        let note_enc = (!note.is_empty()).then(|| {
-            BASE64.encode(
-                &self
-                    .keys
-                    .seal("customer_interactions", "note", id, note.as_bytes()),
-            )
-        });
+        let note_enc = self.seal_interaction_note(id, note);
         let row = InteractionRow {
             id,
             customer_id,

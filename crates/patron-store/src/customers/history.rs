@@ -267,33 +267,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let store_id = check_visible(&mut tx, scope, row.customer_id).await?;
-        sqlx::query(
-            "INSERT INTO customer_interactions (id, customer_id, store_id, kind, channel, outcome, \
-             note_enc, staff_id, actor_name, at_ms, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(row.id)
-        .bind(row.customer_id)
-        .bind(store_id)
-        .bind(&row.kind)
-        .bind(&row.channel)
-        .bind(&row.outcome)
-        .bind(&row.note_enc)
-        .bind(row.staff_id)
-        .bind(&actor.name)
-        .bind(row.at_ms)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("customer.interaction", "customer", row.customer_id)
-                .with_detail(&row.kind),
-            now,
-        )
-        .await?;
+        insert_interaction_in(&mut tx, actor, scope, row, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -355,4 +329,42 @@ impl Db {
         .fetch_all(self.pool())
         .await?)
     }
+}
+
+/// Writes an interaction (and its audit row) inside the caller's transaction, once the
+/// customer is known to be within `scope`. Returns the customer's store.
+pub(crate) async fn insert_interaction_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    scope: Scope,
+    row: &InteractionRow,
+    now: Timestamp,
+) -> Result<i64, StoreError> {
+    let store_id = check_visible(conn, scope, row.customer_id).await?;
+    sqlx::query(
+        "INSERT INTO customer_interactions (id, customer_id, store_id, kind, channel, outcome, \
+         note_enc, staff_id, actor_name, at_ms, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(row.id)
+    .bind(row.customer_id)
+    .bind(store_id)
+    .bind(&row.kind)
+    .bind(&row.channel)
+    .bind(&row.outcome)
+    .bind(&row.note_enc)
+    .bind(row.staff_id)
+    .bind(&actor.name)
+    .bind(row.at_ms)
+    .bind(ms(now))
+    .execute(&mut *conn)
+    .await?;
+    audit::append(
+        conn,
+        actor,
+        &AuditEvent::ok("customer.interaction", "customer", row.customer_id).with_detail(&row.kind),
+        now,
+    )
+    .await?;
+    Ok(store_id)
 }

@@ -5,7 +5,7 @@
 
 mod bulk;
 mod fields;
-mod history;
+pub(crate) mod history;
 mod merge;
 mod search;
 

@@ -29,6 +29,8 @@ pub struct HomePage {
     outbox: Vec<(String, i64)>,
     recent: Vec<RecentEvent>,
     todo: Vec<(&'static str, &'static str)>,
+    /// Follow-ups of the signed-in person: overdue and due today.
+    followups: Option<(usize, usize)>,
 }
 
 pub async fn home(
@@ -86,7 +88,14 @@ pub async fn home(
         if p.can(Capability::ApiKeyManage) && keys.is_empty() {
             todo.push(("/console/keys", ctx.lang.t("home.todo_key")));
         }
+        let followups = if p.can(Capability::CustomerRead) {
+            let list = state.app.daily_list(&p, false).await?;
+            Some((list.overdue.len(), list.today.len()))
+        } else {
+            None
+        };
         Ok(HomePage {
+            followups,
             page: Page::console(ctx.lang, &p, "home.title", "/console").with_flash(&flash.ok),
             stores: stores.len(),
             staff: staff.len(),

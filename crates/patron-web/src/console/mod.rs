@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod cards;
 pub mod coupons;
 pub mod customers;
+pub mod followups;
 pub mod home;
 pub mod keys;
 pub mod loyalty;

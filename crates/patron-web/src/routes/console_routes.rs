@@ -4,7 +4,8 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, calendar, customers, home, keys, outbox, roles, settings, staff, stores,
+    account, audit, calendar, customers, followups, home, keys, outbox, roles, settings, staff,
+    stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -13,6 +14,24 @@ pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
         r("GET", "/console", SignedIn, get(home::home)),
+        r(
+            "GET",
+            "/console/followups",
+            Cap(C::CustomerRead),
+            get(followups::list_page),
+        ),
+        r(
+            "POST",
+            "/console/followups/{id}/log",
+            Cap(C::CustomerWrite),
+            post(followups::log_contact),
+        ),
+        r(
+            "POST",
+            "/console/followups/rules",
+            Cap(C::SettingsManage),
+            post(followups::save_rules),
+        ),
         r(
             "GET",
             "/console/care/calendar",

@@ -379,6 +379,26 @@ async fn demo_data(kind: crate::harness::Kind) {
     assert_eq!(offered.len(), 3, "the demo mall has its rewards");
     assert!(offered.iter().any(|r| r.kind == "coupon"));
     assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    // Every customer classified, and follow-ups due today for the associates.
+    let today = patron_domain::followup::day_number(
+        s.app.config.timezone().to_datetime(s.app.now()).date(),
+    );
+    let due_today = s
+        .app
+        .db
+        .open_followups(
+            patron_store::Scope::Chain,
+            patron_store::followups::Assignee::All,
+            today,
+            10_000,
+        )
+        .await
+        .expect("follow-ups");
+    assert!(
+        due_today.len() > 10,
+        "{} follow-ups due today",
+        due_today.len()
+    );
     let zs = s
         .app
         .search_customers(

@@ -19,6 +19,7 @@ mod crash;
 mod credentials;
 mod customers;
 mod customers_console;
+mod followups;
 mod greetings;
 mod jobs;
 mod loyalty_console;

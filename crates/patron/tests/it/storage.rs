@@ -63,6 +63,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         let expected: Vec<&str> = if kind == Kind::Sqlite {
             vec![
                 "backup",
+                "followups",
                 "greetings",
                 "member_notices",
                 "points_expiry",
@@ -72,6 +73,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             ]
         } else {
             vec![
+                "followups",
                 "greetings",
                 "member_notices",
                 "points_expiry",
