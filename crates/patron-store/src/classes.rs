@@ -8,7 +8,7 @@
 
 use crate::sales::Bind;
 use crate::sales::bulk::{Row, SqliteBulk};
-use crate::{Db, StoreError};
+use crate::{Db, Scope, StoreError};
 use patron_domain::classes::{Classes, Facts, History, Label, Level, Lifecycle, Rfm, SpendClass};
 use sqlx::Row as _;
 
@@ -420,4 +420,39 @@ fn texts_of(r: &sqlx::any::AnyRow, from: usize) -> Result<[Option<String>; 6], S
         *v = r.try_get::<Option<String>, _>(from + i)?;
     }
     Ok(owned)
+}
+
+/// How many customers hold each class, per dimension (`spend`, `spend_chain`, `frequency`,
+/// `value`, `lifecycle`, `label`); customers without a value or lifecycle count as `none`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ClassCount {
+    pub dimension: String,
+    pub code: String,
+    pub customers: i64,
+}
+
+impl Db {
+    /// Class counts within scope (a store's customers, or the chain's).
+    pub async fn class_counts(&self, scope: Scope) -> Result<Vec<ClassCount>, StoreError> {
+        let part = |dimension: &str, column: &str| {
+            format!(
+                "SELECT '{dimension}' AS dimension, COALESCE({column}, 'none') AS code, \
+                 CAST(COUNT(*) AS BIGINT) AS customers FROM customer_classes \
+                 WHERE ($1 IS NULL OR store_id = $1) GROUP BY COALESCE({column}, 'none')"
+            )
+        };
+        let sql = [
+            part("spend", "spend_store"),
+            part("spend_chain", "spend_chain"),
+            part("frequency", "frequency"),
+            part("value", "value_class"),
+            part("lifecycle", "lifecycle"),
+            part("label", "label"),
+        ]
+        .join(" UNION ALL ");
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(scope.store_filter())
+            .fetch_all(self.pool())
+            .await?)
+    }
 }

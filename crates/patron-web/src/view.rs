@@ -48,6 +48,11 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::OutboxRead),
     ),
     ("/console/till", "nav.till", Some(Capability::SaleRecord)),
+    (
+        "/console/care/classes",
+        "nav.classes",
+        Some(Capability::CustomerRead),
+    ),
     ("/console/care/calendar", "nav.calendar", None),
     ("/console/mall", "nav.mall", Some(Capability::SaleRecord)),
     (

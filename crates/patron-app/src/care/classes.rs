@@ -166,3 +166,32 @@ fn compare(rows: &[FactsRow], rules: &Rules, today_ms: i64) -> (Vec<Classes>, Ve
 fn moves_json(moves: &[Move]) -> Result<String, AppError> {
     serde_json::to_string(moves).map_err(|e| AppError::Internal(format!("class moves: {e}")))
 }
+
+/// What the classes page shows: counts per class within scope, the recent runs, and the
+/// movement between spend classes in the latest run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassOverview {
+    pub counts: Vec<patron_store::classes::ClassCount>,
+    pub runs: Vec<patron_store::classes::ClassRun>,
+    pub moves: Vec<Move>,
+}
+
+impl App {
+    pub async fn class_overview(
+        &self,
+        scope: patron_store::Scope,
+    ) -> Result<ClassOverview, AppError> {
+        let counts = self.db.class_counts(scope).await?;
+        let runs = self.db.class_runs(10).await?;
+        let moves = match runs.first() {
+            Some(r) => serde_json::from_str(&r.moves)
+                .map_err(|e| AppError::Internal(format!("stored class moves unreadable: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok(ClassOverview {
+            counts,
+            runs,
+            moves,
+        })
+    }
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cards;
+pub mod classes;
 pub mod coupons;
 pub mod customers;
 pub mod followups;

@@ -4,8 +4,8 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, calendar, customers, followups, home, keys, outbox, roles, settings, staff,
-    stores,
+    account, audit, calendar, classes, customers, followups, home, keys, outbox, roles, settings,
+    staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -14,6 +14,18 @@ pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
         r("GET", "/console", SignedIn, get(home::home)),
+        r(
+            "GET",
+            "/console/care/classes",
+            Cap(C::CustomerRead),
+            get(classes::classes_page),
+        ),
+        r(
+            "POST",
+            "/console/care/classes/run",
+            Cap(C::SettingsManage),
+            post(classes::run_now),
+        ),
         r(
             "GET",
             "/console/followups",

@@ -4,7 +4,7 @@
 //! checked before they are saved.
 
 use crate::both;
-use crate::harness::{Kind, start, store};
+use crate::harness::{Client, Kind, PASSWORD, start, store};
 use crate::points::customer;
 use patron_analytics::classes::{Label, Level, Lifecycle, Rules, SpendBasis, SpendClass};
 use patron_domain::Actor;
@@ -132,6 +132,33 @@ async fn reclassification_from_running_statistics(kind: Kind) {
     assert_eq!(runs[0].id, moved.run_id);
     assert_eq!(runs[0].changed, moved.changed as i64);
     assert!(runs[0].moves.contains("\"from\":\"small\",\"to\":\"key\""));
+
+    // The classes page: counts within the store, and the latest run's movement.
+    let overview = s
+        .app
+        .class_overview(patron_store::Scope::Store(s2))
+        .await
+        .expect("overview");
+    let spend: Vec<(&str, i64)> = overview
+        .counts
+        .iter()
+        .filter(|c| c.dimension == "spend")
+        .map(|c| (c.code.as_str(), c.customers))
+        .collect();
+    assert_eq!(spend, vec![("key", 1)], "only S2's customer, key within S2");
+    let c = Client::new(&s.base);
+    c.login("owner", PASSWORD).await;
+    let page = c.get("/console/care/classes").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"moves\""));
+    assert!(
+        page.body
+            .contains("小客户</td><td>重要客户</td><td class=\"num\">1<"),
+        "small to key"
+    );
+    let run = c.post("/console/care/classes/run", &[]).await;
+    assert_eq!(run.status, 303);
+    assert_eq!(s.app.db.class_runs(10).await.expect("runs").len(), 4);
 
     // Rules: checked, saved, used by the next run.
     let actor = Actor::cli("test");
