@@ -11,7 +11,7 @@ use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use patron_domain::calendar::{Festival, is_birthday};
-use patron_domain::points::earning::BonusDays;
+use patron_domain::points::earning::{BonusDays, BonusPeriod};
 use patron_domain::{Actor, FieldError};
 use patron_store::outbox::NewMessage;
 use serde::{Deserialize, Serialize};
@@ -152,6 +152,50 @@ pub enum Occasion {
     },
 }
 
+/// The festivals, store openings and member days greetings follow (birthdays aside: they
+/// are personal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OccasionSource {
+    festivals: Vec<Festival>,
+    /// Store id and opening date.
+    anniversaries: Vec<(i64, Date)>,
+    /// The weekly or monthly bonus days, when member-day reminders are on.
+    member_days: Vec<BonusPeriod>,
+}
+
+impl OccasionSource {
+    /// The occasions falling on `day`.
+    pub fn on(&self, day: Date) -> Vec<Occasion> {
+        let mut out: Vec<Occasion> = self
+            .festivals
+            .iter()
+            .filter(|f| f.dates_in_year(day.year()).contains(&day))
+            .map(|f| Occasion::Festival(*f))
+            .collect();
+        for (store_id, opened) in &self.anniversaries {
+            let years = day.year() - opened.year();
+            if years > 0 && (opened.month(), opened.day()) == (day.month(), day.day()) {
+                out.push(Occasion::Anniversary {
+                    store_id: *store_id,
+                    years,
+                });
+            }
+        }
+        let best = self
+            .member_days
+            .iter()
+            .filter(|b| b.days.covers(day))
+            .map(|b| b.multiplier)
+            .max();
+        if let Some(m) = best {
+            out.push(Occasion::MemberDay {
+                benefit: format!("消费积分 {} 倍", trim_permille(m)),
+            });
+        }
+        out
+    }
+}
+
 impl App {
     pub async fn greeting_rules(&self) -> Result<GreetingRules, AppError> {
         match self.db.setting(RULES_KEY).await? {
@@ -184,54 +228,41 @@ impl App {
         Ok(())
     }
 
-    /// The occasions falling on `day` under `rules` (birthdays aside: they are personal).
-    pub async fn occasions_on(
-        &self,
-        rules: &GreetingRules,
-        day: Date,
-    ) -> Result<Vec<Occasion>, AppError> {
-        let mut out: Vec<Occasion> = rules
-            .festivals
-            .iter()
-            .filter_map(|c| Festival::from_code(c))
-            .filter(|f| f.dates_in_year(day.year()).contains(&day))
-            .map(Occasion::Festival)
-            .collect();
+    /// What decides the shared occasions under `rules`, read once for any number of days.
+    pub async fn occasion_source(&self, rules: &GreetingRules) -> Result<OccasionSource, AppError> {
+        let mut anniversaries = Vec::new();
         if !rules.anniversaries.is_empty() {
             for s in self.db.list_stores(patron_store::Scope::Chain).await? {
-                let Some(opened) = rules
+                if let Some(opened) = rules
                     .anniversaries
                     .get(&s.code)
                     .and_then(|d| d.parse::<Date>().ok())
-                else {
-                    continue;
-                };
-                let years = day.year() - opened.year();
-                if years > 0 && (opened.month(), opened.day()) == (day.month(), day.day()) {
-                    out.push(Occasion::Anniversary {
-                        store_id: s.id,
-                        years,
-                    });
+                {
+                    anniversaries.push((s.id, opened));
                 }
             }
         }
-        if rules.member_days {
-            let programme = self.loyalty().await?;
-            let earning = &programme.earning;
-            let best = earning
+        let member_days = if rules.member_days {
+            self.loyalty()
+                .await?
+                .earning
                 .bonuses
                 .iter()
                 .filter(|b| matches!(b.days, BonusDays::Weekday(_) | BonusDays::DayOfMonth(_)))
-                .filter(|b| b.days.covers(day))
-                .map(|b| b.multiplier)
-                .max();
-            if let Some(m) = best {
-                out.push(Occasion::MemberDay {
-                    benefit: format!("消费积分 {} 倍", trim_permille(m)),
-                });
-            }
-        }
-        Ok(out)
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(OccasionSource {
+            festivals: rules
+                .festivals
+                .iter()
+                .filter_map(|c| Festival::from_code(c))
+                .collect(),
+            anniversaries,
+            member_days,
+        })
     }
 
     /// Queues today's greetings (today in the server's zone) and grants the day's birthday
@@ -240,7 +271,7 @@ impl App {
         let rules = self.greeting_rules().await?;
         let tz = self.config.timezone();
         let today = tz.to_datetime(now).date();
-        let occasions = self.occasions_on(&rules, today).await?;
+        let occasions = self.occasion_source(&rules).await?.on(today);
         let mut report = GreetingReport::default();
         if occasions.is_empty() && !rules.birthday {
             return Ok(report);
@@ -264,35 +295,35 @@ impl App {
                     v.extend(extra.iter().cloned());
                     v
                 };
-                let mut due: Vec<(String, &'static str, &str, Vars, String)> = Vec::new();
+                let mut due: Vec<Greeting> = Vec::new();
                 for o in &occasions {
                     match o {
-                        Occasion::Festival(f) => due.push((
-                            format!("greeting:{}:{today}", f.code()),
-                            "festival",
-                            &rules.templates.festival,
-                            base(&[
+                        Occasion::Festival(f) => due.push(Greeting {
+                            occasion: format!("greeting:{}:{today}", f.code()),
+                            kind: Kind::Festival,
+                            template: &rules.templates.festival,
+                            vars: base(&[
                                 ("festival", f.chinese_name().into()),
                                 ("wish", f.wish().into()),
                             ]),
-                            format!("{}祝福", f.chinese_name()),
-                        )),
+                            subject: format!("{}祝福", f.chinese_name()),
+                        }),
                         Occasion::Anniversary { store_id, years } if *store_id == c.store_id => due
-                            .push((
-                                format!("greeting:anniversary:{today}"),
-                                "anniversary",
-                                &rules.templates.anniversary,
-                                base(&[("years", years.to_string())]),
-                                format!("{store}开业{years}周年"),
-                            )),
+                            .push(Greeting {
+                                occasion: format!("greeting:anniversary:{today}"),
+                                kind: Kind::Anniversary,
+                                template: &rules.templates.anniversary,
+                                vars: base(&[("years", years.to_string())]),
+                                subject: format!("{store}开业{years}周年"),
+                            }),
                         Occasion::Anniversary { .. } => {}
-                        Occasion::MemberDay { benefit } => due.push((
-                            format!("greeting:member_day:{today}"),
-                            "member_day",
-                            &rules.templates.member_day,
-                            base(&[("benefit", benefit.clone())]),
-                            "会员日".to_string(),
-                        )),
+                        Occasion::MemberDay { benefit } => due.push(Greeting {
+                            occasion: format!("greeting:member_day:{today}"),
+                            kind: Kind::MemberDay,
+                            template: &rules.templates.member_day,
+                            vars: base(&[("benefit", benefit.clone())]),
+                            subject: "会员日".to_string(),
+                        }),
                     }
                 }
                 if rules.birthday {
@@ -313,13 +344,13 @@ impl App {
                         } else {
                             String::new()
                         };
-                        due.push((
-                            format!("greeting:birthday:{}", today.year()),
-                            "birthday",
-                            &rules.templates.birthday,
-                            base(&[("tier", tier.name.clone()), ("gift", gift)]),
-                            "生日祝福".to_string(),
-                        ));
+                        due.push(Greeting {
+                            occasion: format!("greeting:birthday:{}", today.year()),
+                            kind: Kind::Birthday,
+                            template: &rules.templates.birthday,
+                            vars: base(&[("tier", tier.name.clone()), ("gift", gift)]),
+                            subject: "生日祝福".to_string(),
+                        });
                     }
                 }
                 if due.is_empty() {
@@ -327,16 +358,16 @@ impl App {
                 }
                 let email =
                     crate::customers::sealing::open(&self.keys, "email", c.id, &c.email_enc)?;
-                for (occasion, kind, source, vars, subject) in due {
-                    if self.db.notice_recorded(c.id, &occasion).await? {
+                for g in due {
+                    if self.db.notice_recorded(c.id, &g.occasion).await? {
                         continue;
                     }
-                    let text = template::render(source, &vars, "template")?;
+                    let text = template::render(g.template, &g.vars, "template")?;
                     let message = NewMessage {
                         channel: "email",
                         purpose: "greeting",
                         recipient: &email,
-                        subject: &subject,
+                        subject: &g.subject,
                         body: &text,
                         redact_after_send: false,
                         max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
@@ -344,21 +375,38 @@ impl App {
                     };
                     let fresh = self
                         .db
-                        .record_notice(c.id, &occasion, "greeting", &text, Some(&message), now)
+                        .record_notice(c.id, &g.occasion, "greeting", &text, Some(&message), now)
                         .await?;
                     if fresh {
-                        match kind {
-                            "birthday" => report.birthdays += 1,
-                            "festival" => report.festivals += 1,
-                            "anniversary" => report.anniversaries += 1,
-                            _ => report.member_days += 1,
-                        }
+                        *match g.kind {
+                            Kind::Birthday => &mut report.birthdays,
+                            Kind::Festival => &mut report.festivals,
+                            Kind::Anniversary => &mut report.anniversaries,
+                            Kind::MemberDay => &mut report.member_days,
+                        } += 1;
                     }
                 }
             }
         }
         Ok(report)
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Birthday,
+    Festival,
+    Anniversary,
+    MemberDay,
+}
+
+/// One greeting due to one customer: its occasion row, template and variables.
+struct Greeting<'a> {
+    occasion: String,
+    kind: Kind,
+    template: &'a str,
+    vars: Vars,
+    subject: String,
 }
 
 /// `2000` permille as `2`, `1500` as `1.5`.

@@ -45,6 +45,13 @@ pub struct LineError {
     pub error: FieldError,
 }
 
+/// Why the holiday text was not saved: a bad line, or the database.
+#[derive(Debug)]
+pub enum HolidayError {
+    Line(LineError),
+    App(AppError),
+}
+
 impl App {
     /// The admins' lines as saved.
     pub async fn holiday_text(&self) -> Result<String, AppError> {
@@ -65,43 +72,44 @@ impl App {
     }
 
     /// Checks every line, then saves the text; nothing is saved when a line is wrong.
-    pub async fn save_holidays(&self, actor: &Actor, text: &str) -> Result<(), LineError> {
-        parse_lines(text).map_err(|(line, error)| LineError { line, error })?;
+    pub async fn save_holidays(&self, actor: &Actor, text: &str) -> Result<(), HolidayError> {
+        parse_lines(text).map_err(|(line, error)| HolidayError::Line(LineError { line, error }))?;
         self.db
             .put_setting(actor, HOLIDAYS_KEY, text.trim(), self.now())
             .await
-            .map_err(|_| LineError {
-                line: 0,
-                error: FieldError::new("holidays", "error.internal"),
-            })
+            .map_err(|e| HolidayError::App(e.into()))
     }
 
     /// One solar year's festivals and official days.
     pub async fn year_calendar(&self, year: i16) -> Result<YearCalendar, AppError> {
-        if !(1901..=2099).contains(&year) {
-            return Err(FieldError::new("year", "error.calendar.year").into());
-        }
-        let cal = self.holiday_calendar().await?;
-        Ok(YearCalendar {
-            year,
-            festivals: festivals_in(year)
-                .into_iter()
-                .map(|(f, date)| FestivalDay {
-                    code: f.code(),
-                    name: f.chinese_name(),
-                    date,
-                    lunar: f.is_lunar(),
-                })
-                .collect(),
-            official: cal
-                .in_year(year)
-                .map(|(date, off)| OfficialDay {
-                    date,
-                    rest: off.rest,
-                    name: off.name.clone(),
-                })
-                .collect(),
-            published: cal.knows_year(year),
-        })
+        Ok(year_calendar(&self.holiday_calendar().await?, year)?)
     }
+}
+
+/// One solar year's festivals and the official days of `cal` in it.
+pub fn year_calendar(cal: &HolidayCalendar, year: i16) -> Result<YearCalendar, FieldError> {
+    if !(1901..=2099).contains(&year) {
+        return Err(FieldError::new("year", "error.calendar.year"));
+    }
+    Ok(YearCalendar {
+        year,
+        festivals: festivals_in(year)
+            .into_iter()
+            .map(|(f, date)| FestivalDay {
+                code: f.code(),
+                name: f.chinese_name(),
+                date,
+                lunar: f.is_lunar(),
+            })
+            .collect(),
+        official: cal
+            .in_year(year)
+            .map(|(date, off)| OfficialDay {
+                date,
+                rest: off.rest,
+                name: off.name.clone(),
+            })
+            .collect(),
+        published: cal.knows_year(year),
+    })
 }

@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::care::greetings::{GreetingRules, Occasion, Templates, VARIABLES};
+use patron_app::care::holidays::HolidayError;
 use patron_app::outbox::template;
 use patron_app::security::Principal;
 use patron_domain::calendar::Festival;
@@ -94,12 +95,12 @@ async fn show(
         let rules = unsaved.rules.unwrap_or(&saved);
         let holiday_cal = app.holiday_calendar().await?;
         let stores = app.store_names().await?;
+        let source = app.occasion_source(rules).await?;
         let mut plan = Vec::new();
         let mut day = today;
         for _ in 0..PLAN_DAYS {
-            let occasions: Vec<String> = app
-                .occasions_on(rules, day)
-                .await?
+            let occasions: Vec<String> = source
+                .on(day)
                 .into_iter()
                 .map(|o| match o {
                     Occasion::Festival(f) => f.chinese_name().to_string(),
@@ -127,7 +128,7 @@ async fn show(
                 Err(_) => break,
             };
         }
-        let cal = app.year_calendar(year).await?;
+        let cal = patron_app::care::holidays::year_calendar(&holiday_cal, year)?;
         let festivals = cal
             .festivals
             .iter()
@@ -325,7 +326,8 @@ pub async fn save_holidays(
         .await
     {
         Ok(()) => see_other("/console/care/calendar?ok=holidays_saved"),
-        Err(e) => {
+        Err(HolidayError::App(e)) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
+        Err(HolidayError::Line(e)) => {
             let error = format!(
                 "{}：{}",
                 ctx.lang

@@ -16,7 +16,7 @@ use patron_app::security::Principal;
 use patron_domain::followup::{ContactOutcome, FollowupRules};
 use patron_domain::{Capability, FieldError, Role};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub struct TaskView {
     pub id: i64,
@@ -227,24 +227,21 @@ pub async fn save_rules(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let result: Result<(), AppError> = async {
-        let mut values: BTreeMap<&str, u32> = BTreeMap::new();
-        for (field, _, _) in rule_fields(&FollowupRules::default()) {
-            let v = form.get(field).map_or("", |s| s.trim());
-            let n = v
+        let days = |field: &'static str| -> Result<u32, FieldError> {
+            form.get(field)
+                .map_or("", |v| v.trim())
                 .parse()
-                .map_err(|_| FieldError::new(field, "error.followup.days"))?;
-            values.insert(field, n);
-        }
-        let get = |k: &str| values.get(k).copied().unwrap_or_default();
+                .map_err(|_| FieldError::new(field, "error.followup.days"))
+        };
         let rules = FollowupRules {
-            key_days: get("key_days"),
-            major_days: get("major_days"),
-            ordinary_days: get("ordinary_days"),
-            small_days: get("small_days"),
-            after_purchase_days: get("after_purchase_days"),
-            expiry_days: get("expiry_days"),
-            stale_days: get("stale_days"),
-            upcoming_days: get("upcoming_days"),
+            key_days: days("key_days")?,
+            major_days: days("major_days")?,
+            ordinary_days: days("ordinary_days")?,
+            small_days: days("small_days")?,
+            after_purchase_days: days("after_purchase_days")?,
+            expiry_days: days("expiry_days")?,
+            stale_days: days("stale_days")?,
+            upcoming_days: days("upcoming_days")?,
         };
         state
             .app
