@@ -17,6 +17,84 @@ pub struct Config {
     pub mail: MailConfig,
     pub log: LogConfig,
     pub customers: CustomersConfig,
+    pub sms: SmsConfig,
+    pub wechat: WechatConfig,
+    pub webhook: WebhookConfig,
+}
+
+/// The SMS gateway. Templates must be registered with the provider; the signature (签名) is
+/// a message setting shared by every provider.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `none`, `file` (writes each SMS to `<data>/outbox-files/`), `aliyun`, `tencent`, or
+    /// `webhook` (hands each SMS to `[webhook]`, for a gateway of your own).
+    pub provider: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// Blank: the provider's public endpoint.
+    pub endpoint: String,
+    /// Tencent Cloud only: the region (`ap-guangzhou`) and the SMS application id.
+    pub region: String,
+    pub sdk_app_id: String,
+    /// The secret part of the reply callback address `/hooks/sms/<reply_token>`, where the
+    /// provider posts customers' replies (R, TD, 退订 withdraw the marketing SMS consent).
+    pub reply_token: String,
+}
+
+/// A WeChat Official Account (服务号) for template messages.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatConfig {
+    pub app_id: String,
+    pub app_secret: String,
+    /// Blank: `https://api.weixin.qq.com`.
+    pub endpoint: String,
+}
+
+/// A generic webhook: each message is POSTed as JSON, signed with HMAC-SHA256.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub secret: String,
+}
+
+fn masked(secret: &str) -> &'static str {
+    if secret.is_empty() { "" } else { "***" }
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("provider", &self.provider)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &masked(&self.access_key_secret))
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("reply_token", &masked(&self.reply_token))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WechatConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatConfig")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &masked(&self.app_secret))
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("secret", &masked(&self.secret))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -129,6 +207,12 @@ impl Default for Config {
             mail: MailConfig::default(),
             log: LogConfig::default(),
             customers: CustomersConfig::default(),
+            sms: SmsConfig {
+                provider: "file".into(),
+                ..Default::default()
+            },
+            wechat: WechatConfig::default(),
+            webhook: WebhookConfig::default(),
         }
     }
 }
@@ -288,6 +372,14 @@ impl Config {
             "starttls" | "tls" | "none"
         ) {
             return bad("mail.smtp_security must be starttls, tls or none".into());
+        }
+        // The same check the dispatcher makes, so a broken channel stops start-up with its
+        // key named instead of leaving messages undelivered.
+        if let Err(e) = crate::outbox::SmsTransport::from_config(&self.sms, &self.data_dir) {
+            return bad(e);
+        }
+        if self.sms.provider == "webhook" && self.webhook.url.trim().is_empty() {
+            return bad("webhook.url is required when sms.provider = \"webhook\"".into());
         }
         for role in &self.security.totp_required_roles {
             if patron_domain::Role::parse(role).is_none() {
@@ -463,6 +555,21 @@ mod tests {
     fn the_example_is_the_defaults() {
         let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn a_channel_without_its_keys_is_refused() {
+        let mut c = Config::default();
+        c.sms.provider = "aliyun".into();
+        let e = c.validate().expect_err("no keys").to_string();
+        assert!(e.contains("sms.access_key_id"), "{e}");
+        c.sms.provider = "tencnet".into();
+        let e = c.validate().expect_err("typo").to_string();
+        assert!(e.contains("tencnet"), "{e}");
+        c.sms.provider = "webhook".into();
+        assert!(c.validate().is_err(), "webhook without its address");
+        c.webhook.url = "http://127.0.0.1:9/hook".into();
+        assert!(c.validate().is_ok());
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     // and the classes have something to show on the first visit.
     app.reclassify(app.now()).await?;
     app.plan_followups(app.now()).await?;
+    // Churn scores for the warning list, and a win-back message and playbook to act on it.
+    app.score_churn(app.now()).await?;
+    seed_winback(app).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;
@@ -111,4 +114,36 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         admin_username: "admin".into(),
         admin_password,
     }))
+}
+
+/// A win-back SMS template and a playbook (a call and a message) for the demo's warning list.
+async fn seed_winback(app: &App) -> Result<(), AppError> {
+    let actor = patron_domain::Actor::cli("demo");
+    let mut rules = app.message_rules().await?;
+    rules.sms_signature = "好家居".into();
+    app.save_message_rules(&actor, &rules).await?;
+    app.save_message_template(
+        &actor,
+        &crate::messages::TemplateForm {
+            name: "winback".into(),
+            channel: "sms".into(),
+            language: "zh-CN".into(),
+            marketing: true,
+            subject: String::new(),
+            body: "{{ name }}，好久不见！{{ store }}为您准备了回店礼，期待您再来。".into(),
+            provider_template: "SMS_DEMO_1".into(),
+        },
+    )
+    .await?;
+    app.create_playbook(&crate::care::churn::PlaybookForm {
+        name: "久未到店回访".into(),
+        min_score: 50,
+        make_task: true,
+        message_template: "winback".into(),
+        control_percent: 10,
+        cooldown_days: 90,
+        ..Default::default()
+    })
+    .await?;
+    Ok(())
 }

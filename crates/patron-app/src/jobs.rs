@@ -21,7 +21,7 @@ pub enum Job {
     /// Tells members what is about to run out (points, card, coupons, tier) and gives the
     /// tier's birthday gifts.
     MemberNotices,
-    /// Recomputes every customer's classes from the running statistics.
+    /// Recomputes every customer's classes and churn score from the running statistics.
     Reclassify,
     /// Birthday, festival, anniversary and member-day greetings of the day.
     Greetings,
@@ -135,8 +135,9 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::Followups => Ok(app.plan_followups(now).await?.to_string()),
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
+            let at_risk = app.score_churn(now).await?;
             Ok(format!(
-                "{} customers classified, {} changed, {} ms",
+                "{} customers classified, {} changed, {} ms; {at_risk} churn scores",
                 r.customers, r.changed, r.took_ms
             ))
         }

@@ -15,6 +15,7 @@ mod demo_sales;
 mod error;
 pub mod jobs;
 pub mod keyring;
+pub mod messages;
 pub mod outbox;
 pub mod sales;
 pub mod security;
@@ -54,6 +55,7 @@ impl App {
         config: Arc<Config>,
         keys: Arc<keyring::Keyring>,
     ) -> Self {
+        install_tls();
         let instance = format!("{}-{}", std::process::id(), credentials::random_token(4));
         Self {
             db,
@@ -84,4 +86,14 @@ impl App {
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
     }
+}
+
+/// Makes ring the process's TLS crypto provider (as sqlx and lettre already use), which the
+/// HTTP client for SMS and WeChat needs before its first request. Idempotent.
+pub fn install_tls() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only when a provider is already installed, which is what we want.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }

@@ -221,6 +221,7 @@ impl App {
             redact_after_send: true,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             staff_id: None,
+            ..Default::default()
         }
     }
 

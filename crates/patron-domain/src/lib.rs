@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod capability;
+pub mod churn;
 pub mod classes;
 pub mod clock;
 pub mod coupon;
@@ -13,6 +14,7 @@ pub mod field;
 pub mod followup;
 pub mod id_number;
 pub mod membership;
+pub mod messages;
 pub mod money;
 pub mod name_index;
 pub mod password;

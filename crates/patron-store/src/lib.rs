@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod churn;
 pub mod classes;
 pub mod credentials;
 pub mod customers;
@@ -14,6 +15,7 @@ pub mod greetings;
 pub mod jobs;
 pub mod links;
 pub mod mall;
+pub mod message_templates;
 pub mod notices;
 pub mod outbox;
 pub mod points;

@@ -5,7 +5,7 @@
 use crate::{Db, StoreError, ms};
 use jiff::{SignedDuration, Timestamp};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewMessage<'a> {
     pub channel: &'a str,
     pub purpose: &'a str,
@@ -16,6 +16,17 @@ pub struct NewMessage<'a> {
     pub redact_after_send: bool,
     pub max_attempts: i64,
     pub staff_id: Option<i64>,
+    /// The customer a message is for: the dispatcher checks their consent, the quiet hours
+    /// of `store_id` and the frequency caps before it sends.
+    pub customer_id: Option<i64>,
+    pub store_id: Option<i64>,
+    /// Marketing needs the channel's marketing consent and counts towards the caps.
+    pub marketing: bool,
+    /// A campaign or playbook key, for delivery figures per campaign.
+    pub campaign: Option<&'a str>,
+    /// What a provider needs besides the text (SMS template code and parameters, WeChat
+    /// template data), as JSON.
+    pub payload: Option<&'a str>,
 }
 
 /// An outbox row. Not `Debug`: recipient and body are personal data.
@@ -34,10 +45,18 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub store_id: Option<i64>,
+    pub marketing: i64,
+    pub campaign: Option<String>,
+    pub payload: Option<String>,
+    /// Why the dispatcher held the message back for good (`consent`, `frequency_cap`).
+    pub suppressed: Option<String>,
 }
 
 const COLUMNS: &str = "id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
-    next_attempt_at, last_error, created_at, sent_at";
+    next_attempt_at, last_error, created_at, sent_at, customer_id, store_id, marketing, campaign, payload, \
+    suppressed";
 
 /// Queues a message within the caller's transaction.
 pub async fn enqueue(
@@ -47,8 +66,8 @@ pub async fn enqueue(
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO outbox (channel, purpose, recipient, subject, body, redact_after_send, status, attempts, \
-         max_attempts, next_attempt_at, staff_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, $8) RETURNING id",
+         max_attempts, next_attempt_at, staff_id, created_at, customer_id, store_id, marketing, campaign, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8, $9, $8, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(m.channel)
     .bind(m.purpose)
@@ -59,6 +78,11 @@ pub async fn enqueue(
     .bind(m.max_attempts)
     .bind(ms(now))
     .bind(m.staff_id)
+    .bind(m.customer_id)
+    .bind(m.store_id)
+    .bind(i64::from(m.marketing))
+    .bind(m.campaign)
+    .bind(m.payload)
     .fetch_one(&mut *conn)
     .await?)
 }
@@ -90,12 +114,14 @@ impl Db {
              WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
              OR (status = 'sending' AND claimed_until < $3) ORDER BY id LIMIT $4) \
              RETURNING id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
-             next_attempt_at, last_error, created_at, sent_at",
+             next_attempt_at, last_error, created_at, sent_at, customer_id, store_id, marketing, campaign, \
+             payload, suppressed",
             "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $3) \
              OR (status = 'sending' AND claimed_until < $3) ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
              RETURNING id, channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
-             next_attempt_at, last_error, created_at, sent_at",
+             next_attempt_at, last_error, created_at, sent_at, customer_id, store_id, marketing, campaign, \
+             payload, suppressed",
         );
         let mut tx = self.begin_write().await?;
         let rows = sqlx::query_as(sql)
@@ -161,6 +187,102 @@ impl Db {
         insert_attempt(&mut tx, id, status, Some(error), now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Puts a claimed message back until `until` without counting the attempt (quiet hours).
+    pub async fn defer_message(
+        &self,
+        id: i64,
+        instance: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = $1, attempts = attempts - 1, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = $2 AND claimed_by = $3",
+        )
+        .bind(ms(until))
+        .bind(id)
+        .bind(instance)
+        .execute(&mut *tx)
+        .await?;
+        insert_attempt(&mut tx, id, "deferred", None, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Holds a claimed message back for good, saying why (no consent, over the caps).
+    pub async fn suppress_message(
+        &self,
+        id: i64,
+        instance: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET status = 'dead', suppressed = $1, claimed_by = NULL, claimed_until = NULL \
+             WHERE id = $2 AND claimed_by = $3",
+        )
+        .bind(reason)
+        .bind(id)
+        .bind(instance)
+        .execute(&mut *tx)
+        .await?;
+        insert_attempt(&mut tx, id, "suppressed", Some(reason), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marketing messages sent to a customer since `since`, for the frequency caps.
+    pub async fn marketing_sent_since(
+        &self,
+        customer_id: i64,
+        since: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE customer_id = $1 AND marketing = 1 \
+             AND status = 'sent' AND sent_at >= $2",
+        )
+        .bind(customer_id)
+        .bind(ms(since))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// A customer's messages, newest first.
+    pub async fn messages_of(
+        &self,
+        customer_id: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM outbox WHERE customer_id = $1 ORDER BY id DESC LIMIT $2"
+        )))
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Delivery per campaign, within a store when the viewer is scoped to one: campaign,
+    /// state (`pending`, `sent`, `failed`, or the suppression reason) and count.
+    pub async fn campaign_delivery(
+        &self,
+        store: Option<i64>,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT campaign, CASE WHEN suppressed IS NOT NULL THEN suppressed \
+             WHEN status = 'dead' THEN 'failed' WHEN status = 'sending' THEN 'pending' ELSE status END AS state, \
+             CAST(COUNT(*) AS BIGINT) FROM outbox WHERE campaign IS NOT NULL AND ($1 IS NULL OR store_id = $1) \
+             GROUP BY campaign, CASE WHEN suppressed IS NOT NULL THEN suppressed \
+             WHEN status = 'dead' THEN 'failed' WHEN status = 'sending' THEN 'pending' ELSE status END \
+             ORDER BY campaign, state",
+        )
+        .bind(store)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     pub async fn list_outbox(

@@ -26,6 +26,16 @@ pub enum Access {
     Cap(Capability),
     /// A till, by its store-bound API key.
     Till,
+    /// Anyone holding the secret in the address, checked by the handler (unsubscribe links in
+    /// customers' mail, providers' callbacks). No session, so no CSRF token either.
+    Secret,
+}
+
+impl Access {
+    /// Whether the route answers visitors without any credentials.
+    pub fn anonymous(self) -> bool {
+        matches!(self, Access::Public | Access::Secret)
+    }
 }
 
 impl Access {
@@ -37,6 +47,7 @@ impl Access {
             Access::SignedIn => "signed-in".into(),
             Access::Cap(c) => c.as_str().into(),
             Access::Till => "till".into(),
+            Access::Secret => "secret".into(),
         }
     }
 }
@@ -66,7 +77,7 @@ pub async fn enforce(
         Identity::Staff(p) if api && matches!(p.via, Via::Session { .. }) => Identity::Anonymous,
         other => other.clone(),
     };
-    if matches!(identity, Identity::BadBearer) && access != Access::Public {
+    if matches!(identity, Identity::BadBearer) && !access.anonymous() {
         return crate::error::problem(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
@@ -91,7 +102,7 @@ pub async fn enforce(
         _ => None,
     };
     match access {
-        Access::Public => {}
+        Access::Public | Access::Secret => {}
         Access::Till => {
             if !matches!(identity, Identity::Till(_)) {
                 return unauthenticated();
@@ -137,7 +148,7 @@ pub async fn enforce(
         }
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method && !api {
+    if unsafe_method && !api && access != Access::Secret {
         let expected = match staff.map(|p| &p.via) {
             Some(Via::Session { csrf, .. }) => Some(csrf.clone()),
             _ => cookie(req.headers(), state.csrf_cookie()),

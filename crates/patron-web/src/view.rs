@@ -53,7 +53,17 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         "nav.classes",
         Some(Capability::CustomerRead),
     ),
+    (
+        "/console/care/churn",
+        "nav.churn",
+        Some(Capability::CustomerRead),
+    ),
     ("/console/care/calendar", "nav.calendar", None),
+    (
+        "/console/messages",
+        "nav.messages",
+        Some(Capability::CampaignManage),
+    ),
     ("/console/mall", "nav.mall", Some(Capability::SaleRecord)),
     (
         "/console/points",

@@ -13,3 +13,25 @@ document.addEventListener("click", (event) => {
     navigator.clipboard.writeText(target.textContent || "").catch(() => {});
   }
 });
+// SMS editor: characters and billed parts as typed (signature and opt-out note included;
+// variables count as written, the server preview counts them with sample values).
+const smsBody = document.querySelector("textarea[data-sms-body]");
+const smsCount = document.getElementById("sms-count");
+if (smsBody instanceof HTMLTextAreaElement && smsCount) {
+  const marketing = document.getElementById("tpl-marketing");
+  const update = () => {
+    const note = smsBody.dataset.optOut || "";
+    let text = "【" + (smsBody.dataset.signature || "") + "】" + smsBody.value.trim();
+    if (marketing instanceof HTMLInputElement && marketing.checked && !text.includes(note)) {
+      text += " " + note;
+    }
+    const chars = Array.from(text).length;
+    const parts = chars <= 70 ? 1 : Math.ceil(chars / 67);
+    smsCount.textContent = (smsCount.dataset.template || "{chars} / {parts}")
+      .replace("{chars}", String(chars))
+      .replace("{parts}", String(parts));
+  };
+  smsBody.addEventListener("input", update);
+  if (marketing) marketing.addEventListener("change", update);
+  update();
+}

@@ -216,6 +216,7 @@ async fn import(dir: &std::path::Path, csv: &[u8], rows: usize, bulk: bool) -> (
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    patron_app::install_tls();
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).collect();
     let rows: usize = args
         .get(1)

@@ -372,6 +372,11 @@ impl App {
                         redact_after_send: false,
                         max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
                         staff_id: None,
+                        customer_id: Some(c.id),
+                        store_id: Some(c.store_id),
+                        marketing: true,
+                        campaign: Some("greetings"),
+                        payload: None,
                     };
                     let fresh = self
                         .db

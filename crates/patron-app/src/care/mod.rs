@@ -1,6 +1,7 @@
-//! Caring for customers: classes (who matters most), and later follow-up cadence,
-//! greetings and churn warning, which build on them.
+//! Caring for customers: classes (who matters most), the follow-up cadence, greetings, and
+//! churn warning with win-back playbooks, which build on them.
 
+pub mod churn;
 pub mod classes;
 pub mod followups;
 pub mod greetings;

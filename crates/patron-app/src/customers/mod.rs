@@ -82,7 +82,7 @@ pub struct Created {
 }
 
 impl App {
-    fn today(&self) -> jiff::civil::Date {
+    pub(crate) fn today(&self) -> jiff::civil::Date {
         self.config.timezone().to_datetime(self.now()).date()
     }
 

@@ -80,7 +80,7 @@ struct Birthday {
     lunar: Option<String>,
 }
 
-fn seal(keys: &Keyring, column: &str, id: i64, plain: &str) -> String {
+pub(crate) fn seal(keys: &Keyring, column: &str, id: i64, plain: &str) -> String {
     BASE64.encode(&keys.seal(TABLE, column, id, plain.as_bytes()))
 }
 

@@ -211,6 +211,9 @@ impl App {
             redact_after_send: false,
             max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
             staff_id: None,
+            customer_id: Some(c.id),
+            store_id: Some(c.store_id),
+            ..Default::default()
         });
         let fresh = self
             .db

@@ -108,6 +108,8 @@ closed_set! {
         Online => "online",
         Import => "import",
         Api => "api",
+        SmsReply => "sms_reply",
+        Unsubscribe => "unsubscribe",
     }
 }
 

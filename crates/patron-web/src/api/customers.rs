@@ -482,3 +482,35 @@ pub async fn consents(
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct WechatBody {
+    /// The openid the customer follows the Official Account with; empty to unbind.
+    #[serde(default)]
+    pub openid: String,
+}
+
+/// Binds the WeChat openid (from the Official Account's own login or member-card callback)
+/// that template messages go to.
+#[utoipa::path(put, path = "/api/v1/customers/{id}/wechat", tag = "customers", params(("id" = i64, Path)),
+    request_body = WechatBody,
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn bind_wechat(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    body: Result<Json<WechatBody>, JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e, ctx.lang),
+    };
+    match state
+        .app
+        .bind_wechat_openid(&p.actor(ctx.rid()), p.scope(), id, &b.openid)
+        .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}

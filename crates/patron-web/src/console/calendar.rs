@@ -2,7 +2,7 @@
 //! when), a year's festivals and official rest days, the greeting rules (marketing), and the
 //! holiday table (admins add each year's schedule as it is announced).
 
-use super::see_other;
+use super::{field_message as message, see_other};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
 use crate::view::{Page, render};
@@ -224,14 +224,6 @@ pub async fn calendar_page(
         error: String::new(),
     };
     show(&state, &p, &ctx, q.year, &q.ok, none).await
-}
-
-fn message(ctx: &Ctx, e: &FieldError) -> String {
-    let label = ctx.lang.try_t(&format!("field.{}", e.field));
-    match label {
-        Some(l) => format!("{l}：{}", ctx.lang.t(e.key)),
-        None => ctx.lang.t(e.key).to_string(),
-    }
 }
 
 /// Reads the rules form: checkboxes present when ticked, anniversaries one `CODE date` a line.

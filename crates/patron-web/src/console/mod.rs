@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cards;
+pub mod churn;
 pub mod classes;
 pub mod coupons;
 pub mod customers;
@@ -15,6 +16,8 @@ pub mod home;
 pub mod keys;
 pub mod loyalty;
 pub mod mall;
+pub mod messages;
+pub mod optout;
 pub mod outbox;
 pub mod points;
 pub mod ranking;
@@ -33,6 +36,14 @@ use serde::Deserialize;
 pub struct Flash {
     #[serde(default)]
     pub ok: String,
+}
+
+/// A field error as shown above a form: "the field's label：what is wrong".
+pub fn field_message(ctx: &crate::identity::Ctx, e: &patron_domain::FieldError) -> String {
+    match ctx.lang.try_t(&format!("field.{}", e.field)) {
+        Some(l) => format!("{l}：{}", ctx.lang.t(e.key)),
+        None => ctx.lang.t(e.key).to_string(),
+    }
 }
 
 pub fn see_other(to: &str) -> Response {

@@ -20,6 +20,14 @@ pub struct MessageView {
     pub created: String,
     pub sent: String,
     pub error: String,
+    pub campaign: String,
+    pub suppressed: String,
+}
+
+/// Delivery of one campaign: how many messages are in each state.
+pub struct CampaignView {
+    pub campaign: String,
+    pub states: Vec<(String, i64)>,
 }
 
 /// `li.na@example.cn` becomes `li***@example.cn`.
@@ -36,6 +44,9 @@ pub fn mask_recipient(r: &str) -> String {
 pub struct OutboxQuery {
     #[serde(default)]
     status: String,
+    /// One customer's messages only.
+    #[serde(default)]
+    customer: Option<i64>,
 }
 
 #[derive(Template)]
@@ -45,6 +56,8 @@ pub struct OutboxPage {
     counts: Vec<(String, i64)>,
     messages: Vec<MessageView>,
     status: String,
+    campaigns: Vec<CampaignView>,
+    customer: Option<i64>,
 }
 
 pub async fn outbox_page(
@@ -55,11 +68,30 @@ pub async fn outbox_page(
     let result: Result<Response, AppError> = async {
         let tz = state.app.config.timezone();
         let counts = state.app.db.outbox_counts().await?;
-        let messages = state
+        let rows = match q.customer {
+            Some(c) => {
+                // Within the viewer's scope only.
+                state.app.db.get_customer(p.scope(), c).await?;
+                state.app.db.messages_of(c, 100).await?
+            }
+            None => state.app.db.list_outbox(&q.status, 100).await?,
+        };
+        let mut campaigns: Vec<CampaignView> = Vec::new();
+        for (campaign, st, n) in state
             .app
             .db
-            .list_outbox(&q.status, 100)
+            .campaign_delivery(p.scope().store_filter())
             .await?
+        {
+            match campaigns.last_mut() {
+                Some(c) if c.campaign == campaign => c.states.push((st, n)),
+                _ => campaigns.push(CampaignView {
+                    campaign,
+                    states: vec![(st, n)],
+                }),
+            }
+        }
+        let messages = rows
             .into_iter()
             .map(|m| MessageView {
                 id: m.id,
@@ -67,6 +99,8 @@ pub async fn outbox_page(
                 created: when(m.created_at, ctx.lang, &tz),
                 sent: when_opt(m.sent_at, ctx.lang, &tz),
                 error: m.last_error.unwrap_or_default(),
+                campaign: m.campaign.unwrap_or_default(),
+                suppressed: m.suppressed.unwrap_or_default(),
                 channel: m.channel,
                 purpose: m.purpose,
                 status: m.status,
@@ -78,6 +112,8 @@ pub async fn outbox_page(
             counts,
             messages,
             status: q.status,
+            campaigns,
+            customer: q.customer,
         }))
     }
     .await;

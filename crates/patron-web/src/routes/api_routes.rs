@@ -3,7 +3,7 @@
 use super::{Route, r};
 use crate::access::Access;
 use crate::api;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -76,6 +76,12 @@ pub(super) fn routes() -> Vec<Route> {
             "/api/v1/customers/{id}/consents",
             Cap(C::CustomerWrite),
             post(api::customers::consents),
+        ),
+        r(
+            "PUT",
+            "/api/v1/customers/{id}/wechat",
+            Cap(C::CustomerWrite),
+            put(api::customers::bind_wechat),
         ),
         r(
             "GET",

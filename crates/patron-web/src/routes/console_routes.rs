@@ -4,8 +4,8 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, calendar, classes, customers, followups, home, keys, outbox, roles, settings,
-    staff, stores,
+    account, audit, calendar, churn, classes, customers, followups, home, keys, messages, outbox,
+    roles, settings, staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -43,6 +43,30 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/followups/rules",
             Cap(C::SettingsManage),
             post(followups::save_rules),
+        ),
+        r(
+            "GET",
+            "/console/care/churn",
+            Cap(C::CustomerRead),
+            get(churn::churn_page),
+        ),
+        r(
+            "POST",
+            "/console/care/churn/playbooks",
+            Cap(C::CampaignManage),
+            post(churn::create_playbook),
+        ),
+        r(
+            "POST",
+            "/console/care/churn/playbooks/{id}/run",
+            Cap(C::CampaignManage),
+            post(churn::run_playbook),
+        ),
+        r(
+            "POST",
+            "/console/care/churn/rules",
+            Cap(C::SettingsManage),
+            post(churn::save_rules),
         ),
         r(
             "GET",
@@ -410,6 +434,30 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/audit",
             Cap(C::AuditRead),
             get(audit::audit_page),
+        ),
+        r(
+            "GET",
+            "/console/messages",
+            Cap(C::CampaignManage),
+            get(messages::messages_page),
+        ),
+        r(
+            "POST",
+            "/console/messages/templates",
+            Cap(C::CampaignManage),
+            post(messages::save_template),
+        ),
+        r(
+            "POST",
+            "/console/messages/templates/{id}/delete",
+            Cap(C::CampaignManage),
+            post(messages::delete_template),
+        ),
+        r(
+            "POST",
+            "/console/messages/rules",
+            Cap(C::SettingsManage),
+            post(messages::save_rules),
         ),
         r(
             "GET",

@@ -47,7 +47,7 @@ fn r(
 }
 
 fn table() -> Vec<Route> {
-    use Access::{AnySession, Public, Stage as InStage};
+    use Access::{AnySession, Public, Secret, Stage as InStage};
     vec![
         // Operations and assets.
         r("GET", "/healthz", Public, get(api::ops::healthz)),
@@ -104,6 +104,25 @@ fn table() -> Vec<Route> {
         r("POST", "/invite/{token}", Public, post(auth::invite_submit)),
         r("GET", "/reset/{token}", Public, get(auth::reset_page)),
         r("POST", "/reset/{token}", Public, post(auth::reset_submit)),
+        // Customers' refusals: unsubscribe links and SMS replies (secret in the address).
+        r(
+            "GET",
+            "/unsubscribe/{token}",
+            Secret,
+            get(crate::console::optout::unsubscribe_page),
+        ),
+        r(
+            "POST",
+            "/unsubscribe/{token}",
+            Secret,
+            post(crate::console::optout::unsubscribe_submit),
+        ),
+        r(
+            "POST",
+            "/hooks/sms/{token}",
+            Secret,
+            post(crate::console::optout::sms_reply),
+        ),
         // Console (console_routes.rs, loyalty_routes.rs) and the API (api_routes.rs).
     ]
     .into_iter()

@@ -399,6 +399,18 @@ async fn demo_data(kind: crate::harness::Kind) {
         "{} follow-ups due today",
         due_today.len()
     );
+    // Customers at risk on the warning list, each with the signs behind the score.
+    let at_risk = s
+        .app
+        .at_risk(patron_store::Scope::Chain, None, 1_000)
+        .await
+        .expect("at risk");
+    assert!(at_risk.len() > 5, "{} customers at risk", at_risk.len());
+    assert!(
+        at_risk
+            .iter()
+            .all(|(r, signs)| r.score >= 50 && !signs.is_empty())
+    );
     let zs = s
         .app
         .search_customers(

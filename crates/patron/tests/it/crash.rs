@@ -86,6 +86,7 @@ async fn post(base: &str, till: &str, n: u64) -> Option<u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_under_load_loses_no_acknowledged_sale() {
+    patron_app::install_tls();
     let dir = temp_dir();
     run(&dir, &["store", "add", "--code", "S01", "--name", "压力店"]);
     let csv = dir.join("member.csv");

@@ -21,10 +21,12 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
+                patron_app::install_tls();
                 super::$name($crate::harness::Kind::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
+                patron_app::install_tls();
                 super::$name($crate::harness::Kind::Postgres).await
             }
         }

@@ -23,6 +23,7 @@ pub(crate) struct Fixture {
     adjustment: i64,
     reward: i64,
     order: i64,
+    playbook: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -54,6 +55,7 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         }
         ("POST", p) if p.ends_with("/consents") => Some(json!({"grant": ["service"]})),
         ("PATCH", _) => Some(json!({"notes": "矩阵"})),
+        ("PUT", p) if p.ends_with("/wechat") => Some(json!({"openid": "oMatrixOpenid_1"})),
         ("POST", "/api/v1/coupon-templates") => {
             Some(json!({"name": "矩阵券", "amount_fen": 1000, "valid_days": 7}))
         }
@@ -88,6 +90,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/console/points/adjustments/")
     {
         f.adjustment
+    } else if template.starts_with("/console/care/churn/playbooks/") {
+        f.playbook
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -419,7 +423,20 @@ pub(crate) async fn fixture(
         .await
         .expect("order")
         .order_id;
+    let playbook = s
+        .app
+        .create_playbook(&patron_app::care::churn::PlaybookForm {
+            name: unique("pb"),
+            min_score: 50,
+            make_task: true,
+            control_percent: 10,
+            cooldown_days: 90,
+            ..Default::default()
+        })
+        .await
+        .expect("playbook");
     Fixture {
+        playbook,
         reward,
         order,
         adjustment,

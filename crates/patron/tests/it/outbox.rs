@@ -199,6 +199,7 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
         redact_after_send: false,
         max_attempts: 4,
         staff_id: None,
+        ..Default::default()
     };
     let id = s
         .app
@@ -305,6 +306,7 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
         redact_after_send: false,
         max_attempts: 3,
         staff_id: None,
+        ..Default::default()
     };
     s.app
         .db

@@ -119,6 +119,7 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
             redact_after_send: false,
             max_attempts: 3,
             staff_id: None,
+            ..Default::default()
         };
         a.db.enqueue_message(&m, a.now()).await.expect("enqueue");
     }
