@@ -8,7 +8,7 @@ use patron_domain::audit::Actor;
 use patron_domain::phone::Phone;
 use patron_domain::{Capability, FieldError};
 use patron_store::Scope;
-use patron_store::customers::{CustomerFilter, CustomerSort, DuplicatePair};
+use patron_store::customers::{CustomerFilter, CustomerSort, DuplicatePair, SegmentFilter};
 
 /// The list's inputs as they come from a search box and filter controls.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -26,6 +26,20 @@ pub struct CustomerQuery {
     pub stale: bool,
     /// Only incomplete files.
     pub incomplete: bool,
+    /// Segment conditions: spend class, lifecycle, tier, a consent in force, no purchase
+    /// for at least `idle_days`, a purchase within `recent_days`, a category bought, a
+    /// churn score of at least `churn`.
+    pub class: String,
+    pub lifecycle: String,
+    pub tier: String,
+    pub consent: String,
+    #[serde(deserialize_with = "blank_as_none")]
+    pub idle_days: Option<i64>,
+    #[serde(deserialize_with = "blank_as_none")]
+    pub recent_days: Option<i64>,
+    pub category: String,
+    #[serde(deserialize_with = "blank_as_none")]
+    pub churn: Option<i64>,
     pub sort: String,
     #[serde(deserialize_with = "blank_as_zero")]
     pub page: i64,
@@ -173,6 +187,18 @@ impl App {
         if q.incomplete {
             f.completeness_below = Some(100);
         }
+        let text = |v: &str| Some(v.trim().to_string()).filter(|t| !t.is_empty());
+        let days_ago = |d: i64| self.now().as_millisecond() - d.max(0) * 86_400_000;
+        f.segment = SegmentFilter {
+            spend_class: text(&q.class),
+            lifecycle: text(&q.lifecycle),
+            tier: text(&q.tier),
+            consent: text(&q.consent),
+            last_purchase_before: q.idle_days.map(days_ago),
+            last_purchase_since: q.recent_days.map(days_ago),
+            category: text(&q.category),
+            min_churn: q.churn,
+        };
         self.classify(&mut f, q.q.trim());
         f
     }

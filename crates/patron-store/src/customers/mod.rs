@@ -13,7 +13,9 @@ pub use bulk::BulkLoad;
 pub use fields::{CustomFieldRow, CustomerViewRow};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;
-pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
+pub use search::{
+    COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe, SegmentFilter,
+};
 
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;

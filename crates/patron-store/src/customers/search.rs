@@ -25,9 +25,36 @@ pub struct CustomerFilter {
     pub completeness_below: Option<i64>,
     /// Only ids above this (paging through everything by id, for exports).
     pub after_id: Option<i64>,
+    /// Segment conditions over classes, membership, consent and purchases.
+    pub segment: SegmentFilter,
     pub sort: CustomerSort,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// Conditions a segment adds to the customer list; all of them must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SegmentFilter {
+    /// Spend class within the store (`key`, `major`, `ordinary`, `small`).
+    pub spend_class: Option<String>,
+    /// Lifecycle stage (`new`, `active`, `dormant`, `lost`).
+    pub lifecycle: Option<String>,
+    pub tier: Option<String>,
+    /// A consent purpose in force.
+    pub consent: Option<String>,
+    /// Last purchase before / at or after this time (epoch ms).
+    pub last_purchase_before: Option<i64>,
+    pub last_purchase_since: Option<i64>,
+    /// Bought in this category, ever.
+    pub category: Option<String>,
+    /// Churn score at least this.
+    pub min_churn: Option<i64>,
+}
+
+impl SegmentFilter {
+    pub fn is_empty(&self) -> bool {
+        self == &SegmentFilter::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -168,6 +195,56 @@ impl Db {
             let n = push(&mut args, Arg::Int(p));
             conds.push(format!("c.completeness < ${n}"));
         }
+        let g = &f.segment;
+        if let Some(v) = &g.spend_class {
+            let n = push(&mut args, Arg::Text(v.clone()));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_classes WHERE spend_store = ${n})"
+            ));
+        }
+        if let Some(v) = &g.lifecycle {
+            let n = push(&mut args, Arg::Text(v.clone()));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_classes WHERE lifecycle = ${n})"
+            ));
+        }
+        if let Some(v) = &g.tier {
+            let n = push(&mut args, Arg::Text(v.clone()));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM memberships WHERE tier_code = ${n})"
+            ));
+        }
+        if let Some(v) = &g.consent {
+            let n = push(&mut args, Arg::Text(v.clone()));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_consent_state WHERE purpose = ${n} AND granted = 1)"
+            ));
+        }
+        if let Some(t) = g.last_purchase_before {
+            let n = push(&mut args, Arg::Int(t));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_stats WHERE last_purchase_ms < ${n})"
+            ));
+        }
+        if let Some(t) = g.last_purchase_since {
+            let n = push(&mut args, Arg::Int(t));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM customer_stats WHERE last_purchase_ms >= ${n})"
+            ));
+        }
+        if let Some(v) = &g.category {
+            let n = push(&mut args, Arg::Text(v.clone()));
+            conds.push(format!(
+                "c.id IN (SELECT s.customer_id FROM sales s JOIN sale_lines l ON l.sale_id = s.id \
+                 WHERE l.category = ${n} AND s.customer_id IS NOT NULL)"
+            ));
+        }
+        if let Some(v) = g.min_churn {
+            let n = push(&mut args, Arg::Int(v));
+            conds.push(format!(
+                "c.id IN (SELECT customer_id FROM churn_scores WHERE score >= ${n})"
+            ));
+        }
         if let Some(result) = self.search_by_name_only(scope, f).await? {
             return Ok(result);
         }
@@ -260,6 +337,7 @@ impl Db {
             && f.verified_before.is_none()
             && f.completeness_below.is_none()
             && f.after_id.is_none()
+            && f.segment.is_empty()
             && (f.store_id.is_none() || scope.store_filter().is_none());
         if !only_name {
             return Ok(None);

@@ -4,6 +4,7 @@
 use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, start, store};
 use crate::points::customer;
+use patron_app::customers::CustomerQuery;
 use patron_app::sales::coupons::TemplateInput;
 
 async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
@@ -116,3 +117,106 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
     s.shutdown().await;
 }
 both!(saved_views_are_segments_for_coupons_and_points);
+
+/// Segment conditions on the customer list: spend class, consent in force, days since the
+/// last purchase, a category bought, churn score; all must hold; a saved view keeps them and
+/// the console counts the matches.
+async fn segment_conditions_narrow_the_list(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let s1 = store(app, "S1").await;
+    let floor = customer(app, s1, "13600136001").await;
+    let tiles = customer(app, s1, "13600136002").await;
+    let idle = customer(app, s1, "13600136003").await;
+    let _never = customer(app, s1, "13600136004").await;
+    app.set_consents(
+        &patron_domain::Actor::cli("test"),
+        patron_store::Scope::Chain,
+        floor,
+        &[(patron_domain::customer::ConsentPurpose::MarketingSms, true)],
+        patron_domain::customer::ConsentChannel::Counter,
+    )
+    .await
+    .expect("consent");
+    // The harness's today is 2026-11-23.
+    let csv = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n\
+         R1,2026-11-20 15:00,S1,13600136001,F1,地板,floor,2,30000\n\
+         R2,2026-11-01 15:00,S1,13600136002,T1,瓷砖,tiles,1,500\n\
+         R3,2026-02-01 15:00,S1,13600136003,F2,地板,floor,1,800\n";
+    let r = app
+        .import_sales(csv.as_bytes(), false, &|_| {})
+        .await
+        .expect("import");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    app.reclassify(app.now()).await.expect("classes");
+    app.score_churn(app.now()).await.expect("churn");
+    let ids = |q: CustomerQuery| async move {
+        let mut v: Vec<i64> = app
+            .search_customers(
+                &patron_domain::Actor::cli("test"),
+                patron_store::Scope::Chain,
+                &q,
+            )
+            .await
+            .expect("search")
+            .customers
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        v.sort();
+        v
+    };
+    let q = |f: fn(&mut CustomerQuery)| {
+        let mut q = CustomerQuery::default();
+        f(&mut q);
+        q
+    };
+    assert_eq!(
+        ids(q(|q| q.category = "floor".into())).await,
+        vec![floor, idle]
+    );
+    assert_eq!(ids(q(|q| q.idle_days = Some(90))).await, vec![idle]);
+    assert_eq!(
+        ids(q(|q| q.recent_days = Some(30))).await,
+        vec![floor, tiles]
+    );
+    assert_eq!(
+        ids(q(|q| q.consent = "marketing_sms".into())).await,
+        vec![floor]
+    );
+    assert_eq!(
+        ids(q(|q| q.class = "key".into())).await,
+        vec![floor],
+        "the biggest spender"
+    );
+    assert_eq!(ids(q(|q| q.churn = Some(50))).await, vec![idle]);
+    // Conditions combine: floor buyers who bought recently.
+    assert_eq!(
+        ids(q(|q| {
+            q.category = "floor".into();
+            q.recent_days = Some(30)
+        }))
+        .await,
+        vec![floor]
+    );
+    // The console keeps the conditions in the address a saved view stores, and counts.
+    let c = Client::new(&s.base);
+    c.login("owner", PASSWORD).await;
+    let page = c
+        .get("/console/customers?category=floor&idle_days=90")
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("category=floor"),
+        "the view form carries the conditions"
+    );
+    assert!(
+        page.body.contains("13600136003") || page.body.contains("6003"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("[missing"));
+}
+both!(segment_conditions_narrow_the_list);

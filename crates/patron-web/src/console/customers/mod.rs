@@ -181,6 +181,26 @@ fn query_string(q: &CustomerQuery, page: i64) -> String {
     if q.incomplete {
         parts.push(("incomplete", "true".into()));
     }
+    for (k, v) in [
+        ("class", &q.class),
+        ("lifecycle", &q.lifecycle),
+        ("tier", &q.tier),
+        ("consent", &q.consent),
+        ("category", &q.category),
+    ] {
+        if !v.is_empty() {
+            parts.push((k, v.clone()));
+        }
+    }
+    for (k, v) in [
+        ("idle_days", q.idle_days),
+        ("recent_days", q.recent_days),
+        ("churn", q.churn),
+    ] {
+        if let Some(v) = v {
+            parts.push((k, v.to_string()));
+        }
+    }
     if !q.sort.is_empty() {
         parts.push(("sort", q.sort.clone()));
     }
