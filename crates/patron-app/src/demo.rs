@@ -145,5 +145,16 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
         ..Default::default()
     })
     .await?;
+    // A shared segment: key customers, or anyone who bought in the last month.
+    app.db
+        .save_segment(
+            None,
+            None,
+            "重要客户或近30天到店",
+            r#"["class=key","recent_days=30"]"#,
+            None,
+            app.now(),
+        )
+        .await?;
     Ok(())
 }

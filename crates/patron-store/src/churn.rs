@@ -45,6 +45,8 @@ pub struct PlaybookRow {
     pub control_percent: i64,
     pub cooldown_days: i64,
     pub created_at: i64,
+    /// Reaches this segment's members instead of the warning list.
+    pub segment_id: Option<i64>,
 }
 
 /// A playbook as saved.
@@ -57,6 +59,7 @@ pub struct PlaybookInput<'a> {
     pub message_template: Option<&'a str>,
     pub control_percent: i64,
     pub cooldown_days: i64,
+    pub segment_id: Option<i64>,
 }
 
 /// Reaching one customer with a playbook: the claim and whatever actions go with it.
@@ -199,7 +202,8 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO winback_playbooks (name, min_score, make_task, coupon_template_id, message_template, \
-             control_percent, cooldown_days, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             control_percent, cooldown_days, created_at, updated_at, segment_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
              RETURNING id",
         )
         .bind(p.name)
@@ -210,6 +214,7 @@ impl Db {
         .bind(p.control_percent)
         .bind(p.cooldown_days)
         .bind(ms(now))
+        .bind(p.segment_id)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -219,7 +224,7 @@ impl Db {
     pub async fn playbooks(&self) -> Result<Vec<PlaybookRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, name, min_score, make_task, coupon_template_id, message_template, control_percent, \
-             cooldown_days, created_at FROM winback_playbooks ORDER BY id",
+             cooldown_days, created_at, segment_id FROM winback_playbooks ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?)

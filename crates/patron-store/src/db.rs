@@ -41,6 +41,9 @@ pub struct ConnectOptions {
     /// Switch SQLite to WAL on connect. Off when inspecting a backup read-only: switching
     /// would write to it (`VACUUM INTO` copies are single-file, rollback-journal databases).
     pub wal: bool,
+    /// Sales a history import writes before it may drop the sales indexes for the rest of
+    /// the file (see `sales::bulk::SqliteBulk`).
+    pub bulk_unindexed_from: usize,
 }
 
 impl ConnectOptions {
@@ -51,6 +54,7 @@ impl ConnectOptions {
             synchronous: Synchronous::Full,
             busy_timeout: Duration::from_secs(10),
             wal: true,
+            bulk_unindexed_from: crate::sales::bulk::UNINDEXED_FROM,
         }
     }
 }
@@ -97,6 +101,7 @@ pub(crate) struct SqliteFile {
     /// `FULL` or `NORMAL`.
     pub synchronous: &'static str,
     pub busy_timeout: Duration,
+    pub bulk_unindexed_from: usize,
 }
 
 /// The file a `sqlite:` URL names; `None` for in-memory databases.
@@ -150,6 +155,7 @@ impl Db {
                 path,
                 synchronous: sync,
                 busy_timeout: opts.busy_timeout,
+                bulk_unindexed_from: opts.bulk_unindexed_from,
             });
             pool_opts = pool_opts.after_connect(move |conn, _meta| {
                 let pragmas = pragmas.clone();
@@ -188,7 +194,18 @@ impl Db {
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Sqlite => {
+                SQLITE_MIGRATIONS.run(&self.pool).await?;
+                // A history import that died while writing without the sales indexes
+                // (see `SqliteBulk`) left them missing: build them again.
+                for (name, on) in crate::sales::bulk::SALES_INDEXES {
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "CREATE INDEX IF NOT EXISTS {name} ON {on}"
+                    )))
+                    .execute(&self.pool)
+                    .await?;
+                }
+            }
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())

@@ -22,6 +22,7 @@ pub mod points;
 pub mod roles;
 pub mod sales;
 pub mod schema;
+pub mod segments;
 pub mod sessions;
 pub mod settings;
 pub mod staff;

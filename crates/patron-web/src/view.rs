@@ -54,6 +54,11 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::CustomerRead),
     ),
     (
+        "/console/segments",
+        "nav.segments",
+        Some(Capability::CustomerRead),
+    ),
+    (
         "/console/care/churn",
         "nav.churn",
         Some(Capability::CustomerRead),

@@ -27,6 +27,16 @@ pub struct PlaybookForm {
     pub message_template: String,
     pub control_percent: i64,
     pub cooldown_days: i64,
+    /// Reach this segment's members (with a churn score of at least `min_score`, when that
+    /// is above 0) instead of the warning list.
+    pub segment_id: Option<i64>,
+}
+
+/// One customer a playbook run reaches.
+struct Target {
+    customer_id: i64,
+    store_id: i64,
+    score: i64,
 }
 
 /// What running a playbook did.
@@ -149,7 +159,11 @@ impl App {
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.churn.name").into());
         }
-        if !(1..=100).contains(&form.min_score) {
+        if let Some(s) = form.segment_id {
+            self.db.segment(Scope::Chain, s).await?;
+        }
+        let lowest = if form.segment_id.is_some() { 0 } else { 1 };
+        if !(lowest..=100).contains(&form.min_score) {
             return Err(FieldError::new("min_score", "error.churn.percent").into());
         }
         if !(0..=50).contains(&form.control_percent) {
@@ -179,6 +193,7 @@ impl App {
             message_template: (!message.is_empty()).then_some(message),
             control_percent: form.control_percent,
             cooldown_days: form.cooldown_days,
+            segment_id: form.segment_id,
         };
         Ok(self.db.create_playbook(&input, self.now()).await?)
     }
@@ -209,8 +224,44 @@ impl App {
         let campaign = format!("winback:{}", p.id);
         let reason = format!("挽回：{}", p.name);
         let mut run = PlaybookRun::default();
-        let rows = self.db.at_risk(scope, None, p.min_score, 100_000).await?;
-        for r in rows {
+        let mut targets: Vec<(i64, i64, i64)> = self
+            .db
+            .at_risk(scope, None, p.min_score.max(1), 100_000)
+            .await?
+            .into_iter()
+            .map(|r| (r.customer_id, r.store_id, r.score))
+            .collect();
+        if let Some(segment) = p.segment_id {
+            let row = self.db.segment(scope, segment).await?;
+            let members = self
+                .segment_members(scope, &row)
+                .await?
+                .ok_or_else(|| FieldError::new("segment", "error.coupon.customers"))?;
+            targets = if p.min_score > 0 {
+                targets
+                    .into_iter()
+                    .filter(|t| members.binary_search(&t.0).is_ok())
+                    .collect()
+            } else {
+                let scored: std::collections::HashMap<i64, (i64, i64)> =
+                    targets.iter().map(|t| (t.0, (t.1, t.2))).collect();
+                let mut all = Vec::with_capacity(members.len());
+                for id in members {
+                    let (store, score) = match scored.get(&id) {
+                        Some(known) => *known,
+                        None => (self.db.customer_store(id).await?, 0),
+                    };
+                    all.push((id, store, score));
+                }
+                all
+            };
+        }
+        for (customer_id, store_id, score) in targets {
+            let r = Target {
+                customer_id,
+                store_id,
+                score,
+            };
             let control = in_control(r.customer_id, p.id, p.control_percent);
             let code = coupon.as_ref().map(|_| crate::sales::coupons::new_code());
             let mut message = None;

@@ -9,6 +9,7 @@ mod import_row;
 mod merge;
 mod query;
 pub(crate) mod sealing;
+pub mod segments;
 mod table;
 
 pub use care::{InteractionInput, TimelineItem};

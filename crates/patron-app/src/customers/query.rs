@@ -40,6 +40,12 @@ pub struct CustomerQuery {
     pub category: String,
     #[serde(deserialize_with = "blank_as_none")]
     pub churn: Option<i64>,
+    /// Bought this product (SKU), ever.
+    pub sku: String,
+    /// Birthday in this month (1-12) of the current year. Birthdays are sealed, so this is
+    /// a segment condition (checked on each candidate's opened birthday), not a list filter.
+    #[serde(deserialize_with = "blank_as_none")]
+    pub birth_month: Option<i64>,
     pub sort: String,
     #[serde(deserialize_with = "blank_as_zero")]
     pub page: i64,
@@ -198,6 +204,7 @@ impl App {
             last_purchase_since: q.recent_days.map(days_ago),
             category: text(&q.category),
             min_churn: q.churn,
+            sku: text(&q.sku),
         };
         self.classify(&mut f, q.q.trim());
         f

@@ -197,6 +197,7 @@ fn add(total: &mut BulkWritten, batch: BulkWritten) {
     total.sales += batch.sales;
     total.lines += batch.lines;
     total.upgrades += batch.upgrades;
+    total.reindexed |= batch.reindexed;
     total.taken.extend(batch.taken);
 }
 
@@ -222,12 +223,24 @@ impl BulkHistory {
                             now,
                         };
                         let mut total = BulkWritten::default();
+                        let mut failed = None;
                         while let Some(batch) = incoming.blocking_recv() {
-                            add(&mut total, bulk.write(&batch, &check)?);
+                            match bulk.write(&batch, &check) {
+                                Ok(written) => add(&mut total, written),
+                                Err(e) => {
+                                    failed = Some(e);
+                                    break;
+                                }
+                            }
                             // The reading side may have finished; then the batch is freed here.
                             let _ = give_back.send(batch);
                         }
-                        Ok(total)
+                        // The indexes come back even when a batch failed.
+                        let rebuilt = bulk.finish();
+                        match failed {
+                            Some(e) => Err(e),
+                            None => rebuilt.map(|()| total),
+                        }
                     })
                     .map_err(|e| AppError::Internal(format!("cannot start the writer: {e}")))?;
                 Writer::Thread {

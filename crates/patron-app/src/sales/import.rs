@@ -45,6 +45,9 @@ pub struct SalesImport {
     pub sales: usize,
     /// (receipt number, field, message key); the whole receipt is skipped.
     pub rejected: Vec<(String, &'static str, &'static str)>,
+    /// The sales indexes were built again after writing (a large import; see
+    /// `patron_store::sales::bulk::SqliteBulk`).
+    pub reindexed: bool,
 }
 
 /// Who a receipt names.
@@ -345,6 +348,7 @@ impl App {
         if let Some(bulk) = bulk {
             let written = bulk.finish().await?;
             report.sales += written.sales;
+            report.reindexed = written.reindexed;
             report.rejected.extend(
                 written
                     .taken

@@ -49,21 +49,9 @@ impl App {
         scope: Scope,
         q: &crate::customers::CustomerQuery,
     ) -> Result<Vec<i64>, AppError> {
-        let mut f = self.filter_for(q);
-        f.sort = patron_store::customers::CustomerSort::Id;
-        f.offset = 0;
-        f.limit = 1_000;
-        f.after_id = None;
-        let mut ids = Vec::new();
-        loop {
-            let (records, _) = self.db.search_customers(scope, &f).await?;
-            let Some(last) = records.last() else { break };
-            f.after_id = Some(last.id);
-            ids.extend(records.iter().map(|r| r.id));
-            if ids.len() > MAX_RECIPIENTS {
-                return Err(FieldError::new("customers", "error.coupon.customers").into());
-            }
-        }
+        let Some(ids) = self.customers_of_query(scope, q).await? else {
+            return Err(FieldError::new("customers", "error.coupon.customers").into());
+        };
         if ids.is_empty() {
             return Err(FieldError::new("customers", "error.recipients.empty").into());
         }

@@ -216,6 +216,25 @@ pub fn is_lunar_birthday(today: Date, month: u8, day: u8, leap: bool) -> bool {
         .any(|ly| lunar_birthday_in(ly, month, day, leap) == Some(today))
 }
 
+/// Whether someone's birthday falls in `month` of solar year `year`: the solar date's month,
+/// or for who gave a lunar birthday, the month it falls in that year (a lunar birthday
+/// late in the lunar year can fall in the next solar year's January or February).
+pub fn birthday_in_month(
+    year: i16,
+    month: i8,
+    solar: Option<Date>,
+    lunar: Option<LunarDay>,
+) -> bool {
+    if let Some(l) = lunar {
+        return [Some(year), year.checked_sub(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|ly| lunar_birthday_in(ly, l.month, l.day, l.leap))
+            .any(|d| d.year() == year && d.month() == month);
+    }
+    solar.is_some_and(|b| b.month() == month)
+}
+
 /// Whether `today` is someone's birthday. Who gave a lunar birthday celebrates by it;
 /// otherwise the solar date counts, with 29 February kept on 28 February in other years.
 pub fn is_birthday(today: Date, solar: Option<Date>, lunar: Option<LunarDay>) -> bool {

@@ -212,3 +212,38 @@ fn birthdays_by_the_calendar_the_customer_keeps() {
     ));
     assert!(!is_birthday(date("2027-03-01"), None, None));
 }
+
+/// Birthday months of lunar birthdays, judged by the oracle's Mid-Autumn (8-15) and Laba
+/// (12-08, which often falls in the next solar January) dates: the month holding that year's
+/// date matches, the month after does not.
+#[test]
+fn lunar_birthday_months_follow_the_oracle() {
+    let csv = oracle("festivals.csv");
+    let mut checked = 0;
+    for row in csv.lines().skip(1) {
+        let cols: Vec<&str> = row.split(',').collect();
+        for (col, month, day) in [(6, 8, 15), (8, 12, 8)] {
+            let d = date(cols[col]);
+            let born = Some(crate::customer::LunarDay {
+                month,
+                day,
+                leap: false,
+            });
+            assert!(birthday_in_month(d.year(), d.month(), None, born), "{d}");
+            let next = d.month() % 12 + 1;
+            if next != 1 {
+                assert!(!birthday_in_month(d.year(), next, None, born), "{d}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * (csv.lines().count() - 1),
+        "every lunar year twice"
+    );
+    let solar = Some(date("1990-03-15"));
+    assert!(birthday_in_month(2026, 3, solar, None));
+    assert!(!birthday_in_month(2026, 4, solar, None));
+    assert!(!birthday_in_month(2026, 3, None, None));
+}

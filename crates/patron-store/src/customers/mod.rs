@@ -8,14 +8,14 @@ mod fields;
 pub(crate) mod history;
 mod merge;
 mod search;
+pub(crate) mod segment;
 
 pub use bulk::BulkLoad;
 pub use fields::{CustomFieldRow, CustomerViewRow};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;
-pub use search::{
-    COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe, SegmentFilter,
-};
+pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
+pub use segment::SegmentFilter;
 
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;

@@ -2,6 +2,7 @@
 //! and duplicate candidates. Name search is a prefix range on the `customer_keys` index
 //! (pinyin spellings, initials and the name itself), so `zs` finds 张三 without a table scan.
 
+use super::segment::{SegmentFilter, segment_conditions};
 use super::{COLUMNS, CustomerRecord};
 use crate::{Db, Scope, StoreError};
 
@@ -30,31 +31,6 @@ pub struct CustomerFilter {
     pub sort: CustomerSort,
     pub offset: i64,
     pub limit: i64,
-}
-
-/// Conditions a segment adds to the customer list; all of them must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SegmentFilter {
-    /// Spend class within the store (`key`, `major`, `ordinary`, `small`).
-    pub spend_class: Option<String>,
-    /// Lifecycle stage (`new`, `active`, `dormant`, `lost`).
-    pub lifecycle: Option<String>,
-    pub tier: Option<String>,
-    /// A consent purpose in force.
-    pub consent: Option<String>,
-    /// Last purchase before / at or after this time (epoch ms).
-    pub last_purchase_before: Option<i64>,
-    pub last_purchase_since: Option<i64>,
-    /// Bought in this category, ever.
-    pub category: Option<String>,
-    /// Churn score at least this.
-    pub min_churn: Option<i64>,
-}
-
-impl SegmentFilter {
-    pub fn is_empty(&self) -> bool {
-        self == &SegmentFilter::default()
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -113,7 +89,7 @@ pub struct DuplicatePair {
     pub reason: &'static str,
 }
 
-enum Arg {
+pub(super) enum Arg {
     Text(String),
     Int(i64),
 }
@@ -195,56 +171,7 @@ impl Db {
             let n = push(&mut args, Arg::Int(p));
             conds.push(format!("c.completeness < ${n}"));
         }
-        let g = &f.segment;
-        if let Some(v) = &g.spend_class {
-            let n = push(&mut args, Arg::Text(v.clone()));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_classes WHERE spend_store = ${n})"
-            ));
-        }
-        if let Some(v) = &g.lifecycle {
-            let n = push(&mut args, Arg::Text(v.clone()));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_classes WHERE lifecycle = ${n})"
-            ));
-        }
-        if let Some(v) = &g.tier {
-            let n = push(&mut args, Arg::Text(v.clone()));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM memberships WHERE tier_code = ${n})"
-            ));
-        }
-        if let Some(v) = &g.consent {
-            let n = push(&mut args, Arg::Text(v.clone()));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_consent_state WHERE purpose = ${n} AND granted = 1)"
-            ));
-        }
-        if let Some(t) = g.last_purchase_before {
-            let n = push(&mut args, Arg::Int(t));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_stats WHERE last_purchase_ms < ${n})"
-            ));
-        }
-        if let Some(t) = g.last_purchase_since {
-            let n = push(&mut args, Arg::Int(t));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM customer_stats WHERE last_purchase_ms >= ${n})"
-            ));
-        }
-        if let Some(v) = &g.category {
-            let n = push(&mut args, Arg::Text(v.clone()));
-            conds.push(format!(
-                "c.id IN (SELECT s.customer_id FROM sales s JOIN sale_lines l ON l.sale_id = s.id \
-                 WHERE l.category = ${n} AND s.customer_id IS NOT NULL)"
-            ));
-        }
-        if let Some(v) = g.min_churn {
-            let n = push(&mut args, Arg::Int(v));
-            conds.push(format!(
-                "c.id IN (SELECT customer_id FROM churn_scores WHERE score >= ${n})"
-            ));
-        }
+        segment_conditions(&f.segment, &mut conds, &mut args);
         if let Some(result) = self.search_by_name_only(scope, f).await? {
             return Ok(result);
         }

@@ -45,6 +45,7 @@ pub struct ChurnPage {
     mine: bool,
     playbooks: Vec<PlaybookView>,
     templates: Vec<(i64, String)>,
+    segments: Vec<(i64, String)>,
     can_run: bool,
     can_rules: bool,
     rules: ChurnRules,
@@ -129,6 +130,13 @@ async fn show(
             .filter(|t| t.status == "active")
             .map(|t| (t.id, t.name))
             .collect();
+        let segments: Vec<(i64, String)> = app
+            .db
+            .segments(p.scope())
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
         let mut playbooks = Vec::new();
         for pb in app.db.playbooks().await? {
             let results = app.db.playbook_results(pb.id).await?;
@@ -160,6 +168,14 @@ async fn show(
             if let Some(m) = &pb.message_template {
                 actions.push(format!("{} {m}", ctx.lang.t("churn.action.message")));
             }
+            if let Some(s) = pb.segment_id {
+                let name = segments
+                    .iter()
+                    .find(|(id, _)| *id == s)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| format!("#{s}"));
+                actions.push(format!("{}{name}", ctx.lang.t("segment.prefix")));
+            }
             playbooks.push(PlaybookView {
                 id: pb.id,
                 name: pb.name,
@@ -181,6 +197,7 @@ async fn show(
             mine,
             playbooks,
             templates,
+            segments,
             can_run: p.can(Capability::CampaignManage),
             can_rules: p.can(Capability::SettingsManage),
             rules: app.churn_rules().await?,
@@ -214,6 +231,8 @@ pub struct PlaybookBody {
     pub control_percent: String,
     #[serde(default)]
     pub cooldown_days: String,
+    #[serde(default)]
+    pub segment_id: String,
 }
 
 fn number(field: &'static str, v: &str) -> Result<i64, FieldError> {
@@ -237,6 +256,7 @@ pub async fn create_playbook(
             control_percent: number("control_percent", &b.control_percent)?,
             cooldown_days: number("cooldown_days", &b.cooldown_days)
                 .map_err(|_| FieldError::new("cooldown_days", "error.churn.cooldown"))?,
+            segment_id: opt_id(&b.segment_id),
         })
     })();
     let result = match form {

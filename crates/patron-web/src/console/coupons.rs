@@ -35,7 +35,7 @@ pub struct TemplateLine {
 pub struct CouponsPage {
     page: Page,
     templates: Vec<TemplateLine>,
-    views: Vec<(i64, String)>,
+    views: Vec<(String, String)>,
 }
 
 async fn show(
@@ -97,7 +97,7 @@ async fn show(
         if let Some(e) = error {
             page = page.with_error(e);
         }
-        let views = super::recipients::views_of(state, p).await?;
+        let views = super::recipients::views_of(state, p, ctx.lang.t("segment.prefix")).await?;
         Ok::<_, AppError>(render(&CouponsPage {
             page,
             templates,

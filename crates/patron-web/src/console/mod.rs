@@ -23,6 +23,7 @@ pub mod points;
 pub mod ranking;
 pub mod recipients;
 pub mod roles;
+pub mod segments;
 pub mod settings;
 pub mod staff;
 pub mod stores;

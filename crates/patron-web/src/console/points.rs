@@ -34,7 +34,7 @@ pub struct PointsPage {
     can_report: bool,
     /// (label key, value) lines of the liability report.
     report: Vec<(&'static str, String)>,
-    views: Vec<(i64, String)>,
+    views: Vec<(String, String)>,
 }
 
 /// Which page: approvals (with the report for those who may read it), or the report alone.
@@ -128,7 +128,7 @@ async fn show_section(
             page = page.with_error(e);
         }
         let views = if can_adjust {
-            super::recipients::views_of(state, p).await?
+            super::recipients::views_of(state, p, ctx.lang.t("segment.prefix")).await?
         } else {
             Vec::new()
         };

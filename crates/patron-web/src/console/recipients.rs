@@ -1,5 +1,5 @@
 //! Who a bulk action (coupons, points) reaches: a pasted list of phones or archive numbers,
-//! or one of the staff member's saved customer views used as a segment.
+//! one of the staff member's saved customer views, or a shared segment (`segment:<id>`).
 
 use crate::state::AppState;
 use patron_app::AppError;
@@ -7,16 +7,36 @@ use patron_app::customers::CustomerQuery;
 use patron_app::security::Principal;
 use patron_domain::FieldError;
 
-/// The staff member's saved views, for a select.
-pub async fn views_of(state: &AppState, p: &Principal) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(state
+/// What a select offers: the staff member's saved views (by id), then the segments visible
+/// to them (`segment:<id>`), as (value, label).
+pub async fn views_of(
+    state: &AppState,
+    p: &Principal,
+    segment_label: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut out: Vec<(String, String)> = state
         .app
         .db
         .list_customer_views(p.staff_id)
         .await?
         .into_iter()
-        .map(|v| (v.id, v.name))
-        .collect())
+        .map(|v| (v.id.to_string(), v.name))
+        .collect();
+    out.extend(
+        state
+            .app
+            .db
+            .segments(p.scope())
+            .await?
+            .into_iter()
+            .map(|s| {
+                (
+                    format!("segment:{}", s.id),
+                    format!("{segment_label}{}", s.name),
+                )
+            }),
+    );
+    Ok(out)
 }
 
 /// The customers of a saved view (when `view_id` is given) or of a pasted list, within the
@@ -27,12 +47,20 @@ pub async fn resolve(
     pasted: &str,
     view_id: &str,
 ) -> Result<Vec<i64>, AppError> {
-    let Some(id) = super::opt_id(view_id) else {
+    let chosen = view_id.trim();
+    if chosen.is_empty() {
         return state.app.resolve_recipients(p.scope(), pasted).await;
-    };
+    }
     if !pasted.trim().is_empty() {
         return Err(FieldError::new("customers", "error.recipients.both").into());
     }
+    if let Some(segment) = chosen.strip_prefix("segment:") {
+        let id = super::opt_id(segment)
+            .ok_or_else(|| AppError::from(FieldError::new("view_id", "error.recipients.view")))?;
+        return state.app.segment_recipients(p.scope(), id).await;
+    }
+    let id = super::opt_id(chosen)
+        .ok_or_else(|| AppError::from(FieldError::new("view_id", "error.recipients.view")))?;
     let view = state
         .app
         .db

@@ -5,7 +5,7 @@ use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
     account, audit, calendar, churn, classes, customers, followups, home, keys, messages, outbox,
-    roles, settings, staff, stores,
+    roles, segments, settings, staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -43,6 +43,36 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/followups/rules",
             Cap(C::SettingsManage),
             post(followups::save_rules),
+        ),
+        r(
+            "GET",
+            "/console/segments",
+            Cap(C::CustomerRead),
+            get(segments::list_page),
+        ),
+        r(
+            "POST",
+            "/console/segments",
+            Cap(C::SegmentManage),
+            post(segments::create),
+        ),
+        r(
+            "GET",
+            "/console/segments/{id}",
+            Cap(C::CustomerRead),
+            get(segments::segment_page),
+        ),
+        r(
+            "POST",
+            "/console/segments/{id}",
+            Cap(C::SegmentManage),
+            post(segments::update),
+        ),
+        r(
+            "POST",
+            "/console/segments/{id}/delete",
+            Cap(C::SegmentManage),
+            post(segments::delete),
         ),
         r(
             "GET",

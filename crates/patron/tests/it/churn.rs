@@ -164,6 +164,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
             message_template: "winback".into(),
             control_percent: 0,
             cooldown_days: 90,
+            segment_id: None,
         })
         .await
         .expect("playbook");

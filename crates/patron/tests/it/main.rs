@@ -33,6 +33,7 @@ mod notices;
 mod outbox;
 mod points;
 mod sales_import;
+mod saved_segments;
 mod scoping;
 mod security;
 mod segments;

@@ -24,6 +24,7 @@ pub(crate) struct Fixture {
     reward: i64,
     order: i64,
     playbook: i64,
+    segment: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -92,6 +93,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.adjustment
     } else if template.starts_with("/console/care/churn/playbooks/") {
         f.playbook
+    } else if template.starts_with("/console/segments/") {
+        f.segment
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -134,6 +137,7 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
             f(&[("code", "000000".into())])
         }
         "/console/account/tokens" => f(&[("name", "报表".into())]),
+        "/console/segments" => f(&[("name", unique("seg")), ("g1_sku", "T1".into())]),
         "/console/stores" => f(&[
             ("code", unique("M").to_uppercase()),
             ("name", "矩阵门店".into()),
@@ -435,8 +439,22 @@ pub(crate) async fn fixture(
         })
         .await
         .expect("playbook");
+    let segment = s
+        .app
+        .db
+        .save_segment(
+            None,
+            None,
+            &unique("seg"),
+            "[\"sku=T1\"]",
+            None,
+            s.app.now(),
+        )
+        .await
+        .expect("segment");
     Fixture {
         playbook,
+        segment,
         reward,
         order,
         adjustment,

@@ -292,3 +292,74 @@ async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
     s.shutdown().await;
 }
 both!(bulk_history_keeps_statistics_and_tiers);
+
+async fn index_names(app: &patron_app::App) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sales' \
+         AND (name = 'ix_sales_customer' OR name = 'ix_sales_store_time') ORDER BY name",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("indexes")
+}
+
+/// A large import into a database holding fewer sales writes without the two secondary sales
+/// indexes and builds them again at the end; an import smaller than what is stored keeps
+/// them; and indexes missing after an import that died are built again by `migrate`. (The
+/// threshold is lowered to one sale so a small file shows the large file's path.)
+#[tokio::test]
+async fn large_history_rebuilds_the_sales_indexes() {
+    let Some((app, clock, _dir)) = crate::harness::open_app(Kind::Sqlite, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&app, "S1").await;
+    customer(&app, s1, "13300133020").await;
+    let options = patron_store::ConnectOptions {
+        bulk_unindexed_from: 1,
+        ..patron_store::ConnectOptions::new(app.config.database_url())
+    };
+    let db = patron_store::Db::connect(&options).await.expect("connect");
+    let keys = patron_app::App::open_keyring(&app.config, &db)
+        .await
+        .expect("keys");
+    let fast = patron_app::App::new(db, clock, app.config.clone(), std::sync::Arc::new(keys));
+    let header = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n";
+    let first = format!(
+        "{header}L1,2026-03-01 10:00,S1,13300133020,T1,瓷砖,tile,5,100\n\
+         L2,2026-03-02 10:00,S1,,P1,乳胶漆,paint,1,500\n\
+         L3,2026-03-03 10:00,S1,13300133020,P1,乳胶漆,paint,2,500\n"
+    );
+    let report = fast
+        .import_sales(first.as_bytes(), false, &|_| {})
+        .await
+        .expect("first import");
+    assert_eq!(report.sales, 3);
+    assert!(report.reindexed, "three sales into an empty table");
+    assert_eq!(
+        index_names(&app).await,
+        ["ix_sales_customer", "ix_sales_store_time"]
+    );
+    let second = format!("{header}L4,2026-03-04 10:00,S1,13300133020,T1,瓷砖,tile,1,100\n");
+    let report = fast
+        .import_sales(second.as_bytes(), false, &|_| {})
+        .await
+        .expect("second import");
+    assert_eq!(report.sales, 1);
+    assert!(!report.reindexed, "one sale against three stored");
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE customer_id IS NOT NULL")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count");
+    assert_eq!(stored, 3);
+    sqlx::query("DROP INDEX ix_sales_customer")
+        .execute(app.db.pool())
+        .await
+        .expect("drop");
+    assert_eq!(index_names(&app).await, ["ix_sales_store_time"]);
+    app.db.migrate().await.expect("migrate");
+    assert_eq!(
+        index_names(&app).await,
+        ["ix_sales_customer", "ix_sales_store_time"]
+    );
+}

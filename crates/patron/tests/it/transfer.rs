@@ -223,7 +223,7 @@ async fn importing_checks_every_row(kind: Kind) {
 }
 both!(importing_checks_every_row);
 
-async fn principal(app: &patron_app::App, id: i64) -> patron_app::security::Principal {
+pub(crate) async fn principal(app: &patron_app::App, id: i64) -> patron_app::security::Principal {
     let row = app.db.get_staff(Scope::Chain, id).await.expect("staff");
     let role = patron_domain::Role::parse(&row.role).expect("role");
     patron_app::security::Principal {
