@@ -116,8 +116,7 @@ impl App {
             self.db.get_store(Scope::Chain, s).await?;
         }
         if let Some(id) = id {
-            // Only a segment the editor can see may be replaced.
-            self.db.segment(p.scope(), id).await?;
+            self.editable_segment(p, id).await?;
         }
         let groups = serde_json::to_string(&kept).map_err(|e| AppError::Internal(e.to_string()))?;
         match self
@@ -133,12 +132,22 @@ impl App {
     }
 
     pub async fn delete_segment(&self, p: &Principal, id: i64) -> Result<(), AppError> {
-        self.db.segment(p.scope(), id).await?;
+        self.editable_segment(p, id).await?;
         match self.db.delete_segment(id).await {
             Err(patron_store::StoreError::Conflict { .. }) => {
                 Err(FieldError::new("segment", "error.segment.in_use").into())
             }
             other => Ok(other?),
+        }
+    }
+
+    /// A segment the staff member may change: one they can see, and for store staff one of
+    /// their own store's (the chain's segments are read-only to them).
+    async fn editable_segment(&self, p: &Principal, id: i64) -> Result<SegmentRow, AppError> {
+        let row = self.db.segment(p.scope(), id).await?;
+        match p.scope() {
+            Scope::Store(own) if row.store_id != Some(own) => Err(AppError::Forbidden),
+            _ => Ok(row),
         }
     }
 

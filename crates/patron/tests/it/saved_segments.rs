@@ -3,7 +3,7 @@
 //! checked field by field, and feeding coupons and a playbook's tasks.
 
 use crate::both;
-use crate::harness::{Client, Kind, PASSWORD, start, store};
+use crate::harness::{Client, Kind, PASSWORD, staff, start, store};
 use crate::points::customer;
 use patron_app::care::churn::PlaybookForm;
 use patron_app::customers::segments::SegmentInput;
@@ -104,6 +104,38 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         .await
         .expect_err("same name");
     assert_eq!(taken.field_errors()[0].key, "error.segment.name_taken");
+    // A store manager sees the chain's segment but cannot change it; theirs is their store's.
+    let manager_id = staff(app, "seg.manager", "store_manager", Some(s1)).await;
+    let manager = crate::transfer::principal(app, manager_id).await;
+    let denied = app
+        .save_segment(&manager, Some(id), &input("改名", &["sku=T1"]))
+        .await
+        .expect_err("the chain's");
+    assert!(
+        matches!(denied, patron_app::AppError::Forbidden),
+        "{denied:?}"
+    );
+    let own = app
+        .save_segment(
+            &manager,
+            None,
+            &SegmentInput {
+                store_id: Some(s2),
+                ..input("本店瓷砖", &["sku=T1"])
+            },
+        )
+        .await
+        .expect("own");
+    assert_eq!(
+        app.db
+            .segment(Scope::Chain, own)
+            .await
+            .expect("row")
+            .store_id,
+        Some(s1),
+        "saved for the manager's store whatever was asked"
+    );
+    app.delete_segment(&manager, own).await.expect("delete own");
 
     // A playbook over the segment: a task each, once per cool-down however often it runs.
     let playbook = app
