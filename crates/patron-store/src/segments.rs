@@ -97,15 +97,6 @@ impl Db {
         Ok(id)
     }
 
-    /// The store a customer belongs to.
-    pub async fn customer_store(&self, customer_id: i64) -> Result<i64, StoreError> {
-        sqlx::query_scalar("SELECT store_id FROM customers WHERE id = $1")
-            .bind(customer_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)
-    }
-
     /// Deletes a segment; refused (`Conflict`) while a playbook reaches it.
     pub async fn delete_segment(&self, id: i64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;

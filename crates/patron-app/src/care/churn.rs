@@ -32,13 +32,6 @@ pub struct PlaybookForm {
     pub segment_id: Option<i64>,
 }
 
-/// One customer a playbook run reaches.
-struct Target {
-    customer_id: i64,
-    store_id: i64,
-    score: i64,
-}
-
 /// What running a playbook did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlaybookRun {
@@ -224,12 +217,13 @@ impl App {
         let campaign = format!("winback:{}", p.id);
         let reason = format!("挽回：{}", p.name);
         let mut run = PlaybookRun::default();
-        let mut targets: Vec<(i64, i64, i64)> = self
+        // (customer, churn score), in customer order.
+        let mut targets: Vec<(i64, i64)> = self
             .db
             .at_risk(scope, None, p.min_score.max(1), 100_000)
             .await?
             .into_iter()
-            .map(|r| (r.customer_id, r.store_id, r.score))
+            .map(|r| (r.customer_id, r.score))
             .collect();
         if let Some(segment) = p.segment_id {
             let row = self.db.segment(scope, segment).await?;
@@ -243,45 +237,38 @@ impl App {
                     .filter(|t| members.binary_search(&t.0).is_ok())
                     .collect()
             } else {
-                let scored: std::collections::HashMap<i64, (i64, i64)> =
-                    targets.iter().map(|t| (t.0, (t.1, t.2))).collect();
-                let mut all = Vec::with_capacity(members.len());
-                for id in members {
-                    let (store, score) = match scored.get(&id) {
-                        Some(known) => *known,
-                        None => (self.db.customer_store(id).await?, 0),
-                    };
-                    all.push((id, store, score));
-                }
-                all
+                let scored: std::collections::HashMap<i64, i64> = targets.into_iter().collect();
+                members
+                    .into_iter()
+                    .map(|id| (id, scored.get(&id).copied().unwrap_or(0)))
+                    .collect()
             };
         }
-        for (customer_id, store_id, score) in targets {
-            let r = Target {
-                customer_id,
-                store_id,
-                score,
-            };
-            let control = in_control(r.customer_id, p.id, p.control_percent);
+        for (customer_id, score) in targets {
+            let control = in_control(customer_id, p.id, p.control_percent);
             let code = coupon.as_ref().map(|_| crate::sales::coupons::new_code());
+            // The message and the customer's store it goes out for.
             let mut message = None;
             if !control && let Some(name) = &p.message_template {
-                let c = self.load_customer(Scope::Chain, r.customer_id).await?;
+                let c = self.load_customer(Scope::Chain, customer_id).await?;
                 let mut extra = Vars::new();
                 if let (Some(t), Some(code)) = (&coupon, &code) {
                     extra.insert("coupon", t.name.clone());
                     extra.insert("coupon_code", code.clone());
                 }
-                message = self.compose_for(&c, name, &extra).await?;
+                message = self
+                    .compose_for(&c, name, &extra)
+                    .await?
+                    .map(|m| (m, c.store_id));
                 if message.is_none() {
                     run.unreachable += 1;
                 }
             }
             let reach = Reach {
                 playbook_id: p.id,
-                customer_id: r.customer_id,
+                customer_id,
                 period,
-                score: r.score,
+                score,
                 control,
                 run_by: actor.id,
                 coupon: match (&coupon, &code) {
@@ -294,8 +281,8 @@ impl App {
                     _ => None,
                 },
                 task: (p.make_task == 1).then_some((reason.as_str(), today)),
-                message: message.as_ref().map(|m| {
-                    m.outbox_message("winback", r.customer_id, r.store_id, Some(&campaign))
+                message: message.as_ref().map(|(m, store_id)| {
+                    m.outbox_message("winback", customer_id, *store_id, Some(&campaign))
                 }),
             };
             match self.db.reach(&reach, now).await? {

@@ -224,34 +224,29 @@ impl App {
         }
     }
 
-    /// The first `limit` members of a segment, opened for display, and how many there are
-    /// (`None`: more than `MAX_RECIPIENTS`).
-    pub async fn segment_preview(
+    /// Members opened for display (the first few a page shows).
+    pub async fn open_members(
         &self,
         scope: Scope,
-        row: &SegmentRow,
-        limit: usize,
-    ) -> Result<(Option<usize>, Vec<super::Customer>), AppError> {
-        let Some(ids) = self.segment_members(scope, row).await? else {
-            return Ok((None, Vec::new()));
-        };
-        let mut shown = Vec::new();
-        for id in ids.iter().take(limit) {
+        ids: &[i64],
+    ) -> Result<Vec<super::Customer>, AppError> {
+        let mut shown = Vec::with_capacity(ids.len());
+        for id in ids {
             shown.push(self.load_customer(scope, *id).await?);
         }
-        Ok((Some(ids.len()), shown))
+        Ok(shown)
     }
 
-    /// Segments visible within `scope`, each with its live member count (`None`: more
-    /// than `MAX_RECIPIENTS`).
-    pub async fn segments_with_counts(
+    /// Segments visible within `scope`, each with its live members (`None`: more than
+    /// `MAX_RECIPIENTS`).
+    pub async fn segments_with_members(
         &self,
         scope: Scope,
-    ) -> Result<Vec<(SegmentRow, Option<usize>)>, AppError> {
+    ) -> Result<Vec<(SegmentRow, Option<Vec<i64>>)>, AppError> {
         let mut out = Vec::new();
         for row in self.db.segments(scope).await? {
-            let count = self.segment_members(scope, &row).await?.map(|m| m.len());
-            out.push((row, count));
+            let members = self.segment_members(scope, &row).await?;
+            out.push((row, members));
         }
         Ok(out)
     }

@@ -140,7 +140,7 @@ pub struct CreatedBody {
     pub possible_duplicates: Vec<(i64, String)>,
 }
 
-fn purposes(list: &[String]) -> Result<Vec<ConsentPurpose>, FieldError> {
+pub(super) fn purposes(list: &[String]) -> Result<Vec<ConsentPurpose>, FieldError> {
     list.iter()
         .map(|p| {
             ConsentPurpose::parse(p).ok_or(FieldError::new("consents", "error.consent.purpose"))
@@ -148,7 +148,7 @@ fn purposes(list: &[String]) -> Result<Vec<ConsentPurpose>, FieldError> {
         .collect()
 }
 
-fn channel(s: &str) -> Result<ConsentChannel, FieldError> {
+pub(super) fn channel(s: &str) -> Result<ConsentChannel, FieldError> {
     if s.trim().is_empty() {
         return Ok(ConsentChannel::Api);
     }
@@ -437,80 +437,6 @@ pub async fn merge(
             moved: moved.into_iter().map(|(t, n)| (t.to_string(), n)).collect(),
         })
         .into_response(),
-        Err(e) => WebError::api(e, ctx.lang).into_response(),
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct ConsentBody {
-    /// Purposes to grant.
-    #[serde(default)]
-    pub grant: Vec<String>,
-    /// Purposes to withdraw.
-    #[serde(default)]
-    pub withdraw: Vec<String>,
-    #[serde(default)]
-    pub channel: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/customers/{id}/consents", tag = "customers", params(("id" = i64, Path)),
-    request_body = ConsentBody,
-    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn consents(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<ConsentBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    let result = async {
-        let mut decisions: Vec<(ConsentPurpose, bool)> =
-            purposes(&b.grant)?.into_iter().map(|p| (p, true)).collect();
-        decisions.extend(purposes(&b.withdraw)?.into_iter().map(|p| (p, false)));
-        let ch = channel(&b.channel)?;
-        state
-            .app
-            .set_consents(&p.actor(ctx.rid()), p.scope(), id, &decisions, ch)
-            .await
-    }
-    .await;
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => WebError::api(e, ctx.lang).into_response(),
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct WechatBody {
-    /// The openid the customer follows the Official Account with; empty to unbind.
-    #[serde(default)]
-    pub openid: String,
-}
-
-/// Binds the WeChat openid (from the Official Account's own login or member-card callback)
-/// that template messages go to.
-#[utoipa::path(put, path = "/api/v1/customers/{id}/wechat", tag = "customers", params(("id" = i64, Path)),
-    request_body = WechatBody,
-    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn bind_wechat(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<WechatBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    match state
-        .app
-        .bind_wechat_openid(&p.actor(ctx.rid()), p.scope(), id, &b.openid)
-        .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
 }

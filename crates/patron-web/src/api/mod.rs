@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod cards;
+pub mod contact;
 pub mod coupons;
 pub mod customers;
 pub mod mall;
@@ -31,7 +32,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
     info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
     paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
         customers::create, customers::get_one, customers::patch, customers::search,
-        customers::add_interaction, customers::merge, customers::consents, customers::bind_wechat, members::lookup,
+        customers::add_interaction, customers::merge, contact::consents, contact::bind_wechat, members::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
@@ -39,7 +40,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
-        customers::MergedBody, customers::ConsentBody, customers::WechatBody, members::MemberBody,
+        customers::MergedBody, contact::ConsentBody, contact::WechatBody, members::MemberBody,
         sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
         patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,

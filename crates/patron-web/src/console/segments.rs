@@ -18,6 +18,7 @@ use patron_domain::Capability;
 use patron_store::Scope;
 use serde::Deserialize;
 
+#[derive(Clone)]
 pub struct SegmentView {
     pub id: i64,
     pub name: String,
@@ -121,17 +122,19 @@ async fn show(
         let mut segments = Vec::new();
         let mut editing = None;
         let mut members = Vec::new();
-        for (row, count) in app.segments_with_counts(p.scope()).await? {
+        for (row, ids) in app.segments_with_members(p.scope()).await? {
             let view = SegmentView {
                 id: row.id,
                 name: row.name.clone(),
                 store: store_name(row.store_id),
-                count: count_text(count),
+                count: count_text(ids.as_ref().map(Vec::len)),
                 updated: when(row.updated_at, ctx.lang, &tz),
             };
             if what.editing == Some(row.id) {
-                let (_, shown) = app.segment_preview(p.scope(), &row, 50).await?;
-                members = shown
+                let first = ids.as_deref().unwrap_or_default();
+                members = app
+                    .open_members(p.scope(), &first[..first.len().min(50)])
+                    .await?
                     .into_iter()
                     .map(|c| MemberView {
                         id: c.id,
@@ -139,13 +142,7 @@ async fn show(
                         archive_no: c.archive_no,
                     })
                     .collect();
-                editing = Some(SegmentView {
-                    id: view.id,
-                    name: view.name.clone(),
-                    store: view.store.clone(),
-                    count: view.count.clone(),
-                    updated: view.updated.clone(),
-                });
+                editing = Some(view.clone());
             }
             segments.push(view);
         }

@@ -75,13 +75,13 @@ pub(super) fn routes() -> Vec<Route> {
             "POST",
             "/api/v1/customers/{id}/consents",
             Cap(C::CustomerWrite),
-            post(api::customers::consents),
+            post(api::contact::consents),
         ),
         r(
             "PUT",
             "/api/v1/customers/{id}/wechat",
             Cap(C::CustomerWrite),
-            put(api::customers::bind_wechat),
+            put(api::contact::bind_wechat),
         ),
         r(
             "GET",

@@ -4,8 +4,7 @@ use super::{Route, r};
 use crate::access::Access;
 use crate::console::customers::{dupes, fields, form as cform, profile, transfer};
 use crate::console::{
-    account, audit, calendar, churn, classes, customers, followups, home, keys, messages, outbox,
-    roles, segments, settings, staff, stores,
+    account, audit, customers, home, keys, outbox, roles, settings, staff, stores,
 };
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
@@ -14,108 +13,6 @@ pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
         r("GET", "/console", SignedIn, get(home::home)),
-        r(
-            "GET",
-            "/console/care/classes",
-            Cap(C::CustomerRead),
-            get(classes::classes_page),
-        ),
-        r(
-            "POST",
-            "/console/care/classes/run",
-            Cap(C::SettingsManage),
-            post(classes::run_now),
-        ),
-        r(
-            "GET",
-            "/console/followups",
-            Cap(C::CustomerRead),
-            get(followups::list_page),
-        ),
-        r(
-            "POST",
-            "/console/followups/{id}/log",
-            Cap(C::CustomerWrite),
-            post(followups::log_contact),
-        ),
-        r(
-            "POST",
-            "/console/followups/rules",
-            Cap(C::SettingsManage),
-            post(followups::save_rules),
-        ),
-        r(
-            "GET",
-            "/console/segments",
-            Cap(C::CustomerRead),
-            get(segments::list_page),
-        ),
-        r(
-            "POST",
-            "/console/segments",
-            Cap(C::SegmentManage),
-            post(segments::create),
-        ),
-        r(
-            "GET",
-            "/console/segments/{id}",
-            Cap(C::CustomerRead),
-            get(segments::segment_page),
-        ),
-        r(
-            "POST",
-            "/console/segments/{id}",
-            Cap(C::SegmentManage),
-            post(segments::update),
-        ),
-        r(
-            "POST",
-            "/console/segments/{id}/delete",
-            Cap(C::SegmentManage),
-            post(segments::delete),
-        ),
-        r(
-            "GET",
-            "/console/care/churn",
-            Cap(C::CustomerRead),
-            get(churn::churn_page),
-        ),
-        r(
-            "POST",
-            "/console/care/churn/playbooks",
-            Cap(C::CampaignManage),
-            post(churn::create_playbook),
-        ),
-        r(
-            "POST",
-            "/console/care/churn/playbooks/{id}/run",
-            Cap(C::CampaignManage),
-            post(churn::run_playbook),
-        ),
-        r(
-            "POST",
-            "/console/care/churn/rules",
-            Cap(C::SettingsManage),
-            post(churn::save_rules),
-        ),
-        r(
-            "GET",
-            "/console/care/calendar",
-            SignedIn,
-            get(calendar::calendar_page),
-        ),
-        r(
-            "POST",
-            "/console/care/greetings",
-            Cap(C::CampaignManage),
-            post(calendar::save_greetings),
-        ),
-        r(
-            "POST",
-            "/console/care/holidays",
-            Cap(C::SettingsManage),
-            post(calendar::save_holidays),
-        ),
         r(
             "GET",
             "/console/account",
@@ -464,30 +361,6 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/audit",
             Cap(C::AuditRead),
             get(audit::audit_page),
-        ),
-        r(
-            "GET",
-            "/console/messages",
-            Cap(C::CampaignManage),
-            get(messages::messages_page),
-        ),
-        r(
-            "POST",
-            "/console/messages/templates",
-            Cap(C::CampaignManage),
-            post(messages::save_template),
-        ),
-        r(
-            "POST",
-            "/console/messages/templates/{id}/delete",
-            Cap(C::CampaignManage),
-            post(messages::delete_template),
-        ),
-        r(
-            "POST",
-            "/console/messages/rules",
-            Cap(C::SettingsManage),
-            post(messages::save_rules),
         ),
         r(
             "GET",

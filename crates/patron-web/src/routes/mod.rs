@@ -3,6 +3,7 @@
 //! without a declared access rule.
 
 mod api_routes;
+mod care_routes;
 mod console_routes;
 mod loyalty_routes;
 
@@ -123,10 +124,12 @@ fn table() -> Vec<Route> {
             Secret,
             post(crate::console::optout::sms_reply),
         ),
-        // Console (console_routes.rs, loyalty_routes.rs) and the API (api_routes.rs).
+        // Console (console_routes.rs, care_routes.rs, loyalty_routes.rs) and the API
+        // (api_routes.rs).
     ]
     .into_iter()
     .chain(console_routes::routes())
+    .chain(care_routes::routes())
     .chain(loyalty_routes::routes())
     .chain(api_routes::routes())
     .collect()

@@ -42,3 +42,4 @@ mod setup_login;
 mod storage;
 mod tiers;
 mod transfer;
+mod wechat;

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod channels;
+pub use channels::{MailConfig, SmsConfig, WebhookConfig, WechatConfig};
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -20,81 +23,6 @@ pub struct Config {
     pub sms: SmsConfig,
     pub wechat: WechatConfig,
     pub webhook: WebhookConfig,
-}
-
-/// The SMS gateway. Templates must be registered with the provider; the signature (签名) is
-/// a message setting shared by every provider.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct SmsConfig {
-    /// `none`, `file` (writes each SMS to `<data>/outbox-files/`), `aliyun`, `tencent`, or
-    /// `webhook` (hands each SMS to `[webhook]`, for a gateway of your own).
-    pub provider: String,
-    pub access_key_id: String,
-    pub access_key_secret: String,
-    /// Blank: the provider's public endpoint.
-    pub endpoint: String,
-    /// Tencent Cloud only: the region (`ap-guangzhou`) and the SMS application id.
-    pub region: String,
-    pub sdk_app_id: String,
-    /// The secret part of the reply callback address `/hooks/sms/<reply_token>`, where the
-    /// provider posts customers' replies (R, TD, 退订 withdraw the marketing SMS consent).
-    pub reply_token: String,
-}
-
-/// A WeChat Official Account (服务号) for template messages.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct WechatConfig {
-    pub app_id: String,
-    pub app_secret: String,
-    /// Blank: `https://api.weixin.qq.com`.
-    pub endpoint: String,
-}
-
-/// A generic webhook: each message is POSTed as JSON, signed with HMAC-SHA256.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebhookConfig {
-    pub url: String,
-    pub secret: String,
-}
-
-fn masked(secret: &str) -> &'static str {
-    if secret.is_empty() { "" } else { "***" }
-}
-
-impl std::fmt::Debug for SmsConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmsConfig")
-            .field("provider", &self.provider)
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &masked(&self.access_key_secret))
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("sdk_app_id", &self.sdk_app_id)
-            .field("reply_token", &masked(&self.reply_token))
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for WechatConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WechatConfig")
-            .field("app_id", &self.app_id)
-            .field("app_secret", &masked(&self.app_secret))
-            .field("endpoint", &self.endpoint)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("url", &self.url)
-            .field("secret", &masked(&self.secret))
-            .finish()
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -153,39 +81,6 @@ pub struct SecurityConfig {
     pub login_window_minutes: i64,
     pub login_lock_minutes: i64,
     pub link_valid_hours: i64,
-}
-
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct MailConfig {
-    /// `file` (writes each message to `<data>/outbox-files/`, for demos and tests) or `smtp`.
-    pub transport: String,
-    pub from: String,
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    /// `starttls`, `tls` or `none` (only for a relay on the same machine).
-    pub smtp_security: String,
-    pub smtp_username: String,
-    pub smtp_password: String,
-}
-
-impl std::fmt::Debug for MailConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MailConfig")
-            .field("transport", &self.transport)
-            .field("smtp_host", &self.smtp_host)
-            .field("smtp_port", &self.smtp_port)
-            .field("smtp_security", &self.smtp_security)
-            .field(
-                "smtp_password",
-                &if self.smtp_password.is_empty() {
-                    ""
-                } else {
-                    "***"
-                },
-            )
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -249,20 +144,6 @@ impl Default for SecurityConfig {
             login_window_minutes: 15,
             login_lock_minutes: 15,
             link_valid_hours: 72,
-        }
-    }
-}
-
-impl Default for MailConfig {
-    fn default() -> Self {
-        Self {
-            transport: "file".into(),
-            from: "Patron <patron@localhost>".into(),
-            smtp_host: String::new(),
-            smtp_port: 587,
-            smtp_security: "starttls".into(),
-            smtp_username: String::new(),
-            smtp_password: String::new(),
         }
     }
 }
@@ -541,92 +422,4 @@ fn apply_env(root: &mut toml::Value, name: &str, raw: &str) -> Result<(), Config
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn the_example_is_the_defaults() {
-        let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
-        assert_eq!(parsed, Config::default());
-    }
-
-    #[test]
-    fn a_channel_without_its_keys_is_refused() {
-        let mut c = Config::default();
-        c.sms.provider = "aliyun".into();
-        let e = c.validate().expect_err("no keys").to_string();
-        assert!(e.contains("sms.access_key_id"), "{e}");
-        c.sms.provider = "tencnet".into();
-        let e = c.validate().expect_err("typo").to_string();
-        assert!(e.contains("tencnet"), "{e}");
-        c.sms.provider = "webhook".into();
-        assert!(c.validate().is_err(), "webhook without its address");
-        c.webhook.url = "http://127.0.0.1:9/hook".into();
-        assert!(c.validate().is_ok());
-    }
-
-    #[test]
-    fn environment_overrides_file_and_defaults() {
-        let dir = std::env::temp_dir().join(format!("patron-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        std::fs::write(
-            dir.join("patron.toml"),
-            "[server]\nlisten = \"127.0.0.1:9000\"\ntimezone = \"Asia/Urumqi\"\n",
-        )
-        .expect("write");
-        let c = Config::load(
-            None,
-            Some(&dir),
-            env(&[
-                ("PATRON_SERVER_LISTEN", "127.0.0.1:9100"),
-                ("PATRON_DATABASE_URL", "postgres://u@h/db"),
-                ("PATRON_SECURITY_TOTP_REQUIRED_ROLES", "admin"),
-                ("PATRON_TEST_PG_URL", "ignored"),
-                ("HOME", "/root"),
-            ]),
-        )
-        .expect("loads");
-        assert_eq!(c.server.listen, "127.0.0.1:9100");
-        assert_eq!(c.server.timezone, "Asia/Urumqi");
-        assert_eq!(c.database.url, "postgres://u@h/db");
-        assert_eq!(c.security.totp_required_roles, vec!["admin".to_string()]);
-        assert_eq!(c.data_dir, dir);
-        std::fs::remove_dir_all(&dir).ok();
-    }
-
-    #[test]
-    fn unknown_keys_are_errors() {
-        let dir = std::env::temp_dir().join(format!("patron-config-bad-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        std::fs::write(
-            dir.join("patron.toml"),
-            "[server]\nlisten_addr = \"127.0.0.1:9000\"\n",
-        )
-        .expect("write");
-        let e = Config::load(None, Some(&dir), env(&[])).expect_err("typo refused");
-        assert!(e.to_string().contains("listen_addr"), "{e}");
-        std::fs::remove_dir_all(&dir).ok();
-        let e = Config::load(None, None, env(&[("PATRON_SERVER_LISTN", "x")]))
-            .expect_err("env typo refused");
-        assert!(e.to_string().contains("PATRON_SERVER_LISTN"), "{e}");
-    }
-
-    #[test]
-    fn plain_http_is_only_allowed_on_loopback() {
-        let mut c = Config::default();
-        assert_eq!(c.cookie_secure().ok(), Some(false));
-        c.server.public_url = "https://crm.example.cn".into();
-        assert_eq!(c.cookie_secure().ok(), Some(true));
-        c.server.public_url = "http://192.168.1.10:8080".into();
-        assert!(c.cookie_secure().is_err());
-        c.server.public_url = "http://[::1]:8080".into();
-        assert_eq!(c.cookie_secure().ok(), Some(false));
-    }
-}
+mod tests;
