@@ -1,37 +1,49 @@
-//! Who greetings can reach: the customers who gave their e-mail address and the marketing
-//! e-mail consent, a page at a time by id. Sending goes through `record_notice`, whose
-//! occasion row keeps each greeting to once per customer.
+//! Who greetings can reach, a page at a time by id: every active customer with the sealed
+//! fields a greeting needs and whether the e-mail text can go to them (an address and the
+//! marketing e-mail consent). Sending goes through `record_notice`, whose occasion row keeps
+//! each greeting to once per customer.
 
 use crate::{Db, StoreError};
 
-/// One reachable customer, with the sealed fields a greeting needs.
+/// One customer a greeting may go to.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Reachable {
+pub struct Greetable {
     pub id: i64,
     pub store_id: i64,
     pub name: String,
-    pub email_enc: String,
+    pub email_enc: Option<String>,
     pub birthday_enc: Option<String>,
+    /// 1 when the customer has an e-mail address and the marketing e-mail consent.
+    pub email_ok: i64,
 }
 
 impl Db {
-    /// Active customers after `after_id` with an e-mail address and the marketing e-mail
-    /// consent in force, in id order.
-    pub async fn reachable_by_email(
+    /// Active customers after `after_id`, in id order; with `email_only`, just those the
+    /// e-mail text can reach.
+    pub async fn greetable(
         &self,
         after_id: i64,
         limit: i64,
-    ) -> Result<Vec<Reachable>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT c.id, c.store_id, c.name, c.email_enc, c.birthday_enc FROM customers c \
-             JOIN customer_consent_state s ON s.customer_id = c.id \
-             AND s.purpose = 'marketing_email' AND s.granted = 1 \
-             WHERE c.id > $1 AND c.status = 'active' AND c.email_enc IS NOT NULL \
-             ORDER BY c.id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?)
+        email_only: bool,
+    ) -> Result<Vec<Greetable>, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.store_id, c.name, c.email_enc, c.birthday_enc, \
+             CAST(CASE WHEN s.granted = 1 AND c.email_enc IS NOT NULL THEN 1 ELSE 0 END \
+             AS BIGINT) AS email_ok \
+             FROM customers c LEFT JOIN customer_consent_state s ON s.customer_id = c.id \
+             AND s.purpose = 'marketing_email' \
+             WHERE c.id > $1 AND c.status = 'active' {} ORDER BY c.id LIMIT $2",
+            if email_only {
+                "AND s.granted = 1 AND c.email_enc IS NOT NULL"
+            } else {
+                ""
+            }
+        );
+        // The only variable part is one of two fixed clauses.
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?)
     }
 }

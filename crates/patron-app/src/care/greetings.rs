@@ -1,19 +1,16 @@
 //! Greetings: birthdays (solar or lunar, with the tier's birthday gift), the festivals of the
-//! lunar and solar calendars, each store's anniversary, and member days. The `greetings` job
-//! runs each morning; every greeting is recorded as an occasion of the customer, so it goes
-//! out once whatever the number of runs, restarts or servers.
+//! lunar and solar calendars, each store's anniversary, and member days: the rules, and the
+//! occasions of a day. The `greetings` job sends them each morning (`greeting_delivery`).
 //!
-//! Channel: e-mail, to customers who gave an address and the marketing e-mail consent. SMS and
-//! WeChat join when those channels are built; the occasions stay the same.
+//! Channel: each kind goes out as the rules' e-mail text, or through a named template of the
+//! message library on each customer's best channel (WeChat, SMS, e-mail).
 
-use crate::outbox::template::{self, Vars};
+use crate::outbox::template;
 use crate::{App, AppError};
-use jiff::Timestamp;
 use jiff::civil::Date;
-use patron_domain::calendar::{Festival, is_birthday};
+use patron_domain::calendar::Festival;
 use patron_domain::points::earning::{BonusDays, BonusPeriod};
 use patron_domain::{Actor, FieldError};
-use patron_store::outbox::NewMessage;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -31,6 +28,45 @@ pub struct GreetingRules {
     /// Store code to the date the store opened (`2016-05-18`): greeted on each anniversary.
     pub anniversaries: BTreeMap<String, String>,
     pub templates: Templates,
+    /// The message template (from the message library, by name) each kind goes out through,
+    /// on each customer's best channel (preferred, then WeChat, SMS, e-mail); empty: the
+    /// e-mail text of `templates`, to customers with an address and the e-mail consent.
+    pub messages: MessageNames,
+}
+
+/// A message template name per kind of greeting; empty for the e-mail text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessageNames {
+    pub birthday: String,
+    pub festival: String,
+    pub anniversary: String,
+    pub member_day: String,
+}
+
+/// The form field of each kind's message template name.
+pub const MESSAGE_FIELDS: [&str; 4] = [
+    "birthday_message",
+    "festival_message",
+    "anniversary_message",
+    "member_day_message",
+];
+
+impl MessageNames {
+    /// The names in `MESSAGE_FIELDS` order.
+    pub fn all(&self) -> [&str; 4] {
+        [
+            &self.birthday,
+            &self.festival,
+            &self.anniversary,
+            &self.member_day,
+        ]
+    }
+
+    /// Whether any kind goes out through the message library.
+    pub fn any(&self) -> bool {
+        self.all().iter().any(|n| !n.trim().is_empty())
+    }
 }
 
 /// One template per kind of greeting (minijinja; variables listed in `VARIABLES`).
@@ -83,6 +119,7 @@ impl Default for GreetingRules {
             member_days: false,
             anniversaries: BTreeMap::new(),
             templates: Templates::default(),
+            messages: MessageNames::default(),
         }
     }
 }
@@ -220,6 +257,12 @@ impl App {
         {
             return Err(FieldError::new("anniversaries", "error.greetings.store").into());
         }
+        for (name, field) in rules.messages.all().into_iter().zip(MESSAGE_FIELDS) {
+            if !name.trim().is_empty() && self.db.message_templates_named(name).await?.is_empty()
+            {
+                return Err(FieldError::new(field, "error.messages.no_template").into());
+            }
+        }
         let text = serde_json::to_string(rules)
             .map_err(|e| AppError::Internal(format!("greeting rules: {e}")))?;
         self.db
@@ -264,154 +307,6 @@ impl App {
             member_days,
         })
     }
-
-    /// Queues today's greetings (today in the server's zone) and grants the day's birthday
-    /// gifts first, so a birthday greeting can mention them.
-    pub async fn send_greetings(&self, now: Timestamp) -> Result<GreetingReport, AppError> {
-        let rules = self.greeting_rules().await?;
-        let tz = self.config.timezone();
-        let today = tz.to_datetime(now).date();
-        let occasions = self.occasion_source(&rules).await?.on(today);
-        let mut report = GreetingReport::default();
-        if occasions.is_empty() && !rules.birthday {
-            return Ok(report);
-        }
-        if rules.birthday {
-            self.grant_birthday_gifts(now).await?;
-        }
-        let programme = self.loyalty().await?;
-        let stores = self.store_names().await?;
-        let mut after = 0;
-        loop {
-            let page = self.db.reachable_by_email(after, 1_000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for c in page {
-                let store = stores.get(&c.store_id).cloned().unwrap_or_default();
-                let base = |extra: &[(&'static str, String)]| -> Vars {
-                    let mut v: Vars = [("name", c.name.clone()), ("store", store.clone())]
-                        .into_iter()
-                        .collect();
-                    v.extend(extra.iter().cloned());
-                    v
-                };
-                let mut due: Vec<Greeting> = Vec::new();
-                for o in &occasions {
-                    match o {
-                        Occasion::Festival(f) => due.push(Greeting {
-                            occasion: format!("greeting:{}:{today}", f.code()),
-                            kind: Kind::Festival,
-                            template: &rules.templates.festival,
-                            vars: base(&[
-                                ("festival", f.chinese_name().into()),
-                                ("wish", f.wish().into()),
-                            ]),
-                            subject: format!("{}祝福", f.chinese_name()),
-                        }),
-                        Occasion::Anniversary { store_id, years } if *store_id == c.store_id => due
-                            .push(Greeting {
-                                occasion: format!("greeting:anniversary:{today}"),
-                                kind: Kind::Anniversary,
-                                template: &rules.templates.anniversary,
-                                vars: base(&[("years", years.to_string())]),
-                                subject: format!("{store}开业{years}周年"),
-                            }),
-                        Occasion::Anniversary { .. } => {}
-                        Occasion::MemberDay { benefit } => due.push(Greeting {
-                            occasion: format!("greeting:member_day:{today}"),
-                            kind: Kind::MemberDay,
-                            template: &rules.templates.member_day,
-                            vars: base(&[("benefit", benefit.clone())]),
-                            subject: "会员日".to_string(),
-                        }),
-                    }
-                }
-                if rules.birthday {
-                    let (solar, lunar) = crate::customers::sealing::birthdays(
-                        &self.keys,
-                        c.id,
-                        c.birthday_enc.as_deref(),
-                    )?;
-                    if is_birthday(today, solar, lunar) {
-                        let code = self.db.tier_code(c.id, &programme.ladder).await?;
-                        let tier = programme.ladder.at(programme.ladder.rank(&code));
-                        let gift = if self
-                            .db
-                            .notice_recorded(c.id, &format!("birthday:{}", today.year()))
-                            .await?
-                        {
-                            gift_text(&programme, &code)
-                        } else {
-                            String::new()
-                        };
-                        due.push(Greeting {
-                            occasion: format!("greeting:birthday:{}", today.year()),
-                            kind: Kind::Birthday,
-                            template: &rules.templates.birthday,
-                            vars: base(&[("tier", tier.name.clone()), ("gift", gift)]),
-                            subject: "生日祝福".to_string(),
-                        });
-                    }
-                }
-                if due.is_empty() {
-                    continue;
-                }
-                let email =
-                    crate::customers::sealing::open(&self.keys, "email", c.id, &c.email_enc)?;
-                for g in due {
-                    if self.db.notice_recorded(c.id, &g.occasion).await? {
-                        continue;
-                    }
-                    let text = template::render(g.template, &g.vars, "template")?;
-                    let message = NewMessage {
-                        channel: "email",
-                        purpose: "greeting",
-                        recipient: &email,
-                        subject: &g.subject,
-                        body: &text,
-                        redact_after_send: false,
-                        max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
-                        staff_id: None,
-                        customer_id: Some(c.id),
-                        store_id: Some(c.store_id),
-                        marketing: true,
-                        campaign: Some("greetings"),
-                        payload: None,
-                    };
-                    let fresh = self
-                        .db
-                        .record_notice(c.id, &g.occasion, "greeting", &text, Some(&message), now)
-                        .await?;
-                    if fresh {
-                        *match g.kind {
-                            Kind::Birthday => &mut report.birthdays,
-                            Kind::Festival => &mut report.festivals,
-                            Kind::Anniversary => &mut report.anniversaries,
-                            Kind::MemberDay => &mut report.member_days,
-                        } += 1;
-                    }
-                }
-            }
-        }
-        Ok(report)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Birthday,
-    Festival,
-    Anniversary,
-    MemberDay,
-}
-
-/// One greeting due to one customer: its occasion row, template and variables.
-struct Greeting<'a> {
-    occasion: String,
-    kind: Kind,
-    template: &'a str,
-    vars: Vars,
-    subject: String,
 }
 
 /// `2000` permille as `2`, `1500` as `1.5`.
@@ -424,7 +319,7 @@ fn trim_permille(m: i64) -> String {
 }
 
 /// The tier's birthday gift in words (`生日礼 200 积分`), empty when the tier has none.
-fn gift_text(programme: &crate::sales::loyalty::Programme, code: &str) -> String {
+pub(super) fn gift_text(programme: &crate::sales::loyalty::Programme, code: &str) -> String {
     let Some(t) = programme.settings.tiers.iter().find(|t| t.code == code) else {
         return String::new();
     };

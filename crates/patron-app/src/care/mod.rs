@@ -4,5 +4,6 @@
 pub mod churn;
 pub mod classes;
 pub mod followups;
+pub mod greeting_delivery;
 pub mod greetings;
 pub mod holidays;

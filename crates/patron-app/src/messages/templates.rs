@@ -12,7 +12,7 @@ use patron_domain::messages::{Channel, sms_parts};
 use patron_store::message_templates::{TemplateInput, TemplateRow};
 
 /// The variables a message template may use, with a sample value for previews.
-pub const VARIABLES: [(&str, &str); 9] = [
+pub const VARIABLES: [(&str, &str); 14] = [
     ("name", "王芳"),
     ("store", "好家居一店"),
     ("tier", "金卡"),
@@ -22,6 +22,12 @@ pub const VARIABLES: [(&str, &str); 9] = [
     ("expiry", "2026-12-31"),
     ("link", "https://example.cn/m"),
     ("unsubscribe", "https://example.cn/unsubscribe"),
+    // Greetings add these.
+    ("gift", "生日礼（200 积分）"),
+    ("festival", "中秋节"),
+    ("wish", "中秋快乐，花好月圆"),
+    ("years", "10"),
+    ("benefit", "消费积分 2 倍"),
 ];
 
 /// The variables a template uses, in the order they first appear (`{{ name }}`, `{{name}}`).

@@ -11,7 +11,9 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
-use patron_app::care::greetings::{GreetingRules, Occasion, Templates, VARIABLES};
+use patron_app::care::greetings::{
+    GreetingRules, MESSAGE_FIELDS, MessageNames, Occasion, Templates, VARIABLES,
+};
 use patron_app::care::holidays::HolidayError;
 use patron_app::outbox::template;
 use patron_app::security::Principal;
@@ -45,6 +47,9 @@ pub struct TemplateView {
     pub variables: String,
     /// The template rendered for a sample customer, or its error.
     pub preview: String,
+    /// The form field naming the message template this kind goes out through, and its value.
+    pub message_field: &'static str,
+    pub message: String,
 }
 
 #[derive(Template)]
@@ -62,7 +67,15 @@ pub struct CalendarPage {
     member_days: bool,
     anniversaries: String,
     templates: Vec<TemplateView>,
+    /// The message library's template names, for the channel choice of each kind.
+    message_names: Vec<String>,
     holidays: String,
+}
+
+impl CalendarPage {
+    fn message_selected(&self, t: &TemplateView, name: &String) -> bool {
+        &t.message == name
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -154,14 +167,27 @@ async fn show(
         let templates = [&t.birthday, &t.festival, &t.anniversary, &t.member_day]
             .into_iter()
             .zip(VARIABLES)
-            .map(|(source, (field, names))| TemplateView {
-                field,
-                label: ctx.lang.t(&format!("field.{field}")),
-                source: source.clone(),
-                variables: names.join(", "),
-                preview: preview(source, field, ctx),
-            })
+            .zip(rules.messages.all().into_iter().zip(MESSAGE_FIELDS))
+            .map(
+                |((source, (field, names)), (message, message_field))| TemplateView {
+                    field,
+                    label: ctx.lang.t(&format!("field.{field}")),
+                    source: source.clone(),
+                    variables: names.join(", "),
+                    preview: preview(source, field, ctx),
+                    message_field,
+                    message: message.to_string(),
+                },
+            )
             .collect();
+        let mut message_names: Vec<String> = app
+            .db
+            .message_templates()
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        message_names.dedup();
         let anniversaries = rules
             .anniversaries
             .iter()
@@ -188,6 +214,7 @@ async fn show(
             member_days: rules.member_days,
             anniversaries,
             templates,
+            message_names,
             holidays,
         }))
     }
@@ -258,6 +285,12 @@ fn rules_from(form: &[(String, String)]) -> Result<GreetingRules, FieldError> {
             festival: get("festival_template"),
             anniversary: get("anniversary_template"),
             member_day: get("member_day_template"),
+        },
+        messages: MessageNames {
+            birthday: get("birthday_message"),
+            festival: get("festival_message"),
+            anniversary: get("anniversary_message"),
+            member_day: get("member_day_message"),
         },
     })
 }

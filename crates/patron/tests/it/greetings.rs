@@ -292,3 +292,94 @@ async fn festival_calendar_and_the_holiday_table(kind: Kind) {
     s.shutdown().await;
 }
 both!(festival_calendar_and_the_holiday_table);
+
+async fn greetings_go_out_on_each_customers_channel(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let admin = Actor::cli("test");
+    let s1 = store(app, "S1").await;
+    s.clock.set("2027-09-15T01:30:00Z".parse().expect("time"));
+    app.save_message_rules(
+        &admin,
+        &patron_domain::messages::MessageRules {
+            sms_signature: "好家居".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("message rules");
+    for (channel, code, subject) in [("sms", "SMS_F1", ""), ("email", "", "{{ festival }}")] {
+        app.save_message_template(
+            &admin,
+            &patron_app::messages::TemplateForm {
+                name: "festival".into(),
+                channel: channel.into(),
+                language: "zh-CN".into(),
+                marketing: true,
+                subject: subject.into(),
+                body: "{{ name }}，{{ store }}祝您{{ wish }}！".into(),
+                provider_template: code.into(),
+            },
+        )
+        .await
+        .expect("template");
+    }
+    use crate::messages::customer as person;
+    let by_sms = person(app, s1, "13300133001", "", &[ConsentPurpose::MarketingSms]).await;
+    let by_email = person(
+        app,
+        s1,
+        "13300133002",
+        "e@x.cn",
+        &[ConsentPurpose::MarketingEmail],
+    )
+    .await;
+    let unreachable = person(app, s1, "13300133003", "f@x.cn", &[]).await;
+
+    // A template that does not exist is refused, named by its field.
+    let mut rules = GreetingRules::default();
+    rules.messages.festival = "no-such".into();
+    let err = app
+        .save_greeting_rules(&admin, &rules)
+        .await
+        .expect_err("unknown template");
+    let f = err.field_errors();
+    assert_eq!(
+        (f[0].field, f[0].key),
+        ("festival_message", "error.messages.no_template")
+    );
+    rules.messages.festival = "festival".into();
+    app.save_greeting_rules(&admin, &rules)
+        .await
+        .expect("rules");
+
+    let report = app.send_greetings(app.now()).await.expect("greetings");
+    assert_eq!(report.festivals, 2, "{report}");
+    let again = app.send_greetings(app.now()).await.expect("again");
+    assert_eq!(again.festivals, 0, "once per customer and occasion");
+    let rows = app.db.list_outbox("", 100).await.expect("outbox");
+    let of = |id: i64| -> Vec<&patron_store::outbox::OutboxRow> {
+        rows.iter()
+            .filter(|r| r.customer_id == Some(id) && r.purpose == "greeting")
+            .collect()
+    };
+    let sms = of(by_sms);
+    assert_eq!(sms.len(), 1);
+    assert_eq!(sms[0].channel, "sms");
+    assert_eq!(sms[0].recipient, "13300133001");
+    assert_eq!(
+        sms[0].body,
+        "【好家居】王芳，测试门店S1祝您中秋快乐，花好月圆！ 拒收请回复R"
+    );
+    let email = of(by_email);
+    assert_eq!(email.len(), 1);
+    assert_eq!(email[0].channel, "email");
+    assert_eq!(email[0].subject, "中秋节");
+    assert!(email[0].body.contains("/unsubscribe/"), "{}", email[0].body);
+    assert!(of(unreachable).is_empty(), "no consent, no greeting");
+    assert_eq!(sms[0].campaign.as_deref(), Some("greetings"));
+    s.shutdown().await;
+}
+both!(greetings_go_out_on_each_customers_channel);
