@@ -146,7 +146,8 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
     })
     .await?;
     // A shared segment: key customers, or anyone who bought in the last month.
-    app.db
+    let segment = app
+        .db
         .save_segment(
             None,
             None,
@@ -156,5 +157,16 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
             app.now(),
         )
         .await?;
+    // A campaign on the calendar: the segment gets a call in three weeks.
+    app.create_playbook(&crate::care::churn::PlaybookForm {
+        name: "老客回馈月".into(),
+        min_score: 0,
+        make_task: true,
+        cooldown_days: 30,
+        segment_id: Some(segment),
+        run_on: app.today().checked_add(jiff::Span::new().days(21)).ok(),
+        ..Default::default()
+    })
+    .await?;
     Ok(())
 }

@@ -27,6 +27,8 @@ pub enum Job {
     Greetings,
     /// Plans the day's follow-up tasks (cadence per class, events).
     Followups,
+    /// Runs the playbooks scheduled as campaigns for the day.
+    Campaigns,
 }
 
 impl Job {
@@ -39,6 +41,7 @@ impl Job {
         Job::Reclassify,
         Job::Greetings,
         Job::Followups,
+        Job::Campaigns,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Job {
             Job::Reclassify => "reclassify",
             Job::Greetings => "greetings",
             Job::Followups => "followups",
+            Job::Campaigns => "campaigns",
         }
     }
 
@@ -77,6 +81,8 @@ impl Job {
             (Job::Greetings, _) => "daily 09:00",
             // After the night's reclassification, before the first shift reads its list.
             (Job::Followups, _) => "daily 06:00",
+            // After the greetings, outside quiet hours.
+            (Job::Campaigns, _) => "daily 10:00",
         }
     }
 }
@@ -133,6 +139,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         }
         Job::Greetings => Ok(app.send_greetings(now).await?.to_string()),
         Job::Followups => Ok(app.plan_followups(now).await?.to_string()),
+        Job::Campaigns => app.run_scheduled_playbooks().await,
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             let at_risk = app.score_churn(now).await?;

@@ -47,6 +47,9 @@ pub struct PlaybookRow {
     pub created_at: i64,
     /// Reaches this segment's members instead of the warning list.
     pub segment_id: Option<i64>,
+    /// Scheduled as a campaign on this day (`YYYY-MM-DD`), and the day it ran.
+    pub run_on: Option<String>,
+    pub ran_on: Option<String>,
 }
 
 /// A playbook as saved.
@@ -60,6 +63,7 @@ pub struct PlaybookInput<'a> {
     pub control_percent: i64,
     pub cooldown_days: i64,
     pub segment_id: Option<i64>,
+    pub run_on: Option<&'a str>,
 }
 
 /// Reaching one customer with a playbook: the claim and whatever actions go with it.
@@ -202,8 +206,8 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO winback_playbooks (name, min_score, make_task, coupon_template_id, message_template, \
-             control_percent, cooldown_days, created_at, updated_at, segment_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+             control_percent, cooldown_days, created_at, updated_at, segment_id, run_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) \
              RETURNING id",
         )
         .bind(p.name)
@@ -215,6 +219,7 @@ impl Db {
         .bind(p.cooldown_days)
         .bind(ms(now))
         .bind(p.segment_id)
+        .bind(p.run_on)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -224,10 +229,22 @@ impl Db {
     pub async fn playbooks(&self) -> Result<Vec<PlaybookRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, name, min_score, make_task, coupon_template_id, message_template, control_percent, \
-             cooldown_days, created_at, segment_id FROM winback_playbooks ORDER BY id",
+             cooldown_days, created_at, segment_id, run_on, ran_on FROM winback_playbooks ORDER BY id",
         )
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// Records that a scheduled playbook ran on `day`; false when it already had.
+    pub async fn mark_playbook_ran(&self, id: i64, day: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE winback_playbooks SET ran_on = $1 WHERE id = $2 AND ran_on IS NULL",
+        )
+        .bind(day)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Claims a customer for a playbook in this period and carries out its actions in one

@@ -30,6 +30,8 @@ pub struct PlaybookForm {
     /// Reach this segment's members (with a churn score of at least `min_score`, when that
     /// is above 0) instead of the warning list.
     pub segment_id: Option<i64>,
+    /// Run by itself on this day as a scheduled campaign (head office's zone).
+    pub run_on: Option<jiff::civil::Date>,
 }
 
 /// What running a playbook did.
@@ -178,6 +180,10 @@ impl App {
         if !form.make_task && form.coupon_template_id.is_none() && message.is_empty() {
             return Err(FieldError::new("make_task", "error.churn.no_action").into());
         }
+        if form.run_on.is_some_and(|d| d < self.today()) {
+            return Err(FieldError::new("run_on", "error.churn.run_on_past").into());
+        }
+        let run_on = form.run_on.map(|d| d.to_string());
         let input = PlaybookInput {
             name,
             min_score: form.min_score,
@@ -187,6 +193,7 @@ impl App {
             control_percent: form.control_percent,
             cooldown_days: form.cooldown_days,
             segment_id: form.segment_id,
+            run_on: run_on.as_deref(),
         };
         Ok(self.db.create_playbook(&input, self.now()).await?)
     }
@@ -292,6 +299,31 @@ impl App {
             }
         }
         Ok(run)
+    }
+}
+
+impl App {
+    /// Runs the scheduled campaigns whose day has come (today, or a day missed while no
+    /// server ran) and records the day each ran. Reaching is claimed per customer and
+    /// cool-down, so a run from another server at the same time reaches nobody twice.
+    pub async fn run_scheduled_playbooks(&self) -> Result<String, AppError> {
+        let today = self.today().to_string();
+        let actor = Actor::system("campaigns");
+        let mut done = Vec::new();
+        for p in self.db.playbooks().await? {
+            let due = p.ran_on.is_none() && p.run_on.as_deref().is_some_and(|d| *d <= *today);
+            if !due {
+                continue;
+            }
+            let run = self.run_playbook(&actor, Scope::Chain, p.id).await?;
+            if self.db.mark_playbook_ran(p.id, &today).await? {
+                done.push(format!(
+                    "{}: {} reached, {} control",
+                    p.name, run.reached, run.control
+                ));
+            }
+        }
+        Ok(format!("{} campaigns run. {}", done.len(), done.join("; ")))
     }
 }
 

@@ -109,7 +109,12 @@ impl App {
 
     /// Queues one greeting with its occasion row; false when it was already recorded (by a
     /// concurrent run) or no channel reaches the customer.
-    async fn greet(&self, c: &Greetable, g: &Greeting<'_>, now: Timestamp) -> Result<bool, AppError> {
+    async fn greet(
+        &self,
+        c: &Greetable,
+        g: &Greeting<'_>,
+        now: Timestamp,
+    ) -> Result<bool, AppError> {
         if g.message.trim().is_empty() {
             let Some(sealed) = c.email_enc.as_deref().filter(|_| c.email_ok == 1) else {
                 return Ok(false);

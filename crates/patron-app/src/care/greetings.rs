@@ -258,8 +258,7 @@ impl App {
             return Err(FieldError::new("anniversaries", "error.greetings.store").into());
         }
         for (name, field) in rules.messages.all().into_iter().zip(MESSAGE_FIELDS) {
-            if !name.trim().is_empty() && self.db.message_templates_named(name).await?.is_empty()
-            {
+            if !name.trim().is_empty() && self.db.message_templates_named(name).await?.is_empty() {
                 return Err(FieldError::new(field, "error.messages.no_template").into());
             }
         }

@@ -109,10 +109,26 @@ async fn show(
         let holiday_cal = app.holiday_calendar().await?;
         let stores = app.store_names().await?;
         let source = app.occasion_source(rules).await?;
+        // Playbooks scheduled as campaigns, by day.
+        let mut campaigns: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for pb in app.db.playbooks().await? {
+            if let Some(on) = pb.run_on {
+                let label = match pb.ran_on {
+                    Some(_) => format!(
+                        "{}{}（{}）",
+                        ctx.lang.t("calendar.campaign"),
+                        pb.name,
+                        ctx.lang.t("calendar.campaign_ran")
+                    ),
+                    None => format!("{}{}", ctx.lang.t("calendar.campaign"), pb.name),
+                };
+                campaigns.entry(on).or_default().push(label);
+            }
+        }
         let mut plan = Vec::new();
         let mut day = today;
         for _ in 0..PLAN_DAYS {
-            let occasions: Vec<String> = source
+            let mut occasions: Vec<String> = source
                 .on(day)
                 .into_iter()
                 .map(|o| match o {
@@ -127,6 +143,7 @@ async fn show(
                     }
                 })
                 .collect();
+            occasions.extend(campaigns.remove(&day.to_string()).unwrap_or_default());
             let off = holiday_cal.day(day);
             if !occasions.is_empty() || off.is_some() {
                 plan.push(DayView {

@@ -176,6 +176,15 @@ async fn show(
                     .unwrap_or_else(|| format!("#{s}"));
                 actions.push(format!("{}{name}", ctx.lang.t("segment.prefix")));
             }
+            match (&pb.run_on, &pb.ran_on) {
+                (Some(_), Some(ran)) => {
+                    actions.push(format!("{} {ran}", ctx.lang.t("churn.ran_on")))
+                }
+                (Some(on), None) => {
+                    actions.push(format!("{} {on}", ctx.lang.t("churn.scheduled_on")))
+                }
+                _ => {}
+            }
             playbooks.push(PlaybookView {
                 id: pb.id,
                 name: pb.name,
@@ -233,6 +242,8 @@ pub struct PlaybookBody {
     pub cooldown_days: String,
     #[serde(default)]
     pub segment_id: String,
+    #[serde(default)]
+    pub run_on: String,
 }
 
 fn number(field: &'static str, v: &str) -> Result<i64, FieldError> {
@@ -257,6 +268,13 @@ pub async fn create_playbook(
             cooldown_days: number("cooldown_days", &b.cooldown_days)
                 .map_err(|_| FieldError::new("cooldown_days", "error.churn.cooldown"))?,
             segment_id: opt_id(&b.segment_id),
+            run_on: match b.run_on.trim() {
+                "" => None,
+                d => Some(
+                    d.parse()
+                        .map_err(|_| FieldError::new("run_on", "error.churn.run_on"))?,
+                ),
+            },
         })
     })();
     let result = match form {

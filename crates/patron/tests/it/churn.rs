@@ -165,6 +165,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
             control_percent: 0,
             cooldown_days: 90,
             segment_id: None,
+            run_on: None,
         })
         .await
         .expect("playbook");
@@ -249,7 +250,49 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
         .expect("run");
     assert_eq!(r.reached + r.control, 2);
 
-    // The console: the list with its reasons in words, the playbooks with their results.
+    // Scheduled as a campaign for tomorrow (not for a day gone): shown on the calendar,
+    // nothing today, then it runs by itself, once.
+    let scheduled = |name: &str, day: &str| PlaybookForm {
+        name: name.into(),
+        min_score: 50,
+        make_task: true,
+        cooldown_days: 30,
+        run_on: Some(day.parse().expect("day")),
+        ..Default::default()
+    };
+    let bad = app
+        .create_playbook(&scheduled("昨天的活动", "2026-11-22"))
+        .await
+        .expect_err("past");
+    assert_eq!(bad.field_errors()[0].field, "run_on");
+    let planned = app
+        .create_playbook(&scheduled("双十二回店", "2026-11-24"))
+        .await
+        .expect("planned");
+    let c = Client::new(&s.base);
+    c.login("owner", PASSWORD).await;
+    let cal = c.get("/console/care/calendar").await;
+    assert!(cal.body.contains("营销活动：双十二回店"), "{}", cal.body);
+    let out = app.run_scheduled_playbooks().await.expect("today");
+    assert!(out.starts_with("0 campaigns"), "{out}");
+    s.clock.advance(jiff::SignedDuration::from_hours(24));
+    let out = app.run_scheduled_playbooks().await.expect("tomorrow");
+    assert!(out.starts_with("1 campaigns"), "{out}");
+    assert!(out.contains("2 reached"), "{out}");
+    let again = app.run_scheduled_playbooks().await.expect("again");
+    assert!(again.starts_with("0 campaigns"), "{again}");
+    let row = app
+        .db
+        .playbooks()
+        .await
+        .expect("playbooks")
+        .into_iter()
+        .find(|p| p.id == planned)
+        .expect("row");
+    assert_eq!(row.ran_on.as_deref(), Some("2026-11-24"));
+
+    // The console (a new session: a day has passed): the list with its reasons in words,
+    // the playbooks with their results.
     let c = Client::new(&s.base);
     c.login("owner", PASSWORD).await;
     let page = c.get("/console/care/churn").await;

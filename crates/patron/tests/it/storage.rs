@@ -63,6 +63,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         let expected: Vec<&str> = if kind == Kind::Sqlite {
             vec![
                 "backup",
+                "campaigns",
                 "followups",
                 "greetings",
                 "member_notices",
@@ -73,6 +74,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             ]
         } else {
             vec![
+                "campaigns",
                 "followups",
                 "greetings",
                 "member_notices",
