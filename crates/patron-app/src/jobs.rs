@@ -29,6 +29,8 @@ pub enum Job {
     Followups,
     /// Runs the playbooks scheduled as campaigns for the day.
     Campaigns,
+    /// Flags tickets past their SLA deadlines and escalates them.
+    Escalation,
 }
 
 impl Job {
@@ -42,6 +44,7 @@ impl Job {
         Job::Greetings,
         Job::Followups,
         Job::Campaigns,
+        Job::Escalation,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Job {
             Job::Greetings => "greetings",
             Job::Followups => "followups",
             Job::Campaigns => "campaigns",
+            Job::Escalation => "escalation",
         }
     }
 
@@ -83,6 +87,7 @@ impl Job {
             (Job::Followups, _) => "daily 06:00",
             // After the greetings, outside quiet hours.
             (Job::Campaigns, _) => "daily 10:00",
+            (Job::Escalation, _) => "every 15m",
         }
     }
 }
@@ -140,6 +145,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::Greetings => Ok(app.send_greetings(now).await?.to_string()),
         Job::Followups => Ok(app.plan_followups(now).await?.to_string()),
         Job::Campaigns => app.run_scheduled_playbooks().await,
+        Job::Escalation => Ok(app.escalate_tickets(now).await?.to_string()),
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             let at_risk = app.score_churn(now).await?;

@@ -19,6 +19,7 @@ pub mod messages;
 pub mod outbox;
 pub mod sales;
 pub mod security;
+pub mod service;
 pub mod staff;
 pub mod stores;
 

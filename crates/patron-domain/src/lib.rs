@@ -22,6 +22,7 @@ pub mod phone;
 pub mod points;
 pub mod sale;
 pub mod schedule;
+pub mod service;
 pub mod staff;
 pub mod store;
 pub mod totp;

@@ -20,6 +20,8 @@ pub struct ChurnFactsRow {
     pub visits_before: i64,
     pub spend_recent_fen: i64,
     pub spend_before_fen: i64,
+    /// Complaints filed and not yet resolved.
+    pub open_complaints: i64,
 }
 
 /// A customer on the warning list.
@@ -106,7 +108,9 @@ impl Db {
              CAST(COALESCE(SUM(CASE WHEN m.month >= $1 THEN m.visits ELSE 0 END), 0) AS BIGINT) AS visits_recent, \
              CAST(COALESCE(SUM(CASE WHEN m.month < $1 THEN m.visits ELSE 0 END), 0) AS BIGINT) AS visits_before, \
              CAST(COALESCE(SUM(CASE WHEN m.month >= $1 THEN m.spend_fen ELSE 0 END), 0) AS BIGINT) AS spend_recent_fen, \
-             CAST(COALESCE(SUM(CASE WHEN m.month < $1 THEN m.spend_fen ELSE 0 END), 0) AS BIGINT) AS spend_before_fen \
+             CAST(COALESCE(SUM(CASE WHEN m.month < $1 THEN m.spend_fen ELSE 0 END), 0) AS BIGINT) AS spend_before_fen, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM tickets t WHERE t.customer_id = c.id \
+              AND t.ticket_type = 'complaint' AND t.status <> 'resolved' AND t.status <> 'closed') AS open_complaints \
              FROM customers c JOIN customer_stats s ON s.customer_id = c.id \
              LEFT JOIN customer_months m ON m.customer_id = c.id AND m.month >= $2 \
              WHERE c.id > $3 AND c.status = 'active' \

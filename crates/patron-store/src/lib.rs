@@ -28,6 +28,7 @@ pub mod settings;
 pub mod staff;
 pub mod stores;
 pub mod throttle;
+pub mod tickets;
 
 pub use db::{Backend, ConnectOptions, Db, Scope, Synchronous, WriteTx, ms};
 pub use error::StoreError;

@@ -15,11 +15,33 @@ pub struct StoreRow {
     pub status: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Service hours (`mon-sun 09:00-18:00; holidays closed`); `None`: the default.
+    pub opening_hours: Option<String>,
 }
 
-const COLUMNS: &str = "id, code, name, timezone, status, created_at, updated_at";
+const COLUMNS: &str = "id, code, name, timezone, status, created_at, updated_at, opening_hours";
 
 impl Db {
+    /// Sets a store's service hours (checked by the caller); `None` for the default.
+    pub async fn set_opening_hours(
+        &self,
+        store_id: i64,
+        hours: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("UPDATE stores SET opening_hours = $1, updated_at = $2 WHERE id = $3")
+                .bind(hours)
+                .bind(crate::db::ms(now))
+                .bind(store_id)
+                .execute(self.pool())
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn create_store(
         &self,
         actor: &Actor,

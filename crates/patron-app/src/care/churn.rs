@@ -109,8 +109,8 @@ impl App {
                     visits_before: r.visits_before,
                     spend_recent_fen: r.spend_recent_fen,
                     spend_before_fen: r.spend_before_fen,
-                    // Complaints and satisfaction join when the service desk keeps tickets.
-                    open_complaints: 0,
+                    open_complaints: r.open_complaints,
+                    // Satisfaction ratings join with the service desk's surveys.
                     low_rating: false,
                 };
                 let s = score(&facts, &rules);

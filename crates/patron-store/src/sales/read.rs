@@ -58,6 +58,16 @@ impl Db {
         .await?)
     }
 
+    /// The customer a sale was made to (`None` for an anonymous sale); `NotFound` when
+    /// there is no such sale.
+    pub async fn sale_customer(&self, sale_id: i64) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT customer_id FROM sales WHERE id = $1")
+            .bind(sale_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     pub async fn sale_lines(&self, sale_id: i64) -> Result<Vec<SaleLineRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT line_no, sku, name, category, quantity, unit_price_fen, discount_fen, paid_fen, \

@@ -40,6 +40,7 @@ mod segments;
 mod sentinel;
 mod setup_login;
 mod storage;
+mod tickets;
 mod tiers;
 mod transfer;
 mod wechat;

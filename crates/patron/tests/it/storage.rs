@@ -64,6 +64,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             vec![
                 "backup",
                 "campaigns",
+                "escalation",
                 "followups",
                 "greetings",
                 "member_notices",
@@ -75,6 +76,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         } else {
             vec![
                 "campaigns",
+                "escalation",
                 "followups",
                 "greetings",
                 "member_notices",

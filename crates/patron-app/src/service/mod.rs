@@ -1,0 +1,122 @@
+//! After-sales service: the rules of the service desk (categories, root causes, SLA
+//! targets, assignment), tickets through their workflow, and the escalation job.
+
+pub mod escalation;
+pub mod tickets;
+
+use crate::{App, AppError};
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::calendar::HolidayCalendar;
+use patron_domain::service::sla::OpeningHours;
+use patron_domain::service::ticket::{DEFAULT_CATEGORIES, DEFAULT_ROOT_CAUSES, SlaPolicy};
+use serde::{Deserialize, Serialize};
+
+pub const RULES_KEY: &str = "service.rules";
+
+/// How a new ticket finds its handler when the person filing it names nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignment {
+    /// Left unassigned for the store manager to hand out.
+    Manual,
+    /// The store's after-sales staff in turn.
+    RoundRobin,
+    /// The store's after-sales staff member with the fewest open tickets.
+    LeastBusy,
+}
+
+/// The service desk's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceRules {
+    pub categories: Vec<String>,
+    pub root_causes: Vec<String>,
+    pub sla: SlaPolicy,
+    pub assignment: Assignment,
+}
+
+impl Default for ServiceRules {
+    fn default() -> Self {
+        Self {
+            categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+            root_causes: DEFAULT_ROOT_CAUSES.iter().map(|c| c.to_string()).collect(),
+            sla: SlaPolicy::default(),
+            assignment: Assignment::LeastBusy,
+        }
+    }
+}
+
+impl ServiceRules {
+    pub fn check(&self) -> Result<(), FieldError> {
+        let code_ok = |c: &String| {
+            !c.is_empty()
+                && c.len() <= 40
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+        };
+        if self.categories.is_empty() || !self.categories.iter().all(code_ok) {
+            return Err(FieldError::new("categories", "error.service.codes"));
+        }
+        if self.root_causes.is_empty() || !self.root_causes.iter().all(code_ok) {
+            return Err(FieldError::new("root_causes", "error.service.codes"));
+        }
+        self.sla.check()
+    }
+}
+
+impl App {
+    pub async fn service_rules(&self) -> Result<ServiceRules, AppError> {
+        match self.db.setting(RULES_KEY).await? {
+            None => Ok(ServiceRules::default()),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| AppError::Internal(format!("stored service rules unreadable: {e}"))),
+        }
+    }
+
+    pub async fn save_service_rules(
+        &self,
+        actor: &Actor,
+        rules: &ServiceRules,
+    ) -> Result<(), AppError> {
+        rules.check()?;
+        let text = serde_json::to_string(rules)
+            .map_err(|e| AppError::Internal(format!("service rules: {e}")))?;
+        self.db
+            .put_setting(actor, RULES_KEY, &text, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a store's service hours from their text (`mon-sun 09:00-18:00; holidays
+    /// closed`); blank restores the default.
+    pub async fn set_opening_hours(&self, store_id: i64, text: &str) -> Result<(), AppError> {
+        let stored = if text.trim().is_empty() {
+            None
+        } else {
+            Some(OpeningHours::parse(text)?.render())
+        };
+        self.db
+            .set_opening_hours(store_id, stored.as_deref(), self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// What the SLA clock of a store's tickets runs on: hours, holiday table, time zone.
+    pub(crate) async fn business_time(
+        &self,
+        store_id: i64,
+    ) -> Result<(OpeningHours, HolidayCalendar, jiff::tz::TimeZone), AppError> {
+        let store = self
+            .db
+            .get_store(patron_store::Scope::Chain, store_id)
+            .await?;
+        let hours = match store.opening_hours.as_deref() {
+            Some(text) => OpeningHours::parse(text).unwrap_or_default(),
+            None => OpeningHours::default(),
+        };
+        let tz =
+            jiff::tz::TimeZone::get(&store.timezone).unwrap_or_else(|_| self.config.timezone());
+        Ok((hours, self.holiday_calendar().await?, tz))
+    }
+}

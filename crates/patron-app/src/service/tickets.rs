@@ -1,0 +1,452 @@
+//! Tickets through their workflow: filing (with the SLA deadlines in the store's business
+//! hours and an automatic handler), the staff's actions, assignment, and resolution with a
+//! root cause, a corrective action and compensation through the real points ledger and
+//! coupons. Descriptions and notes are sealed like the customer's file.
+
+use super::{Assignment, ServiceRules};
+use crate::customers::sealing;
+use crate::{App, AppError};
+use jiff::Timestamp;
+use patron_domain::FieldError;
+use patron_domain::audit::Actor;
+use patron_domain::service::sla::{BusinessClock, SlaClock};
+use patron_domain::service::ticket::{Action, Severity, Status, TicketChannel, TicketType};
+use patron_store::Scope;
+use patron_store::tickets::{NewTicket, Queue, TicketChange, TicketRow};
+use serde::{Deserialize, Serialize};
+
+/// A ticket as typed in the console or posted to the API.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TicketForm {
+    pub customer_id: i64,
+    pub channel: String,
+    pub ticket_type: String,
+    pub category: String,
+    pub severity: String,
+    pub subject: String,
+    pub description: String,
+    pub sale_id: Option<i64>,
+    pub item_ref: String,
+    /// A staff member to handle it; `None`: by the desk's assignment rule.
+    pub assignee_id: Option<i64>,
+}
+
+/// What a resolution gives the customer. Points and coupons go through the ledger and the
+/// coupon register; a refund, replacement or repair is recorded (the refund itself is made
+/// against the sale at the till, `POST /api/v1/refunds`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Compensation {
+    #[default]
+    None,
+    Points {
+        points: i64,
+        /// Applied at once, or waiting for a second person's approval (above the
+        /// programme's threshold).
+        #[serde(default)]
+        applied: bool,
+    },
+    Coupon {
+        template_id: i64,
+        #[serde(default)]
+        code: String,
+    },
+    Refund {
+        amount_fen: i64,
+    },
+    Replacement,
+    Repair,
+}
+
+/// A resolution as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    pub root_cause: String,
+    pub corrective_action: String,
+    pub compensation: Compensation,
+}
+
+/// One entry of a ticket's timeline, opened.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: i64,
+    pub staff_id: Option<i64>,
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub note: String,
+}
+
+/// A ticket with its description and timeline opened.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    pub row: TicketRow,
+    pub description: String,
+    pub timeline: Vec<TimelineEntry>,
+    pub status: Status,
+    pub compensation: Compensation,
+}
+
+fn text(field: &'static str, v: &str, max: usize) -> Result<String, FieldError> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(FieldError::new(field, "error.ticket.text"));
+    }
+    Ok(v.to_string())
+}
+
+impl App {
+    /// Files a ticket. The first-response and resolution deadlines count from now in the
+    /// store's business hours. With `request_key` (the API's `Idempotency-Key`), a retry
+    /// returns the ticket filed the first time: `(id, false)`.
+    pub async fn file_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &TicketForm,
+        request_key: Option<&str>,
+    ) -> Result<(i64, bool), AppError> {
+        let rules = self.service_rules().await?;
+        let channel = TicketChannel::parse(&form.channel)?;
+        let kind = TicketType::parse(&form.ticket_type)?;
+        let severity = Severity::parse(&form.severity)?;
+        if !rules.categories.iter().any(|c| c == form.category.trim()) {
+            return Err(FieldError::new("category", "error.ticket.category").into());
+        }
+        let subject = text("subject", &form.subject, 120)?;
+        let description = text("description", &form.description, 4_000)?;
+        let item_ref = form.item_ref.trim();
+        if item_ref.chars().count() > 80 {
+            return Err(FieldError::new("item_ref", "error.ticket.text").into());
+        }
+        let customer = self
+            .db
+            .get_customer(scope, form.customer_id)
+            .await
+            .map_err(|_| FieldError::new("customer_id", "error.ticket.customer"))?;
+        if let Some(sale) = form.sale_id {
+            let owner = self
+                .db
+                .sale_customer(sale)
+                .await
+                .map_err(|_| FieldError::new("sale_id", "error.ticket.sale"))?;
+            if owner != Some(customer.id) {
+                return Err(FieldError::new("sale_id", "error.ticket.sale").into());
+            }
+        }
+        let store_id = customer.store_id;
+        let assignee = match form.assignee_id {
+            Some(id) => {
+                self.ticket_handler(store_id, id).await?;
+                Some(id)
+            }
+            None => self.pick_handler(&rules, store_id).await?,
+        };
+        let (hours, holidays, tz) = self.business_time(store_id).await?;
+        let clock = BusinessClock {
+            hours: &hours,
+            holidays: &holidays,
+            tz,
+        };
+        let now = self.now();
+        let (respond, resolve) = rules.sla.targets_for(form.category.trim(), severity);
+        let sealed = sealing::seal(&self.keys, "ticket", customer.id, &description);
+        let t = NewTicket {
+            customer_id: customer.id,
+            store_id,
+            channel: channel.code(),
+            ticket_type: kind.code(),
+            category: form.category.trim(),
+            severity: severity.code(),
+            subject: &subject,
+            description_enc: &sealed,
+            sale_id: form.sale_id,
+            item_ref: (!item_ref.is_empty()).then_some(item_ref),
+            assignee_id: assignee,
+            created_by: actor.id,
+            response_due_at: clock.add(now, respond),
+            resolution_target_min: resolve,
+            resolution_due_at: clock.add(now, resolve),
+            request_key,
+        };
+        Ok(self.db.file_ticket(&t, now).await?)
+    }
+
+    /// Checks that `staff_id` may handle tickets of `store_id`.
+    async fn ticket_handler(&self, store_id: i64, staff_id: i64) -> Result<(), AppError> {
+        let pool = self.handlers(store_id, true).await?;
+        if pool.contains(&staff_id) {
+            Ok(())
+        } else {
+            Err(FieldError::new("assignee_id", "error.ticket.assignee").into())
+        }
+    }
+
+    /// Active staff who may take the store's tickets: its after-sales staff (and, with
+    /// `managers`, its store managers and the chain's admins).
+    async fn handlers(&self, store_id: i64, managers: bool) -> Result<Vec<i64>, AppError> {
+        let staff = self.db.list_staff(Scope::Chain).await?;
+        Ok(staff
+            .into_iter()
+            .filter(|s| s.status == "active")
+            .filter(|s| {
+                let here = s.store_id == Some(store_id);
+                (here && s.role == "after_sales")
+                    || (managers && here && s.role == "store_manager")
+                    || (managers && s.role == "admin")
+            })
+            .map(|s| s.id)
+            .collect())
+    }
+
+    /// The handler by the desk's rule; `None` when manual or nobody is there.
+    async fn pick_handler(
+        &self,
+        rules: &ServiceRules,
+        store_id: i64,
+    ) -> Result<Option<i64>, AppError> {
+        let mut pool = self.handlers(store_id, false).await?;
+        pool.sort_unstable();
+        if pool.is_empty() {
+            return Ok(None);
+        }
+        Ok(match rules.assignment {
+            Assignment::Manual => None,
+            Assignment::LeastBusy => self
+                .db
+                .open_ticket_counts(&pool)
+                .await?
+                .first()
+                .map(|(id, _)| *id),
+            Assignment::RoundRobin => {
+                let last = self.db.last_ticket_assignee(store_id).await?;
+                let next = last
+                    .and_then(|l| pool.iter().find(|id| **id > l))
+                    .or(pool.first());
+                next.copied()
+            }
+        })
+    }
+
+    /// A ticket with its description and timeline; the view is audited.
+    pub async fn view_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+    ) -> Result<TicketView, AppError> {
+        let row = self.db.ticket(scope, id).await?;
+        let description =
+            sealing::open(&self.keys, "ticket", row.customer_id, &row.description_enc)?;
+        let mut timeline = Vec::new();
+        for e in self.db.ticket_events(id).await? {
+            let note = match &e.note_enc {
+                Some(n) => sealing::open(&self.keys, "ticket", row.customer_id, n)?,
+                None => String::new(),
+            };
+            timeline.push(TimelineEntry {
+                at: e.at,
+                staff_id: e.staff_id,
+                kind: e.kind,
+                from: e.from_status,
+                to: e.to_status,
+                note,
+            });
+        }
+        self.audit_ticket_read(actor, &row).await?;
+        let status = Status::parse(&row.status)?;
+        let compensation = row
+            .compensation
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        Ok(TicketView {
+            row,
+            description,
+            timeline,
+            status,
+            compensation,
+        })
+    }
+
+    async fn audit_ticket_read(&self, actor: &Actor, row: &TicketRow) -> Result<(), AppError> {
+        let event = patron_domain::AuditEvent::ok("ticket.read", "customer", row.customer_id)
+            .with_detail(format!("ticket {}", row.id));
+        self.db.record_audit(actor, &event, self.now()).await?;
+        Ok(())
+    }
+
+    pub async fn tickets(
+        &self,
+        scope: Scope,
+        queue: &Queue,
+        limit: i64,
+    ) -> Result<Vec<TicketRow>, AppError> {
+        Ok(self.db.tickets(scope, queue, limit).await?)
+    }
+
+    /// Hands a ticket to a staff member who may handle the store's tickets.
+    pub async fn assign_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        staff_id: i64,
+    ) -> Result<(), AppError> {
+        let row = self.db.ticket(scope, id).await?;
+        self.ticket_handler(row.store_id, staff_id).await?;
+        Ok(self
+            .db
+            .assign_ticket(&row, staff_id, actor.id, self.now())
+            .await?)
+    }
+
+    /// Adds a note to the timeline.
+    pub async fn note_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        note: &str,
+    ) -> Result<(), AppError> {
+        let row = self.db.ticket(scope, id).await?;
+        let note = text("note", note, 2_000)?;
+        let sealed = sealing::seal(&self.keys, "ticket", row.customer_id, &note);
+        Ok(self
+            .db
+            .ticket_note(&row, actor.id, "note", Some(&sealed), self.now())
+            .await?)
+    }
+
+    /// Moves a ticket by one step of the workflow, with an optional note. The SLA clock
+    /// stops while waiting on the customer and starts again when they answer or the
+    /// ticket is reopened. Resolving needs `resolve_ticket`.
+    pub async fn act_on_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        action: Action,
+        note: &str,
+    ) -> Result<Status, AppError> {
+        if action == Action::Resolve {
+            return Err(FieldError::new("root_cause", "error.ticket.root_cause").into());
+        }
+        self.change(actor, scope, id, action, note, None).await
+    }
+
+    /// Resolves a ticket with its root cause, corrective action and compensation; points
+    /// and coupons are given through the ledger and the coupon register first.
+    pub async fn resolve_ticket(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        r: &Resolution,
+        note: &str,
+    ) -> Result<Status, AppError> {
+        let rules = self.service_rules().await?;
+        if !rules.root_causes.iter().any(|c| c == r.root_cause.trim()) {
+            return Err(FieldError::new("root_cause", "error.ticket.root_cause").into());
+        }
+        let corrective = text("corrective_action", &r.corrective_action, 1_000)?;
+        let row = self.db.ticket(scope, id).await?;
+        Status::parse(&row.status)?.after(Action::Resolve)?;
+        let reason = format!("投诉补偿 #{}", row.id);
+        let compensation = match &r.compensation {
+            Compensation::Points { points, .. } => {
+                if *points <= 0 {
+                    return Err(FieldError::new("points", "error.adjust.points").into());
+                }
+                let done = self
+                    .adjust_points(actor, scope, &[row.customer_id], *points, &reason)
+                    .await?;
+                Compensation::Points {
+                    points: *points,
+                    applied: done.applied,
+                }
+            }
+            Compensation::Coupon { template_id, .. } => {
+                let codes = self
+                    .issue_coupons(actor, scope, *template_id, &[row.customer_id], &reason)
+                    .await?;
+                Compensation::Coupon {
+                    template_id: *template_id,
+                    code: codes.into_iter().next().unwrap_or_default(),
+                }
+            }
+            Compensation::Refund { amount_fen } if *amount_fen <= 0 => {
+                return Err(FieldError::new("amount", "error.ticket.amount").into());
+            }
+            other => other.clone(),
+        };
+        let json = serde_json::to_string(&compensation)
+            .map_err(|e| AppError::Internal(format!("compensation: {e}")))?;
+        let resolution = (r.root_cause.trim(), corrective.as_str(), json.as_str());
+        self.change(actor, scope, id, Action::Resolve, note, Some(resolution))
+            .await
+    }
+
+    async fn change(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        action: Action,
+        note: &str,
+        resolution: Option<(&str, &str, &str)>,
+    ) -> Result<Status, AppError> {
+        let row = self.db.ticket(scope, id).await?;
+        let from = Status::parse(&row.status)?;
+        let to = from.after(action)?;
+        let now = self.now();
+        let (hours, holidays, tz) = self.business_time(row.store_id).await?;
+        let clock = BusinessClock {
+            hours: &hours,
+            holidays: &holidays,
+            tz,
+        };
+        let sla = SlaClock {
+            used_minutes: row.sla_used_min,
+            running_since: row
+                .sla_running_since
+                .and_then(|m| Timestamp::from_millisecond(m).ok()),
+        };
+        let sla = match to {
+            Status::WaitingCustomer | Status::Resolved | Status::Closed => sla.pause(now, &clock),
+            _ => sla.resume(now),
+        };
+        let note = note.trim();
+        let sealed =
+            (!note.is_empty()).then(|| sealing::seal(&self.keys, "ticket", row.customer_id, note));
+        let change = TicketChange {
+            id,
+            from: from.code(),
+            to: to.code(),
+            staff_id: actor.id,
+            kind: action.code(),
+            note_enc: sealed.as_deref(),
+            // Any step by staff out of `new` is the first response.
+            responded: action != Action::CustomerReplied,
+            sla_used_min: sla.used_minutes,
+            sla_running_since: sla.running_since,
+            resolution_due_at: sla.due(row.resolution_target_min, &clock),
+            resolved: to == Status::Resolved,
+            closed: to == Status::Closed,
+            reopened: action == Action::Reopen,
+            resolution,
+        };
+        self.db
+            .change_ticket(&change, row.customer_id, now)
+            .await
+            .map_err(|e| match e {
+                patron_store::StoreError::Conflict { .. } => AppError::Conflict {
+                    key: "error.ticket.moved",
+                    field: None,
+                },
+                e => e.into(),
+            })?;
+        Ok(to)
+    }
+}

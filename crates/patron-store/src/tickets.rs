@@ -1,0 +1,488 @@
+//! Tickets and their timelines. Every change of a ticket is a conditional update on the
+//! status it was read in, written with its timeline event in one transaction, so two staff
+//! acting at once cannot both move it; filing through the API is retry-safe by request key.
+
+use crate::db::ms;
+use crate::{Db, Scope, StoreError};
+use jiff::Timestamp;
+
+const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category, severity, status, subject, \
+     description_enc, sale_id, item_ref, assignee_id, created_by, created_at, updated_at, response_due_at, \
+     responded_at, resolution_target_min, sla_used_min, sla_running_since, resolution_due_at, resolved_at, \
+     closed_at, breached_response, breached_resolution, escalation_level, reopen_count, root_cause, \
+     corrective_action, compensation";
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct TicketRow {
+    pub id: i64,
+    pub customer_id: i64,
+    pub store_id: i64,
+    pub channel: String,
+    pub ticket_type: String,
+    pub category: String,
+    pub severity: String,
+    pub status: String,
+    pub subject: String,
+    #[serde(skip)]
+    pub description_enc: String,
+    pub sale_id: Option<i64>,
+    pub item_ref: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub response_due_at: i64,
+    pub responded_at: Option<i64>,
+    pub resolution_target_min: i64,
+    pub sla_used_min: i64,
+    pub sla_running_since: Option<i64>,
+    pub resolution_due_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub breached_response: i64,
+    pub breached_resolution: i64,
+    pub escalation_level: i64,
+    pub reopen_count: i64,
+    pub root_cause: Option<String>,
+    pub corrective_action: Option<String>,
+    pub compensation: Option<String>,
+}
+
+/// A ticket as filed.
+#[derive(Debug, Clone)]
+pub struct NewTicket<'a> {
+    pub customer_id: i64,
+    pub store_id: i64,
+    pub channel: &'a str,
+    pub ticket_type: &'a str,
+    pub category: &'a str,
+    pub severity: &'a str,
+    pub subject: &'a str,
+    pub description_enc: &'a str,
+    pub sale_id: Option<i64>,
+    pub item_ref: Option<&'a str>,
+    pub assignee_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub response_due_at: Timestamp,
+    pub resolution_target_min: i64,
+    pub resolution_due_at: Timestamp,
+    pub request_key: Option<&'a str>,
+}
+
+/// A change of a ticket read in status `from`: the new SLA state and what else it sets.
+#[derive(Debug, Clone)]
+pub struct TicketChange<'a> {
+    pub id: i64,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub staff_id: Option<i64>,
+    /// Timeline kind (`acknowledge`, `resolve` ...) and its sealed note.
+    pub kind: &'a str,
+    pub note_enc: Option<&'a str>,
+    pub responded: bool,
+    pub sla_used_min: i64,
+    pub sla_running_since: Option<Timestamp>,
+    pub resolution_due_at: Option<Timestamp>,
+    pub resolved: bool,
+    pub closed: bool,
+    pub reopened: bool,
+    /// Root cause, corrective action and compensation (JSON), set on resolving.
+    pub resolution: Option<(&'a str, &'a str, &'a str)>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketEvent {
+    pub id: i64,
+    pub at: i64,
+    pub staff_id: Option<i64>,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note_enc: Option<String>,
+}
+
+/// Which tickets a queue shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Queue {
+    pub assignee: Option<i64>,
+    pub customer: Option<i64>,
+    pub open_only: bool,
+    /// Open tickets with a deadline (response or resolution) before this instant.
+    pub due_before: Option<Timestamp>,
+}
+
+const OPEN: &str = "status <> 'resolved' AND status <> 'closed'";
+
+impl Db {
+    /// Files a ticket with its first timeline event. With a request key already used, the
+    /// ticket filed then: `(id, false)`.
+    pub async fn file_ticket(
+        &self,
+        t: &NewTicket<'_>,
+        now: Timestamp,
+    ) -> Result<(i64, bool), StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = t.request_key {
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM tickets WHERE request_key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(id) = seen {
+                return Ok((id, false));
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tickets (customer_id, store_id, channel, ticket_type, category, severity, status, \
+             subject, description_enc, sale_id, item_ref, assignee_id, created_by, created_at, updated_at, \
+             response_due_at, resolution_target_min, sla_used_min, sla_running_since, resolution_due_at, \
+             breached_response, breached_resolution, escalation_level, reopen_count, request_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'new', $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, 0, $13, \
+             $16, 0, 0, 0, 0, $17) RETURNING id",
+        )
+        .bind(t.customer_id)
+        .bind(t.store_id)
+        .bind(t.channel)
+        .bind(t.ticket_type)
+        .bind(t.category)
+        .bind(t.severity)
+        .bind(t.subject)
+        .bind(t.description_enc)
+        .bind(t.sale_id)
+        .bind(t.item_ref)
+        .bind(t.assignee_id)
+        .bind(t.created_by)
+        .bind(ms(now))
+        .bind(ms(t.response_due_at))
+        .bind(t.resolution_target_min)
+        .bind(ms(t.resolution_due_at))
+        .bind(t.request_key)
+        .fetch_one(&mut *tx)
+        .await?;
+        event(
+            &mut tx,
+            id,
+            t.customer_id,
+            now,
+            t.created_by,
+            "created",
+            None,
+            Some("new"),
+            None,
+        )
+        .await?;
+        if t.assignee_id.is_some() {
+            event(
+                &mut tx,
+                id,
+                t.customer_id,
+                now,
+                t.created_by,
+                "assigned",
+                None,
+                None,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((id, true))
+    }
+
+    pub async fn ticket(&self, scope: Scope, id: i64) -> Result<TicketRow, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM tickets WHERE id = $1 AND ($2 IS NULL OR store_id = $2)"
+        )))
+        .bind(id)
+        .bind(scope.store_filter())
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Tickets within `scope` for a queue, most urgent first (open before done, then the
+    /// nearest deadline), at most `limit`.
+    pub async fn tickets(
+        &self,
+        scope: Scope,
+        q: &Queue,
+        limit: i64,
+    ) -> Result<Vec<TicketRow>, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM tickets WHERE ($1 IS NULL OR store_id = $1) \
+             AND ($2 IS NULL OR assignee_id = $2) AND ($3 IS NULL OR customer_id = $3) \
+             AND ($4 = 0 OR ({OPEN})) \
+             AND ($5 IS NULL OR (({OPEN}) AND ((responded_at IS NULL AND response_due_at < $5) \
+                  OR resolution_due_at < $5))) \
+             ORDER BY CASE WHEN {OPEN} THEN 0 ELSE 1 END, \
+             COALESCE(CASE WHEN responded_at IS NULL THEN response_due_at END, resolution_due_at, created_at), id \
+             LIMIT $6"
+        )))
+        .bind(scope.store_filter())
+        .bind(q.assignee)
+        .bind(q.customer)
+        .bind(i64::from(q.open_only))
+        .bind(q.due_before.map(ms))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Into::into)
+    }
+
+    pub async fn ticket_events(&self, id: i64) -> Result<Vec<TicketEvent>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, staff_id, kind, from_status, to_status, note_enc FROM ticket_events \
+             WHERE ticket_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Applies a change if the ticket is still in `from`; `Conflict` when someone moved it.
+    pub async fn change_ticket(
+        &self,
+        c: &TicketChange<'_>,
+        customer_id: i64,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let at = ms(now);
+        let (cause, action, compensation) = match c.resolution {
+            Some((a, b, d)) => (Some(a), Some(b), Some(d)),
+            None => (None, None, None),
+        };
+        let done = sqlx::query(
+            "UPDATE tickets SET status = $1, updated_at = $2, \
+             responded_at = CASE WHEN $3 = 1 AND responded_at IS NULL THEN $2 ELSE responded_at END, \
+             sla_used_min = $4, sla_running_since = $5, resolution_due_at = $6, \
+             resolved_at = CASE WHEN $7 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE resolved_at END, \
+             closed_at = CASE WHEN $8 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE closed_at END, \
+             reopen_count = reopen_count + $9, \
+             root_cause = COALESCE($10, root_cause), corrective_action = COALESCE($11, corrective_action), \
+             compensation = COALESCE($12, compensation) \
+             WHERE id = $13 AND status = $14",
+        )
+        .bind(c.to)
+        .bind(at)
+        .bind(i64::from(c.responded))
+        .bind(c.sla_used_min)
+        .bind(c.sla_running_since.map(ms))
+        .bind(c.resolution_due_at.map(ms))
+        .bind(i64::from(c.resolved))
+        .bind(i64::from(c.closed))
+        .bind(i64::from(c.reopened))
+        .bind(cause)
+        .bind(action)
+        .bind(compensation)
+        .bind(c.id)
+        .bind(c.from)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                constraint: "ck_tickets_status".into(),
+            });
+        }
+        event(
+            &mut tx,
+            c.id,
+            customer_id,
+            now,
+            c.staff_id,
+            c.kind,
+            Some(c.from),
+            Some(c.to),
+            c.note_enc,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds a note (or any event without a status change) to the timeline.
+    pub async fn ticket_note(
+        &self,
+        t: &TicketRow,
+        staff_id: Option<i64>,
+        kind: &str,
+        note_enc: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        event(
+            &mut tx,
+            t.id,
+            t.customer_id,
+            now,
+            staff_id,
+            kind,
+            None,
+            None,
+            note_enc,
+        )
+        .await?;
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(t.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn assign_ticket(
+        &self,
+        t: &TicketRow,
+        assignee: i64,
+        by: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE tickets SET assignee_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(assignee)
+            .bind(ms(now))
+            .bind(t.id)
+            .execute(&mut *tx)
+            .await?;
+        event(
+            &mut tx,
+            t.id,
+            t.customer_id,
+            now,
+            by,
+            "assigned",
+            None,
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Open tickets per active staff member of the store who may handle tickets (their
+    /// ids given), fewest first, then by id: the least busy is first.
+    pub async fn open_ticket_counts(
+        &self,
+        staff_ids: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut out = Vec::with_capacity(staff_ids.len());
+        for id in staff_ids {
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM tickets WHERE assignee_id = $1 AND {OPEN}"
+            )))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+            out.push((*id, n));
+        }
+        out.sort_by_key(|(id, n)| (*n, *id));
+        Ok(out)
+    }
+
+    /// The staff member last given a ticket of this store (for round-robin).
+    pub async fn last_ticket_assignee(&self, store_id: i64) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT assignee_id FROM tickets WHERE store_id = $1 AND assignee_id IS NOT NULL \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(store_id)
+        .fetch_optional(self.pool())
+        .await?
+        .flatten())
+    }
+
+    /// Open tickets whose response or resolution deadline has passed and is not yet marked.
+    pub async fn tickets_breaching(&self, now: Timestamp) -> Result<Vec<TicketRow>, StoreError> {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM tickets WHERE ({OPEN}) AND \
+             ((responded_at IS NULL AND response_due_at <= $1 AND breached_response = 0) \
+              OR (resolution_due_at <= $1 AND breached_resolution = 0)) ORDER BY id"
+        )))
+        .bind(ms(now))
+        .fetch_all(self.pool())
+        .await
+        .map_err(Into::into)
+    }
+
+    /// Marks a breach (response or resolution) and raises the escalation level, with its
+    /// timeline event and the messages to the people it goes to; false when another run
+    /// marked it first.
+    pub async fn mark_breach(
+        &self,
+        t: &TicketRow,
+        resolution: bool,
+        level: i64,
+        messages: &[crate::outbox::NewMessage<'_>],
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let sql = if resolution {
+            "UPDATE tickets SET breached_resolution = 1, escalation_level = $1 \
+             WHERE id = $2 AND breached_resolution = 0"
+        } else {
+            "UPDATE tickets SET breached_response = 1, escalation_level = $1 \
+             WHERE id = $2 AND breached_response = 0"
+        };
+        let done = sqlx::query(sql)
+            .bind(level)
+            .bind(t.id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let kind = if resolution {
+            "breach_resolution"
+        } else {
+            "breach_response"
+        };
+        event(
+            &mut tx,
+            t.id,
+            t.customer_id,
+            now,
+            None,
+            kind,
+            None,
+            None,
+            None,
+        )
+        .await?;
+        for m in messages {
+            crate::outbox::enqueue(&mut tx, m, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn event(
+    tx: &mut crate::db::WriteTx,
+    ticket_id: i64,
+    customer_id: i64,
+    now: Timestamp,
+    staff_id: Option<i64>,
+    kind: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    note_enc: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ticket_events (ticket_id, customer_id, at, staff_id, kind, from_status, to_status, note_enc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(ticket_id)
+    .bind(customer_id)
+    .bind(ms(now))
+    .bind(staff_id)
+    .bind(kind)
+    .bind(from)
+    .bind(to)
+    .bind(note_enc)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

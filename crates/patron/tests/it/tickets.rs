@@ -1,0 +1,319 @@
+//! The service desk on both backends: filing with SLA deadlines in the store's business
+//! hours, automatic assignment (least busy, round-robin), retry-safe filing, escalation of
+//! breaches to the store manager and then the admin (once), the clock stopping while
+//! waiting on the customer, the workflow's steps, resolution with a root cause and points
+//! through the ledger, reopening, and store scoping.
+
+use crate::both;
+use crate::harness::{Kind, staff, start, store};
+use jiff::{SignedDuration, Timestamp};
+use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
+use patron_app::service::{Assignment, ServiceRules};
+use patron_domain::service::ticket::{Action, Status};
+use patron_store::Scope;
+use patron_store::tickets::Queue;
+
+fn shanghai(t: Option<i64>) -> String {
+    let t = Timestamp::from_millisecond(t.expect("time")).expect("ms");
+    jiff::tz::TimeZone::fixed(jiff::tz::offset(8))
+        .to_datetime(t)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn complaint(customer_id: i64, subject: &str) -> TicketForm {
+    TicketForm {
+        customer_id,
+        channel: "phone".into(),
+        ticket_type: "complaint".into(),
+        category: "logistics".into(),
+        severity: "high".into(),
+        subject: subject.into(),
+        description: "送货晚了两天，地址是幸福路8号".into(),
+        ..Default::default()
+    }
+}
+
+async fn tickets_keep_their_service_levels(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let s1 = store(app, "S1").await;
+    let s2 = store(app, "S2").await;
+    let a1 = staff(app, "after.one", "after_sales", Some(s1)).await;
+    let a2 = staff(app, "after.two", "after_sales", Some(s1)).await;
+    let manager = staff(app, "manager.one", "store_manager", Some(s1)).await;
+    let other = staff(app, "after.other", "after_sales", Some(s2)).await;
+    let customer = crate::messages::customer(app, s1, "13700137001", "", &[]).await;
+    let actor = crate::transfer::principal(app, a1).await.actor(None);
+    // Monday 23 November 2026, 10:00 in Shanghai; the store serves daily 09:00-18:00.
+    assert_eq!(
+        shanghai(Some(app.now().as_millisecond())),
+        "2026-11-23 10:00"
+    );
+
+    // A high-severity complaint: first response in 2 working hours, resolution in 16.
+    let (t1, fresh) = app
+        .file_ticket(
+            &actor,
+            Scope::Chain,
+            &complaint(customer, "送货延误"),
+            Some("k-1"),
+        )
+        .await
+        .expect("file");
+    assert!(fresh);
+    let again = app
+        .file_ticket(
+            &actor,
+            Scope::Chain,
+            &complaint(customer, "送货延误"),
+            Some("k-1"),
+        )
+        .await
+        .expect("retry");
+    assert_eq!(again, (t1, false), "a retry files nothing new");
+    let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
+    assert_eq!(shanghai(Some(row.response_due_at)), "2026-11-23 12:00");
+    assert_eq!(
+        shanghai(row.resolution_due_at),
+        "2026-11-24 17:00",
+        "8 h today, 8 h tomorrow"
+    );
+    assert_eq!(row.assignee_id, Some(a1), "least busy, then lowest id");
+    let (t2, _) = app
+        .file_ticket(
+            &actor,
+            Scope::Chain,
+            &complaint(customer, "安装师傅迟到"),
+            None,
+        )
+        .await
+        .expect("file");
+    assert_eq!(
+        app.db
+            .ticket(Scope::Chain, t2)
+            .await
+            .expect("row")
+            .assignee_id,
+        Some(a2)
+    );
+    let mut rules = ServiceRules {
+        assignment: Assignment::RoundRobin,
+        ..Default::default()
+    };
+    app.save_service_rules(&actor, &rules).await.expect("rules");
+    let (t3, _) = app
+        .file_ticket(
+            &actor,
+            Scope::Chain,
+            &complaint(customer, "价格不一致"),
+            None,
+        )
+        .await
+        .expect("file");
+    assert_eq!(
+        app.db
+            .ticket(Scope::Chain, t3)
+            .await
+            .expect("row")
+            .assignee_id,
+        Some(a1),
+        "after a2 comes a1 again"
+    );
+    rules.assignment = Assignment::Manual;
+    app.save_service_rules(&actor, &rules).await.expect("rules");
+
+    // Bad input is named by its field; nothing is filed.
+    let mut bad = complaint(customer, "x");
+    bad.category = "weather".into();
+    let e = app
+        .file_ticket(&actor, Scope::Chain, &bad, None)
+        .await
+        .expect_err("category");
+    assert_eq!(e.field_errors()[0].field, "category");
+    let mut bad = complaint(customer, "x");
+    bad.assignee_id = Some(other);
+    let e = app
+        .file_ticket(&actor, Scope::Chain, &bad, None)
+        .await
+        .expect_err("assignee");
+    assert_eq!(e.field_errors()[0].field, "assignee_id");
+    let e = app
+        .file_ticket(&actor, Scope::Store(s2), &complaint(customer, "x"), None)
+        .await
+        .expect_err("scope");
+    assert_eq!(e.field_errors()[0].field, "customer_id");
+
+    // Tickets 2 and 3 are answered in time; ticket 1 is not.
+    for t in [t2, t3] {
+        app.act_on_ticket(&actor, Scope::Chain, t, Action::Acknowledge, "已致电客户")
+            .await
+            .expect("ack");
+    }
+    s.clock.advance(SignedDuration::from_mins(150));
+    let r = app.escalate_tickets(app.now()).await.expect("escalate");
+    assert_eq!((r.response_breaches, r.resolution_breaches), (1, 0));
+    let r = app.escalate_tickets(app.now()).await.expect("again");
+    assert_eq!((r.response_breaches, r.resolution_breaches), (0, 0), "once");
+    let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
+    assert_eq!((row.breached_response, row.escalation_level), (1, 1));
+    let outbox = app.db.list_outbox("", 100).await.expect("outbox");
+    let escalations: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.purpose == "escalation")
+        .collect();
+    assert_eq!(escalations.len(), 1, "to the store manager only");
+    assert_eq!(escalations[0].recipient, "manager.one@shop.example.cn");
+    assert!(
+        !escalations[0].body.contains("幸福路"),
+        "the customer's words stay out of e-mail"
+    );
+    let _ = manager;
+
+    // Ticket 1: answered at 12:30, waiting on the customer from 13:00 (3 working hours
+    // used); the clock stands still until Wednesday 10:00, when 13 hours remain.
+    app.act_on_ticket(&actor, Scope::Chain, t1, Action::Acknowledge, "")
+        .await
+        .expect("ack");
+    s.clock.advance(SignedDuration::from_mins(30));
+    app.act_on_ticket(
+        &actor,
+        Scope::Chain,
+        t1,
+        Action::WaitOnCustomer,
+        "等客户提供照片",
+    )
+    .await
+    .expect("wait");
+    let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
+    assert_eq!((row.sla_used_min, row.resolution_due_at), (180, None));
+    s.clock.set("2026-11-25T02:00:00Z".parse().expect("wed"));
+    let r = app.escalate_tickets(app.now()).await.expect("escalate");
+    assert_eq!(
+        r.resolution_breaches, 2,
+        "tickets 2 and 3 ran out on Tuesday at 17:00"
+    );
+    let row = app.db.ticket(Scope::Chain, t2).await.expect("row");
+    assert_eq!(
+        (row.breached_resolution, row.escalation_level),
+        (1, 2),
+        "on to the admin"
+    );
+    app.act_on_ticket(
+        &actor,
+        Scope::Chain,
+        t1,
+        Action::CustomerReplied,
+        "照片已收到",
+    )
+    .await
+    .expect("replied");
+    let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
+    assert_eq!(shanghai(row.resolution_due_at), "2026-11-26 14:00");
+    assert_eq!(row.breached_resolution, 0);
+
+    // The workflow refuses a step it does not have, and resolving needs a root cause.
+    let e = app
+        .act_on_ticket(&actor, Scope::Chain, t1, Action::Close, "")
+        .await
+        .expect_err("close");
+    assert_eq!(e.field_errors()[0].field, "action");
+    let e = app
+        .act_on_ticket(&actor, Scope::Chain, t1, Action::Resolve, "")
+        .await
+        .expect_err("resolve");
+    assert_eq!(e.field_errors()[0].field, "root_cause");
+    let resolution = Resolution {
+        root_cause: "late_delivery".into(),
+        corrective_action: "调整配送排班，增加周三车次".into(),
+        compensation: Compensation::Points {
+            points: 200,
+            applied: false,
+        },
+    };
+    let status = app
+        .resolve_ticket(&actor, Scope::Chain, t1, &resolution, "补偿200积分")
+        .await
+        .expect("resolve");
+    assert_eq!(status, Status::Resolved);
+    assert_eq!(
+        app.db.points_balance(customer).await.expect("balance"),
+        200,
+        "through the ledger"
+    );
+    let view = app
+        .view_ticket(&actor, Scope::Chain, t1)
+        .await
+        .expect("view");
+    assert_eq!(
+        view.compensation,
+        Compensation::Points {
+            points: 200,
+            applied: true
+        }
+    );
+    assert_eq!(view.row.root_cause.as_deref(), Some("late_delivery"));
+    assert_eq!(view.description, "送货晚了两天，地址是幸福路8号");
+    let kinds: Vec<&str> = view.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "created",
+            "assigned",
+            "breach_response",
+            "acknowledge",
+            "wait",
+            "customer_replied",
+            "resolve"
+        ]
+    );
+    assert!(view.timeline.iter().any(|e| e.note == "等客户提供照片"));
+    assert!(
+        !view.row.description_enc.contains("幸福路"),
+        "sealed at rest"
+    );
+
+    // Closed, then reopened when the customer is not satisfied.
+    app.act_on_ticket(&actor, Scope::Chain, t1, Action::Close, "")
+        .await
+        .expect("close");
+    app.act_on_ticket(&actor, Scope::Chain, t1, Action::Reopen, "客户不满意")
+        .await
+        .expect("reopen");
+    let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
+    assert_eq!(
+        (row.status.as_str(), row.reopen_count, row.closed_at),
+        ("in_progress", 1, None)
+    );
+
+    // Queues: mine, and store scoping.
+    let mine = app
+        .tickets(
+            Scope::Chain,
+            &Queue {
+                assignee: Some(a1),
+                open_only: true,
+                ..Default::default()
+            },
+            50,
+        )
+        .await
+        .expect("mine");
+    assert_eq!(mine.iter().map(|t| t.id).collect::<Vec<_>>().len(), 2);
+    assert!(
+        app.tickets(Scope::Store(s2), &Queue::default(), 50)
+            .await
+            .expect("s2")
+            .is_empty()
+    );
+    let other_actor = crate::transfer::principal(app, other).await.actor(None);
+    assert!(
+        app.view_ticket(&other_actor, Scope::Store(s2), t1)
+            .await
+            .is_err()
+    );
+    s.shutdown().await;
+}
+both!(tickets_keep_their_service_levels);
