@@ -91,6 +91,11 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::ReportRead),
     ),
     (
+        "/console/service",
+        "nav.service",
+        Some(Capability::TicketManage),
+    ),
+    (
         "/console/loyalty",
         "nav.loyalty",
         Some(Capability::SettingsManage),

@@ -24,6 +24,7 @@ pub mod ranking;
 pub mod recipients;
 pub mod roles;
 pub mod segments;
+pub mod service;
 pub mod settings;
 pub mod staff;
 pub mod stores;

@@ -4,13 +4,49 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{calendar, churn, classes, followups, messages, segments};
+use crate::console::{calendar, churn, classes, followups, messages, segments, service};
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
+        r(
+            "GET",
+            "/console/service",
+            Cap(C::TicketManage),
+            get(service::queue_page),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets",
+            Cap(C::TicketManage),
+            post(service::file),
+        ),
+        r(
+            "GET",
+            "/console/service/tickets/{id}",
+            Cap(C::TicketManage),
+            get(service::ticket_page),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/act",
+            Cap(C::TicketManage),
+            post(service::act),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/resolve",
+            Cap(C::TicketManage),
+            post(service::resolve),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/assign",
+            Cap(C::TicketManage),
+            post(service::assign),
+        ),
         r(
             "GET",
             "/console/care/classes",

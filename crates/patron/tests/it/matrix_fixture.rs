@@ -25,6 +25,7 @@ pub(crate) struct Fixture {
     order: i64,
     playbook: i64,
     segment: i64,
+    ticket: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -95,6 +96,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.playbook
     } else if template.starts_with("/console/segments/") {
         f.segment
+    } else if template.starts_with("/console/service/tickets/") {
+        f.ticket
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -138,6 +141,18 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
         }
         "/console/account/tokens" => f(&[("name", "报表".into())]),
         "/console/segments" => f(&[("name", unique("seg")), ("g1_sku", "T1".into())]),
+        "/console/service/tickets" => f(&[
+            ("customer_id", fx.customer.to_string()),
+            ("channel", "phone".into()),
+            ("ticket_type", "complaint".into()),
+            ("category", "logistics".into()),
+            ("severity", "normal".into()),
+            ("subject", "矩阵投诉".into()),
+            ("description", "矩阵".into()),
+        ]),
+        p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {
+            f(&[("action", "note".into()), ("note", "矩阵".into())])
+        }
         "/console/stores" => f(&[
             ("code", unique("M").to_uppercase()),
             ("name", "矩阵门店".into()),
@@ -452,9 +467,29 @@ pub(crate) async fn fixture(
         )
         .await
         .expect("segment");
+    let (ticket, _) = s
+        .app
+        .file_ticket(
+            &matrix,
+            Scope::Chain,
+            &patron_app::service::tickets::TicketForm {
+                customer_id: customers[0],
+                channel: "phone".into(),
+                ticket_type: "complaint".into(),
+                category: "logistics".into(),
+                severity: "normal".into(),
+                subject: "矩阵投诉".into(),
+                description: "矩阵".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("ticket");
     Fixture {
         playbook,
         segment,
+        ticket,
         reward,
         order,
         adjustment,

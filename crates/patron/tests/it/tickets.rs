@@ -317,3 +317,87 @@ async fn tickets_keep_their_service_levels(kind: Kind) {
     s.shutdown().await;
 }
 both!(tickets_keep_their_service_levels);
+
+async fn the_desk_in_the_console(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let s1 = store(app, "S1").await;
+    let customer = crate::messages::customer(app, s1, "13700137002", "", &[]).await;
+    let c = crate::harness::Client::new(&s.base);
+    c.login("owner", crate::harness::PASSWORD).await;
+    let queue = c.get("/console/service?tab=all").await;
+    assert_eq!(queue.status, 200);
+    assert!(!queue.body.contains("[missing"), "{}", queue.body);
+    let id = customer.to_string();
+    let mut form = vec![
+        ("customer_id", id.as_str()),
+        ("channel", "in_store"),
+        ("ticket_type", "complaint"),
+        ("category", "weather"),
+        ("severity", "high"),
+        ("subject", "瓷砖有色差"),
+        ("description", "客户说同一批瓷砖颜色不一致"),
+    ];
+    let r = c.post("/console/service/tickets", &form).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("问题类别：请选择问题类别"), "{}", r.body);
+    form[3] = ("category", "product_quality");
+    let r = c.post("/console/service/tickets", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page_url = r.location.split('?').next().expect("path").to_string();
+    let page = c.get(&page_url).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("瓷砖有色差") && page.body.contains("客户说同一批瓷砖颜色不一致"));
+    assert!(
+        page.body.contains("新建") && !page.body.contains("[missing"),
+        "{}",
+        page.body
+    );
+    let act = format!("{page_url}/act");
+    let r = c
+        .post(
+            &act,
+            &[("action", "acknowledge"), ("note", "已联系客户上门查看")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = c
+        .post(
+            &format!("{page_url}/resolve"),
+            &[
+                ("root_cause", ""),
+                ("corrective_action", "x"),
+                ("compensation", "none"),
+            ],
+        )
+        .await;
+    assert!(
+        r.body.contains("解决工单需要选择根本原因"),
+        "named, not saved"
+    );
+    let r = c
+        .post(
+            &format!("{page_url}/resolve"),
+            &[
+                ("root_cause", "product_defect"),
+                ("corrective_action", "整批更换并反馈厂家"),
+                ("compensation", "replacement"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = c.post(&act, &[("action", "close"), ("note", "")]).await;
+    assert_eq!(r.status, 303);
+    let page = c.get(&page_url).await;
+    assert!(page.body.contains("已关闭"));
+    assert!(
+        page.body.contains("产品缺陷；整批更换并反馈厂家；换货"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("已联系客户上门查看"));
+    s.shutdown().await;
+}
+both!(the_desk_in_the_console);

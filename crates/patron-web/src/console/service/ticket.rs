@@ -1,0 +1,323 @@
+//! The ticket page: details, description, timeline, the workflow's next steps, assignment
+//! and the resolution form (root cause, corrective action, compensation).
+
+use super::{RowView, label, names_of, row_view, staff_names};
+use crate::console::{field_message, see_other};
+use crate::identity::{Ctx, Staff};
+use crate::state::AppState;
+use crate::view::{Page, render, when, when_opt};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use patron_app::AppError;
+use patron_app::security::Principal;
+use patron_app::service::tickets::{Compensation, Resolution};
+use patron_domain::service::ticket::Action;
+use serde::Deserialize;
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+pub struct TicketPage {
+    page: Page,
+    t: RowView,
+    description: String,
+    channel: &'static str,
+    item_ref: String,
+    sale_id: String,
+    created: String,
+    response_due: String,
+    responded: String,
+    resolution_due: String,
+    sla_used: String,
+    resolution: String,
+    events: Vec<EventView>,
+    actions: Vec<(&'static str, &'static str)>,
+    can_resolve: bool,
+    root_causes: Vec<(String, String)>,
+    handlers: Vec<(i64, String)>,
+}
+
+async fn show_ticket(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    id: i64,
+    flash: &str,
+    error: String,
+) -> Response {
+    let result: Result<Response, AppError> = async {
+        let app = &state.app;
+        let v = app.view_ticket(&p.actor(ctx.rid()), p.scope(), id).await?;
+        let staff = staff_names(state).await?;
+        let names = names_of(state, std::slice::from_ref(&v.row)).await?;
+        let tz = app.config.timezone();
+        let rules = app.service_rules().await?;
+        let t = row_view(&v.row, ctx, &names, &staff, app.now().as_millisecond(), &tz);
+        let events = v
+            .timeline
+            .iter()
+            .map(|e| EventView {
+                at: when(e.at, ctx.lang, &tz),
+                who: e
+                    .staff_id
+                    .and_then(|s| staff.get(&s).cloned())
+                    .unwrap_or_else(|| ctx.lang.t("ticket.system").to_string()),
+                what: match &e.to {
+                    Some(to) if e.kind != "created" => format!(
+                        "{} → {}",
+                        label(ctx, "ticket.event", &e.kind),
+                        ctx.lang.t(&format!("ticket.status.{to}"))
+                    ),
+                    _ => label(ctx, "ticket.event", &e.kind),
+                },
+                note: e.note.clone(),
+            })
+            .collect();
+        let resolution = match &v.row.root_cause {
+            Some(cause) => {
+                let comp = match &v.compensation {
+                    Compensation::None => ctx.lang.t("ticket.comp.none").to_string(),
+                    Compensation::Points { points, applied } => format!(
+                        "{} {points}{}",
+                        ctx.lang.t("ticket.comp.points"),
+                        if *applied {
+                            ""
+                        } else {
+                            ctx.lang.t("ticket.comp.pending")
+                        }
+                    ),
+                    Compensation::Coupon { code, .. } => {
+                        format!("{} {code}", ctx.lang.t("ticket.comp.coupon"))
+                    }
+                    Compensation::Refund { amount_fen } => format!(
+                        "{} {}",
+                        ctx.lang.t("ticket.comp.refund"),
+                        patron_domain::money::format_yuan(*amount_fen)
+                    ),
+                    Compensation::Replacement => ctx.lang.t("ticket.comp.replacement").to_string(),
+                    Compensation::Repair => ctx.lang.t("ticket.comp.repair").to_string(),
+                };
+                format!(
+                    "{}；{}；{}",
+                    label(ctx, "ticket.cause", cause),
+                    v.row.corrective_action.clone().unwrap_or_default(),
+                    comp
+                )
+            }
+            None => String::new(),
+        };
+        let handlers = app
+            .db
+            .list_staff(patron_store::Scope::Chain)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "active")
+            .filter(|s| {
+                (s.store_id == Some(v.row.store_id)
+                    && matches!(s.role.as_str(), "after_sales" | "store_manager"))
+                    || s.role == "admin"
+            })
+            .map(|s| (s.id, s.display_name))
+            .collect();
+        let page = {
+            let mut page =
+                Page::console(ctx.lang, p, "ticket.title", "/console/service").with_flash(flash);
+            page.error = error;
+            page
+        };
+        Ok(render(&TicketPage {
+            page,
+            description: v.description.clone(),
+            channel: ctx.lang.t(&format!("ticket.channel.{}", v.row.channel)),
+            item_ref: v.row.item_ref.clone().unwrap_or_default(),
+            sale_id: v.row.sale_id.map(|s| s.to_string()).unwrap_or_default(),
+            created: when(v.row.created_at, ctx.lang, &tz),
+            response_due: when(v.row.response_due_at, ctx.lang, &tz),
+            responded: when_opt(v.row.responded_at, ctx.lang, &tz),
+            resolution_due: when_opt(v.row.resolution_due_at, ctx.lang, &tz),
+            sla_used: format!("{}:{:02}", v.row.sla_used_min / 60, v.row.sla_used_min % 60),
+            resolution,
+            events,
+            actions: v
+                .status
+                .actions()
+                .into_iter()
+                .filter(|a| *a != Action::Resolve)
+                .map(|a| (a.code(), ctx.lang.t(&format!("ticket.action.{}", a.code()))))
+                .collect(),
+            can_resolve: v.status.after(Action::Resolve).is_ok(),
+            root_causes: rules
+                .root_causes
+                .iter()
+                .map(|c| (c.clone(), label(ctx, "ticket.cause", c)))
+                .collect(),
+            handlers,
+            t,
+        }))
+    }
+    .await;
+    result.unwrap_or_else(|e| crate::error::WebError::page(e, ctx.lang).into_response_page())
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQuery {
+    #[serde(default)]
+    pub ok: String,
+}
+
+pub async fn ticket_page(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Query(q): Query<FlashQuery>,
+) -> Response {
+    show_ticket(&state, &p, &ctx, id, &q.ok, String::new()).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActBody {
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A workflow step, or a note alone (`action` = `note`).
+pub async fn act(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(b): Form<ActBody>,
+) -> Response {
+    let actor = p.actor(ctx.rid());
+    let result = if b.action == "note" {
+        state.app.note_ticket(&actor, p.scope(), id, &b.note).await
+    } else {
+        match Action::parse(&b.action) {
+            Ok(a) => state
+                .app
+                .act_on_ticket(&actor, p.scope(), id, a, &b.note)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e.into()),
+        }
+    };
+    after(&state, &p, &ctx, id, result).await
+}
+
+async fn after(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    id: i64,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => see_other(&format!("/console/service/tickets/{id}?ok=ticket_saved")),
+        Err(e) => match e.field_errors().first() {
+            Some(f) => show_ticket(state, p, ctx, id, "", field_message(ctx, f)).await,
+            None => crate::error::WebError::page(e, ctx.lang).into_response_page(),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResolveBody {
+    #[serde(default)]
+    pub root_cause: String,
+    #[serde(default)]
+    pub corrective_action: String,
+    #[serde(default)]
+    pub compensation: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(b): Form<ResolveBody>,
+) -> Response {
+    let number = |field: &'static str| -> Result<i64, patron_domain::FieldError> {
+        b.amount
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| patron_domain::FieldError::new(field, "error.ticket.amount"))
+    };
+    let compensation = match b.compensation.as_str() {
+        "" | "none" => Ok(Compensation::None),
+        "points" => number("amount").map(|points| Compensation::Points {
+            points,
+            applied: false,
+        }),
+        "coupon" => number("amount").map(|template_id| Compensation::Coupon {
+            template_id,
+            code: String::new(),
+        }),
+        "refund" => patron_domain::money::parse_yuan(&b.amount)
+            .map(|amount_fen| Compensation::Refund { amount_fen })
+            .ok_or(patron_domain::FieldError::new(
+                "amount",
+                "error.ticket.amount",
+            )),
+        "replacement" => Ok(Compensation::Replacement),
+        "repair" => Ok(Compensation::Repair),
+        _ => Err(patron_domain::FieldError::new(
+            "compensation",
+            "error.ticket.action",
+        )),
+    };
+    let result = match compensation {
+        Ok(compensation) => {
+            let r = Resolution {
+                root_cause: b.root_cause.clone(),
+                corrective_action: b.corrective_action.clone(),
+                compensation,
+            };
+            state
+                .app
+                .resolve_ticket(&p.actor(ctx.rid()), p.scope(), id, &r, &b.note)
+                .await
+                .map(|_| ())
+        }
+        Err(e) => Err(e.into()),
+    };
+    after(&state, &p, &ctx, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct AssignBody {
+    #[serde(default)]
+    pub staff_id: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    Form(b): Form<AssignBody>,
+) -> Response {
+    let result = match b.staff_id.trim().parse::<i64>() {
+        Ok(s) => {
+            state
+                .app
+                .assign_ticket(&p.actor(ctx.rid()), p.scope(), id, s)
+                .await
+        }
+        Err(_) => {
+            Err(patron_domain::FieldError::new("assignee_id", "error.ticket.assignee").into())
+        }
+    };
+    after(&state, &p, &ctx, id, result).await
+}
