@@ -13,6 +13,7 @@ pub mod ops;
 pub mod points;
 pub mod ranking;
 pub mod sales;
+pub mod tickets;
 
 use crate::console::audit::AuditQuery;
 use crate::error::{Problem, WebError, problem};
@@ -36,7 +37,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
-        cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem, calendar::festivals),
+        cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem, calendar::festivals,
+        tickets::create, tickets::get_one, tickets::act),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -48,7 +50,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
         ranking::RankBody, ranking::OptOutBody, mall::RewardView, mall::RedeemBody,
         patron_app::sales::mall::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
-        calendar::OfficialDayBody)),
+        calendar::OfficialDayBody, tickets::NewTicketBody, tickets::TicketBody, tickets::EventBody,
+        tickets::ActionBody, tickets::StatusBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -117,6 +117,24 @@ pub(super) fn routes() -> Vec<Route> {
             post(api::cards::rejoin),
         ),
         r(
+            "POST",
+            "/api/v1/tickets",
+            Cap(C::TicketManage),
+            post(api::tickets::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/tickets/{id}",
+            Cap(C::TicketManage),
+            get(api::tickets::get_one),
+        ),
+        r(
+            "POST",
+            "/api/v1/tickets/{id}/actions",
+            Cap(C::TicketManage),
+            post(api::tickets::act),
+        ),
+        r(
             "GET",
             "/api/v1/reports/leaderboard",
             Cap(C::ReportRead),

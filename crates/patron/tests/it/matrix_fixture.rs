@@ -58,6 +58,11 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         ("POST", p) if p.ends_with("/consents") => Some(json!({"grant": ["service"]})),
         ("PATCH", _) => Some(json!({"notes": "矩阵"})),
         ("PUT", p) if p.ends_with("/wechat") => Some(json!({"openid": "oMatrixOpenid_1"})),
+        ("POST", "/api/v1/tickets") => Some(json!({
+            "customer_id": f.customer, "ticket_type": "inquiry", "category": "other",
+            "severity": "low", "subject": "矩阵", "description": "矩阵"
+        })),
+        ("POST", p) if p.ends_with("/actions") => Some(json!({"action": "start"})),
         ("POST", "/api/v1/coupon-templates") => {
             Some(json!({"name": "矩阵券", "amount_fen": 1000, "valid_days": 7}))
         }
@@ -96,7 +101,9 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.playbook
     } else if template.starts_with("/console/segments/") {
         f.segment
-    } else if template.starts_with("/console/service/tickets/") {
+    } else if template.starts_with("/console/service/tickets/")
+        || template.starts_with("/api/v1/tickets/")
+    {
         f.ticket
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward

@@ -401,3 +401,98 @@ async fn the_desk_in_the_console(kind: Kind) {
     s.shutdown().await;
 }
 both!(the_desk_in_the_console);
+
+async fn tickets_over_the_api(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let s1 = store(app, "S1").await;
+    let customer = crate::messages::customer(app, s1, "13700137003", "", &[]).await;
+    let token = crate::harness::token_for(app, "owner").await;
+    let body = serde_json::json!({
+        "customer_id": customer, "ticket_type": "complaint", "category": "installation",
+        "severity": "critical", "subject": "地板起拱", "description": "安装三天后地板起拱"
+    });
+    let post = |key: &'static str, body: serde_json::Value| {
+        let (base, token) = (s.base.clone(), token.clone());
+        async move {
+            let res = reqwest::Client::new()
+                .post(format!("{base}/api/v1/tickets"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .expect("send");
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.expect("json"))
+        }
+    };
+    let (status, first) = post("t-1", body.clone()).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["status"], "new");
+    assert_eq!(first["description"], "安装三天后地板起拱");
+    // Critical: answer within one working hour (10:00 Monday: by 11:00).
+    assert_eq!(
+        first["response_due_at"].as_i64().expect("due") - first["created_at"].as_i64().expect("at"),
+        3_600_000
+    );
+    let (status, again) = post("t-1", body.clone()).await;
+    assert_eq!(
+        (status, &again["id"]),
+        (200, &first["id"]),
+        "a retry files nothing new"
+    );
+    let mut bad = body.clone();
+    bad["severity"] = "apocalyptic".into();
+    let (status, problem) = post("t-2", bad).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (422, Some("severity")),
+        "{problem}"
+    );
+
+    let id = first["id"].as_i64().expect("id");
+    let (status, moved, _) = crate::harness::api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/tickets/{id}/actions"),
+        Some(&token),
+        Some(serde_json::json!({"action": "close"})),
+    )
+    .await;
+    assert_eq!(
+        (status, moved["field"].as_str()),
+        (422, Some("action")),
+        "{moved}"
+    );
+    let (status, moved, _) = crate::harness::api(
+        &s.base,
+        "POST",
+        &format!("/api/v1/tickets/{id}/actions"),
+        Some(&token),
+        Some(serde_json::json!({"action": "acknowledge", "note": "已回电"})),
+    )
+    .await;
+    assert_eq!(
+        (status, moved["status"].as_str()),
+        (200, Some("acknowledged"))
+    );
+    let (status, got, _) = crate::harness::api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/tickets/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(got["responded_at"].is_i64());
+    assert_eq!(got["timeline"].as_array().expect("timeline").len(), 2);
+    let (status, _, _) =
+        crate::harness::api(&s.base, "GET", "/api/v1/tickets/999999", Some(&token), None).await;
+    assert_eq!(status, 404);
+    s.shutdown().await;
+}
+both!(tickets_over_the_api);
