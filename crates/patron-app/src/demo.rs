@@ -106,6 +106,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     // Churn scores for the warning list, and a win-back message and playbook to act on it.
     app.score_churn(app.now()).await?;
     seed_winback(app).await?;
+    crate::demo_service::seed(app, &customers).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

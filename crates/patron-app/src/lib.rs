@@ -12,6 +12,7 @@ pub mod datadir;
 pub mod demo;
 mod demo_customers;
 mod demo_sales;
+mod demo_service;
 mod error;
 pub mod jobs;
 pub mod keyring;

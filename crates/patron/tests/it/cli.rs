@@ -406,6 +406,35 @@ async fn demo_data(kind: crate::harness::Kind) {
         .await
         .expect("at risk");
     assert!(at_risk.len() > 5, "{} customers at risk", at_risk.len());
+    // Tickets in every status, two of them past both deadlines and escalated.
+    let tickets = s
+        .app
+        .tickets(
+            patron_store::Scope::Chain,
+            &patron_store::tickets::Queue::default(),
+            100,
+        )
+        .await
+        .expect("tickets");
+    let mut statuses: Vec<&str> = tickets.iter().map(|t| t.status.as_str()).collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    assert_eq!(
+        statuses,
+        vec![
+            "acknowledged",
+            "closed",
+            "in_progress",
+            "new",
+            "resolved",
+            "waiting_customer"
+        ]
+    );
+    let breached = tickets
+        .iter()
+        .filter(|t| t.breached_response == 1 && t.breached_resolution == 1)
+        .count();
+    assert_eq!(breached, 2);
     assert!(
         at_risk
             .iter()
