@@ -173,9 +173,15 @@ impl App {
         Ok(self.db.file_ticket(&t, now).await?)
     }
 
+    /// Who a ticket of the store can be handed to: its after-sales staff and managers, and
+    /// the chain's admins.
+    pub async fn ticket_handlers(&self, store_id: i64) -> Result<Vec<i64>, AppError> {
+        self.handlers(store_id, true).await
+    }
+
     /// Checks that `staff_id` may handle tickets of `store_id`.
     async fn ticket_handler(&self, store_id: i64, staff_id: i64) -> Result<(), AppError> {
-        let pool = self.handlers(store_id, true).await?;
+        let pool = self.ticket_handlers(store_id).await?;
         if pool.contains(&staff_id) {
             Ok(())
         } else {

@@ -28,6 +28,7 @@ mod loyalty_console;
 mod mall;
 mod matrix;
 mod matrix_fixture;
+mod matrix_forms;
 mod messages;
 mod notices;
 mod outbox;

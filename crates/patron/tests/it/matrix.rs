@@ -4,7 +4,8 @@
 
 use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, api, staff, start, store};
-use crate::matrix_fixture::{api_body, fixture, form_for, path_for};
+use crate::matrix_fixture::{fixture, path_for};
+use crate::matrix_forms::{api_body, form_for};
 use patron_domain::{Capability, Role};
 use patron_web::{Access, route_table};
 

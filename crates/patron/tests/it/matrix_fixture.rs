@@ -1,31 +1,30 @@
-//! What the role × route walk sends: the objects each route needs (a store, a customer with
-//! a card, another whose membership ended, a coupon template, a pending adjustment, …), the
-//! path with its ids filled in, and a valid form or JSON body per route.
+//! What the role × route walk works on: the objects each route needs (a store, a customer
+//! with a card, another whose membership ended, a coupon template, a pending adjustment, …)
+//! and the path with its ids filled in. The bodies it sends are in `matrix_forms`.
 
-use crate::harness::{PASSWORD, staff, unique};
-use patron_domain::Role;
+use crate::harness::{staff, unique};
 use patron_store::Scope;
 
 pub(crate) struct Fixture {
-    store: i64,
-    other_store: i64,
-    target: i64,
-    key: i64,
-    own_token: i64,
-    staff_token: i64,
-    customer: i64,
-    other_customer: i64,
-    view: i64,
-    me: i64,
-    upload: String,
-    field: i64,
-    template: i64,
-    adjustment: i64,
-    reward: i64,
-    order: i64,
-    playbook: i64,
-    segment: i64,
-    ticket: i64,
+    pub(crate) store: i64,
+    pub(crate) other_store: i64,
+    pub(crate) target: i64,
+    pub(crate) key: i64,
+    pub(crate) own_token: i64,
+    pub(crate) staff_token: i64,
+    pub(crate) customer: i64,
+    pub(crate) other_customer: i64,
+    pub(crate) view: i64,
+    pub(crate) me: i64,
+    pub(crate) upload: String,
+    pub(crate) field: i64,
+    pub(crate) template: i64,
+    pub(crate) adjustment: i64,
+    pub(crate) reward: i64,
+    pub(crate) order: i64,
+    pub(crate) playbook: i64,
+    pub(crate) segment: i64,
+    pub(crate) ticket: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -41,43 +40,6 @@ pub(crate) fn unique_mobile() -> String {
     });
     let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 100_000_000;
     format!("139{n:08}")
-}
-
-pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> {
-    use serde_json::json;
-    match (method, path) {
-        ("POST", "/api/v1/customers") => {
-            Some(json!({"name": "矩阵客户", "mobile": unique_mobile(), "store_id": f.store}))
-        }
-        ("POST", "/api/v1/customers/merge") => {
-            Some(json!({"survivor_id": f.customer, "merged_id": f.other_customer}))
-        }
-        ("POST", p) if p.ends_with("/interactions") => {
-            Some(json!({"kind": "note", "note": "矩阵"}))
-        }
-        ("POST", p) if p.ends_with("/consents") => Some(json!({"grant": ["service"]})),
-        ("PATCH", _) => Some(json!({"notes": "矩阵"})),
-        ("PUT", p) if p.ends_with("/wechat") => Some(json!({"openid": "oMatrixOpenid_1"})),
-        ("POST", "/api/v1/tickets") => Some(json!({
-            "customer_id": f.customer, "ticket_type": "inquiry", "category": "other",
-            "severity": "low", "subject": "矩阵", "description": "矩阵"
-        })),
-        ("POST", p) if p.ends_with("/actions") => Some(json!({"action": "start"})),
-        ("POST", "/api/v1/coupon-templates") => {
-            Some(json!({"name": "矩阵券", "amount_fen": 1000, "valid_days": 7}))
-        }
-        ("POST", "/api/v1/points/adjustments") => {
-            Some(json!({"customer_ids": [f.customer], "points": 10, "reason": "矩阵"}))
-        }
-        ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
-        ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
-        ("POST", p) if p.ends_with("/ranking") => Some(json!({"opt_out": true})),
-        ("POST", p) if p.ends_with("/issue") => {
-            Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
-        }
-        ("POST", _) => Some(json!({"code": unique("A").to_uppercase(), "name": "接口门店"})),
-        _ => None,
-    }
 }
 
 pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
@@ -128,143 +90,6 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         .replace("{job}", "session_cleanup")
         .replace("{code}", "en")
         .replace("{token}", &f.upload)
-}
-
-pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, String)> {
-    let f = |pairs: &[(&str, String)]| {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
-    };
-    let s = store.to_string();
-    match path {
-        "/console/account/password" => f(&[
-            ("current_password", "wrong".into()),
-            ("password", "another long password".into()),
-        ]),
-        "/console/account/totp/confirm" | "/console/account/totp/disable" => {
-            f(&[("code", "000000".into())])
-        }
-        "/console/account/tokens" => f(&[("name", "报表".into())]),
-        "/console/segments" => f(&[("name", unique("seg")), ("g1_sku", "T1".into())]),
-        "/console/service/tickets" => f(&[
-            ("customer_id", fx.customer.to_string()),
-            ("channel", "phone".into()),
-            ("ticket_type", "complaint".into()),
-            ("category", "logistics".into()),
-            ("severity", "normal".into()),
-            ("subject", "矩阵投诉".into()),
-            ("description", "矩阵".into()),
-        ]),
-        p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {
-            f(&[("action", "note".into()), ("note", "矩阵".into())])
-        }
-        "/console/stores" => f(&[
-            ("code", unique("M").to_uppercase()),
-            ("name", "矩阵门店".into()),
-            ("timezone", "Asia/Shanghai".into()),
-        ]),
-        "/console/staff" => f(&[
-            ("username", unique("m.")),
-            ("display_name", "矩阵员工".into()),
-            ("email", "m@shop.example.cn".into()),
-            ("role", "sales_associate".into()),
-            ("store_id", s),
-            ("mode", "password".into()),
-            ("password", PASSWORD.into()),
-        ]),
-        "/console/keys" => f(&[("store_id", s), ("name", "收银台".into())]),
-        "/console/custom-fields" => f(&[
-            ("field_key", format!("k{}", unique("").to_lowercase())),
-            ("label", "装修风格".into()),
-            ("kind", "choice".into()),
-            ("choices", "现代|中式".into()),
-        ]),
-        "/console/customers/views" => f(&[("name", unique("视图")), ("query", "q=zs".into())]),
-        "/console/customers" => f(&[
-            ("name", "矩阵客户".into()),
-            ("mobile", unique_mobile()),
-            ("store_id", s),
-        ]),
-        "/console/customers/merge" => f(&[
-            ("survivor_id", fx.customer.to_string()),
-            ("merged_id", fx.other_customer.to_string()),
-        ]),
-        "/console/customers/handover" => f(&[
-            ("from_staff_id", fx.target.to_string()),
-            ("to_staff_id", fx.me.to_string()),
-            ("reason", "离职".into()),
-        ]),
-        p if p.ends_with("/reveal") => f(&[("field", "mobile".into()), ("reason", "核对".into())]),
-        p if p.ends_with("/consents") => {
-            f(&[("purpose", "service".into()), ("granted", "1".into())])
-        }
-        p if p.ends_with("/interactions") => f(&[("kind", "note".into()), ("note", "矩阵".into())]),
-        p if p.ends_with("/points") => f(&[("points", "5".into()), ("reason", "矩阵".into())]),
-        p if p.ends_with("/membership/end") => f(&[("reason", "矩阵".into())]),
-        p if p.ends_with("/redeem") => f(&[
-            ("reward_id", fx.reward.to_string()),
-            ("quantity", "1".into()),
-        ]),
-        "/console/mall/rewards" => f(&[("name", "矩阵礼品".into()), ("points_price", "10".into())]),
-        p if p.starts_with("/console/mall/rewards/") => f(&[("more_stock", "1".into())]),
-        p if p.starts_with("/console/mall/orders/") => f(&[("to", "ready".into())]),
-        "/console/till/sale" => f(&[
-            ("key", unique("till")),
-            ("receipt_no", unique("R")),
-            ("sku_0", "A1".into()),
-            ("qty_0", "1".into()),
-            ("price_0", "12.50".into()),
-        ]),
-        "/console/coupons/templates" => f(&[
-            ("name", "矩阵券".into()),
-            ("kind", "amount".into()),
-            ("value", "10".into()),
-            ("valid_days", "7".into()),
-        ]),
-        "/console/coupons/issue" => f(&[
-            ("template_id", fx.template.to_string()),
-            ("customers", "13800000000".into()),
-            ("reason", "矩阵".into()),
-        ]),
-        p if p.ends_with("/household") => f(&[
-            ("archive_no", "S01-999999".into()),
-            ("relation", "配偶".into()),
-        ]),
-        p if p.ends_with("/owner") => {
-            f(&[("owner_staff_id", String::new()), ("reason", "调整".into())])
-        }
-        p if p.starts_with("/console/customers/") && p.matches('/').count() == 3 => {
-            f(&[("name", "改名客户".into())])
-        }
-        "/console/settings" => f(&[
-            ("session_cleanup", "every 15m".into()),
-            ("backup", "daily 03:00".into()),
-            ("keep", "14".into()),
-        ]),
-        p if p.starts_with("/console/stores/")
-            && !p.ends_with("close")
-            && !p.ends_with("reopen") =>
-        {
-            f(&[
-                ("name", "改名门店".into()),
-                ("timezone", "Asia/Shanghai".into()),
-            ])
-        }
-        p if p.starts_with("/console/staff/") && p.matches('/').count() == 3 => f(&[
-            ("display_name", "改名员工".into()),
-            ("email", "t@shop.example.cn".into()),
-            ("role", "sales_associate".into()),
-            ("store_id", s),
-        ]),
-        p if p.starts_with("/console/roles/") => Role::DataClerk
-            .default_capabilities()
-            .iter()
-            .map(|c| ("cap".to_string(), c.as_str().to_string()))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 pub(crate) async fn fixture(

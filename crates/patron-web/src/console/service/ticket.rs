@@ -115,17 +115,10 @@ async fn show_ticket(
             None => String::new(),
         };
         let handlers = app
-            .db
-            .list_staff(patron_store::Scope::Chain)
+            .ticket_handlers(v.row.store_id)
             .await?
             .into_iter()
-            .filter(|s| s.status == "active")
-            .filter(|s| {
-                (s.store_id == Some(v.row.store_id)
-                    && matches!(s.role.as_str(), "after_sales" | "store_manager"))
-                    || s.role == "admin"
-            })
-            .map(|s| (s.id, s.display_name))
+            .map(|id| (id, staff.get(&id).cloned().unwrap_or_default()))
             .collect();
         let page = {
             let mut page =
