@@ -10,7 +10,8 @@ const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category
      description_enc, sale_id, item_ref, assignee_id, created_by, created_at, updated_at, response_due_at, \
      responded_at, resolution_target_min, sla_used_min, sla_running_since, resolution_due_at, resolved_at, \
      closed_at, breached_response, breached_resolution, escalation_level, reopen_count, root_cause, \
-     corrective_action, compensation";
+     corrective_action, compensation, \
+     (SELECT c.name FROM customers c WHERE c.id = tickets.customer_id) AS customer_name";
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct TicketRow {
@@ -46,6 +47,8 @@ pub struct TicketRow {
     pub root_cause: Option<String>,
     pub corrective_action: Option<String>,
     pub compensation: Option<String>,
+    /// The customer's name (from the file), for lists.
+    pub customer_name: String,
 }
 
 /// A ticket as filed.

@@ -339,7 +339,8 @@ impl App {
         if action == Action::Resolve {
             return Err(FieldError::new("root_cause", "error.ticket.root_cause").into());
         }
-        self.change(actor, scope, id, action, note, None).await
+        let row = self.db.ticket(scope, id).await?;
+        self.change(actor, &row, action, note, None).await
     }
 
     /// Resolves a ticket with its root cause, corrective action and compensation; points
@@ -390,20 +391,20 @@ impl App {
         let json = serde_json::to_string(&compensation)
             .map_err(|e| AppError::Internal(format!("compensation: {e}")))?;
         let resolution = (r.root_cause.trim(), corrective.as_str(), json.as_str());
-        self.change(actor, scope, id, Action::Resolve, note, Some(resolution))
+        self.change(actor, &row, Action::Resolve, note, Some(resolution))
             .await
     }
 
+    /// Applies one step to a ticket as read; a concurrent change in between is a conflict.
     async fn change(
         &self,
         actor: &Actor,
-        scope: Scope,
-        id: i64,
+        row: &TicketRow,
         action: Action,
         note: &str,
         resolution: Option<(&str, &str, &str)>,
     ) -> Result<Status, AppError> {
-        let row = self.db.ticket(scope, id).await?;
+        let id = row.id;
         let from = Status::parse(&row.status)?;
         let to = from.after(action)?;
         let now = self.now();

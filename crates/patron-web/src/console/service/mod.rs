@@ -67,7 +67,6 @@ pub(super) fn label(ctx: &Ctx, prefix: &str, code: &str) -> String {
 pub(super) fn row_view(
     t: &TicketRow,
     ctx: &Ctx,
-    names: &BTreeMap<i64, String>,
     staff: &BTreeMap<i64, String>,
     now_ms: i64,
     tz: &jiff::tz::TimeZone,
@@ -86,7 +85,7 @@ pub(super) fn row_view(
     RowView {
         id: t.id,
         subject: t.subject.clone(),
-        customer: names.get(&t.customer_id).cloned().unwrap_or_default(),
+        customer: t.customer_name.clone(),
         customer_id: t.customer_id,
         kind: ctx.lang.t(&format!("ticket.type.{}", t.ticket_type)),
         category: label(ctx, "ticket.category", &t.category),
@@ -102,24 +101,6 @@ pub(super) fn row_view(
         },
         late: due.is_some_and(|d| d <= now_ms) || t.breached_response + t.breached_resolution > 0,
     }
-}
-
-pub(super) async fn names_of(
-    state: &AppState,
-    rows: &[TicketRow],
-) -> Result<BTreeMap<i64, String>, AppError> {
-    let mut out = BTreeMap::new();
-    for t in rows {
-        if let std::collections::btree_map::Entry::Vacant(e) = out.entry(t.customer_id) {
-            let c = state
-                .app
-                .db
-                .get_customer(patron_store::Scope::Chain, t.customer_id)
-                .await?;
-            e.insert(c.name);
-        }
-    }
-    Ok(out)
 }
 
 pub(super) async fn staff_names(state: &AppState) -> Result<BTreeMap<i64, String>, AppError> {
@@ -180,7 +161,6 @@ async fn show_queue(
             ),
         };
         let rows = app.tickets(p.scope(), &queue, 200).await?;
-        let names = names_of(state, &rows).await?;
         let staff = staff_names(state).await?;
         let tz = app.config.timezone();
         let now_ms = now.as_millisecond();
@@ -199,7 +179,7 @@ async fn show_queue(
             ],
             rows: rows
                 .iter()
-                .map(|t| row_view(t, ctx, &names, &staff, now_ms, &tz))
+                .map(|t| row_view(t, ctx, &staff, now_ms, &tz))
                 .collect(),
             channels: TicketChannel::ALL
                 .iter()

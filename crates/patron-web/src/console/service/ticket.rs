@@ -1,7 +1,7 @@
 //! The ticket page: details, description, timeline, the workflow's next steps, assignment
 //! and the resolution form (root cause, corrective action, compensation).
 
-use super::{RowView, label, names_of, row_view, staff_names};
+use super::{RowView, label, row_view, staff_names};
 use crate::console::{field_message, see_other};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -57,10 +57,9 @@ async fn show_ticket(
         let app = &state.app;
         let v = app.view_ticket(&p.actor(ctx.rid()), p.scope(), id).await?;
         let staff = staff_names(state).await?;
-        let names = names_of(state, std::slice::from_ref(&v.row)).await?;
         let tz = app.config.timezone();
         let rules = app.service_rules().await?;
-        let t = row_view(&v.row, ctx, &names, &staff, app.now().as_millisecond(), &tz);
+        let t = row_view(&v.row, ctx, &staff, app.now().as_millisecond(), &tz);
         let events = v
             .timeline
             .iter()
