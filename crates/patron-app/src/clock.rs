@@ -44,3 +44,18 @@ impl Clock for ManualClock {
             .unwrap_or(Timestamp::UNIX_EPOCH)
     }
 }
+
+/// The instants a local day starts and ends (the next day's start) in `tz`.
+pub fn day_bounds(
+    day: jiff::civil::Date,
+    tz: &jiff::tz::TimeZone,
+) -> Result<(Timestamp, Timestamp), crate::AppError> {
+    let fail = |e: jiff::Error| crate::AppError::Internal(e.to_string());
+    let start = |d: jiff::civil::Date| {
+        d.to_datetime(jiff::civil::Time::midnight())
+            .to_zoned_datetime(tz.clone())
+            .map(|z| z.timestamp())
+            .map_err(fail)
+    };
+    Ok((start(day)?, start(day.tomorrow().map_err(fail)?)?))
+}

@@ -107,6 +107,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     app.score_churn(app.now()).await?;
     seed_winback(app).await?;
     crate::demo_service::seed(app, &customers).await?;
+    crate::demo_surveys::seed(app, &customers).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

@@ -122,7 +122,12 @@ pub(crate) async fn seed(app: &App, customers: &[(i64, i64)]) -> Result<(), AppE
             };
             app.resolve_ticket(&actor, Scope::Chain, t, &answered, "")
                 .await?;
-            step(t, Action::Close, "").await?;
+            if t == t5 {
+                // This customer answers the satisfaction follow-up, which closes it.
+                crate::demo_surveys::answer_follow_up(app, t5).await?;
+            } else {
+                step(t, Action::Close, "").await?;
+            }
         }
         step(t4, Action::Reopen, "客户又来电补充").await?;
         let _ = (t0, t7);

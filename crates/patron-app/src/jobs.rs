@@ -31,6 +31,9 @@ pub enum Job {
     Campaigns,
     /// Flags tickets past their SLA deadlines and escalates them.
     Escalation,
+    /// Sends the satisfaction follow-up of resolved tickets (closing those left
+    /// unanswered) and the after-purchase survey.
+    Surveys,
 }
 
 impl Job {
@@ -45,6 +48,7 @@ impl Job {
         Job::Followups,
         Job::Campaigns,
         Job::Escalation,
+        Job::Surveys,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +63,7 @@ impl Job {
             Job::Followups => "followups",
             Job::Campaigns => "campaigns",
             Job::Escalation => "escalation",
+            Job::Surveys => "surveys",
         }
     }
 
@@ -88,6 +93,8 @@ impl Job {
             // After the greetings, outside quiet hours.
             (Job::Campaigns, _) => "daily 10:00",
             (Job::Escalation, _) => "every 15m",
+            // The outbox holds messages back through quiet hours.
+            (Job::Surveys, _) => "every 15m",
         }
     }
 }
@@ -146,6 +153,7 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::Followups => Ok(app.plan_followups(now).await?.to_string()),
         Job::Campaigns => app.run_scheduled_playbooks().await,
         Job::Escalation => Ok(app.escalate_tickets(now).await?.to_string()),
+        Job::Surveys => Ok(app.run_surveys(now).await?.to_string()),
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             let at_risk = app.score_churn(now).await?;

@@ -13,6 +13,7 @@ pub mod demo;
 mod demo_customers;
 mod demo_sales;
 mod demo_service;
+mod demo_surveys;
 mod error;
 pub mod jobs;
 pub mod keyring;

@@ -32,6 +32,8 @@ pub struct FollowupRules {
     pub small_days: u32,
     /// A call this many days after a purchase ("how is the new floor?").
     pub after_purchase_days: u32,
+    /// A call this many days after a complaint was resolved ("is it all right now?").
+    pub after_complaint_days: u32,
     /// A call when points or a card run out within this many days.
     pub expiry_days: u32,
     /// A visit to re-verify key and major customers' files not verified for this many days.
@@ -48,6 +50,7 @@ impl Default for FollowupRules {
             ordinary_days: 30,
             small_days: 90,
             after_purchase_days: 3,
+            after_complaint_days: 3,
             expiry_days: 14,
             stale_days: 365,
             upcoming_days: 7,
@@ -73,6 +76,7 @@ impl FollowupRules {
             ("ordinary_days", self.ordinary_days, 366),
             ("small_days", self.small_days, 366),
             ("after_purchase_days", self.after_purchase_days, 90),
+            ("after_complaint_days", self.after_complaint_days, 90),
             ("expiry_days", self.expiry_days, 90),
             ("stale_days", self.stale_days, 3660),
             ("upcoming_days", self.upcoming_days, 60),
@@ -91,15 +95,17 @@ impl FollowupRules {
 pub enum TaskKind {
     Cadence,
     AfterPurchase,
+    AfterComplaint,
     Expiry,
     StaleProfile,
     Winback,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 5] = [
+    pub const ALL: [TaskKind; 6] = [
         TaskKind::Cadence,
         TaskKind::AfterPurchase,
+        TaskKind::AfterComplaint,
         TaskKind::Expiry,
         TaskKind::StaleProfile,
         TaskKind::Winback,
@@ -109,6 +115,7 @@ impl TaskKind {
         match self {
             TaskKind::Cadence => "cadence",
             TaskKind::AfterPurchase => "after_purchase",
+            TaskKind::AfterComplaint => "after_complaint",
             TaskKind::Expiry => "expiry",
             TaskKind::StaleProfile => "stale_profile",
             TaskKind::Winback => "winback",

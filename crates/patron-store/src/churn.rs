@@ -22,6 +22,9 @@ pub struct ChurnFactsRow {
     pub spend_before_fen: i64,
     /// Complaints filed and not yet resolved.
     pub open_complaints: i64,
+    /// Low ratings given since the window's start: CSAT 1-2 or NPS 0-4, in any survey
+    /// (the satisfaction follow-up of a resolved complaint among them).
+    pub low_ratings: i64,
 }
 
 /// A customer on the warning list.
@@ -95,13 +98,15 @@ pub struct PlaybookResult {
 
 impl Db {
     /// The figures of up to `limit` buyers after `after_id`, in id order. Months are
-    /// `YYYYMM`; `recent_from` starts the last six months, `before_from` the six before.
+    /// `YYYYMM`; `recent_from` starts the last six months, `before_from` the six before;
+    /// ratings count from `rated_since`.
     pub async fn churn_facts(
         &self,
         after_id: i64,
         limit: i64,
         recent_from: i64,
         before_from: i64,
+        rated_since: Timestamp,
     ) -> Result<Vec<ChurnFactsRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT c.id AS customer_id, c.store_id, s.first_purchase_ms, s.last_purchase_ms, s.visit_count, \
@@ -110,7 +115,10 @@ impl Db {
              CAST(COALESCE(SUM(CASE WHEN m.month >= $1 THEN m.spend_fen ELSE 0 END), 0) AS BIGINT) AS spend_recent_fen, \
              CAST(COALESCE(SUM(CASE WHEN m.month < $1 THEN m.spend_fen ELSE 0 END), 0) AS BIGINT) AS spend_before_fen, \
              (SELECT CAST(COUNT(*) AS BIGINT) FROM tickets t WHERE t.customer_id = c.id \
-              AND t.ticket_type = 'complaint' AND t.status <> 'resolved' AND t.status <> 'closed') AS open_complaints \
+              AND t.ticket_type = 'complaint' AND t.status <> 'resolved' AND t.status <> 'closed') AS open_complaints, \
+             (SELECT CAST(COUNT(*) AS BIGINT) FROM survey_answers a WHERE a.customer_id = c.id \
+              AND a.answered_at >= $5 AND ((a.kind = 'csat' AND a.score <= 2) OR (a.kind = 'nps' AND a.score <= 4))) \
+              AS low_ratings \
              FROM customers c JOIN customer_stats s ON s.customer_id = c.id \
              LEFT JOIN customer_months m ON m.customer_id = c.id AND m.month >= $2 \
              WHERE c.id > $3 AND c.status = 'active' \
@@ -121,6 +129,7 @@ impl Db {
         .bind(before_from)
         .bind(after_id)
         .bind(limit)
+        .bind(ms(rated_since))
         .fetch_all(self.pool())
         .await?)
     }

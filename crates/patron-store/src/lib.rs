@@ -27,7 +27,9 @@ pub mod sessions;
 pub mod settings;
 pub mod staff;
 pub mod stores;
+pub mod surveys;
 pub mod throttle;
+pub mod ticket_reports;
 pub mod tickets;
 
 pub use db::{Backend, ConnectOptions, Db, Scope, Synchronous, WriteTx, ms};

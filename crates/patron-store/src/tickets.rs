@@ -6,11 +6,11 @@ use crate::db::ms;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
 
-const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category, severity, status, subject, \
+pub(crate) const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category, severity, status, subject, \
      description_enc, sale_id, item_ref, assignee_id, created_by, created_at, updated_at, response_due_at, \
      responded_at, resolution_target_min, sla_used_min, sla_running_since, resolution_due_at, resolved_at, \
      closed_at, breached_response, breached_resolution, escalation_level, reopen_count, root_cause, \
-     corrective_action, compensation, \
+     corrective_action, compensation, satisfaction, closed_unanswered, \
      (SELECT c.name FROM customers c WHERE c.id = tickets.customer_id) AS customer_name";
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
@@ -47,6 +47,9 @@ pub struct TicketRow {
     pub root_cause: Option<String>,
     pub corrective_action: Option<String>,
     pub compensation: Option<String>,
+    /// The customer's rating of the resolution (CSAT 1-5), and closing for want of one.
+    pub satisfaction: Option<i64>,
+    pub closed_unanswered: i64,
     /// The customer's name (from the file), for lists.
     pub customer_name: String,
 }
@@ -91,6 +94,11 @@ pub struct TicketChange<'a> {
     pub reopened: bool,
     /// Root cause, corrective action and compensation (JSON), set on resolving.
     pub resolution: Option<(&'a str, &'a str, &'a str)>,
+    /// The customer's rating that made this change (closing or reopening after the
+    /// satisfaction survey).
+    pub satisfaction: Option<i64>,
+    /// Closed because the customer did not answer the survey in time.
+    pub unanswered: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -263,7 +271,8 @@ impl Db {
              closed_at = CASE WHEN $8 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE closed_at END, \
              reopen_count = reopen_count + $9, \
              root_cause = COALESCE($10, root_cause), corrective_action = COALESCE($11, corrective_action), \
-             compensation = COALESCE($12, compensation) \
+             compensation = COALESCE($12, compensation), satisfaction = COALESCE($15, satisfaction), \
+             closed_unanswered = CASE WHEN $16 = 1 THEN 1 WHEN $9 = 1 THEN 0 ELSE closed_unanswered END \
              WHERE id = $13 AND status = $14",
         )
         .bind(c.to)
@@ -280,6 +289,8 @@ impl Db {
         .bind(compensation)
         .bind(c.id)
         .bind(c.from)
+        .bind(c.satisfaction)
+        .bind(i64::from(c.unanswered))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {

@@ -96,6 +96,16 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::TicketManage),
     ),
     (
+        "/console/service/reports",
+        "nav.service_reports",
+        Some(Capability::ReportRead),
+    ),
+    (
+        "/console/surveys",
+        "nav.surveys",
+        Some(Capability::ReportRead),
+    ),
+    (
         "/console/loyalty",
         "nav.loyalty",
         Some(Capability::SettingsManage),

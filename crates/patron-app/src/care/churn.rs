@@ -89,12 +89,14 @@ impl App {
         let month = crate::sales::calendar(now, &self.config.timezone()).month;
         let (recent_from, before_from) = (months_before(month, 5), months_before(month, 11));
         let now_ms = now.as_millisecond();
+        // A low rating counts for 90 days.
+        let rated_since = now - jiff::SignedDuration::from_hours(24 * 90);
         let mut after = 0;
         let mut scored = 0;
         loop {
             let rows = self
                 .db
-                .churn_facts(after, PAGE, recent_from, before_from)
+                .churn_facts(after, PAGE, recent_from, before_from, rated_since)
                 .await?;
             let Some(last) = rows.last().map(|r| r.customer_id) else {
                 break;
@@ -110,8 +112,7 @@ impl App {
                     spend_recent_fen: r.spend_recent_fen,
                     spend_before_fen: r.spend_before_fen,
                     open_complaints: r.open_complaints,
-                    // Satisfaction ratings join with the service desk's surveys.
-                    low_rating: false,
+                    low_rating: r.low_ratings > 0,
                 };
                 let s = score(&facts, &rules);
                 if s.score > 0 {

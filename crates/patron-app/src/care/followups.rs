@@ -21,6 +21,7 @@ pub const RULES_KEY: &str = "followups.rules";
 pub struct PlanReport {
     pub cadence: u64,
     pub after_purchase: u64,
+    pub after_complaint: u64,
     pub expiry: u64,
     pub stale: u64,
 }
@@ -29,8 +30,8 @@ impl std::fmt::Display for PlanReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "follow-ups planned: {} cadence, {} after purchase, {} before expiry, {} stale files",
-            self.cadence, self.after_purchase, self.expiry, self.stale
+            "follow-ups planned: {} cadence, {} after purchase, {} after complaints, {} before expiry, {} stale files",
+            self.cadence, self.after_purchase, self.after_complaint, self.expiry, self.stale
         )
     }
 }
@@ -113,22 +114,29 @@ impl App {
             let tz = self.config.timezone();
             let day = date_of(today - i64::from(rules.after_purchase_days))
                 .ok_or_else(|| AppError::Internal("date out of range".into()))?;
-            let start = |d: Date| {
-                d.to_datetime(jiff::civil::Time::midnight())
-                    .to_zoned_datetime(tz.clone())
-                    .map(|z| z.timestamp())
-                    .map_err(|e| AppError::Internal(e.to_string()))
-            };
-            let from = start(day)?;
-            let to = start(
-                day.tomorrow()
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-            )?;
+            let (from, to) = crate::clock::day_bounds(day, &tz)?;
             for s in self.db.list_stores(patron_store::Scope::Chain).await? {
                 report.after_purchase += self
                     .db
                     .plan_after_purchase(s.id, from, to, today, now)
                     .await?;
+            }
+        }
+        if rules.after_complaint_days > 0 {
+            // Complaints resolved N days ago; a week more catches the days no server ran
+            // (each ticket is planned once).
+            let to = now - SignedDuration::from_hours(24 * i64::from(rules.after_complaint_days));
+            let from = to - SignedDuration::from_hours(24 * 7);
+            for (ticket, customer) in self.db.complaints_resolved_between(from, to).await? {
+                let reason = format!("投诉 #{ticket} 解决后回访");
+                let reference = format!("ticket:{ticket}");
+                if self
+                    .db
+                    .plan_event(customer, "after_complaint", &reference, &reason, today, now)
+                    .await?
+                {
+                    report.after_complaint += 1;
+                }
             }
         }
         if rules.expiry_days > 0 {

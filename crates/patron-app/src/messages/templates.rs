@@ -12,7 +12,7 @@ use patron_domain::messages::{Channel, sms_parts};
 use patron_store::message_templates::{TemplateInput, TemplateRow};
 
 /// The variables a message template may use, with a sample value for previews.
-pub const VARIABLES: [(&str, &str); 14] = [
+pub const VARIABLES: [(&str, &str); 15] = [
     ("name", "王芳"),
     ("store", "好家居一店"),
     ("tier", "金卡"),
@@ -28,6 +28,8 @@ pub const VARIABLES: [(&str, &str); 14] = [
     ("wish", "中秋快乐，花好月圆"),
     ("years", "10"),
     ("benefit", "消费积分 2 倍"),
+    // Survey invitations add this (with `link` and `expiry`, in days).
+    ("survey", "售后满意度回访"),
 ];
 
 /// The variables a template uses, in the order they first appear (`{{ name }}`, `{{name}}`).

@@ -2,6 +2,10 @@
 //! targets, assignment), tickets through their workflow, and the escalation job.
 
 pub mod escalation;
+pub mod reports;
+pub mod survey_answers;
+pub mod survey_results;
+pub mod surveys;
 pub mod tickets;
 
 use crate::{App, AppError};
@@ -34,6 +38,11 @@ pub struct ServiceRules {
     pub root_causes: Vec<String>,
     pub sla: SlaPolicy,
     pub assignment: Assignment,
+    /// Days the customer has to answer the satisfaction follow-up before the ticket closes
+    /// with a flag.
+    pub csat_wait_days: u32,
+    /// A rating (1-5) at or below this reopens the ticket.
+    pub reopen_at_or_below: u32,
 }
 
 impl Default for ServiceRules {
@@ -43,6 +52,8 @@ impl Default for ServiceRules {
             root_causes: DEFAULT_ROOT_CAUSES.iter().map(|c| c.to_string()).collect(),
             sla: SlaPolicy::default(),
             assignment: Assignment::LeastBusy,
+            csat_wait_days: 7,
+            reopen_at_or_below: 2,
         }
     }
 }
@@ -60,6 +71,15 @@ impl ServiceRules {
         }
         if self.root_causes.is_empty() || !self.root_causes.iter().all(code_ok) {
             return Err(FieldError::new("root_causes", "error.service.codes"));
+        }
+        if !(1..=30).contains(&self.csat_wait_days) {
+            return Err(FieldError::new("csat_wait_days", "error.service.csat_wait"));
+        }
+        if !(1..=4).contains(&self.reopen_at_or_below) {
+            return Err(FieldError::new(
+                "reopen_at_or_below",
+                "error.service.reopen_at",
+            ));
         }
         self.sla.check()
     }

@@ -59,6 +59,13 @@ pub enum Compensation {
     Repair,
 }
 
+/// The customer's rating a change records.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Rating {
+    pub(super) satisfaction: Option<i64>,
+    pub(super) unanswered: bool,
+}
+
 /// A resolution as typed.
 #[derive(Debug, Clone, Default)]
 pub struct Resolution {
@@ -340,7 +347,8 @@ impl App {
             return Err(FieldError::new("root_cause", "error.ticket.root_cause").into());
         }
         let row = self.db.ticket(scope, id).await?;
-        self.change(actor, &row, action, note, None).await
+        self.change(actor, &row, action, note, None, Rating::default())
+            .await
     }
 
     /// Resolves a ticket with its root cause, corrective action and compensation; points
@@ -391,18 +399,32 @@ impl App {
         let json = serde_json::to_string(&compensation)
             .map_err(|e| AppError::Internal(format!("compensation: {e}")))?;
         let resolution = (r.root_cause.trim(), corrective.as_str(), json.as_str());
-        self.change(actor, &row, Action::Resolve, note, Some(resolution))
-            .await
+        let to = self
+            .change(
+                actor,
+                &row,
+                Action::Resolve,
+                note,
+                Some(resolution),
+                Rating::default(),
+            )
+            .await?;
+        // The satisfaction follow-up goes at once; if it cannot, the surveys job asks.
+        if let Err(e) = self.ask_satisfaction(row.id).await {
+            tracing::warn!(ticket = row.id, error = %e, "satisfaction follow-up not sent yet");
+        }
+        Ok(to)
     }
 
     /// Applies one step to a ticket as read; a concurrent change in between is a conflict.
-    async fn change(
+    pub(super) async fn change(
         &self,
         actor: &Actor,
         row: &TicketRow,
         action: Action,
         note: &str,
         resolution: Option<(&str, &str, &str)>,
+        rating: Rating,
     ) -> Result<Status, AppError> {
         let id = row.id;
         let from = Status::parse(&row.status)?;
@@ -443,6 +465,8 @@ impl App {
             closed: to == Status::Closed,
             reopened: action == Action::Reopen,
             resolution,
+            satisfaction: rating.satisfaction,
+            unanswered: rating.unanswered,
         };
         self.db
             .change_ticket(&change, row.customer_id, now)

@@ -28,6 +28,8 @@ pub mod service;
 pub mod settings;
 pub mod staff;
 pub mod stores;
+pub mod survey_answer;
+pub mod surveys;
 pub mod till;
 
 use axum::response::{IntoResponse, Redirect, Response};

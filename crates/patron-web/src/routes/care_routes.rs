@@ -4,13 +4,61 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{calendar, churn, classes, followups, messages, segments, service};
+use crate::console::{calendar, churn, classes, followups, messages, segments, service, surveys};
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
+        r(
+            "GET",
+            "/console/surveys",
+            Cap(C::ReportRead),
+            get(surveys::list_page),
+        ),
+        r(
+            "POST",
+            "/console/surveys",
+            Cap(C::CampaignManage),
+            post(surveys::create),
+        ),
+        r(
+            "GET",
+            "/console/surveys/{id}",
+            Cap(C::ReportRead),
+            get(surveys::survey_page),
+        ),
+        r(
+            "POST",
+            "/console/surveys/{id}",
+            Cap(C::CampaignManage),
+            post(surveys::update),
+        ),
+        r(
+            "POST",
+            "/console/surveys/{id}/send",
+            Cap(C::CampaignManage),
+            post(surveys::send),
+        ),
+        r(
+            "GET",
+            "/console/service/reports",
+            Cap(C::ReportRead),
+            get(service::report_page),
+        ),
+        r(
+            "GET",
+            "/console/service/reports.xlsx",
+            Cap(C::ReportRead),
+            get(service::report_xlsx),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/survey-link",
+            Cap(C::TicketManage),
+            post(service::survey_link),
+        ),
         r(
             "GET",
             "/console/service",

@@ -118,6 +118,19 @@ fn table() -> Vec<Route> {
             Secret,
             post(crate::console::optout::unsubscribe_submit),
         ),
+        // Survey links (secret in the address).
+        r(
+            "GET",
+            "/s/{token}",
+            Secret,
+            get(crate::console::survey_answer::answer_page),
+        ),
+        r(
+            "POST",
+            "/s/{token}",
+            Secret,
+            post(crate::console::survey_answer::answer_submit),
+        ),
         r(
             "POST",
             "/hooks/sms/{token}",

@@ -435,6 +435,27 @@ async fn demo_data(kind: crate::harness::Kind) {
         .filter(|t| t.breached_response == 1 && t.breached_resolution == 1)
         .count();
     assert_eq!(breached, 2);
+    // One resolution rated by its customer through the follow-up; a survey with answers.
+    assert!(
+        tickets
+            .iter()
+            .any(|t| t.status == "closed" && t.satisfaction == Some(5))
+    );
+    let survey = s
+        .app
+        .surveys()
+        .await
+        .expect("surveys")
+        .into_iter()
+        .find(|v| v.row.name == "到店体验调查")
+        .expect("demo survey");
+    let (sent, answered) = s
+        .app
+        .db
+        .survey_counts(patron_store::Scope::Chain, survey.row.id)
+        .await
+        .expect("counts");
+    assert_eq!((sent, answered), (25, 20));
     assert!(
         at_risk
             .iter()

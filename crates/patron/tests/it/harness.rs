@@ -247,7 +247,7 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         let c = self.cookies.lock().expect("lock");
         c.iter()
             .map(|(k, v)| format!("{k}={v}"))

@@ -25,6 +25,7 @@ pub(crate) struct Fixture {
     pub(crate) playbook: i64,
     pub(crate) segment: i64,
     pub(crate) ticket: i64,
+    pub(crate) survey: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -67,6 +68,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/tickets/")
     {
         f.ticket
+    } else if template.starts_with("/console/surveys/") {
+        f.survey
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -318,7 +321,17 @@ pub(crate) async fn fixture(
         )
         .await
         .expect("ticket");
+    let survey = s
+        .app
+        .surveys()
+        .await
+        .expect("surveys")
+        .first()
+        .expect("the built-in follow-up")
+        .row
+        .id;
     Fixture {
+        survey,
         playbook,
         segment,
         ticket,

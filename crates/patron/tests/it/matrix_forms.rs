@@ -72,6 +72,22 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
         p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {
             f(&[("action", "note".into()), ("note", "矩阵".into())])
         }
+        "/console/surveys" => f(&[
+            ("name", unique("问卷")),
+            ("questions", "nps: 推荐吗".into()),
+            ("trigger", "manual".into()),
+            ("active", "1".into()),
+        ]),
+        p if p.starts_with("/console/surveys/") && p.ends_with("/send") => f(&[
+            ("segment_id", fx.segment.to_string()),
+            ("batch", unique("b")),
+        ]),
+        p if p.starts_with("/console/surveys/") => f(&[
+            ("name", "售后满意度回访".into()),
+            ("questions", "csat: 满意吗".into()),
+            ("trigger", "after_resolution".into()),
+            ("active", "1".into()),
+        ]),
         "/console/stores" => f(&[
             ("code", unique("M").to_uppercase()),
             ("name", "矩阵门店".into()),

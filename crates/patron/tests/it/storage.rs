@@ -71,6 +71,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
                 "points_expiry",
                 "reclassify",
                 "session_cleanup",
+                "surveys",
                 "tier_review",
             ]
         } else {
@@ -83,6 +84,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
                 "points_expiry",
                 "reclassify",
                 "session_cleanup",
+                "surveys",
                 "tier_review",
             ]
         };

@@ -1,9 +1,12 @@
 //! The service desk: the queue (mine, my team, breaching soon, all open) with the form to
 //! file a ticket; the ticket page is in `ticket`.
 
+mod reports;
 mod ticket;
 
-pub use ticket::{act, assign, resolve, ticket_page};
+pub use reports::{report_page, report_xlsx};
+
+pub use ticket::{act, assign, resolve, survey_link, ticket_page};
 
 use super::{field_message, see_other};
 use crate::identity::{Ctx, Staff};

@@ -38,6 +38,10 @@ pub struct TicketPage {
     resolution_due: String,
     sla_used: String,
     resolution: String,
+    satisfaction: String,
+    /// A renewed satisfaction-survey link to pass on, just made.
+    survey_link: String,
+    can_renew_link: bool,
     events: Vec<EventView>,
     actions: Vec<(&'static str, &'static str)>,
     can_resolve: bool,
@@ -52,6 +56,7 @@ async fn show_ticket(
     id: i64,
     flash: &str,
     error: String,
+    survey_link: String,
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
@@ -137,6 +142,13 @@ async fn show_ticket(
             resolution_due: when_opt(v.row.resolution_due_at, ctx.lang, &tz),
             sla_used: format!("{}:{:02}", v.row.sla_used_min / 60, v.row.sla_used_min % 60),
             resolution,
+            satisfaction: match (v.row.satisfaction, v.row.closed_unanswered) {
+                (Some(s), _) => format!("{s} / 5"),
+                (None, 1) => ctx.lang.t("ticket.unanswered").to_string(),
+                _ => String::new(),
+            },
+            survey_link,
+            can_renew_link: v.status == patron_domain::service::ticket::Status::Resolved,
             events,
             actions: v
                 .status
@@ -171,7 +183,7 @@ pub async fn ticket_page(
     Path(id): Path<i64>,
     Query(q): Query<FlashQuery>,
 ) -> Response {
-    show_ticket(&state, &p, &ctx, id, &q.ok, String::new()).await
+    show_ticket(&state, &p, &ctx, id, &q.ok, String::new(), String::new()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -215,9 +227,28 @@ async fn after(
     match result {
         Ok(()) => see_other(&format!("/console/service/tickets/{id}?ok=ticket_saved")),
         Err(e) => match e.field_errors().first() {
-            Some(f) => show_ticket(state, p, ctx, id, "", field_message(ctx, f)).await,
+            Some(f) => {
+                let message = field_message(ctx, f);
+                show_ticket(state, p, ctx, id, "", message, String::new()).await
+            }
             None => crate::error::WebError::page(e, ctx.lang).into_response_page(),
         },
+    }
+}
+
+/// A new link for the ticket's satisfaction follow-up, shown to pass on by hand.
+pub async fn survey_link(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.renew_ticket_survey_link(p.scope(), id).await {
+        Ok(link) => show_ticket(&state, &p, &ctx, id, "", String::new(), link).await,
+        Err(AppError::NotFound) if state.app.db.ticket(p.scope(), id).await.is_ok() => {
+            let message = ctx.lang.t("error.survey.no_link").to_string();
+            show_ticket(&state, &p, &ctx, id, "", message, String::new()).await
+        }
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 

@@ -1,0 +1,165 @@
+//! Answering a survey by its link: opening it (without signing in) and taking the answers
+//! once; a ticket's follow-up then closes the ticket, or reopens it when the customer is
+//! not satisfied.
+
+use super::surveys::Survey;
+use super::tickets::Rating;
+use crate::credentials::token_hash;
+use crate::customers::sealing;
+use crate::{App, AppError};
+use patron_domain::audit::Actor;
+use patron_domain::service::survey::{Answer, check_answers};
+use patron_domain::service::ticket::{Action, Status};
+use patron_store::Scope;
+use patron_store::surveys::{InvitationRow, NewAnswer};
+use patron_store::tickets::TicketRow;
+
+/// What an answer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    Thanks,
+    /// The ticket it followed up was closed (satisfied).
+    Closed,
+    /// The ticket was reopened (not satisfied).
+    Reopened,
+}
+
+/// A survey opened by its link: what the answer page shows.
+#[derive(Debug, Clone)]
+pub struct OpenSurvey {
+    pub survey: Survey,
+    pub store: String,
+    pub invitation: InvitationRow,
+    /// Answered already, or the link ran out.
+    pub closed: bool,
+}
+
+impl App {
+    /// The survey a link opens; `NotFound` for an unknown link.
+    pub async fn open_survey(&self, token: &str) -> Result<OpenSurvey, AppError> {
+        let invitation = self
+            .db
+            .invitation_by_token(&token_hash(token))
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let survey = self.survey(invitation.survey_id).await?;
+        let store = self
+            .db
+            .get_store(Scope::Chain, invitation.store_id)
+            .await?
+            .name;
+        let closed = invitation.answered_at.is_some()
+            || invitation.expires_at <= self.now().as_millisecond();
+        Ok(OpenSurvey {
+            survey,
+            store,
+            invitation,
+            closed,
+        })
+    }
+
+    /// Takes a customer's answers through the link. `values(i)` gives what was posted for
+    /// question `i`. A ticket's follow-up then closes the ticket, or reopens it when the
+    /// rating is at or below the desk's threshold.
+    pub async fn answer_survey<'a>(
+        &self,
+        token: &str,
+        values: impl Fn(usize) -> Vec<&'a str>,
+    ) -> Result<Answered, AppError> {
+        let open = self.open_survey(token).await?;
+        if open.closed {
+            return Err(AppError::Conflict {
+                key: "survey.closed",
+                field: None,
+            });
+        }
+        let answers = check_answers(&open.survey.questions, values)?;
+        let inv = &open.invitation;
+        let mut rows = Vec::new();
+        let mut comment = String::new();
+        for (i, (q, a)) in open.survey.questions.iter().zip(&answers).enumerate() {
+            let (score, choices, text_enc) = match a {
+                Answer::Score(s) => (Some(*s), None, None),
+                Answer::Choices(c) => {
+                    let list: Vec<String> = c.iter().map(|n| n.to_string()).collect();
+                    (None, Some(list.join(",")), None)
+                }
+                Answer::Text(t) => {
+                    if comment.is_empty() {
+                        comment = t.clone();
+                    }
+                    let sealed = sealing::seal(&self.keys, "survey", inv.customer_id, t);
+                    (None, None, Some(sealed))
+                }
+                Answer::Blank => continue,
+            };
+            rows.push(NewAnswer {
+                question_no: i as i64,
+                kind: q.kind.code(),
+                score,
+                choices,
+                text_enc,
+            });
+        }
+        if !self.db.answer_survey(inv, &rows, self.now()).await? {
+            return Err(AppError::Conflict {
+                key: "survey.closed",
+                field: None,
+            });
+        }
+        let (Some(ticket), Some(q)) = (inv.ticket_id, open.survey.first_csat()) else {
+            return Ok(Answered::Thanks);
+        };
+        let Some(Answer::Score(score)) = answers.get(q) else {
+            return Ok(Answered::Thanks);
+        };
+        let rules = self.service_rules().await?;
+        let row = self.db.ticket(Scope::Chain, ticket).await?;
+        let unhappy = *score <= i64::from(rules.reopen_at_or_below);
+        let (action, outcome, answered) = if unhappy {
+            (Action::Reopen, "reopened", Answered::Reopened)
+        } else {
+            (Action::Close, "closed", Answered::Closed)
+        };
+        let mut note = format!("客户满意度评分：{score} / 5");
+        if !comment.is_empty() {
+            note.push_str(&format!("。{comment}"));
+        }
+        if row.status != Status::Resolved.code() {
+            self.db.set_invitation_outcome(inv.id, "ignored").await?;
+            return Ok(Answered::Thanks);
+        }
+        match self
+            .customer_changes_ticket(&row, action, &note, Some(*score), false)
+            .await
+        {
+            Ok(()) => {
+                self.db.set_invitation_outcome(inv.id, outcome).await?;
+                Ok(answered)
+            }
+            Err(AppError::Conflict { .. }) => {
+                self.db.set_invitation_outcome(inv.id, "ignored").await?;
+                Ok(Answered::Thanks)
+            }
+            Err(e) => Err(e),
+        }
+    }
+    /// A step the customer's satisfaction follow-up takes: closing (with their rating, or
+    /// flagged when they did not answer in time) or reopening.
+    pub(crate) async fn customer_changes_ticket(
+        &self,
+        row: &TicketRow,
+        action: Action,
+        note: &str,
+        satisfaction: Option<i64>,
+        unanswered: bool,
+    ) -> Result<(), AppError> {
+        let rating = Rating {
+            satisfaction,
+            unanswered,
+        };
+        self.change(&Actor::anonymous(None), row, action, note, None, rating)
+            .await
+            .map(|_| ())
+    }
+}
