@@ -170,31 +170,16 @@ impl Db {
         .bind(t.request_key)
         .fetch_one(&mut *tx)
         .await?;
-        event(
-            &mut tx,
-            id,
-            t.customer_id,
-            now,
-            t.created_by,
-            "created",
-            None,
-            Some("new"),
-            None,
-        )
+        Event {
+            to: Some("new"),
+            ..Event::new(id, t.customer_id, t.created_by, "created")
+        }
+        .insert(&mut tx, now)
         .await?;
         if t.assignee_id.is_some() {
-            event(
-                &mut tx,
-                id,
-                t.customer_id,
-                now,
-                t.created_by,
-                "assigned",
-                None,
-                None,
-                None,
-            )
-            .await?;
+            Event::new(id, t.customer_id, t.created_by, "assigned")
+                .insert(&mut tx, now)
+                .await?;
         }
         tx.commit().await?;
         Ok((id, true))
@@ -298,17 +283,13 @@ impl Db {
                 constraint: "ck_tickets_status".into(),
             });
         }
-        event(
-            &mut tx,
-            c.id,
-            customer_id,
-            now,
-            c.staff_id,
-            c.kind,
-            Some(c.from),
-            Some(c.to),
-            c.note_enc,
-        )
+        Event {
+            from: Some(c.from),
+            to: Some(c.to),
+            note_enc: c.note_enc,
+            ..Event::new(c.id, customer_id, c.staff_id, c.kind)
+        }
+        .insert(&mut tx, now)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -324,17 +305,11 @@ impl Db {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        event(
-            &mut tx,
-            t.id,
-            t.customer_id,
-            now,
-            staff_id,
-            kind,
-            None,
-            None,
+        Event {
             note_enc,
-        )
+            ..Event::new(t.id, t.customer_id, staff_id, kind)
+        }
+        .insert(&mut tx, now)
         .await?;
         sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(ms(now))
@@ -359,18 +334,9 @@ impl Db {
             .bind(t.id)
             .execute(&mut *tx)
             .await?;
-        event(
-            &mut tx,
-            t.id,
-            t.customer_id,
-            now,
-            by,
-            "assigned",
-            None,
-            None,
-            None,
-        )
-        .await?;
+        Event::new(t.id, t.customer_id, by, "assigned")
+            .insert(&mut tx, now)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -381,16 +347,28 @@ impl Db {
         &self,
         staff_ids: &[i64],
     ) -> Result<Vec<(i64, i64)>, StoreError> {
-        let mut out = Vec::with_capacity(staff_ids.len());
-        for id in staff_ids {
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT CAST(COUNT(*) AS BIGINT) FROM tickets WHERE assignee_id = $1 AND {OPEN}"
-            )))
-            .bind(id)
-            .fetch_one(self.pool())
-            .await?;
-            out.push((*id, n));
+        if staff_ids.is_empty() {
+            return Ok(Vec::new());
         }
+        // Ids are integers, so listing them in the statement is safe.
+        let list = staff_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let counted: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT assignee_id, CAST(COUNT(*) AS BIGINT) FROM tickets \
+             WHERE assignee_id IN ({list}) AND {OPEN} GROUP BY assignee_id"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<(i64, i64)> = staff_ids
+            .iter()
+            .map(|id| {
+                let n = counted.iter().find(|(a, _)| a == id).map_or(0, |(_, n)| *n);
+                (*id, n)
+            })
+            .collect();
         out.sort_by_key(|(id, n)| (*n, *id));
         Ok(out)
     }
@@ -452,18 +430,9 @@ impl Db {
         } else {
             "breach_response"
         };
-        event(
-            &mut tx,
-            t.id,
-            t.customer_id,
-            now,
-            None,
-            kind,
-            None,
-            None,
-            None,
-        )
-        .await?;
+        Event::new(t.id, t.customer_id, None, kind)
+            .insert(&mut tx, now)
+            .await?;
         for m in messages {
             crate::outbox::enqueue(&mut tx, m, now).await?;
         }
@@ -472,31 +441,46 @@ impl Db {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn event(
-    tx: &mut crate::db::WriteTx,
+/// One timeline entry of a ticket.
+struct Event<'a> {
     ticket_id: i64,
     customer_id: i64,
-    now: Timestamp,
     staff_id: Option<i64>,
-    kind: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    note_enc: Option<&str>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO ticket_events (ticket_id, customer_id, at, staff_id, kind, from_status, to_status, note_enc) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(ticket_id)
-    .bind(customer_id)
-    .bind(ms(now))
-    .bind(staff_id)
-    .bind(kind)
-    .bind(from)
-    .bind(to)
-    .bind(note_enc)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    kind: &'a str,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    note_enc: Option<&'a str>,
+}
+
+impl<'a> Event<'a> {
+    /// An entry without a status change or note.
+    fn new(ticket_id: i64, customer_id: i64, staff_id: Option<i64>, kind: &'a str) -> Self {
+        Self {
+            ticket_id,
+            customer_id,
+            staff_id,
+            kind,
+            from: None,
+            to: None,
+            note_enc: None,
+        }
+    }
+
+    async fn insert(&self, tx: &mut crate::db::WriteTx, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, customer_id, at, staff_id, kind, from_status, to_status, note_enc) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(self.ticket_id)
+        .bind(self.customer_id)
+        .bind(ms(now))
+        .bind(self.staff_id)
+        .bind(self.kind)
+        .bind(self.from)
+        .bind(self.to)
+        .bind(self.note_enc)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
 }

@@ -27,6 +27,20 @@ impl App {
         )
     }
 
+    /// Whether the customer's consent to `purpose` is in force.
+    pub async fn consent_granted(
+        &self,
+        customer_id: i64,
+        purpose: ConsentPurpose,
+    ) -> Result<bool, AppError> {
+        Ok(self
+            .db
+            .consent_state(customer_id)
+            .await?
+            .iter()
+            .any(|(p, g, _)| p == purpose.as_str() && *g))
+    }
+
     /// The link in a marketing message that withdraws `purpose` for this customer. It needs
     /// no login; the keyed MAC makes it unguessable for any other customer or purpose.
     pub fn unsubscribe_link(&self, customer_id: i64, purpose: ConsentPurpose) -> String {
@@ -66,13 +80,7 @@ impl App {
     /// nothing new).
     pub async fn unsubscribe(&self, token: &str) -> Result<ConsentPurpose, AppError> {
         let (customer_id, purpose) = self.check_unsubscribe(token)?;
-        let in_force = self
-            .db
-            .consent_state(customer_id)
-            .await?
-            .iter()
-            .any(|(p, g, _)| p == purpose.as_str() && *g);
-        if in_force {
+        if self.consent_granted(customer_id, purpose).await? {
             self.set_consents(
                 &Actor::system("unsubscribe"),
                 Scope::Chain,

@@ -67,6 +67,15 @@ impl App {
         values: impl Fn(usize) -> Vec<&'a str>,
     ) -> Result<Answered, AppError> {
         let open = self.open_survey(token).await?;
+        self.answer_opened(&open, values).await
+    }
+
+    /// `answer_survey` for a survey the caller has opened already.
+    pub async fn answer_opened<'a>(
+        &self,
+        open: &OpenSurvey,
+        values: impl Fn(usize) -> Vec<&'a str>,
+    ) -> Result<Answered, AppError> {
         if open.closed {
             return Err(AppError::Conflict {
                 key: "survey.closed",

@@ -235,12 +235,12 @@ impl App {
         let Some(email) = customer.email.clone().filter(|e| !e.trim().is_empty()) else {
             return Ok(None);
         };
-        if marketing {
-            let consents = self.db.consent_state(customer.id).await?;
-            let purpose = Channel::Email.marketing_consent();
-            if !consents.iter().any(|(p, g, _)| p == purpose.as_str() && *g) {
-                return Ok(None);
-            }
+        if marketing
+            && !self
+                .consent_granted(customer.id, Channel::Email.marketing_consent())
+                .await?
+        {
+            return Ok(None);
         }
         let store = self
             .db
@@ -268,24 +268,40 @@ impl App {
     /// Asks the customer of a resolved ticket how satisfied they are (once per
     /// resolution). False when the ticket is not resolved or no follow-up survey is active.
     pub async fn ask_satisfaction(&self, ticket_id: i64) -> Result<bool, AppError> {
-        let t = self.db.ticket(Scope::Chain, ticket_id).await?;
-        if t.status != Status::Resolved.code() {
-            return Ok(false);
+        match self.follow_up_survey().await? {
+            Some((survey, wait_days)) => self.ask_with(&survey, wait_days, ticket_id).await,
+            None => Ok(false),
         }
+    }
+
+    /// The active satisfaction follow-up and the days its customers have to answer.
+    async fn follow_up_survey(&self) -> Result<Option<(Survey, u32)>, AppError> {
         let Some(row) = self
             .db
             .active_survey(Trigger::AfterResolution.code())
             .await?
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        let survey = Survey::read(row)?;
-        let rules = self.service_rules().await?;
-        let expires = self.now() + SignedDuration::from_hours(24 * i64::from(rules.csat_wait_days));
+        let wait_days = self.service_rules().await?.csat_wait_days;
+        Ok(Some((Survey::read(row)?, wait_days)))
+    }
+
+    async fn ask_with(
+        &self,
+        survey: &Survey,
+        wait_days: u32,
+        ticket_id: i64,
+    ) -> Result<bool, AppError> {
+        let t = self.db.ticket(Scope::Chain, ticket_id).await?;
+        if t.status != Status::Resolved.code() {
+            return Ok(false);
+        }
+        let expires = self.now() + SignedDuration::from_hours(24 * i64::from(wait_days));
         let occasion = format!("ticket:{}:{}", t.id, t.reopen_count);
         let made = self
             .invite(
-                &survey,
+                survey,
                 t.customer_id,
                 &occasion,
                 (Some(t.id), t.sale_id),
@@ -330,9 +346,11 @@ impl App {
     /// ran out unanswered, and asks about the purchases of the after-purchase survey's day.
     pub async fn run_surveys(&self, now: Timestamp) -> Result<SurveyJobReport, AppError> {
         let mut report = SurveyJobReport::default();
-        for id in self.db.tickets_awaiting_survey(500).await? {
-            if self.ask_satisfaction(id).await? {
-                report.tickets_asked += 1;
+        if let Some((survey, wait_days)) = self.follow_up_survey().await? {
+            for id in self.db.tickets_awaiting_survey(500).await? {
+                if self.ask_with(&survey, wait_days, id).await? {
+                    report.tickets_asked += 1;
+                }
             }
         }
         for (invitation, ticket) in self.db.unanswered_ticket_surveys(now).await? {
@@ -401,7 +419,14 @@ impl App {
         let token = random_token(32);
         self.db
             .renew_ticket_survey_token(ticket_id, &token_hash(&token))
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // The ticket is there (read above); its follow-up is not, or was answered.
+                patron_store::StoreError::NotFound => {
+                    AppError::from(FieldError::new("ticket", "error.survey.no_link"))
+                }
+                e => e.into(),
+            })?;
         Ok(format!("{}/s/{token}", self.config.public_url()))
     }
 }

@@ -110,11 +110,11 @@ pub async fn answer_submit(
             .map(|(_, v)| v.as_str())
             .collect::<Vec<&str>>()
     };
-    let result = state.app.answer_survey(&token, values).await;
     let open = match state.app.open_survey(&token).await {
         Ok(o) => o,
         Err(_) => return invalid(&ctx),
     };
+    let result = state.app.answer_opened(&open, values).await;
     match result {
         Ok(a) => {
             let key = match a {

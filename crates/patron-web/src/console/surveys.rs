@@ -212,9 +212,11 @@ pub async fn survey_page(
     show(&state, &p, &ctx, Some(id), None, f, String::new()).await
 }
 
-/// The builder as posted: the checkbox `active` is present only when ticked.
-fn form_of(pairs: &[(String, String)]) -> Result<SurveyForm, patron_domain::FieldError> {
+/// The builder as posted (the checkbox `active` is present only when ticked), with the
+/// refusal of a delay that is not a number.
+fn form_of(pairs: &[(String, String)]) -> (SurveyForm, Option<patron_domain::FieldError>) {
     let mut f = SurveyForm::default();
+    let mut bad = None;
     for (k, v) in pairs {
         match k.as_str() {
             "name" => f.name = v.clone(),
@@ -222,19 +224,19 @@ fn form_of(pairs: &[(String, String)]) -> Result<SurveyForm, patron_domain::Fiel
             "trigger" => f.trigger = v.clone(),
             "message" => f.message = v.clone(),
             "active" => f.active = true,
-            "delay_days" => {
-                f.delay_days = if v.trim().is_empty() {
-                    0
-                } else {
-                    v.trim().parse().map_err(|_| {
-                        patron_domain::FieldError::new("delay_days", "error.survey.delay")
-                    })?
+            "delay_days" if !v.trim().is_empty() => match v.trim().parse() {
+                Ok(n) => f.delay_days = n,
+                Err(_) => {
+                    bad = Some(patron_domain::FieldError::new(
+                        "delay_days",
+                        "error.survey.delay",
+                    ))
                 }
-            }
+            },
             _ => {}
         }
     }
-    Ok(f)
+    (f, bad)
 }
 
 async fn save(
@@ -244,29 +246,17 @@ async fn save(
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Response {
-    let form = form_of(&pairs);
-    let result = match &form {
-        Ok(f) => state.app.save_survey(&p.actor(ctx.rid()), id, f).await,
-        Err(e) => Err(e.clone().into()),
+    let (form, bad) = form_of(&pairs);
+    let result = match bad {
+        None => state.app.save_survey(&p.actor(ctx.rid()), id, &form).await,
+        Some(e) => Err(e.into()),
     };
     match result {
         Ok(id) => see_other(&format!("/console/surveys/{id}?ok=survey_saved")),
         Err(e) => match e.field_errors().first() {
             Some(f) => {
-                let typed = form.ok().or_else(|| {
-                    let mut t = SurveyForm::default();
-                    for (k, v) in &pairs {
-                        match k.as_str() {
-                            "name" => t.name = v.clone(),
-                            "questions" => t.questions = v.clone(),
-                            "trigger" => t.trigger = v.clone(),
-                            "message" => t.message = v.clone(),
-                            _ => {}
-                        }
-                    }
-                    Some(t)
-                });
-                show(&state, &p, &ctx, id, typed, String::new(), message(&ctx, f)).await
+                let text = message(&ctx, f);
+                show(&state, &p, &ctx, id, Some(form), String::new(), text).await
             }
             None => crate::error::WebError::page(e, ctx.lang).into_response_page(),
         },

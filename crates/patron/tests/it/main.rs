@@ -19,6 +19,7 @@ mod cli;
 mod coupons;
 mod crash;
 mod credentials;
+mod customer_merge;
 mod customers;
 mod customers_console;
 mod followups;

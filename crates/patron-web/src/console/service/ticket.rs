@@ -244,11 +244,7 @@ pub async fn survey_link(
 ) -> Response {
     match state.app.renew_ticket_survey_link(p.scope(), id).await {
         Ok(link) => show_ticket(&state, &p, &ctx, id, "", String::new(), link).await,
-        Err(AppError::NotFound) if state.app.db.ticket(p.scope(), id).await.is_ok() => {
-            let message = ctx.lang.t("error.survey.no_link").to_string();
-            show_ticket(&state, &p, &ctx, id, "", message, String::new()).await
-        }
-        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
+        Err(e) => after(&state, &p, &ctx, id, Err(e)).await,
     }
 }
 
