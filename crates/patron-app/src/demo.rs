@@ -30,6 +30,7 @@ const STAFF: &[(&str, &str, Role, Option<usize>)] = &[
     ("ma.jun", "马骏", Role::AfterSales, Some(0)),
     ("hu.bin", "胡斌", Role::AfterSales, Some(1)),
     ("guo.ping", "郭平", Role::AfterSales, Some(2)),
+    ("qian.gong", "钱工", Role::AfterSales, Some(0)),
     ("lin.yan", "林燕", Role::DataClerk, Some(0)),
     ("luo.dan", "罗丹", Role::DataClerk, Some(1)),
     ("gao.feng", "高峰", Role::DataClerk, Some(2)),
@@ -108,6 +109,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     seed_winback(app).await?;
     crate::demo_service::seed(app, &customers).await?;
     crate::demo_surveys::seed(app, &customers).await?;
+    crate::demo_orders::seed(app, &customers).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
             .await?;

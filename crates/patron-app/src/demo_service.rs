@@ -162,6 +162,7 @@ pub(crate) async fn seed(app: &App, customers: &[(i64, i64)]) -> Result<(), AppE
             resolution_target_min: resolve,
             resolution_due_at: clock.add(at, resolve),
             request_key: None,
+            claim: None,
         };
         app.db.file_ticket(&t, at).await?;
     }

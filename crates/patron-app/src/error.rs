@@ -85,6 +85,14 @@ impl From<StoreError> for AppError {
                     key: "error.view_name.taken",
                     field: Some("name"),
                 },
+                "uq_warranties_sku_serial" => AppError::Conflict {
+                    key: "error.warranty.serial_taken",
+                    field: Some("serial"),
+                },
+                "ck_orders_status" | "ck_appointments_status" => AppError::Conflict {
+                    key: "error.order.changed",
+                    field: None,
+                },
                 "setup_done" => AppError::Conflict {
                     key: "error.setup.done",
                     field: None,

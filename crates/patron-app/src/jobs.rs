@@ -18,8 +18,8 @@ pub enum Job {
     PointsExpiry,
     /// Reviews members a year after they reached their tier (down one tier at most).
     TierReview,
-    /// Tells members what is about to run out (points, card, coupons, tier) and gives the
-    /// tier's birthday gifts.
+    /// Tells members what is about to run out (points, card, coupons, tier, warranties) and
+    /// gives the tier's birthday gifts.
     MemberNotices,
     /// Recomputes every customer's classes and churn score from the running statistics.
     Reclassify,
@@ -147,7 +147,10 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::MemberNotices => {
             let gifts = app.grant_birthday_gifts(now).await?;
             let report = app.send_member_notices(now).await?;
-            Ok(format!("{report}; {gifts} birthday gifts"))
+            let warranties = app.send_warranty_notices(now).await?;
+            Ok(format!(
+                "{report}; {gifts} birthday gifts; {warranties} warranty reminders"
+            ))
         }
         Job::Greetings => Ok(app.send_greetings(now).await?.to_string()),
         Job::Followups => Ok(app.plan_followups(now).await?.to_string()),

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod datadir;
 pub mod demo;
 mod demo_customers;
+mod demo_orders;
 mod demo_sales;
 mod demo_service;
 mod demo_surveys;

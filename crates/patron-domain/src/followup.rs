@@ -34,6 +34,8 @@ pub struct FollowupRules {
     pub after_purchase_days: u32,
     /// A call this many days after a complaint was resolved ("is it all right now?").
     pub after_complaint_days: u32,
+    /// A call this many days after a delivery or installation ("is everything in place?").
+    pub after_visit_days: u32,
     /// A call when points or a card run out within this many days.
     pub expiry_days: u32,
     /// A visit to re-verify key and major customers' files not verified for this many days.
@@ -51,6 +53,7 @@ impl Default for FollowupRules {
             small_days: 90,
             after_purchase_days: 3,
             after_complaint_days: 3,
+            after_visit_days: 2,
             expiry_days: 14,
             stale_days: 365,
             upcoming_days: 7,
@@ -77,6 +80,7 @@ impl FollowupRules {
             ("small_days", self.small_days, 366),
             ("after_purchase_days", self.after_purchase_days, 90),
             ("after_complaint_days", self.after_complaint_days, 90),
+            ("after_visit_days", self.after_visit_days, 90),
             ("expiry_days", self.expiry_days, 90),
             ("stale_days", self.stale_days, 3660),
             ("upcoming_days", self.upcoming_days, 60),
@@ -96,16 +100,18 @@ pub enum TaskKind {
     Cadence,
     AfterPurchase,
     AfterComplaint,
+    AfterVisit,
     Expiry,
     StaleProfile,
     Winback,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 6] = [
+    pub const ALL: [TaskKind; 7] = [
         TaskKind::Cadence,
         TaskKind::AfterPurchase,
         TaskKind::AfterComplaint,
+        TaskKind::AfterVisit,
         TaskKind::Expiry,
         TaskKind::StaleProfile,
         TaskKind::Winback,
@@ -116,6 +122,7 @@ impl TaskKind {
             TaskKind::Cadence => "cadence",
             TaskKind::AfterPurchase => "after_purchase",
             TaskKind::AfterComplaint => "after_complaint",
+            TaskKind::AfterVisit => "after_visit",
             TaskKind::Expiry => "expiry",
             TaskKind::StaleProfile => "stale_profile",
             TaskKind::Winback => "winback",

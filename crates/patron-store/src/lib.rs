@@ -2,6 +2,7 @@
 //! transaction. One SQL text per query runs on SQLite and PostgreSQL through `sqlx::Any`;
 //! the few dialect-specific statements sit side by side in named places (`Db::dialect`).
 
+pub mod appointments;
 pub mod audit;
 pub mod backup;
 pub mod churn;
@@ -17,6 +18,7 @@ pub mod links;
 pub mod mall;
 pub mod message_templates;
 pub mod notices;
+pub mod orders;
 pub mod outbox;
 pub mod points;
 pub mod roles;
@@ -31,6 +33,7 @@ pub mod surveys;
 pub mod throttle;
 pub mod ticket_reports;
 pub mod tickets;
+pub mod warranties;
 
 pub use db::{Backend, ConnectOptions, Db, Scope, Synchronous, WriteTx, ms};
 pub use error::StoreError;

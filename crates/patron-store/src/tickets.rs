@@ -73,6 +73,9 @@ pub struct NewTicket<'a> {
     pub resolution_target_min: i64,
     pub resolution_due_at: Timestamp,
     pub request_key: Option<&'a str>,
+    /// A warranty claim (warranty, kind) this ticket handles, linked in the same
+    /// transaction.
+    pub claim: Option<(i64, &'a str)>,
 }
 
 /// A change of a ticket read in status `from`: the new SLA state and what else it sets.
@@ -176,6 +179,9 @@ impl Db {
         }
         .insert(&mut tx, now)
         .await?;
+        if let Some(claim) = t.claim {
+            crate::warranties::link_claim(&mut tx, claim, id, t.created_by, now).await?;
+        }
         if t.assignee_id.is_some() {
             Event::new(id, t.customer_id, t.created_by, "assigned")
                 .insert(&mut tx, now)

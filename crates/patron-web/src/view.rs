@@ -96,6 +96,21 @@ const MENU: &[(&str, &str, Option<Capability>)] = &[
         Some(Capability::TicketManage),
     ),
     (
+        "/console/orders",
+        "nav.orders",
+        Some(Capability::OrderManage),
+    ),
+    (
+        "/console/service/calendar",
+        "nav.visit_calendar",
+        Some(Capability::OrderManage),
+    ),
+    (
+        "/console/warranties",
+        "nav.warranties",
+        Some(Capability::WarrantyManage),
+    ),
+    (
         "/console/service/reports",
         "nav.service_reports",
         Some(Capability::ReportRead),

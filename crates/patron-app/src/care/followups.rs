@@ -22,6 +22,7 @@ pub struct PlanReport {
     pub cadence: u64,
     pub after_purchase: u64,
     pub after_complaint: u64,
+    pub after_visit: u64,
     pub expiry: u64,
     pub stale: u64,
 }
@@ -30,8 +31,13 @@ impl std::fmt::Display for PlanReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "follow-ups planned: {} cadence, {} after purchase, {} after complaints, {} before expiry, {} stale files",
-            self.cadence, self.after_purchase, self.after_complaint, self.expiry, self.stale
+            "follow-ups planned: {} cadence, {} after purchase, {} after complaints, {} after visits, {} before expiry, {} stale files",
+            self.cadence,
+            self.after_purchase,
+            self.after_complaint,
+            self.after_visit,
+            self.expiry,
+            self.stale
         )
     }
 }
@@ -136,6 +142,28 @@ impl App {
                     .await?
                 {
                     report.after_complaint += 1;
+                }
+            }
+        }
+        if rules.after_visit_days > 0 {
+            // Deliveries and installations done N days ago, with the same week of catching
+            // up (each visit is planned once).
+            let to = now - SignedDuration::from_hours(24 * i64::from(rules.after_visit_days));
+            let from = to - SignedDuration::from_hours(24 * 7);
+            for (visit, customer, kind) in self.db.visits_done_between(from, to).await? {
+                let what = if kind == "installation" {
+                    "安装"
+                } else {
+                    "送货"
+                };
+                let reason = format!("上门{what}（预约 #{visit}）后回访");
+                let reference = format!("visit:{visit}");
+                if self
+                    .db
+                    .plan_event(customer, "after_visit", &reference, &reason, today, now)
+                    .await?
+                {
+                    report.after_visit += 1;
                 }
             }
         }

@@ -12,7 +12,7 @@ use patron_domain::messages::{Channel, sms_parts};
 use patron_store::message_templates::{TemplateInput, TemplateRow};
 
 /// The variables a message template may use, with a sample value for previews.
-pub const VARIABLES: [(&str, &str); 15] = [
+pub const VARIABLES: [(&str, &str); 19] = [
     ("name", "王芳"),
     ("store", "好家居一店"),
     ("tier", "金卡"),
@@ -30,6 +30,11 @@ pub const VARIABLES: [(&str, &str); 15] = [
     ("benefit", "消费积分 2 倍"),
     // Survey invitations add this (with `link` and `expiry`, in days).
     ("survey", "售后满意度回访"),
+    // Order notices add these; warranty reminders add `product` (with `expiry`).
+    ("order", "20261123-483920"),
+    ("status", "已出库，正在配送"),
+    ("appointment", "11月25日 09:00-12:00"),
+    ("product", "燃气热水器 JSQ25"),
 ];
 
 /// The variables a template uses, in the order they first appear (`{{ name }}`, `{{name}}`).

@@ -1,20 +1,26 @@
 //! After-sales service: the rules of the service desk (categories, root causes, SLA
 //! targets, assignment), tickets through their workflow, and the escalation job.
 
+pub mod appointments;
+mod assignment;
 pub mod escalation;
+pub mod orders;
 pub mod reports;
 pub mod survey_answers;
 pub mod survey_results;
 pub mod surveys;
 pub mod tickets;
+pub mod warranties;
 
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::calendar::HolidayCalendar;
+use patron_domain::service::order::{Pipeline, default_pipelines};
 use patron_domain::service::sla::OpeningHours;
 use patron_domain::service::ticket::{DEFAULT_CATEGORIES, DEFAULT_ROOT_CAUSES, SlaPolicy};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const RULES_KEY: &str = "service.rules";
 
@@ -43,6 +49,14 @@ pub struct ServiceRules {
     pub csat_wait_days: u32,
     /// A rating (1-5) at or below this reopens the ticket.
     pub reopen_at_or_below: u32,
+    /// Order pipelines by name (`confirmed > preparing > ... > completed`).
+    pub pipelines: BTreeMap<String, String>,
+    /// The pipeline a store's new orders take by default (store id to pipeline name);
+    /// stores not listed take `default_pipeline`.
+    pub store_pipelines: BTreeMap<i64, String>,
+    pub default_pipeline: String,
+    /// Days before a warranty ends that the customer is reminded (0: no reminders).
+    pub warranty_notice_days: u32,
 }
 
 impl Default for ServiceRules {
@@ -54,6 +68,13 @@ impl Default for ServiceRules {
             assignment: Assignment::LeastBusy,
             csat_wait_days: 7,
             reopen_at_or_below: 2,
+            pipelines: default_pipelines()
+                .into_iter()
+                .map(|(name, p)| (name, p.render()))
+                .collect(),
+            store_pipelines: BTreeMap::new(),
+            default_pipeline: "delivery_installation".into(),
+            warranty_notice_days: 30,
         }
     }
 }
@@ -81,7 +102,41 @@ impl ServiceRules {
                 "error.service.reopen_at",
             ));
         }
+        if self.pipelines.is_empty() || !self.pipelines.keys().all(code_ok) {
+            return Err(FieldError::new("pipelines", "error.service.codes"));
+        }
+        for text in self.pipelines.values() {
+            Pipeline::parse(text)?;
+        }
+        let known = |name: &String| self.pipelines.contains_key(name);
+        if !known(&self.default_pipeline) || !self.store_pipelines.values().all(known) {
+            return Err(FieldError::new("pipeline", "error.order.pipeline_name"));
+        }
+        if self.warranty_notice_days > 180 {
+            return Err(FieldError::new(
+                "warranty_notice_days",
+                "error.service.warranty_notice",
+            ));
+        }
         self.sla.check()
+    }
+
+    /// The pipeline named `name`, or the store's default when `name` is blank: its name and
+    /// stages.
+    pub fn pipeline(&self, store_id: i64, name: &str) -> Result<(String, Pipeline), FieldError> {
+        let name = match name.trim() {
+            "" => self
+                .store_pipelines
+                .get(&store_id)
+                .unwrap_or(&self.default_pipeline)
+                .clone(),
+            n => n.to_string(),
+        };
+        let text = self
+            .pipelines
+            .get(&name)
+            .ok_or(FieldError::new("pipeline", "error.order.pipeline_name"))?;
+        Ok((name, Pipeline::parse(text)?))
     }
 }
 

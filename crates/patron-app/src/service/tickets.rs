@@ -3,7 +3,6 @@
 //! root cause, a corrective action and compensation through the real points ledger and
 //! coupons. Descriptions and notes are sealed like the customer's file.
 
-use super::{Assignment, ServiceRules};
 use crate::customers::sealing;
 use crate::{App, AppError};
 use jiff::Timestamp;
@@ -114,6 +113,28 @@ impl App {
         form: &TicketForm,
         request_key: Option<&str>,
     ) -> Result<(i64, bool), AppError> {
+        self.file(actor, scope, form, request_key, None).await
+    }
+
+    /// Files a ticket for a warranty claim (warranty, kind), linked in one transaction.
+    pub(crate) async fn file_ticket_with_claim(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &TicketForm,
+        claim: Option<(i64, &str)>,
+    ) -> Result<(i64, bool), AppError> {
+        self.file(actor, scope, form, None, claim).await
+    }
+
+    async fn file(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &TicketForm,
+        request_key: Option<&str>,
+        claim: Option<(i64, &str)>,
+    ) -> Result<(i64, bool), AppError> {
         let rules = self.service_rules().await?;
         let channel = TicketChannel::parse(&form.channel)?;
         let kind = TicketType::parse(&form.ticket_type)?;
@@ -176,70 +197,9 @@ impl App {
             resolution_target_min: resolve,
             resolution_due_at: clock.add(now, resolve),
             request_key,
+            claim,
         };
         Ok(self.db.file_ticket(&t, now).await?)
-    }
-
-    /// Who a ticket of the store can be handed to: its after-sales staff and managers, and
-    /// the chain's admins.
-    pub async fn ticket_handlers(&self, store_id: i64) -> Result<Vec<i64>, AppError> {
-        self.handlers(store_id, true).await
-    }
-
-    /// Checks that `staff_id` may handle tickets of `store_id`.
-    async fn ticket_handler(&self, store_id: i64, staff_id: i64) -> Result<(), AppError> {
-        let pool = self.ticket_handlers(store_id).await?;
-        if pool.contains(&staff_id) {
-            Ok(())
-        } else {
-            Err(FieldError::new("assignee_id", "error.ticket.assignee").into())
-        }
-    }
-
-    /// Active staff who may take the store's tickets: its after-sales staff (and, with
-    /// `managers`, its store managers and the chain's admins).
-    async fn handlers(&self, store_id: i64, managers: bool) -> Result<Vec<i64>, AppError> {
-        let staff = self.db.list_staff(Scope::Chain).await?;
-        Ok(staff
-            .into_iter()
-            .filter(|s| s.status == "active")
-            .filter(|s| {
-                let here = s.store_id == Some(store_id);
-                (here && s.role == "after_sales")
-                    || (managers && here && s.role == "store_manager")
-                    || (managers && s.role == "admin")
-            })
-            .map(|s| s.id)
-            .collect())
-    }
-
-    /// The handler by the desk's rule; `None` when manual or nobody is there.
-    async fn pick_handler(
-        &self,
-        rules: &ServiceRules,
-        store_id: i64,
-    ) -> Result<Option<i64>, AppError> {
-        let mut pool = self.handlers(store_id, false).await?;
-        pool.sort_unstable();
-        if pool.is_empty() {
-            return Ok(None);
-        }
-        Ok(match rules.assignment {
-            Assignment::Manual => None,
-            Assignment::LeastBusy => self
-                .db
-                .open_ticket_counts(&pool)
-                .await?
-                .first()
-                .map(|(id, _)| *id),
-            Assignment::RoundRobin => {
-                let last = self.db.last_ticket_assignee(store_id).await?;
-                let next = last
-                    .and_then(|l| pool.iter().find(|id| **id > l))
-                    .or(pool.first());
-                next.copied()
-            }
-        })
     }
 
     /// A ticket with its description and timeline; the view is audited.

@@ -4,30 +4,6 @@
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
-macro_rules! codes {
-    ($(#[$m:meta])* $name:ident, $field:literal, $key:literal { $($v:ident => $c:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($v),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $c),+ }
-            }
-
-            pub fn parse(text: &str) -> Result<Self, FieldError> {
-                match text.trim() {
-                    $($c => Ok($name::$v),)+
-                    _ => Err(FieldError::new($field, $key)),
-                }
-            }
-        }
-    };
-}
-
 codes!(
     /// Where the ticket came from.
     TicketChannel, "channel", "error.ticket.channel" {

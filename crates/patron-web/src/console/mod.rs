@@ -18,6 +18,7 @@ pub mod loyalty;
 pub mod mall;
 pub mod messages;
 pub mod optout;
+pub mod orders;
 pub mod outbox;
 pub mod points;
 pub mod ranking;
@@ -31,6 +32,7 @@ pub mod stores;
 pub mod survey_answer;
 pub mod surveys;
 pub mod till;
+pub mod warranties;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -47,6 +49,22 @@ pub fn field_message(ctx: &crate::identity::Ctx, e: &patron_domain::FieldError) 
     match ctx.lang.try_t(&format!("field.{}", e.field)) {
         Some(l) => format!("{l}：{}", ctx.lang.t(e.key)),
         None => ctx.lang.t(e.key).to_string(),
+    }
+}
+
+/// The message a form shows for a refused post: its field errors, or a conflict ("this
+/// installer is busy then"); `None` for errors that get their own page.
+pub fn form_error(ctx: &crate::identity::Ctx, e: &patron_app::AppError) -> Option<String> {
+    use patron_app::AppError;
+    match e {
+        AppError::Field(_) | AppError::Fields(_) => {
+            e.field_errors().first().map(|f| field_message(ctx, f))
+        }
+        AppError::Conflict { key, field } => Some(match field {
+            Some(f) => field_message(ctx, &patron_domain::FieldError::new(f, key)),
+            None => ctx.lang.t(key).to_string(),
+        }),
+        _ => None,
     }
 }
 

@@ -4,13 +4,107 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{calendar, churn, classes, followups, messages, segments, service, surveys};
+use crate::console::{
+    calendar, churn, classes, followups, messages, orders, segments, service, surveys, warranties,
+};
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
     use Access::{Cap, SignedIn};
     vec![
+        r(
+            "GET",
+            "/console/orders",
+            Cap(C::OrderManage),
+            get(orders::list_page),
+        ),
+        r(
+            "POST",
+            "/console/orders",
+            Cap(C::OrderManage),
+            post(orders::create),
+        ),
+        r(
+            "GET",
+            "/console/orders/{id}",
+            Cap(C::OrderManage),
+            get(orders::order_page),
+        ),
+        r(
+            "POST",
+            "/console/orders/{id}/move",
+            Cap(C::OrderManage),
+            post(orders::move_stage),
+        ),
+        r(
+            "POST",
+            "/console/orders/{id}/note",
+            Cap(C::OrderManage),
+            post(orders::note),
+        ),
+        r(
+            "POST",
+            "/console/orders/{id}/visits",
+            Cap(C::OrderManage),
+            post(orders::book),
+        ),
+        r(
+            "POST",
+            "/console/visits/{id}/reschedule",
+            Cap(C::OrderManage),
+            post(orders::reschedule),
+        ),
+        r(
+            "POST",
+            "/console/visits/{id}/cancel",
+            Cap(C::OrderManage),
+            post(orders::cancel),
+        ),
+        r(
+            "POST",
+            "/console/visits/{id}/complete",
+            Cap(C::OrderManage),
+            post(orders::complete).layer(axum::extract::DefaultBodyLimit::max(
+                orders::VISIT_UPLOAD_LIMIT,
+            )),
+        ),
+        r(
+            "GET",
+            "/console/visits/{id}/photo",
+            Cap(C::OrderManage),
+            get(orders::photo),
+        ),
+        r(
+            "GET",
+            "/console/service/calendar",
+            Cap(C::OrderManage),
+            get(orders::calendar_page),
+        ),
+        r(
+            "GET",
+            "/console/warranties",
+            Cap(C::WarrantyManage),
+            get(warranties::search_page),
+        ),
+        r(
+            "POST",
+            "/console/warranties",
+            Cap(C::WarrantyManage),
+            post(warranties::register),
+        ),
+        r(
+            "GET",
+            "/console/warranties/{id}",
+            Cap(C::WarrantyManage),
+            get(warranties::warranty_page),
+        ),
+        r(
+            "POST",
+            "/console/warranties/{id}/claims",
+            Cap(C::WarrantyManage),
+            post(warranties::claim),
+        ),
         r(
             "GET",
             "/console/surveys",

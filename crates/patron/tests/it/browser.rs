@@ -10,7 +10,7 @@ use std::time::Duration;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-struct WebDriver {
+pub(crate) struct WebDriver {
     http: reqwest::Client,
     base: String,
     session: String,
@@ -24,7 +24,7 @@ impl Drop for WebDriver {
 }
 
 impl WebDriver {
-    async fn start() -> Option<WebDriver> {
+    pub(crate) async fn start() -> Option<WebDriver> {
         let available = std::path::Path::new("/usr/bin/chromium").exists()
             && std::path::Path::new("/usr/bin/chromedriver").exists();
         if !available {
@@ -85,7 +85,7 @@ impl WebDriver {
         })
     }
 
-    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Value) -> Value {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let req = match method {
             "GET" => self.http.get(url),
@@ -105,11 +105,11 @@ impl WebDriver {
         v["value"].clone()
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.call("POST", "/url", json!({"url": url})).await;
     }
 
-    async fn find(&self, css: &str) -> String {
+    pub(crate) async fn find(&self, css: &str) -> String {
         let v = self
             .call(
                 "POST",
@@ -123,7 +123,7 @@ impl WebDriver {
             .to_string()
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call("POST", &format!("/element/{el}/clear"), json!({}))
             .await;
@@ -135,13 +135,13 @@ impl WebDriver {
         .await;
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call("POST", &format!("/element/{el}/click"), json!({}))
             .await;
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.call("GET", "/url", json!({}))
             .await
             .as_str()
@@ -151,7 +151,7 @@ impl WebDriver {
 
     /// Waits (up to 10 s) for the page address to contain `part`: a click that submits a
     /// form returns before the next page has necessarily loaded.
-    async fn wait_url(&self, part: &str) {
+    pub(crate) async fn wait_url(&self, part: &str) {
         for _ in 0..100 {
             if self.url().await.contains(part) && self.ready().await {
                 return;
@@ -165,7 +165,7 @@ impl WebDriver {
         );
     }
 
-    async fn ready(&self) -> bool {
+    pub(crate) async fn ready(&self) -> bool {
         self.call(
             "POST",
             "/execute/sync",
@@ -175,7 +175,7 @@ impl WebDriver {
             == "complete"
     }
 
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         let el = self.find("body").await;
         self.call("GET", &format!("/element/{el}/text"), json!({}))
             .await
@@ -184,7 +184,7 @@ impl WebDriver {
             .to_string()
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let b64 = self.call("GET", "/screenshot", json!({})).await;
         if let Some(png) = b64
             .as_str()

@@ -317,7 +317,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         .list_staff(patron_store::Scope::Chain)
         .await
         .expect("staff");
-    assert_eq!(staff.len(), 21);
+    assert_eq!(staff.len(), 22);
     for role in patron_domain::Role::ALL {
         assert!(
             staff.iter().any(|m| m.role == role.as_str()),
@@ -456,6 +456,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         .await
         .expect("counts");
     assert_eq!((sent, answered), (25, 20));
+    crate::warranties::demo_orders_and_warranties(&s.app, &tickets).await;
     assert!(
         at_risk
             .iter()

@@ -112,6 +112,11 @@ async fn role_route_matrix(kind: Kind) {
                     c.multipart(&format!("{path}?_csrf={}", c.csrf()), file)
                         .await
                         .status
+                } else if path.starts_with("/console/visits/") && path.ends_with("/complete") {
+                    let form = reqwest::multipart::Form::new().text("proof_note", "已完成");
+                    c.multipart(&format!("{path}?_csrf={}", c.csrf()), form)
+                        .await
+                        .status
                 } else {
                     let form = form_for(&path, s1, &f);
                     let pairs: Vec<(&str, &str)> =
@@ -233,8 +238,8 @@ async fn every_page_in_english(kind: Kind) {
     for r in route_table()
         .iter()
         .filter(|r| r.method == "GET" && r.path.starts_with("/console"))
-        // Downloads are not pages (their labels are checked by their own tests).
-        .filter(|r| !r.path.ends_with(".xlsx"))
+        // Downloads and photos are not pages (checked by their own tests).
+        .filter(|r| !r.path.ends_with(".xlsx") && !r.path.ends_with("/photo"))
     {
         let path = path_for(r.path, &f);
         let mut page = c.get(&path).await;

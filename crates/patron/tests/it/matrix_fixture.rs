@@ -26,6 +26,11 @@ pub(crate) struct Fixture {
     pub(crate) segment: i64,
     pub(crate) ticket: i64,
     pub(crate) survey: i64,
+    pub(crate) delivery_order: i64,
+    /// A scheduled visit, and a completed one with a photo.
+    pub(crate) visit: i64,
+    pub(crate) shot: i64,
+    pub(crate) warranty: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -70,6 +75,14 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.ticket
     } else if template.starts_with("/console/surveys/") {
         f.survey
+    } else if template.starts_with("/console/orders/") {
+        f.delivery_order
+    } else if template.starts_with("/console/visits/") && template.ends_with("/photo") {
+        f.shot
+    } else if template.starts_with("/console/visits/") {
+        f.visit
+    } else if template.starts_with("/console/warranties/") {
+        f.warranty
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -330,7 +343,12 @@ pub(crate) async fn fixture(
         .expect("the built-in follow-up")
         .row
         .id;
+    let (delivery_order, visit, shot, warranty) = service_fixture(s, customers[0], target).await;
     Fixture {
+        delivery_order,
+        visit,
+        shot,
+        warranty,
         survey,
         playbook,
         segment,
@@ -352,4 +370,85 @@ pub(crate) async fn fixture(
         own_token,
         staff_token,
     }
+}
+
+/// An order with a visit booked for `fitter` and another done with a photo, and a
+/// warranty, all of `customer`.
+async fn service_fixture(
+    s: &crate::harness::Server,
+    customer: i64,
+    fitter: i64,
+) -> (i64, i64, i64, i64) {
+    use patron_app::service::appointments::{Photo, VisitForm};
+    let matrix = patron_domain::Actor::cli("matrix");
+    let form = patron_app::service::orders::OrderForm {
+        customer_id: customer,
+        lines: vec![patron_store::orders::OrderLine {
+            sku: "M1".into(),
+            name: "矩阵商品".into(),
+            quantity: 1,
+            unit_price_fen: 1_000,
+        }],
+        ..Default::default()
+    };
+    let (order, _) = s
+        .app
+        .create_order(&matrix, Scope::Chain, &form, None)
+        .await
+        .expect("order");
+    let book = |kind: &str, from: &str, to: &str| VisitForm {
+        kind: kind.into(),
+        date: "2026-11-24".into(),
+        from: from.into(),
+        to: to.into(),
+        assignee_id: fitter,
+        address: String::new(),
+    };
+    let visit = s
+        .app
+        .book_visit(
+            &matrix,
+            Scope::Chain,
+            order,
+            &book("delivery", "09:00", "10:00"),
+        )
+        .await
+        .expect("visit");
+    let shot = s
+        .app
+        .book_visit(
+            &matrix,
+            Scope::Chain,
+            order,
+            &book("measure", "10:00", "11:00"),
+        )
+        .await
+        .expect("visit");
+    let png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0];
+    s.app
+        .complete_visit(
+            &matrix,
+            Scope::Chain,
+            shot,
+            "已测量",
+            Some(Photo { bytes: png }),
+        )
+        .await
+        .expect("done");
+    let warranty = s
+        .app
+        .register_warranty(
+            &matrix,
+            Scope::Chain,
+            &patron_app::service::warranties::WarrantyForm {
+                customer_id: customer,
+                sku: "M1".into(),
+                product: "矩阵商品".into(),
+                months: 12,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("warranty");
+    (order, visit, shot, warranty)
 }

@@ -72,6 +72,41 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
         p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {
             f(&[("action", "note".into()), ("note", "矩阵".into())])
         }
+        "/console/orders" => f(&[
+            ("customer_id", fx.customer.to_string()),
+            ("lines", "M1 | 矩阵商品 | 2 | 10.00".into()),
+            ("notify", "1".into()),
+        ]),
+        p if p.starts_with("/console/orders/") && p.ends_with("/move") => {
+            f(&[("to", "preparing".into()), ("notify", "1".into())])
+        }
+        p if p.starts_with("/console/orders/") && p.ends_with("/note") => {
+            f(&[("note", "矩阵".into())])
+        }
+        p if p.starts_with("/console/orders/") && p.ends_with("/visits") => f(&[
+            ("kind", "measure".into()),
+            ("date", "2026-11-25".into()),
+            ("from", "09:00".into()),
+            ("to", "10:00".into()),
+            ("assignee_id", fx.target.to_string()),
+        ]),
+        p if p.starts_with("/console/visits/") && p.ends_with("/reschedule") => f(&[
+            ("date", "2026-11-26".into()),
+            ("from", "09:00".into()),
+            ("to", "10:00".into()),
+            ("assignee_id", fx.target.to_string()),
+            ("reason", "客户改期".into()),
+        ]),
+        p if p.starts_with("/console/visits/") => f(&[("reason", "客户取消".into())]),
+        "/console/warranties" => f(&[
+            ("customer_id", fx.customer.to_string()),
+            ("sku", "M1".into()),
+            ("product", "矩阵商品".into()),
+            ("months", "12".into()),
+        ]),
+        p if p.starts_with("/console/warranties/") => {
+            f(&[("kind", "repair".into()), ("description", "矩阵".into())])
+        }
         "/console/surveys" => f(&[
             ("name", unique("问卷")),
             ("questions", "nps: 推荐吗".into()),

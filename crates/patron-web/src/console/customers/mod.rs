@@ -6,6 +6,7 @@ pub mod fields;
 pub mod form;
 pub mod membership;
 pub mod profile;
+pub mod service_panel;
 pub mod transfer;
 
 use crate::console::see_other;

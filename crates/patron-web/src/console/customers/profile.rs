@@ -3,6 +3,7 @@
 //! interaction, the owner and its history, and possible duplicates.
 
 use super::membership::MemberPanel;
+use super::service_panel::ServicePanel;
 use super::{Choices, Names, choices};
 use crate::console::see_other;
 use crate::identity::{Ctx, Staff};
@@ -67,6 +68,7 @@ pub struct CustomerPage {
     merged_into: i64,
     household: Vec<(i64, String, String)>,
     member: MemberPanel,
+    service: ServicePanel,
 }
 
 impl CustomerPage {
@@ -123,15 +125,17 @@ async fn show(
             }
         }
         let member = state.app.membership_of(id).await?;
+        let service = ServicePanel::load(&state.app, p, lang, id).await?;
         Ok::<_, AppError>((
-            c, names, consents, timeline, duplicates, owners, household, member,
+            c, names, consents, timeline, duplicates, owners, household, member, service,
         ))
     }
     .await;
-    let (c, names, consents, timeline, duplicates, owners, household, member) = match result {
-        Ok(x) => x,
-        Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
-    };
+    let (c, names, consents, timeline, duplicates, owners, household, member, service) =
+        match result {
+            Ok(x) => x,
+            Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
+        };
     let shown = |field: &'static str, masked: String| -> PersonalField {
         let (value, revealed) = match &revealed {
             Some((f, v)) if *f == field => (v.clone(), true),
@@ -290,6 +294,7 @@ async fn show(
         merged_into: c.merged_into.unwrap_or_default(),
         household,
         member: MemberPanel::new(member, lang, &tz, state.app.now().as_millisecond()),
+        service,
         c,
     })
 }
