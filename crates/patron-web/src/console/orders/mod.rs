@@ -212,7 +212,7 @@ mod tests {
         for bad in [
             "F-01 | 地板 | 2",
             "F-01 | 地板 | two | 5",
-            "F-01 | 地板 | 2 | 5元",
+            "F-01 | 地板 | 2 | five",
         ] {
             assert_eq!(parse_lines(bad).unwrap_err().field, "lines");
         }
