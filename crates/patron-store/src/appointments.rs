@@ -47,6 +47,14 @@ pub struct NewAppointment<'a> {
     pub created_by: Option<i64>,
 }
 
+/// Where and with whom a visit is moved to.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub assignee_id: i64,
+}
+
 /// What a booking or a move came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Booking {
@@ -136,18 +144,20 @@ impl Db {
 
     /// Moves a scheduled visit to a new window and (maybe) another staff member, unless
     /// they are busy then; `Conflict` error when the visit is no longer scheduled.
-    #[allow(clippy::too_many_arguments)]
     pub async fn reschedule_appointment(
         &self,
         a: &AppointmentRow,
-        starts_at: Timestamp,
-        ends_at: Timestamp,
-        assignee_id: i64,
+        to: Slot,
         event: &Event<'_>,
         notice: Option<&NewMessage<'_>>,
         now: Timestamp,
     ) -> Result<Booking, StoreError> {
         let mut tx = self.begin_write().await?;
+        let Slot {
+            starts_at,
+            ends_at,
+            assignee_id,
+        } = to;
         if let Some(other) = clash(&mut tx, assignee_id, starts_at, ends_at, a.id).await? {
             return Ok(Booking::Conflict(other));
         }

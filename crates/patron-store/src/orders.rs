@@ -327,18 +327,13 @@ impl Db {
         Ok(())
     }
 
-    /// What an order made from a sale carries: the sale's customer and store, and its lines
-    /// not refunded (quantity less refunds, unit price).
+    /// What an order made from a sale carries: the sale's customer (`NotFound` without such
+    /// a sale) and its lines not refunded (quantity less refunds, unit price).
     pub async fn sale_for_order(
         &self,
         sale_id: i64,
-    ) -> Result<(Option<i64>, i64, Vec<OrderLine>), StoreError> {
-        let head: Option<(Option<i64>, i64)> =
-            sqlx::query_as("SELECT customer_id, store_id FROM sales WHERE id = $1")
-                .bind(sale_id)
-                .fetch_optional(self.pool())
-                .await?;
-        let (customer, store) = head.ok_or(StoreError::NotFound)?;
+    ) -> Result<(Option<i64>, Vec<OrderLine>), StoreError> {
+        let customer = self.sale_customer(sale_id).await?;
         let lines = sqlx::query_as(
             "SELECT sku, name, CAST(quantity - refunded_qty AS BIGINT) AS quantity, \
              CAST(unit_price_fen AS BIGINT) AS unit_price_fen FROM sale_lines \
@@ -347,6 +342,6 @@ impl Db {
         .bind(sale_id)
         .fetch_all(self.pool())
         .await?;
-        Ok((customer, store, lines))
+        Ok((customer, lines))
     }
 }

@@ -132,6 +132,20 @@ impl App {
         Ok(())
     }
 
+    /// `compose_for` for the built-in service notices, which staff may delete: a template
+    /// that no longer exists means no message rather than an error.
+    pub(crate) async fn compose_if_kept(
+        &self,
+        customer: &crate::customers::Customer,
+        name: &str,
+        extra: &Vars,
+    ) -> Result<Option<Composed>, AppError> {
+        match self.compose_for(customer, name, extra).await {
+            Err(AppError::Field(f)) if f.key == "error.messages.no_template" => Ok(None),
+            other => other,
+        }
+    }
+
     /// The customer's message from template `name` on the first channel that has a template,
     /// the customer's address, and (for marketing) their consent: the preferred channel first,
     /// then WeChat, SMS, e-mail. `None` when no channel reaches them.

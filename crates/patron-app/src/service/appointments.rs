@@ -3,16 +3,16 @@
 //! photo. The photo is sealed with the data key and kept in the data folder (`photos/`);
 //! only its file name is in the database.
 
-use super::orders::{Visit, optional_text};
+use super::orders::{Visit, optional_text, window_text};
 use crate::customers::sealing;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Pipeline, Stage, Window};
+use patron_domain::service::order::{AppointmentKind, Pipeline, Stage, Window};
 use patron_store::Scope;
-use patron_store::appointments::{AppointmentRow, Booking, Completion, NewAppointment};
+use patron_store::appointments::{AppointmentRow, Booking, Completion, NewAppointment, Slot};
 use patron_store::orders::Event;
 use std::path::PathBuf;
 
@@ -55,7 +55,7 @@ pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
 
 impl App {
     /// The window of a visit form in the store's time zone.
-    async fn window_of(&self, store: i64, f: &VisitForm) -> Result<Window, AppError> {
+    fn window_of(tz: &jiff::tz::TimeZone, f: &VisitForm) -> Result<Window, AppError> {
         let date: Date = f
             .date
             .trim()
@@ -67,7 +67,6 @@ impl App {
                 .map_err(|_| FieldError::new(field, "error.appointment.time"))
         };
         let (from, to) = (time("from", &f.from)?, time("to", &f.to)?);
-        let (_, _, tz) = self.business_time(store).await?;
         let at = |t: Time| -> Result<i64, AppError> {
             date.to_datetime(t)
                 .to_zoned_datetime(tz.clone())
@@ -118,7 +117,8 @@ impl App {
             return Err(FieldError::new("order_id", "error.appointment.order_closed").into());
         }
         let kind = AppointmentKind::parse(&f.kind)?;
-        let window = self.window_of(order.store_id, f).await?;
+        let tz = self.store_timezone(order.store_id).await?;
+        let window = Self::window_of(&tz, f)?;
         if window.end_ms <= self.now().as_millisecond() {
             return Err(FieldError::new("date", "error.appointment.past").into());
         }
@@ -128,9 +128,7 @@ impl App {
             None => order.address_enc.clone(),
         };
         let customer = self.load_customer(Scope::Chain, order.customer_id).await?;
-        let when = self
-            .window_text(order.store_id, window.start_ms, window.end_ms)
-            .await?;
+        let when = window_text(&tz, window.start_ms, window.end_ms)?;
         let notice = self
             .service_notice(
                 &customer,
@@ -173,17 +171,16 @@ impl App {
         reason: &str,
     ) -> Result<(), AppError> {
         let a = self.scheduled(scope, id).await?;
-        let window = self.window_of(a.store_id, f).await?;
+        let tz = self.store_timezone(a.store_id).await?;
+        let window = Self::window_of(&tz, f)?;
         if window.end_ms <= self.now().as_millisecond() {
             return Err(FieldError::new("date", "error.appointment.past").into());
         }
         self.visit_staff(a.store_id, f.assignee_id).await?;
         let reason = optional_text("reason", reason, 500)?
             .ok_or(FieldError::new("reason", "error.appointment.reason"))?;
-        let old = self.window_text(a.store_id, a.starts_at, a.ends_at).await?;
-        let new = self
-            .window_text(a.store_id, window.start_ms, window.end_ms)
-            .await?;
+        let old = window_text(&tz, a.starts_at, a.ends_at)?;
+        let new = window_text(&tz, window.start_ms, window.end_ms)?;
         let note = sealing::seal(
             &self.keys,
             "order",
@@ -206,9 +203,11 @@ impl App {
             .db
             .reschedule_appointment(
                 &a,
-                ms_to_ts(window.start_ms)?,
-                ms_to_ts(window.end_ms)?,
-                f.assignee_id,
+                Slot {
+                    starts_at: ms_to_ts(window.start_ms)?,
+                    ends_at: ms_to_ts(window.end_ms)?,
+                    assignee_id: f.assignee_id,
+                },
                 &event,
                 message.as_ref(),
                 self.now(),
@@ -233,7 +232,8 @@ impl App {
             .ok_or(FieldError::new("reason", "error.appointment.reason"))?;
         let note = sealing::seal(&self.keys, "order", a.customer_id, &reason);
         let (order_no, customer) = self.visit_customer(&a).await?;
-        let when = self.window_text(a.store_id, a.starts_at, a.ends_at).await?;
+        let tz = self.store_timezone(a.store_id).await?;
+        let when = window_text(&tz, a.starts_at, a.ends_at)?;
         let notice = self
             .service_notice(&customer, &order_no, "上门预约已取消", Some(when.as_str()))
             .await?;
@@ -341,20 +341,10 @@ impl App {
             .await?)
     }
 
-    /// One visit with its address opened (for the visit's own page).
+    /// One visit with its address and proof opened.
     pub async fn visit(&self, scope: Scope, id: i64) -> Result<Visit, AppError> {
         let a = self.db.appointment(scope, id).await?;
-        let open = |s: &Option<String>| match s {
-            Some(s) => sealing::open(&self.keys, "order", a.customer_id, s),
-            None => Ok(String::new()),
-        };
-        Ok(Visit {
-            kind: AppointmentKind::parse(&a.kind)?,
-            status: AppointmentStatus::parse(&a.status)?,
-            address: open(&a.address_enc)?,
-            proof_note: open(&a.proof_note_enc)?,
-            row: a,
-        })
+        Visit::open(&self.keys, a)
     }
 
     async fn scheduled(&self, scope: Scope, id: i64) -> Result<AppointmentRow, AppError> {

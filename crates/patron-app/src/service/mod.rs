@@ -190,8 +190,20 @@ impl App {
             Some(text) => OpeningHours::parse(text).unwrap_or_default(),
             None => OpeningHours::default(),
         };
-        let tz =
-            jiff::tz::TimeZone::get(&store.timezone).unwrap_or_else(|_| self.config.timezone());
-        Ok((hours, self.holiday_calendar().await?, tz))
+        Ok((hours, self.holiday_calendar().await?, self.zone_of(&store)))
+    }
+
+    /// A store's time zone (the head office's when the store names none it knows): what
+    /// its visit windows, order numbers and "today" are read in.
+    pub async fn store_timezone(&self, store_id: i64) -> Result<jiff::tz::TimeZone, AppError> {
+        let store = self
+            .db
+            .get_store(patron_store::Scope::Chain, store_id)
+            .await?;
+        Ok(self.zone_of(&store))
+    }
+
+    fn zone_of(&self, store: &patron_store::stores::StoreRow) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&store.timezone).unwrap_or_else(|_| self.config.timezone())
     }
 }

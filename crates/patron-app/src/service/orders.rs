@@ -58,6 +58,34 @@ pub struct Visit {
     pub proof_note: String,
 }
 
+impl Visit {
+    /// Opens a visit's sealed address and proof note.
+    pub(super) fn open(
+        keys: &crate::keyring::Keyring,
+        row: AppointmentRow,
+    ) -> Result<Self, AppError> {
+        Ok(Visit {
+            kind: AppointmentKind::parse(&row.kind)?,
+            status: AppointmentStatus::parse(&row.status)?,
+            address: open_sealed(keys, row.customer_id, &row.address_enc)?,
+            proof_note: open_sealed(keys, row.customer_id, &row.proof_note_enc)?,
+            row,
+        })
+    }
+}
+
+/// An order's sealed text (address, notes), opened; empty when there is none.
+fn open_sealed(
+    keys: &crate::keyring::Keyring,
+    customer: i64,
+    sealed: &Option<String>,
+) -> Result<String, AppError> {
+    match sealed {
+        Some(s) => sealing::open(keys, "order", customer, s),
+        None => Ok(String::new()),
+    }
+}
+
 /// An order opened for its page.
 #[derive(Debug, Clone)]
 pub struct OrderView {
@@ -91,6 +119,27 @@ fn order_number(now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     let bytes = crate::credentials::random_bytes(4);
     let n = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) % 1_000_000;
     format!("{}-{n:06}", tz.to_datetime(now).strftime("%Y%m%d"))
+}
+
+/// A visit's window in the store's time zone: `11月25日 09:00-12:00`.
+pub fn window_text(
+    tz: &jiff::tz::TimeZone,
+    starts_ms: i64,
+    ends_ms: i64,
+) -> Result<String, AppError> {
+    let at = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| tz.to_datetime(t))
+            .map_err(|e| AppError::Internal(format!("visit time: {e}")))
+    };
+    let (a, b) = (at(starts_ms)?, at(ends_ms)?);
+    Ok(format!(
+        "{}月{}日 {}-{}",
+        a.month(),
+        a.day(),
+        a.strftime("%H:%M"),
+        b.strftime("%H:%M")
+    ))
 }
 
 fn check_lines(lines: &[OrderLine]) -> Result<(), FieldError> {
@@ -136,7 +185,7 @@ impl App {
         let mut lines = form.lines.clone();
         let mut customer_id = form.customer_id;
         if let Some(sale) = form.sale_id {
-            let (owner, _, sold) = self
+            let (owner, sold) = self
                 .db
                 .sale_for_order(sale)
                 .await
@@ -167,7 +216,7 @@ impl App {
         let seal = |t: &String| sealing::seal(&self.keys, "order", customer.id, t);
         let address_enc = address.as_ref().map(seal);
         let note_enc = note.as_ref().map(seal);
-        let (_, _, tz) = self.business_time(customer.store_id).await?;
+        let tz = self.store_timezone(customer.store_id).await?;
         let stages = pipeline.render();
         // A random number can clash with one already given out today; another is drawn
         // (five clashes in a row would take a store with a hundred thousand orders a day).
@@ -227,12 +276,7 @@ impl App {
         id: i64,
     ) -> Result<OrderView, AppError> {
         let row = self.db.order(scope, id).await?;
-        let open = |sealed: &Option<String>| -> Result<String, AppError> {
-            match sealed {
-                Some(s) => sealing::open(&self.keys, "order", row.customer_id, s),
-                None => Ok(String::new()),
-            }
-        };
+        let open = |sealed: &Option<String>| open_sealed(&self.keys, row.customer_id, sealed);
         let mut timeline = Vec::new();
         for e in self.db.order_events(id).await? {
             timeline.push(OrderEntry {
@@ -248,13 +292,7 @@ impl App {
         }
         let mut visits = Vec::new();
         for a in self.db.order_appointments(id).await? {
-            visits.push(Visit {
-                kind: AppointmentKind::parse(&a.kind)?,
-                status: AppointmentStatus::parse(&a.status)?,
-                address: open(&a.address_enc)?,
-                proof_note: open(&a.proof_note_enc)?,
-                row: a,
-            });
+            visits.push(Visit::open(&self.keys, a)?);
         }
         let event = patron_domain::AuditEvent::ok("order.read", "customer", row.customer_id)
             .with_detail(format!("order {}", row.id));
@@ -343,32 +381,12 @@ impl App {
             .into_iter()
             .find(|a| a.status == "scheduled" && a.ends_at > now);
         match next {
-            Some(a) => Ok(Some(self.window_text(store, a.starts_at, a.ends_at).await?)),
+            Some(a) => {
+                let tz = self.store_timezone(store).await?;
+                Ok(Some(window_text(&tz, a.starts_at, a.ends_at)?))
+            }
             None => Ok(None),
         }
-    }
-
-    /// A visit's window in the store's time zone: `11月25日 09:00-12:00`.
-    pub async fn window_text(
-        &self,
-        store: i64,
-        starts_ms: i64,
-        ends_ms: i64,
-    ) -> Result<String, AppError> {
-        let (_, _, tz) = self.business_time(store).await?;
-        let at = |ms: i64| {
-            jiff::Timestamp::from_millisecond(ms)
-                .map(|t| tz.to_datetime(t))
-                .map_err(|e| AppError::Internal(format!("visit time: {e}")))
-        };
-        let (a, b) = (at(starts_ms)?, at(ends_ms)?);
-        Ok(format!(
-            "{}月{}日 {}-{}",
-            a.month(),
-            a.day(),
-            a.strftime("%H:%M"),
-            b.strftime("%H:%M")
-        ))
     }
 
     /// The order notice to one customer on the best channel that reaches them (a service
@@ -393,18 +411,10 @@ impl App {
         status: &str,
         visit: Option<&str>,
     ) -> Result<Option<Composed>, AppError> {
-        if self
-            .db
-            .message_templates_named(NOTICE_TEMPLATE)
-            .await?
-            .is_empty()
-        {
-            return Ok(None);
-        }
         let mut vars = Vars::new();
         vars.insert("order", order.to_string());
         vars.insert("status", status.to_string());
         vars.insert("appointment", visit.unwrap_or_default().to_string());
-        self.compose_for(customer, NOTICE_TEMPLATE, &vars).await
+        self.compose_if_kept(customer, NOTICE_TEMPLATE, &vars).await
     }
 }

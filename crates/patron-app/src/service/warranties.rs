@@ -74,7 +74,7 @@ impl App {
         let mut customer_id = form.customer_id;
         let mut product = form.product.trim().to_string();
         if let Some(sale) = form.sale_id {
-            let (owner, _, lines) = self
+            let (owner, lines) = self
                 .db
                 .sale_for_order(sale)
                 .await
@@ -252,11 +252,6 @@ impl App {
         let until = today
             .checked_add(jiff::Span::new().days(i64::from(rules.warranty_notice_days)))
             .map_err(|e| AppError::Internal(format!("warranty notice: {e}")))?;
-        let templates = !self
-            .db
-            .message_templates_named(REMINDER_TEMPLATE)
-            .await?
-            .is_empty();
         let mut sent = 0;
         for w in self
             .db
@@ -264,15 +259,12 @@ impl App {
             .await?
         {
             let customer = self.load_customer(Scope::Chain, w.customer_id).await?;
-            let composed = if templates {
-                let mut vars = crate::outbox::template::Vars::new();
-                vars.insert("product", w.product.clone());
-                vars.insert("expiry", w.ends_on.clone());
-                self.compose_for(&customer, REMINDER_TEMPLATE, &vars)
-                    .await?
-            } else {
-                None
-            };
+            let mut vars = crate::outbox::template::Vars::new();
+            vars.insert("product", w.product.clone());
+            vars.insert("expiry", w.ends_on.clone());
+            let composed = self
+                .compose_if_kept(&customer, REMINDER_TEMPLATE, &vars)
+                .await?;
             let message = composed
                 .as_ref()
                 .map(|m| m.outbox_message("service", w.customer_id, w.store_id, None));
@@ -290,7 +282,7 @@ impl App {
 
     /// Today in a store's time zone.
     pub async fn store_today(&self, store: i64) -> Result<Date, AppError> {
-        let (_, _, tz) = self.business_time(store).await?;
+        let tz = self.store_timezone(store).await?;
         Ok(tz.to_datetime(self.now()).date())
     }
 }

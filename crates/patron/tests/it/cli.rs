@@ -406,57 +406,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         .await
         .expect("at risk");
     assert!(at_risk.len() > 5, "{} customers at risk", at_risk.len());
-    // Tickets in every status, two of them past both deadlines and escalated.
-    let tickets = s
-        .app
-        .tickets(
-            patron_store::Scope::Chain,
-            &patron_store::tickets::Queue::default(),
-            100,
-        )
-        .await
-        .expect("tickets");
-    let mut statuses: Vec<&str> = tickets.iter().map(|t| t.status.as_str()).collect();
-    statuses.sort_unstable();
-    statuses.dedup();
-    assert_eq!(
-        statuses,
-        vec![
-            "acknowledged",
-            "closed",
-            "in_progress",
-            "new",
-            "resolved",
-            "waiting_customer"
-        ]
-    );
-    let breached = tickets
-        .iter()
-        .filter(|t| t.breached_response == 1 && t.breached_resolution == 1)
-        .count();
-    assert_eq!(breached, 2);
-    // One resolution rated by its customer through the follow-up; a survey with answers.
-    assert!(
-        tickets
-            .iter()
-            .any(|t| t.status == "closed" && t.satisfaction == Some(5))
-    );
-    let survey = s
-        .app
-        .surveys()
-        .await
-        .expect("surveys")
-        .into_iter()
-        .find(|v| v.row.name == "到店体验调查")
-        .expect("demo survey");
-    let (sent, answered) = s
-        .app
-        .db
-        .survey_counts(patron_store::Scope::Chain, survey.row.id)
-        .await
-        .expect("counts");
-    assert_eq!((sent, answered), (25, 20));
-    crate::warranties::demo_orders_and_warranties(&s.app, &tickets).await;
+    crate::demo_service::after_sales(&s.app).await;
     assert!(
         at_risk
             .iter()

@@ -23,6 +23,7 @@ mod credentials;
 mod customer_merge;
 mod customers;
 mod customers_console;
+mod demo_service;
 mod followups;
 mod greetings;
 mod jobs;

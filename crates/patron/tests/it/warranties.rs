@@ -1,81 +1,12 @@
 //! Warranties on both backends: registered from a sale, found by serial and phone,
-//! reminded once before they end, and claimed as tickets; and what `patron demo` seeds of
-//! orders, visits and warranties.
+//! reminded once before they end, and claimed as tickets.
 
 use crate::both;
 use crate::harness::{Kind, audit, staff, start, store};
 use crate::orders::{key_of, sale, sent_to};
 use jiff::SignedDuration;
-use patron_app::App;
 use patron_app::service::warranties::{ClaimForm, WarrantyForm};
 use patron_store::Scope;
-
-/// The demo's orders at every stage, visits done last week and booked for the coming days,
-/// and warranties with reminders and a claim (`tickets`: the demo's tickets).
-pub(crate) async fn demo_orders_and_warranties(
-    app: &App,
-    tickets: &[patron_store::tickets::TicketRow],
-) {
-    let orders = app
-        .orders(
-            patron_store::Scope::Chain,
-            &patron_store::orders::OrderFilter::default(),
-            500,
-        )
-        .await
-        .expect("orders");
-    let mut stages: Vec<&str> = orders.iter().map(|o| o.status.as_str()).collect();
-    stages.sort_unstable();
-    stages.dedup();
-    assert_eq!(
-        stages,
-        [
-            "cancelled",
-            "completed",
-            "confirmed",
-            "delivered",
-            "installed",
-            "out_for_delivery",
-            "preparing"
-        ]
-    );
-    let now = app.now();
-    let visits = app
-        .visits_between(
-            patron_store::Scope::Chain,
-            None,
-            now - jiff::SignedDuration::from_hours(24 * 8),
-            now + jiff::SignedDuration::from_hours(24 * 8),
-        )
-        .await
-        .expect("visits");
-    let done = visits.iter().filter(|v| v.status == "done").count();
-    let ahead = visits
-        .iter()
-        .filter(|v| v.status == "scheduled" && v.starts_at > now.as_millisecond())
-        .count();
-    assert!(
-        done >= 4 && ahead >= 3,
-        "{done} visits done, {ahead} booked"
-    );
-    assert!(visits.iter().any(|v| v.reschedule_count == 1));
-    let warranties = app
-        .db
-        .find_warranties(patron_store::Scope::Chain, None, None, 500)
-        .await
-        .expect("warranties");
-    assert_eq!(warranties.len(), 10);
-    let reminded: Vec<_> = warranties
-        .iter()
-        .filter(|w| w.notice_sent_at.is_some())
-        .collect();
-    assert!(
-        reminded.len() >= 2 && reminded.iter().all(|w| w.starts_on < w.ends_on),
-        "{} reminded",
-        reminded.len()
-    );
-    assert!(tickets.iter().any(|t| t.subject.starts_with("保修申请")));
-}
 
 async fn warranties_are_found_reminded_and_claimed(kind: Kind) {
     let Some(s) = start(kind, |_| {}).await else {

@@ -14,6 +14,7 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::appointments::VisitForm;
+use patron_app::service::orders::window_text;
 use patron_domain::service::order::{AppointmentKind, AppointmentStatus};
 use serde::Deserialize;
 
@@ -87,13 +88,14 @@ pub(super) async fn show_order(
             s.and_then(|s| names.get(&s).cloned())
                 .unwrap_or_else(|| ctx.lang.t("ticket.system").to_string())
         };
+        let store_tz = app.store_timezone(v.row.store_id).await?;
         let mut visits = Vec::new();
         for visit in &v.visits {
             let a = &visit.row;
             visits.push(VisitView {
                 id: a.id,
                 kind: ctx.lang.t(&format!("visit.kind.{}", visit.kind.code())),
-                window: app.window_text(a.store_id, a.starts_at, a.ends_at).await?,
+                window: window_text(&store_tz, a.starts_at, a.ends_at)?,
                 staff: name_of(Some(a.assignee_id)),
                 status: ctx.lang.t(&format!("visit.status.{}", visit.status.code())),
                 scheduled: visit.status == AppointmentStatus::Scheduled,
@@ -184,7 +186,7 @@ pub(super) async fn show_order(
             staff: app.visit_staff_of(v.row.store_id).await?,
             entries,
             open: current.is_open(),
-            today: app.store_today(v.row.store_id).await?.to_string(),
+            today: store_tz.to_datetime(app.now()).date().to_string(),
         }))
     }
     .await;

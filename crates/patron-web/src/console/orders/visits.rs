@@ -21,6 +21,15 @@ use std::collections::BTreeMap;
 /// The largest completion form: the photo and a note.
 pub const UPLOAD_LIMIT: usize = MAX_PHOTO_BYTES + 64 * 1024;
 
+/// The order a visit belongs to (within the staff member's scope), to return to its page.
+async fn order_of(
+    state: &AppState,
+    p: &patron_app::security::Principal,
+    id: i64,
+) -> Result<i64, AppError> {
+    Ok(state.app.db.appointment(p.scope(), id).await?.order_id)
+}
+
 pub async fn reschedule(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
@@ -28,8 +37,8 @@ pub async fn reschedule(
     Form(b): Form<VisitBody>,
 ) -> Response {
     let app = &state.app;
-    let order = match app.visit(p.scope(), id).await {
-        Ok(v) => v.row.order_id,
+    let order = match order_of(&state, &p, id).await {
+        Ok(order) => order,
         Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
     };
     let result = app
@@ -45,8 +54,8 @@ pub async fn cancel(
     Form(b): Form<VisitBody>,
 ) -> Response {
     let app = &state.app;
-    let order = match app.visit(p.scope(), id).await {
-        Ok(v) => v.row.order_id,
+    let order = match order_of(&state, &p, id).await {
+        Ok(order) => order,
         Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
     };
     let result = app
@@ -63,8 +72,8 @@ pub async fn complete(
     mut multipart: Multipart,
 ) -> Response {
     let app = &state.app;
-    let order = match app.visit(p.scope(), id).await {
-        Ok(v) => v.row.order_id,
+    let order = match order_of(&state, &p, id).await {
+        Ok(order) => order,
         Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
     };
     let mut note = String::new();
