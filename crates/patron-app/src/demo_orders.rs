@@ -76,6 +76,7 @@ async fn walk(
     let move_to = |to: &'static str, note: &'static str| async move {
         app.move_order(actor, Scope::Chain, id, to, note, false)
             .await
+            .map(|_| ())
     };
     if target == "cancelled" {
         return move_to("cancelled", "客户改买其他款式").await;
@@ -251,7 +252,7 @@ async fn seed_warranties(
             kind: "repair".into(),
             description: "热水器点火后几秒就熄火，需要上门检修。".into(),
         };
-        app.claim_warranty(actor, Scope::Chain, *first, &claim)
+        app.claim_warranty(actor, Scope::Chain, *first, &claim, None)
             .await?;
     }
     Ok(())

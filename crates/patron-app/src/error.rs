@@ -93,6 +93,10 @@ impl From<StoreError> for AppError {
                     key: "error.order.changed",
                     field: None,
                 },
+                "merge_history" => AppError::Conflict {
+                    key: "error.merge.history",
+                    field: None,
+                },
                 "setup_done" => AppError::Conflict {
                     key: "error.setup.done",
                     field: None,

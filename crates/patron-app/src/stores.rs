@@ -63,17 +63,26 @@ impl App {
         id: i64,
         name: &str,
         timezone: &str,
+        opening_hours: &str,
         request_id: Option<String>,
     ) -> Result<(), AppError> {
         let name = StoreName::parse(name)?;
         let tz = TimeZoneName::parse(timezone)?;
+        // Blank restores the default hours; anything else is checked and kept normalised.
+        let hours = match opening_hours.trim() {
+            "" => None,
+            text => Some(patron_domain::service::sla::OpeningHours::parse(text)?.render()),
+        };
         self.db
             .update_store(
                 &by.actor(request_id),
                 by.scope(),
                 id,
-                &name,
-                &tz,
+                &patron_store::stores::StoreEdit {
+                    name: &name,
+                    tz: &tz,
+                    opening_hours: hours.as_deref(),
+                },
                 self.now(),
             )
             .await?;

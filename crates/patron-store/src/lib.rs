@@ -7,6 +7,7 @@ pub mod audit;
 pub mod backup;
 pub mod churn;
 pub mod classes;
+pub mod compensation;
 pub mod credentials;
 pub mod customers;
 mod db;

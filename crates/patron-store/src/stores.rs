@@ -19,6 +19,15 @@ pub struct StoreRow {
     pub opening_hours: Option<String>,
 }
 
+/// A store's details as edited.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreEdit<'a> {
+    pub name: &'a StoreName,
+    pub tz: &'a TimeZoneName,
+    /// Checked and normalised by the caller; `None` for the default hours.
+    pub opening_hours: Option<&'a str>,
+}
+
 const COLUMNS: &str = "id, code, name, timezone, status, created_at, updated_at, opening_hours";
 
 impl Db {
@@ -77,19 +86,20 @@ impl Db {
         actor: &Actor,
         scope: Scope,
         id: i64,
-        name: &StoreName,
-        tz: &TimeZoneName,
+        edit: &StoreEdit<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
-            "UPDATE stores SET name = $1, timezone = $2, updated_at = $3 WHERE id = $4 AND ($5 IS NULL OR id = $5)",
+            "UPDATE stores SET name = $1, timezone = $2, updated_at = $3, opening_hours = $6 \
+             WHERE id = $4 AND ($5 IS NULL OR id = $5)",
         )
-        .bind(name.as_str())
-        .bind(tz.as_str())
+        .bind(edit.name.as_str())
+        .bind(edit.tz.as_str())
         .bind(ms(now))
         .bind(id)
         .bind(scope.store_filter())
+        .bind(edit.opening_hours)
         .execute(&mut *tx)
         .await?
         .rows_affected();

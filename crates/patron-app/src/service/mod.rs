@@ -6,6 +6,7 @@ mod assignment;
 pub mod escalation;
 pub mod orders;
 pub mod reports;
+pub mod rules_form;
 pub mod survey_answers;
 pub mod survey_results;
 pub mod surveys;

@@ -310,7 +310,8 @@ impl App {
     }
 
     /// Moves an order to stage `to` (forward along its pipeline, or cancelled), with an
-    /// optional note, telling the customer when `notify`.
+    /// optional note, telling the customer when `notify`. An order already at `to` is left
+    /// alone (a retried or double-submitted move): `false`.
     pub async fn move_order(
         &self,
         actor: &Actor,
@@ -319,10 +320,13 @@ impl App {
         to: &str,
         note: &str,
         notify: bool,
-    ) -> Result<(), AppError> {
+    ) -> Result<bool, AppError> {
         let row = self.db.order(scope, id).await?;
         let from = Stage::parse(&row.status)?;
         let to = Stage::parse(to)?;
+        if from == to {
+            return Ok(false);
+        }
         Pipeline::parse(&row.stages)?.check_move(from, to)?;
         let note = optional_text("note", note, 2_000)?;
         let note_enc = note
@@ -348,7 +352,7 @@ impl App {
         self.db
             .change_order(&event, message.as_ref(), notify, self.now())
             .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Adds a note to an order's timeline.

@@ -122,9 +122,11 @@ impl App {
         actor: &Actor,
         scope: Scope,
         form: &TicketForm,
-        claim: Option<(i64, &str)>,
+        request_key: Option<&str>,
+        claim: (i64, &str),
     ) -> Result<(i64, bool), AppError> {
-        self.file(actor, scope, form, None, claim).await
+        self.file(actor, scope, form, request_key, Some(claim))
+            .await
     }
 
     async fn file(
@@ -328,27 +330,46 @@ impl App {
         let corrective = text("corrective_action", &r.corrective_action, 1_000)?;
         let row = self.db.ticket(scope, id).await?;
         Status::parse(&row.status)?.after(Action::Resolve)?;
-        let reason = format!("投诉补偿 #{}", row.id);
+        // The reason names the ticket and its round (a reopened ticket may be compensated
+        // again). Points and a coupon are given before the ticket changes; when that change
+        // fails (someone moved the ticket first) and the resolution is tried again, what was
+        // given under this reason is reused instead of given twice.
+        let reason = match row.reopen_count {
+            0 => format!("投诉补偿 #{}", row.id),
+            n => format!("投诉补偿 #{}（重开 {n} 次后）", row.id),
+        };
+        let given = self.db.given_with_reason(row.customer_id, &reason).await?;
         let compensation = match &r.compensation {
             Compensation::Points { points, .. } => {
                 if *points <= 0 {
                     return Err(FieldError::new("points", "error.adjust.points").into());
                 }
-                let done = self
-                    .adjust_points(actor, scope, &[row.customer_id], *points, &reason)
-                    .await?;
+                let applied = match given.points {
+                    Some((_, applied)) => applied,
+                    None => {
+                        self.adjust_points(actor, scope, &[row.customer_id], *points, &reason)
+                            .await?
+                            .applied
+                    }
+                };
                 Compensation::Points {
-                    points: *points,
-                    applied: done.applied,
+                    points: given.points.map_or(*points, |(p, _)| p),
+                    applied,
                 }
             }
             Compensation::Coupon { template_id, .. } => {
-                let codes = self
-                    .issue_coupons(actor, scope, *template_id, &[row.customer_id], &reason)
-                    .await?;
+                let code = match given.coupon {
+                    Some((t, code)) if t == *template_id => code,
+                    _ => self
+                        .issue_coupons(actor, scope, *template_id, &[row.customer_id], &reason)
+                        .await?
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default(),
+                };
                 Compensation::Coupon {
                     template_id: *template_id,
-                    code: codes.into_iter().next().unwrap_or_default(),
+                    code,
                 }
             }
             Compensation::Refund { amount_fen } if *amount_fen <= 0 => {

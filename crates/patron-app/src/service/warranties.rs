@@ -199,14 +199,17 @@ impl App {
     }
 
     /// Files a claim under a warranty still running: a product-quality complaint about the
-    /// item (by the desk's assignment rule), linked to the warranty. The ticket's id.
+    /// item (by the desk's assignment rule), linked to the warranty. With `request_key` (the
+    /// API's `Idempotency-Key`) a retry returns the ticket filed first. The ticket's id, and
+    /// whether it is new.
     pub async fn claim_warranty(
         &self,
         actor: &Actor,
         scope: Scope,
         id: i64,
         form: &ClaimForm,
-    ) -> Result<i64, AppError> {
+        request_key: Option<&str>,
+    ) -> Result<(i64, bool), AppError> {
         let w = self.db.warranty(scope, id).await?;
         let kind = form.kind.trim();
         if !CLAIM_KINDS.contains(&kind) {
@@ -234,10 +237,8 @@ impl App {
             item_ref: w.serial.clone().unwrap_or_else(|| w.sku.clone()),
             assignee_id: None,
         };
-        let (ticket_id, _) = self
-            .file_ticket_with_claim(actor, scope, &ticket, Some((w.id, kind)))
-            .await?;
-        Ok(ticket_id)
+        self.file_ticket_with_claim(actor, scope, &ticket, request_key, (w.id, kind))
+            .await
     }
 
     /// Reminds customers of warranties ending within the desk's notice days (once per

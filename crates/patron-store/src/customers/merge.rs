@@ -2,7 +2,7 @@
 //! sealed by the app layer); every related row moves to it; the merged file stays as a
 //! tombstone (`status = 'merged'`, `merged_into`) with its original sealed values, so nothing
 //! is lost, but without lookup keys, so it no longer turns up in searches or at the till.
-//! Later tables that hang off a customer (sales, points, coupons, tickets) must be moved here.
+//! Files with value or service history (`HISTORY`) are only merged as the survivor.
 
 use super::{CustomerWrite, bulk};
 use crate::{Db, Scope, StoreError, audit, ms};
@@ -14,6 +14,21 @@ pub struct MergePlan {
     pub survivor: CustomerWrite,
     pub merged_id: i64,
 }
+
+/// Tables of value and service history. Their rows are not moved yet (balances, tiers,
+/// running statistics and sealed order and ticket text are tied to the file they belong
+/// to), so a merge is refused while the file being merged in has any: merging the other
+/// way round keeps them.
+const HISTORY: &[&str] = &[
+    "sales",
+    "points_entries",
+    "coupons",
+    "member_cards",
+    "reward_orders",
+    "orders",
+    "tickets",
+    "warranties",
+];
 
 /// Tables whose rows follow the customer, and the column that names it.
 const FOLLOWERS: &[&str] = &[
@@ -38,6 +53,19 @@ impl Db {
         let mut tx = self.begin_write().await?;
         for id in [keep, gone] {
             super::history::check_visible(&mut tx, scope, id).await?;
+        }
+        for table in HISTORY {
+            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
+            )))
+            .bind(gone)
+            .fetch_one(&mut *tx)
+            .await?;
+            if rows > 0 {
+                return Err(StoreError::Conflict {
+                    constraint: "merge_history".into(),
+                });
+            }
         }
         // The merged file gives up its unique mobile first, so the survivor may take it.
         sqlx::query(

@@ -58,7 +58,12 @@ pub struct TemplateView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
+    /// The customers, or give `segment_id`.
+    #[serde(default)]
     pub customer_ids: Vec<i64>,
+    /// Everyone in this saved segment (within the caller's scope) at the time of the call.
+    #[serde(default)]
+    pub segment_id: Option<i64>,
     pub reason: String,
 }
 
@@ -155,17 +160,16 @@ pub async fn issue(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    match state
-        .app
-        .issue_coupons(
-            &p.actor(ctx.rid()),
-            p.scope(),
-            id,
-            &b.customer_ids,
-            &b.reason,
-        )
-        .await
-    {
+    let issued = async {
+        let customers =
+            super::segments::recipients(&state.app, &p, b.customer_ids, b.segment_id).await?;
+        state
+            .app
+            .issue_coupons(&p.actor(ctx.rid()), p.scope(), id, &customers, &b.reason)
+            .await
+    }
+    .await;
+    match issued {
         Ok(codes) => (StatusCode::CREATED, Json(IssuedBody { codes })).into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }

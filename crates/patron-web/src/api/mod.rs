@@ -10,10 +10,13 @@ pub mod customers;
 pub mod mall;
 pub mod members;
 pub mod ops;
+pub mod orders;
 pub mod points;
 pub mod ranking;
 pub mod sales;
+pub mod segments;
 pub mod tickets;
+pub mod warranties;
 
 use crate::console::audit::AuditQuery;
 use crate::error::{Problem, WebError, problem};
@@ -38,7 +41,11 @@ use utoipa::{Modify, OpenApi, ToSchema};
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
         cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem, calendar::festivals,
-        tickets::create, tickets::get_one, tickets::act),
+        tickets::create, tickets::get_one, tickets::act, segments::list, segments::get_one,
+        segments::create, segments::replace, segments::delete, segments::members,
+        orders::create, orders::list, orders::get_one, orders::stage, orders::book, orders::reschedule,
+        orders::cancel, orders::complete, warranties::register, warranties::find, warranties::get_one,
+        warranties::claim),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -51,7 +58,12 @@ use utoipa::{Modify, OpenApi, ToSchema};
         ranking::RankBody, ranking::OptOutBody, mall::RewardView, mall::RedeemBody,
         patron_app::sales::mall::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
         calendar::OfficialDayBody, tickets::NewTicketBody, tickets::TicketBody, tickets::EventBody,
-        tickets::ActionBody, tickets::StatusBody)),
+        tickets::ActionBody, tickets::StatusBody, segments::SegmentInputBody, segments::SegmentBody,
+        segments::MembersBody, patron_app::customers::segments::Conditions, orders::LineBody,
+        orders::NewOrderBody, orders::OrderSummary, orders::OrderBody, orders::VisitBody, orders::OrderEventBody,
+        orders::StageBody, orders::MovedBody, orders::VisitInputBody, orders::ReasonBody, orders::CompleteBody,
+        warranties::NewWarrantyBody, warranties::WarrantyBody, warranties::ClaimBody, warranties::ClaimInputBody,
+        warranties::ClaimedBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

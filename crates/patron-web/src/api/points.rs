@@ -16,7 +16,12 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustBody {
+    /// The customers, or give `segment_id`.
+    #[serde(default)]
     pub customer_ids: Vec<i64>,
+    /// Everyone in this saved segment (within the caller's scope) at the time of the call.
+    #[serde(default)]
+    pub segment_id: Option<i64>,
     /// Positive gives, negative takes away.
     pub points: i64,
     /// Shown to the member in the points history.
@@ -52,17 +57,22 @@ pub async fn adjust(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    match state
-        .app
-        .adjust_points(
-            &p.actor(ctx.rid()),
-            p.scope(),
-            &b.customer_ids,
-            b.points,
-            &b.reason,
-        )
-        .await
-    {
+    let adjusted = async {
+        let customers =
+            super::segments::recipients(&state.app, &p, b.customer_ids, b.segment_id).await?;
+        state
+            .app
+            .adjust_points(
+                &p.actor(ctx.rid()),
+                p.scope(),
+                &customers,
+                b.points,
+                &b.reason,
+            )
+            .await
+    }
+    .await;
+    match adjusted {
         Ok(a) => (
             StatusCode::CREATED,
             Json(AdjustedBody {

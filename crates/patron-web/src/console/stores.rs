@@ -21,6 +21,8 @@ pub struct StoreView {
     pub timezone: String,
     pub open: bool,
     pub created: String,
+    /// The service hours the SLA clock runs on, as written (the default when none set).
+    pub opening_hours: String,
 }
 
 fn view(s: StoreRow, ctx: &Ctx, tz: &jiff::tz::TimeZone) -> StoreView {
@@ -28,6 +30,9 @@ fn view(s: StoreRow, ctx: &Ctx, tz: &jiff::tz::TimeZone) -> StoreView {
         id: s.id,
         open: s.status == "open",
         created: when(s.created_at, ctx.lang, tz),
+        opening_hours: s
+            .opening_hours
+            .unwrap_or_else(|| patron_domain::service::sla::OpeningHours::default().render()),
         code: s.code,
         name: s.name,
         timezone: s.timezone,
@@ -42,6 +47,8 @@ pub struct StoreForm {
     name: String,
     #[serde(default)]
     timezone: String,
+    #[serde(default)]
+    opening_hours: String,
 }
 
 #[derive(Template)]
@@ -128,18 +135,26 @@ async fn edit(
     id: i64,
     flash: &str,
     error: Option<&AppError>,
+    typed: Option<&StoreForm>,
 ) -> Response {
     let tz = state.app.config.timezone();
     match state.app.db.get_store(p.scope(), id).await {
         Ok(s) => {
             let mut page = Page::console(ctx.lang, p, "stores.edit_title", "/console/stores")
                 .with_flash(flash);
+            let mut store = view(s, ctx, &tz);
             if let Some(e) = error {
                 page = page.with_error(e);
             }
+            // What was typed stays in a refused form, so a slip costs nothing.
+            if let Some(typed) = typed {
+                store.name.clone_from(&typed.name);
+                store.timezone.clone_from(&typed.timezone);
+                store.opening_hours.clone_from(&typed.opening_hours);
+            }
             render(&StoreEditPage {
                 page,
-                store: view(s, ctx, &tz),
+                store,
                 can_manage: p.can(Capability::StoreManage),
             })
         }
@@ -153,7 +168,7 @@ pub async fn store_page(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Response {
-    edit(&state, &p, &ctx, id, &flash.ok, None).await
+    edit(&state, &p, &ctx, id, &flash.ok, None, None).await
 }
 
 pub async fn update_store(
@@ -164,13 +179,20 @@ pub async fn update_store(
 ) -> Response {
     match state
         .app
-        .update_store(&p, id, &form.name, &form.timezone, ctx.rid())
+        .update_store(
+            &p,
+            id,
+            &form.name,
+            &form.timezone,
+            &form.opening_hours,
+            ctx.rid(),
+        )
         .await
     {
         Ok(()) => see_other(&format!("/console/stores/{id}?ok=store_saved")),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                edit(&state, &p, &ctx, id, "", Some(&e)).await
+                edit(&state, &p, &ctx, id, "", Some(&e), Some(&form)).await
             })
             .await
         }
@@ -189,7 +211,7 @@ async fn set_open(state: AppState, p: Principal, ctx: Ctx, id: i64, open: bool) 
         )),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                edit(&state, &p, &ctx, id, "", Some(&e)).await
+                edit(&state, &p, &ctx, id, "", Some(&e), None).await
             })
             .await
         }

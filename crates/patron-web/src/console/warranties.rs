@@ -246,10 +246,10 @@ pub async fn claim(
 ) -> Response {
     match state
         .app
-        .claim_warranty(&p.actor(ctx.rid()), p.scope(), id, &b)
+        .claim_warranty(&p.actor(ctx.rid()), p.scope(), id, &b, None)
         .await
     {
-        Ok(ticket) => see_other(&format!(
+        Ok((ticket, _)) => see_other(&format!(
             "/console/service/tickets/{ticket}?ok=ticket_filed"
         )),
         Err(e) => match form_error(&ctx, &e) {

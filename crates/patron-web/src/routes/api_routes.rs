@@ -3,7 +3,7 @@
 use super::{Route, r};
 use crate::access::Access;
 use crate::api;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use patron_domain::Capability as C;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -205,6 +205,114 @@ pub(super) fn routes() -> Vec<Route> {
             "/api/v1/coupons/usage",
             Cap(C::CouponManage),
             get(api::coupons::usage),
+        ),
+        r(
+            "POST",
+            "/api/v1/orders",
+            Cap(C::OrderManage),
+            post(api::orders::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/orders",
+            Cap(C::OrderManage),
+            get(api::orders::list),
+        ),
+        r(
+            "GET",
+            "/api/v1/orders/{id}",
+            Cap(C::OrderManage),
+            get(api::orders::get_one),
+        ),
+        r(
+            "POST",
+            "/api/v1/orders/{id}/stage",
+            Cap(C::OrderManage),
+            post(api::orders::stage),
+        ),
+        r(
+            "POST",
+            "/api/v1/orders/{id}/visits",
+            Cap(C::OrderManage),
+            post(api::orders::book),
+        ),
+        r(
+            "POST",
+            "/api/v1/visits/{id}/reschedule",
+            Cap(C::OrderManage),
+            post(api::orders::reschedule),
+        ),
+        r(
+            "POST",
+            "/api/v1/visits/{id}/cancel",
+            Cap(C::OrderManage),
+            post(api::orders::cancel),
+        ),
+        r(
+            "POST",
+            "/api/v1/visits/{id}/complete",
+            Cap(C::OrderManage),
+            post(api::orders::complete),
+        ),
+        r(
+            "POST",
+            "/api/v1/warranties",
+            Cap(C::WarrantyManage),
+            post(api::warranties::register),
+        ),
+        r(
+            "GET",
+            "/api/v1/warranties",
+            Cap(C::WarrantyManage),
+            get(api::warranties::find),
+        ),
+        r(
+            "GET",
+            "/api/v1/warranties/{id}",
+            Cap(C::WarrantyManage),
+            get(api::warranties::get_one),
+        ),
+        r(
+            "POST",
+            "/api/v1/warranties/{id}/claims",
+            Cap(C::WarrantyManage),
+            post(api::warranties::claim),
+        ),
+        r(
+            "GET",
+            "/api/v1/segments",
+            Cap(C::CustomerRead),
+            get(api::segments::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/segments",
+            Cap(C::SegmentManage),
+            post(api::segments::create),
+        ),
+        r(
+            "GET",
+            "/api/v1/segments/{id}",
+            Cap(C::CustomerRead),
+            get(api::segments::get_one),
+        ),
+        r(
+            "PUT",
+            "/api/v1/segments/{id}",
+            Cap(C::SegmentManage),
+            put(api::segments::replace),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/segments/{id}",
+            Cap(C::SegmentManage),
+            delete(api::segments::delete),
+        ),
+        r(
+            "GET",
+            "/api/v1/segments/{id}/members",
+            Cap(C::CustomerRead),
+            get(api::segments::members),
         ),
         r(
             "GET",

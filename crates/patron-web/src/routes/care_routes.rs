@@ -137,6 +137,18 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/console/service/settings",
+            Cap(C::SettingsManage),
+            get(service::settings_page),
+        ),
+        r(
+            "POST",
+            "/console/service/settings",
+            Cap(C::SettingsManage),
+            post(service::save_settings),
+        ),
+        r(
+            "GET",
             "/console/service/reports",
             Cap(C::ReportRead),
             get(service::report_page),

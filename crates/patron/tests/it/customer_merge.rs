@@ -6,6 +6,7 @@
 use crate::both;
 use crate::customers::create;
 use crate::harness::{Kind, api, audit, staff, start, store, token_for};
+use patron_store::Scope;
 use serde_json::json;
 
 async fn duplicates_are_found_and_merged_without_loss(kind: Kind) {
@@ -157,3 +158,57 @@ async fn duplicates_are_found_and_merged_without_loss(kind: Kind) {
     assert_eq!(st, 409, "{e}");
 }
 both!(duplicates_are_found_and_merged_without_loss);
+
+/// A file with purchases is only merged as the survivor: merged in, its sales and points
+/// would be stranded on the tombstone. The other way round keeps everything.
+async fn a_file_with_history_is_only_merged_as_the_survivor(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let s1 = crate::harness::store(app, "S1").await;
+    let buyer = crate::points::customer(app, s1, "13700137401").await;
+    let newcomer = crate::points::customer(app, s1, "13700137402").await;
+    let csv = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n\
+               M1,2026-10-20 15:00,S1,13700137401,T1,瓷砖,tiles,2,300\n";
+    let r = app
+        .import_sales(csv.as_bytes(), false, &|_| {})
+        .await
+        .expect("import");
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let actor = patron_domain::Actor::cli("test");
+    let e = app
+        .merge_customers(&actor, Scope::Chain, newcomer, buyer)
+        .await
+        .expect_err("the buyer merged in");
+    assert!(
+        matches!(
+            e,
+            patron_app::AppError::Conflict {
+                key: "error.merge.history",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        app.db
+            .get_customer(Scope::Chain, buyer)
+            .await
+            .expect("kept")
+            .status,
+        "active",
+        "nothing changed"
+    );
+    app.merge_customers(&actor, Scope::Chain, buyer, newcomer)
+        .await
+        .expect("the newcomer merged into the buyer");
+    let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE customer_id = $1")
+        .bind(buyer)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("sales");
+    assert_eq!(sales, 1);
+    s.shutdown().await;
+}
+both!(a_file_with_history_is_only_merged_as_the_survivor);

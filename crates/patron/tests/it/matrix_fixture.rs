@@ -67,7 +67,9 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.adjustment
     } else if template.starts_with("/console/care/churn/playbooks/") {
         f.playbook
-    } else if template.starts_with("/console/segments/") {
+    } else if template.starts_with("/console/segments/")
+        || template.starts_with("/api/v1/segments/")
+    {
         f.segment
     } else if template.starts_with("/console/service/tickets/")
         || template.starts_with("/api/v1/tickets/")
@@ -75,13 +77,15 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.ticket
     } else if template.starts_with("/console/surveys/") {
         f.survey
-    } else if template.starts_with("/console/orders/") {
+    } else if template.starts_with("/console/orders/") || template.starts_with("/api/v1/orders/") {
         f.delivery_order
     } else if template.starts_with("/console/visits/") && template.ends_with("/photo") {
         f.shot
-    } else if template.starts_with("/console/visits/") {
+    } else if template.starts_with("/console/visits/") || template.starts_with("/api/v1/visits/") {
         f.visit
-    } else if template.starts_with("/console/warranties/") {
+    } else if template.starts_with("/console/warranties/")
+        || template.starts_with("/api/v1/warranties/")
+    {
         f.warranty
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward

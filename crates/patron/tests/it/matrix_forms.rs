@@ -31,6 +31,37 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         ("POST", "/api/v1/points/adjustments") => {
             Some(json!({"customer_ids": [f.customer], "points": 10, "reason": "矩阵"}))
         }
+        ("POST", "/api/v1/orders") => Some(json!({
+            "customer_id": f.customer,
+            "lines": [{"sku": "M1", "name": "矩阵商品", "quantity": 2, "unit_price_fen": 1000}]
+        })),
+        ("POST", p) if p.ends_with("/stage") => Some(json!({"to": "preparing"})),
+        ("POST", p) if p.starts_with("/api/v1/orders/") && p.ends_with("/visits") => Some(json!({
+            "kind": "measure", "date": "2026-11-25", "from": "09:00", "to": "10:00",
+            "assignee_id": f.target
+        })),
+        ("POST", p) if p.ends_with("/reschedule") => Some(json!({
+            "date": "2026-11-26", "from": "09:00", "to": "10:00", "assignee_id": f.target,
+            "reason": "客户改期"
+        })),
+        ("POST", p) if p.starts_with("/api/v1/visits/") && p.ends_with("/cancel") => {
+            Some(json!({"reason": "客户取消"}))
+        }
+        ("POST", p) if p.starts_with("/api/v1/visits/") && p.ends_with("/complete") => {
+            Some(json!({"note": "已完成"}))
+        }
+        ("POST", "/api/v1/warranties") => Some(json!({
+            "customer_id": f.customer, "sku": "M1", "product": "矩阵商品", "months": 12
+        })),
+        ("POST", p) if p.ends_with("/claims") => {
+            Some(json!({"kind": "repair", "description": "矩阵"}))
+        }
+        ("POST", "/api/v1/segments") => {
+            Some(json!({"name": unique("seg"), "groups": [{"sku": "T1"}]}))
+        }
+        ("PUT", p) if p.starts_with("/api/v1/segments/") => {
+            Some(json!({"name": unique("seg"), "groups": [{"class": "key"}, {"sku": "T1"}]}))
+        }
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
         ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
         ("POST", p) if p.ends_with("/ranking") => Some(json!({"opt_out": true})),

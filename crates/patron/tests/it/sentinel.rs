@@ -145,13 +145,36 @@ async fn personal_data_never_reaches_disk_or_logs_in_clear() {
         .local_addr()
         .expect("addr")
         .port();
-    let server = patron(&dir)
+    let mut server = patron(&dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("PATRON_LOG", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    // The debug log is read while the server runs: a full pipe would stop the server at
+    // its next log line (it did, once the log outgrew the pipe's 64 KiB).
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut text);
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let out_reader = drain(
+        server
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let err_reader = drain(
+        server
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "server did not start");
@@ -214,9 +237,9 @@ async fn personal_data_never_reaches_disk_or_logs_in_clear() {
         .args(["-TERM", &server.id().to_string()])
         .status()
         .expect("kill");
-    let out = server.wait_with_output().expect("wait");
-    log += &String::from_utf8_lossy(&out.stdout);
-    log += &String::from_utf8_lossy(&out.stderr);
+    server.wait().expect("wait");
+    log += &out_reader.join().expect("stdout");
+    log += &err_reader.join().expect("stderr");
     assert!(log.contains("request"), "the debug log was captured");
     log += &run(&dir, &["backup", "create"], None);
     let mut found = Vec::new();

@@ -100,8 +100,8 @@ async fn warranties_are_found_reminded_and_claimed(kind: Kind) {
         kind: "repair".into(),
         description: "热水器点火失败".into(),
     };
-    let ticket = app
-        .claim_warranty(&actor, Scope::Chain, id, &claim)
+    let (ticket, _) = app
+        .claim_warranty(&actor, Scope::Chain, id, &claim, None)
         .await
         .expect("claim");
     let t = app.db.ticket(Scope::Chain, ticket).await.expect("ticket");
@@ -121,7 +121,7 @@ async fn warranties_are_found_reminded_and_claimed(kind: Kind) {
         ..claim.clone()
     };
     let e = app
-        .claim_warranty(&actor, Scope::Chain, id, &bad)
+        .claim_warranty(&actor, Scope::Chain, id, &bad, None)
         .await
         .expect_err("kind");
     assert_eq!(key_of(e), "error.warranty.claim_kind");
@@ -129,7 +129,7 @@ async fn warranties_are_found_reminded_and_claimed(kind: Kind) {
     // After its last day a warranty takes no claims.
     s.clock.advance(SignedDuration::from_hours(24 * 17));
     let e = app
-        .claim_warranty(&actor, Scope::Chain, old_id, &claim)
+        .claim_warranty(&actor, Scope::Chain, old_id, &claim, None)
         .await
         .expect_err("expired");
     assert_eq!(key_of(e), "error.warranty.expired");

@@ -251,7 +251,8 @@ pub async fn move_stage(
             &b.note,
             b.notify == "1",
         )
-        .await;
+        .await
+        .map(|_| ());
     after(&state, &p, &ctx, id, result).await
 }
 

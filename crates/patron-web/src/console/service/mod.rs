@@ -2,9 +2,11 @@
 //! file a ticket; the ticket page is in `ticket`.
 
 mod reports;
+mod settings;
 mod ticket;
 
 pub use reports::{report_page, report_xlsx};
+pub use settings::{save as save_settings, settings_page};
 
 pub use ticket::{act, assign, resolve, survey_link, ticket_page};
 
@@ -53,6 +55,8 @@ pub struct QueuePage {
     severities: Vec<(&'static str, &'static str)>,
     categories: Vec<(String, String)>,
     customer_id: String,
+    /// Whether the viewer may change the desk's settings (a link to them).
+    can_configure: bool,
 }
 
 impl QueuePage {
@@ -218,6 +222,7 @@ async fn show_queue(
                 .map(|c| (c.clone(), label(ctx, "ticket.category", c)))
                 .collect(),
             customer_id: q.customer.clone(),
+            can_configure: p.can(patron_domain::Capability::SettingsManage),
         }))
     }
     .await;
