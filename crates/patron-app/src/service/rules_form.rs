@@ -106,6 +106,16 @@ impl RulesForm {
         }
     }
 
+    /// The pipeline names as typed (the store choices offer them), whether or not their
+    /// stages read.
+    pub fn pipeline_names(&self) -> Vec<String> {
+        lines(&self.pipelines)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(name, _)| name.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .collect()
+    }
+
     /// The rules the form describes, checked as a whole.
     pub fn read(&self) -> Result<ServiceRules, FieldError> {
         let mut targets: Vec<SlaTarget> = Vec::new();

@@ -302,10 +302,19 @@ mod tests {
 
     #[test]
     fn warranties_end_the_day_before_their_anniversary() {
-        let d = |s: &str| s.parse::<Date>().unwrap();
-        assert_eq!(warranty_end(d("2026-11-23"), 24).unwrap(), d("2028-11-22"));
-        assert_eq!(warranty_end(d("2026-01-31"), 1).unwrap(), d("2026-02-28"));
-        assert_eq!(warranty_end(d("2024-03-01"), 12).unwrap(), d("2025-02-28"));
+        let d = |s: &str| s.parse::<Date>().expect("a date");
+        assert_eq!(
+            warranty_end(d("2026-11-23"), 24).expect("end"),
+            d("2028-11-22")
+        );
+        assert_eq!(
+            warranty_end(d("2026-01-31"), 1).expect("end"),
+            d("2026-02-28")
+        );
+        assert_eq!(
+            warranty_end(d("2024-03-01"), 12).expect("end"),
+            d("2025-02-28")
+        );
         assert_eq!(
             warranty_end(d("2026-01-01"), 0).unwrap_err().key,
             "error.warranty.months"

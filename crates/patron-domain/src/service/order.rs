@@ -188,7 +188,7 @@ mod tests {
     #[test]
     fn pipelines_read_back_and_refuse_disorder() {
         for (_, p) in default_pipelines() {
-            assert_eq!(Pipeline::parse(&p.render()).unwrap(), p);
+            assert_eq!(Pipeline::parse(&p.render()).expect("reads back"), p);
         }
         for bad in [
             "",
@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn orders_move_forward_or_cancel_never_back() {
         let p = Pipeline::parse("confirmed > preparing > out_for_delivery > delivered > completed")
-            .unwrap();
+            .expect("pipeline");
         assert!(p.check_move(Stage::Confirmed, Stage::Preparing).is_ok());
         assert!(p.check_move(Stage::Confirmed, Stage::Completed).is_ok());
         assert!(p.check_move(Stage::Delivered, Stage::Preparing).is_err());
@@ -236,7 +236,7 @@ mod tests {
             Some(Stage::Installed)
         );
         assert_eq!(p.after_appointment(Stage::Preparing, K::Measure), None);
-        let pickup = Pipeline::parse("confirmed > preparing > completed").unwrap();
+        let pickup = Pipeline::parse("confirmed > preparing > completed").expect("pickup");
         assert_eq!(
             pickup.after_appointment(Stage::Preparing, K::Delivery),
             None
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn windows_overlap_only_when_they_share_time() {
-        let w = |a: i64, b: i64| Window::new(a * 60_000, b * 60_000).unwrap();
+        let w = |a: i64, b: i64| Window::new(a * 60_000, b * 60_000).expect("window");
         assert!(w(540, 720).overlaps(&w(700, 800)));
         assert!(w(540, 720).overlaps(&w(600, 660)));
         assert!(!w(540, 720).overlaps(&w(720, 800)));

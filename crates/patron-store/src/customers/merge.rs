@@ -54,18 +54,22 @@ impl Db {
         for id in [keep, gone] {
             super::history::check_visible(&mut tx, scope, id).await?;
         }
-        for table in HISTORY {
-            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM {table} WHERE customer_id = $1"
-            )))
-            .bind(gone)
-            .fetch_one(&mut *tx)
-            .await?;
-            if rows > 0 {
-                return Err(StoreError::Conflict {
-                    constraint: "merge_history".into(),
-                });
-            }
+        // One query: does the merged file have a row in any history table?
+        let any = HISTORY
+            .iter()
+            .map(|t| format!("SELECT 1 FROM {t} WHERE customer_id = $1"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let has_history: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(1 AS BIGINT) WHERE EXISTS ({any})"
+        )))
+        .bind(gone)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if has_history.is_some() {
+            return Err(StoreError::Conflict {
+                constraint: "merge_history".into(),
+            });
         }
         // The merged file gives up its unique mobile first, so the survivor may take it.
         sqlx::query(

@@ -16,6 +16,7 @@ pub mod ranking;
 pub mod sales;
 pub mod segments;
 pub mod tickets;
+pub mod visits;
 pub mod warranties;
 
 use crate::console::audit::AuditQuery;
@@ -43,8 +44,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         cards::rejoin, ranking::leaderboard, ranking::opt_out, mall::offered, mall::redeem, calendar::festivals,
         tickets::create, tickets::get_one, tickets::act, segments::list, segments::get_one,
         segments::create, segments::replace, segments::delete, segments::members,
-        orders::create, orders::list, orders::get_one, orders::stage, orders::book, orders::reschedule,
-        orders::cancel, orders::complete, warranties::register, warranties::find, warranties::get_one,
+        orders::create, orders::list, orders::get_one, orders::stage, visits::book, visits::reschedule,
+        visits::cancel, visits::complete, warranties::register, warranties::find, warranties::get_one,
         warranties::claim),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
@@ -60,8 +61,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         calendar::OfficialDayBody, tickets::NewTicketBody, tickets::TicketBody, tickets::EventBody,
         tickets::ActionBody, tickets::StatusBody, segments::SegmentInputBody, segments::SegmentBody,
         segments::MembersBody, patron_app::customers::segments::Conditions, orders::LineBody,
-        orders::NewOrderBody, orders::OrderSummary, orders::OrderBody, orders::VisitBody, orders::OrderEventBody,
-        orders::StageBody, orders::MovedBody, orders::VisitInputBody, orders::ReasonBody, orders::CompleteBody,
+        orders::NewOrderBody, orders::OrderSummary, orders::OrderBody, visits::VisitBody, orders::OrderEventBody,
+        orders::StageBody, orders::MovedBody, visits::VisitInputBody, visits::ReasonBody, visits::CompleteBody,
         warranties::NewWarrantyBody, warranties::WarrantyBody, warranties::ClaimBody, warranties::ClaimInputBody,
         warranties::ClaimedBody)),
     modifiers(&BearerAuth),
@@ -88,6 +89,17 @@ impl Modify for BearerAuth {
 
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// The caller's `Idempotency-Key`, made theirs alone (two clients cannot collide); a blank
+/// key is no key.
+pub(crate) fn request_key(headers: &axum::http::HeaderMap, staff_id: i64) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| format!("{staff_id}:{k}"))
 }
 
 pub(crate) fn bad_json(e: JsonRejection, lang: crate::i18n::Lang) -> Response {

@@ -1,10 +1,9 @@
-//! Orders and their visits over the API (`order.manage`), for shop systems and installers'
-//! apps: create an order (retry-safe with an `Idempotency-Key`), list and read orders, move
-//! one along its pipeline (a retried move changes nothing), and book, move, cancel and
-//! complete delivery and installation visits. Times of a visit are the store's local day
-//! and clock, as on the console; everything returned is epoch milliseconds.
-
-use crate::api::bad_json;
+//! Orders over the API (`order.manage`), for shop systems: create an order (retry-safe with
+//! an `Idempotency-Key`), list and read orders, and move one along its pipeline (a retried
+//! move changes nothing). Visits are in `visits`; everything returned is epoch
+//! milliseconds.
+use crate::api::visits::{VisitBody, visit_body};
+use crate::api::{bad_json, request_key};
 use crate::error::{Problem, WebError};
 use crate::identity::Staff;
 use crate::state::AppState;
@@ -14,7 +13,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
-use patron_app::service::appointments::VisitForm;
 use patron_app::service::orders::{OrderForm, OrderView};
 use patron_store::orders::{OrderFilter, OrderLine};
 use serde::{Deserialize, Serialize};
@@ -87,22 +85,6 @@ pub struct OrderBody {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct VisitBody {
-    pub id: i64,
-    /// `measure`, `delivery` or `installation`.
-    pub kind: String,
-    /// `scheduled`, `done` or `cancelled`.
-    pub status: String,
-    pub starts_at: i64,
-    pub ends_at: i64,
-    pub assignee_id: i64,
-    pub address: String,
-    pub proof_note: String,
-    pub has_photo: bool,
-    pub completed_at: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct OrderEventBody {
     pub at: i64,
     pub kind: String,
@@ -147,53 +129,6 @@ pub struct MovedBody {
     pub changed: bool,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VisitInputBody {
-    /// `measure`, `delivery` or `installation` (ignored when moving a visit).
-    #[serde(default)]
-    pub kind: String,
-    /// The store's local day, `2026-11-25`.
-    pub date: String,
-    /// The store's local time, `09:00`.
-    pub from: String,
-    pub to: String,
-    /// An active staff member of the order's store.
-    pub assignee_id: i64,
-    /// Absent: the order's address.
-    #[serde(default)]
-    pub address: String,
-    /// Why the visit moves (required when moving).
-    #[serde(default)]
-    pub reason: String,
-}
-
-impl VisitInputBody {
-    fn form(&self) -> VisitForm {
-        VisitForm {
-            kind: self.kind.clone(),
-            date: self.date.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            assignee_id: self.assignee_id,
-            address: self.address.clone(),
-        }
-    }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonBody {
-    pub reason: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CompleteBody {
-    /// What was done (required). Photos are added in the console.
-    pub note: String,
-}
-
 fn summary_of(r: &patron_store::orders::OrderRow) -> OrderSummary {
     OrderSummary {
         id: r.id,
@@ -205,21 +140,6 @@ fn summary_of(r: &patron_store::orders::OrderRow) -> OrderSummary {
         total_fen: r.total_fen,
         created_at: r.created_at,
         updated_at: r.updated_at,
-    }
-}
-
-fn visit_body(v: &patron_app::service::orders::Visit) -> VisitBody {
-    VisitBody {
-        id: v.row.id,
-        kind: v.kind.code().to_string(),
-        status: v.status.code().to_string(),
-        starts_at: v.row.starts_at,
-        ends_at: v.row.ends_at,
-        assignee_id: v.row.assignee_id,
-        address: v.address.clone(),
-        proof_note: v.proof_note.clone(),
-        has_photo: v.row.proof_photo.is_some(),
-        completed_at: v.row.completed_at,
     }
 }
 
@@ -263,16 +183,6 @@ fn body_of(v: OrderView) -> OrderBody {
             })
             .collect(),
     }
-}
-
-/// The caller's `Idempotency-Key`, made theirs alone (two clients cannot collide).
-pub(crate) fn request_key(headers: &HeaderMap, staff_id: i64) -> Option<String> {
-    headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| format!("{staff_id}:{k}"))
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "service", request_body = NewOrderBody,
@@ -390,123 +300,4 @@ pub async fn stage(
         .into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
-}
-
-/// Whether the visit already has `status`: a retried cancel or completion answers with
-/// the visit as it is instead of a conflict.
-async fn already(
-    state: &AppState,
-    scope: patron_store::Scope,
-    id: i64,
-    status: &str,
-) -> Result<bool, AppError> {
-    Ok(state.app.db.appointment(scope, id).await?.status == status)
-}
-
-async fn visit_response(
-    state: &AppState,
-    scope: patron_store::Scope,
-    id: i64,
-    code: StatusCode,
-) -> Result<Response, AppError> {
-    let v = state.app.visit(scope, id).await?;
-    Ok((code, Json(visit_body(&v))).into_response())
-}
-
-#[utoipa::path(post, path = "/api/v1/orders/{id}/visits", tag = "service", request_body = VisitInputBody,
-    responses((status = 201, body = VisitBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn book(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<VisitInputBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    let booked = async {
-        let visit = state
-            .app
-            .book_visit(&p.actor(ctx.rid()), p.scope(), id, &b.form())
-            .await?;
-        visit_response(&state, p.scope(), visit, StatusCode::CREATED).await
-    }
-    .await;
-    booked.unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
-}
-
-#[utoipa::path(post, path = "/api/v1/visits/{id}/reschedule", tag = "service", request_body = VisitInputBody,
-    responses((status = 200, body = VisitBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn reschedule(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<VisitInputBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    let moved = async {
-        state
-            .app
-            .reschedule_visit(&p.actor(ctx.rid()), p.scope(), id, &b.form(), &b.reason)
-            .await?;
-        visit_response(&state, p.scope(), id, StatusCode::OK).await
-    }
-    .await;
-    moved.unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
-}
-
-#[utoipa::path(post, path = "/api/v1/visits/{id}/cancel", tag = "service", request_body = ReasonBody,
-    responses((status = 200, body = VisitBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn cancel(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<ReasonBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    let cancelled = async {
-        if already(&state, p.scope(), id, "cancelled").await? {
-            return visit_response(&state, p.scope(), id, StatusCode::OK).await;
-        }
-        state
-            .app
-            .cancel_visit(&p.actor(ctx.rid()), p.scope(), id, &b.reason)
-            .await?;
-        visit_response(&state, p.scope(), id, StatusCode::OK).await
-    }
-    .await;
-    cancelled.unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
-}
-
-#[utoipa::path(post, path = "/api/v1/visits/{id}/complete", tag = "service", request_body = CompleteBody,
-    responses((status = 200, body = VisitBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn complete(
-    State(state): State<AppState>,
-    Staff(p, ctx): Staff,
-    Path(id): Path<i64>,
-    body: Result<Json<CompleteBody>, JsonRejection>,
-) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
-    };
-    let done = async {
-        if already(&state, p.scope(), id, "done").await? {
-            return visit_response(&state, p.scope(), id, StatusCode::OK).await;
-        }
-        state
-            .app
-            .complete_visit(&p.actor(ctx.rid()), p.scope(), id, &b.note, None)
-            .await?;
-        visit_response(&state, p.scope(), id, StatusCode::OK).await
-    }
-    .await;
-    done.unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
 }

@@ -69,22 +69,27 @@ pub struct MembersBody {
     pub next_after_id: Option<i64>,
 }
 
-async fn body_of(
-    app: &patron_app::App,
-    p: &Principal,
-    row: SegmentRow,
-) -> Result<SegmentBody, AppError> {
+/// A segment with its members counted (`None`: more than the cap).
+fn view_of(row: SegmentRow, members: Option<Vec<i64>>) -> Result<SegmentBody, AppError> {
     let groups = groups_of(&row)?.into_iter().map(Conditions::from).collect();
-    let members = app.segment_members(p.scope(), &row).await?.map(|m| m.len());
     Ok(SegmentBody {
         id: row.id,
         name: row.name,
         store_id: row.store_id,
         groups,
-        members,
+        members: members.map(|m| m.len()),
         max_members: MAX_RECIPIENTS,
         updated_at: row.updated_at,
     })
+}
+
+async fn body_of(
+    app: &patron_app::App,
+    p: &Principal,
+    row: SegmentRow,
+) -> Result<SegmentBody, AppError> {
+    let members = app.segment_members(p.scope(), &row).await?;
+    view_of(row, members)
 }
 
 #[utoipa::path(get, path = "/api/v1/segments", tag = "segments",
@@ -94,11 +99,10 @@ pub async fn list(
     Staff(p, ctx): Staff,
 ) -> Result<Json<Vec<SegmentBody>>, WebError> {
     let listed = async {
-        let mut out = Vec::new();
-        for row in state.app.db.segments(p.scope()).await? {
-            out.push(body_of(&state.app, &p, row).await?);
-        }
-        Ok::<_, AppError>(out)
+        let all = state.app.segments_with_members(p.scope()).await?;
+        all.into_iter()
+            .map(|(row, members)| view_of(row, members))
+            .collect::<Result<Vec<_>, AppError>>()
     }
     .await;
     listed.map(Json).map_err(|e| WebError::api(e, ctx.lang))

@@ -104,11 +104,7 @@ pub async fn create(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    // Keys are the caller's own: two clients cannot collide.
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| format!("{}:{}", p.staff_id, k.trim()));
+    let key = crate::api::request_key(&headers, p.staff_id);
     let form = TicketForm {
         customer_id: b.customer_id,
         channel: b.channel.unwrap_or_else(|| "api".into()),

@@ -3,8 +3,7 @@
 //! look items up by serial number or the customer's phone, read one with its claims, and
 //! file a claim as a ticket (retry-safe with an `Idempotency-Key`).
 
-use crate::api::bad_json;
-use crate::api::orders::request_key;
+use crate::api::{bad_json, request_key};
 use crate::error::{Problem, WebError};
 use crate::identity::Staff;
 use crate::state::AppState;

@@ -205,7 +205,8 @@ mod tests {
 
     #[test]
     fn order_lines_are_read_from_the_form() {
-        let lines = parse_lines("F-01 | 实木地板 | 12 | 268.50\n\n  T-9|瓷砖|3|0\n").unwrap();
+        let lines =
+            parse_lines("F-01 | 实木地板 | 12 | 268.50\n\n  T-9|瓷砖|3|0\n").expect("lines");
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].unit_price_fen, 26_850);
         assert_eq!(lines[1].quantity, 3);

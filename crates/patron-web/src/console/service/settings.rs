@@ -77,13 +77,7 @@ async fn show(
                 name: s.name,
             })
             .collect();
-        let pipeline_names = form
-            .pipelines
-            .lines()
-            .filter_map(|l| l.split_once(':'))
-            .map(|(name, _)| name.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect();
+        let pipeline_names = form.pipeline_names();
         let mut page =
             Page::console(ctx.lang, p, "service.settings", "/console/service").with_flash(flash);
         page.error = error;
