@@ -130,7 +130,16 @@ pub(crate) async fn seed(app: &App, customers: &[(i64, i64)]) -> Result<(), AppE
             }
         }
         step(t4, Action::Reopen, "客户又来电补充").await?;
-        let _ = (t0, t7);
+        // A refund above the desk's approval threshold: it waits for the store manager.
+        step(t7, Action::Acknowledge, "").await?;
+        let refund = Resolution {
+            root_cause: "product_defect".into(),
+            corrective_action: "通知供应商更换批次".into(),
+            compensation: Compensation::Refund { amount_fen: 68_000 },
+        };
+        app.resolve_ticket(&actor, Scope::Chain, t7, &refund, "客户同意退货退款")
+            .await?;
+        let _ = t0;
     }
     // Two complaints filed three days ago and never answered: both deadlines missed.
     for (i, (customer_id, store_id)) in customers.iter().skip(3).step_by(11).take(2).enumerate() {

@@ -93,6 +93,18 @@ impl From<StoreError> for AppError {
                     key: "error.order.changed",
                     field: None,
                 },
+                "uq_compensation_requests_ticket_id" => AppError::Conflict {
+                    key: "error.ticket.approval_pending",
+                    field: None,
+                },
+                "ck_compensation_requests_status" => AppError::Conflict {
+                    key: "error.ticket.no_request",
+                    field: None,
+                },
+                "ck_ticket_attachments_count" => AppError::Conflict {
+                    key: "error.ticket.attachments_full",
+                    field: Some("file"),
+                },
                 "merge_history" => AppError::Conflict {
                     key: "error.merge.history",
                     field: None,

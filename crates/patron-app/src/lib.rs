@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod keyring;
 pub mod messages;
 pub mod outbox;
+pub mod reseal;
 pub mod sales;
 pub mod security;
 pub mod service;

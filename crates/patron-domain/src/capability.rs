@@ -47,6 +47,7 @@ capabilities! {
     CampaignManage => "campaign.manage",
     OrderManage => "order.manage",
     TicketManage => "ticket.manage",
+    TicketApprove => "ticket.approve",
     WarrantyManage => "warranty.manage",
     ReportRead => "report.read",
 }
@@ -122,6 +123,7 @@ impl Role {
                 CouponManage,
                 OrderManage,
                 TicketManage,
+                TicketApprove,
                 WarrantyManage,
                 ReportRead,
             ],

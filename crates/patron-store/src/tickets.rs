@@ -102,6 +102,9 @@ pub struct TicketChange<'a> {
     pub satisfaction: Option<i64>,
     /// Closed because the customer did not answer the survey in time.
     pub unanswered: bool,
+    /// The pending compensation request this change carries out (marked approved by
+    /// `decided_by` in the same transaction).
+    pub approves: Option<(i64, Option<i64>)>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -289,6 +292,9 @@ impl Db {
                 constraint: "ck_tickets_status".into(),
             });
         }
+        if let Some((request, decided_by)) = c.approves {
+            crate::compensation::decide(&mut tx, request, decided_by, true, at).await?;
+        }
         Event {
             from: Some(c.from),
             to: Some(c.to),
@@ -315,13 +321,8 @@ impl Db {
             note_enc,
             ..Event::new(t.id, t.customer_id, staff_id, kind)
         }
-        .insert(&mut tx, now)
+        .add(&mut tx, now)
         .await?;
-        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
-            .bind(ms(now))
-            .bind(t.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -448,19 +449,24 @@ impl Db {
 }
 
 /// One timeline entry of a ticket.
-struct Event<'a> {
-    ticket_id: i64,
-    customer_id: i64,
-    staff_id: Option<i64>,
-    kind: &'a str,
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    note_enc: Option<&'a str>,
+pub(crate) struct Event<'a> {
+    pub(crate) ticket_id: i64,
+    pub(crate) customer_id: i64,
+    pub(crate) staff_id: Option<i64>,
+    pub(crate) kind: &'a str,
+    pub(crate) from: Option<&'a str>,
+    pub(crate) to: Option<&'a str>,
+    pub(crate) note_enc: Option<&'a str>,
 }
 
 impl<'a> Event<'a> {
     /// An entry without a status change or note.
-    fn new(ticket_id: i64, customer_id: i64, staff_id: Option<i64>, kind: &'a str) -> Self {
+    pub(crate) fn new(
+        ticket_id: i64,
+        customer_id: i64,
+        staff_id: Option<i64>,
+        kind: &'a str,
+    ) -> Self {
         Self {
             ticket_id,
             customer_id,
@@ -472,7 +478,27 @@ impl<'a> Event<'a> {
         }
     }
 
-    async fn insert(&self, tx: &mut crate::db::WriteTx, now: Timestamp) -> Result<(), StoreError> {
+    /// Adds the entry to a ticket that does not change status (a note, a file, a request
+    /// for approval) and marks the ticket updated.
+    pub(crate) async fn add(
+        &self,
+        tx: &mut crate::db::WriteTx,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.insert(tx, now).await?;
+        sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+            .bind(ms(now))
+            .bind(self.ticket_id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn insert(
+        &self,
+        tx: &mut crate::db::WriteTx,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO ticket_events (ticket_id, customer_id, at, staff_id, kind, from_status, to_status, note_enc) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

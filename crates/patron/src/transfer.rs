@@ -231,11 +231,11 @@ fn explain_key(e: &patron_app::AppError) -> String {
 pub async fn rotate_keys(app: &App) -> anyhow::Result<ExitCode> {
     let version = app.keys.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("new data key version {version} written to the key file");
-    let (done, skipped) = app
-        .reseal_customers()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("re-encrypted {done} rows under key {version}; {skipped} changed meanwhile");
+    let r = app.reseal_all().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "re-encrypted {} rows and files under key {version}; {} changed meanwhile",
+        r.done, r.skipped
+    );
     println!("keep a copy of the key file: older backups need the older keys in it");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,6 @@
 //! Looking after a file over time: consent decisions, interactions on the timeline, the owner
 //! staff member (专属导购) and handovers, and re-sealing under a new key.
 
-use super::sealing;
 use crate::{App, AppError};
 use data_encoding::BASE64;
 use patron_domain::FieldError;
@@ -262,96 +261,6 @@ impl App {
         }
         self.assign_owner(actor, scope, &ids, Some(to), reason)
             .await
-    }
-
-    /// Re-encrypts every sealed value (customers, interaction notes, TOTP secrets) under the current key, page by page, while the
-    /// server runs. A row edited meanwhile is skipped and picked up by the next pass.
-    /// Returns (rows re-sealed, rows skipped).
-    pub async fn reseal_customers(&self) -> Result<(u64, u64), AppError> {
-        let current = self.keys.current_version();
-        let (mut done, mut skipped, mut after) = (0, 0, 0);
-        loop {
-            let page = self.db.customers_after(after, 500).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id;
-            for mut r in page {
-                let id = r.id;
-                let mut stale = false;
-                for (column, value) in [
-                    ("mobile", &mut r.mobile_enc),
-                    ("phones", &mut r.phones_enc),
-                    ("id_number", &mut r.id_number_enc),
-                    ("email", &mut r.email_enc),
-                    ("birthday", &mut r.birthday_enc),
-                    ("address", &mut r.address_enc),
-                    ("notes", &mut r.notes_enc),
-                ] {
-                    let Some(sealed) = value.as_deref() else {
-                        continue;
-                    };
-                    let blob = BASE64.decode(sealed.as_bytes()).unwrap_or_default();
-                    if crate::keyring::Keyring::version_of(&blob) == Some(current) {
-                        continue;
-                    }
-                    let plain = sealing::open(&self.keys, column, id, sealed)?;
-                    *value = Some(BASE64.encode(&self.keys.seal(
-                        "customers",
-                        column,
-                        id,
-                        plain.as_bytes(),
-                    )));
-                    stale = true;
-                }
-                if stale {
-                    if self.db.reseal_customer(&r, r.updated_at).await? {
-                        done += 1;
-                    } else {
-                        skipped += 1;
-                    }
-                }
-            }
-        }
-        for (table, column, aad_table, aad_column) in [
-            (
-                "customer_interactions",
-                "note_enc",
-                "customer_interactions",
-                "note",
-            ),
-            ("staff", "totp_secret", "staff", "totp_secret"),
-        ] {
-            let mut after = 0;
-            loop {
-                let page = self.db.sealed_values(table, column, after, 500).await?;
-                let Some(last) = page.last() else { break };
-                after = last.0;
-                for (id, sealed) in page {
-                    let blob = BASE64
-                        .decode(sealed.as_bytes())
-                        .map_err(|_| AppError::Internal(format!("{table}.{column} of {id}")))?;
-                    if crate::keyring::Keyring::version_of(&blob) == Some(current) {
-                        continue;
-                    }
-                    let plain = self
-                        .keys
-                        .open(aad_table, aad_column, id, &blob)
-                        .map_err(|e| {
-                            AppError::Internal(format!("{table}.{column} of {id}: {e}"))
-                        })?;
-                    let fresh = BASE64.encode(&self.keys.seal(aad_table, aad_column, id, &plain));
-                    if self
-                        .db
-                        .reseal_value(table, column, id, &sealed, &fresh)
-                        .await?
-                    {
-                        done += 1;
-                    } else {
-                        skipped += 1;
-                    }
-                }
-            }
-        }
-        Ok((done, skipped))
     }
 }
 

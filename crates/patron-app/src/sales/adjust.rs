@@ -48,6 +48,21 @@ impl App {
         points: i64,
         reason: &str,
     ) -> Result<Adjusted, AppError> {
+        self.adjust_points_as(actor, scope, customer_ids, points, reason, false)
+            .await
+    }
+
+    /// `adjust_points`, or with `approved` (a second person has approved it elsewhere: a
+    /// ticket's compensation) applied whatever the threshold.
+    pub(crate) async fn adjust_points_as(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        customer_ids: &[i64],
+        points: i64,
+        reason: &str,
+        approved: bool,
+    ) -> Result<Adjusted, AppError> {
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 200 {
             return Err(FieldError::new("reason", "error.adjust.reason").into());
@@ -65,7 +80,7 @@ impl App {
         let total = points
             .unsigned_abs()
             .saturating_mul(customer_ids.len() as u64);
-        let apply = total <= threshold.unsigned_abs();
+        let apply = approved || total <= threshold.unsigned_abs();
         let adjustments: Vec<NewAdjustment> = customer_ids
             .iter()
             .map(|id| NewAdjustment {

@@ -389,12 +389,9 @@ impl App {
         );
         let path = dir.join(&name);
         let sealed = self.keys.seal("appointments", "proof_photo", id, &p.bytes);
-        // Written under a temporary name and renamed, so a crash leaves no half photo.
-        let tmp = dir.join(format!("{name}.tmp"));
-        let fail = |e: std::io::Error| AppError::Internal(format!("photo {name}: {e}"));
-        tokio::fs::write(&tmp, sealed).await.map_err(fail)?;
-        crate::datadir::restrict(&tmp, 0o600).map_err(fail)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(fail)?;
+        super::write_sealed_file(&path, &sealed)
+            .await
+            .map_err(|e| AppError::Internal(format!("photo {name}: {e}")))?;
         Ok(name)
     }
 }

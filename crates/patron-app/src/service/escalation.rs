@@ -69,21 +69,7 @@ impl App {
                             .filter(|e| !e.trim().is_empty())
                             .map(|e| (s.id, e))
                     })
-                    .map(|(id, email)| NewMessage {
-                        channel: "email",
-                        purpose: "escalation",
-                        recipient: email,
-                        subject: &subject,
-                        body: &body,
-                        redact_after_send: false,
-                        max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
-                        staff_id: Some(id),
-                        customer_id: None,
-                        store_id: Some(t.store_id),
-                        marketing: false,
-                        campaign: None,
-                        payload: None,
-                    })
+                    .map(|(id, email)| super::staff_email(id, email, &subject, &body, t.store_id))
                     .collect();
                 if self
                     .db

@@ -6,10 +6,12 @@ mod assignment;
 pub mod escalation;
 pub mod orders;
 pub mod reports;
+pub mod resolution;
 pub mod rules_form;
 pub mod survey_answers;
 pub mod survey_results;
 pub mod surveys;
+pub mod ticket_files;
 pub mod tickets;
 pub mod warranties;
 
@@ -22,6 +24,44 @@ use patron_domain::service::sla::OpeningHours;
 use patron_domain::service::ticket::{DEFAULT_CATEGORIES, DEFAULT_ROOT_CAUSES, SlaPolicy};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Writes a sealed file readable by the owner only, under a temporary name renamed over
+/// `path`, so a crash never leaves half a file (nor half of a re-sealed one).
+pub(crate) async fn write_sealed_file(path: &Path, sealed: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    tokio::fs::write(&tmp, sealed).await?;
+    crate::datadir::restrict(Path::new(&tmp), 0o600)?;
+    tokio::fs::rename(&tmp, path).await
+}
+
+/// An e-mail to a staff member about a ticket of `store_id` (an escalation, a request for
+/// approval): a service message with the ticket's subject and codes, never the customer's
+/// words.
+pub(crate) fn staff_email<'a>(
+    staff_id: i64,
+    email: &'a str,
+    subject: &'a str,
+    body: &'a str,
+    store_id: i64,
+) -> patron_store::outbox::NewMessage<'a> {
+    patron_store::outbox::NewMessage {
+        channel: "email",
+        purpose: "escalation",
+        recipient: email,
+        subject,
+        body,
+        redact_after_send: false,
+        max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
+        staff_id: Some(staff_id),
+        customer_id: None,
+        store_id: Some(store_id),
+        marketing: false,
+        campaign: None,
+        payload: None,
+    }
+}
 
 pub const RULES_KEY: &str = "service.rules";
 
@@ -58,6 +98,9 @@ pub struct ServiceRules {
     pub default_pipeline: String,
     /// Days before a warranty ends that the customer is reminded (0: no reminders).
     pub warranty_notice_days: u32,
+    /// Compensation worth more than this (fen) waits for a second person holding
+    /// `ticket.approve` before it is given.
+    pub approval_above_fen: i64,
 }
 
 impl Default for ServiceRules {
@@ -76,6 +119,7 @@ impl Default for ServiceRules {
             store_pipelines: BTreeMap::new(),
             default_pipeline: "delivery_installation".into(),
             warranty_notice_days: 30,
+            approval_above_fen: 20_000,
         }
     }
 }

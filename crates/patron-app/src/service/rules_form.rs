@@ -24,6 +24,8 @@ pub struct RulesForm {
     /// Store id to pipeline name; blank: the default.
     pub store_pipelines: BTreeMap<i64, String>,
     pub warranty_notice_days: String,
+    /// Compensation above this many yuan waits for approval (`200`, `99.50`).
+    pub approval_above: String,
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -103,6 +105,10 @@ impl RulesForm {
             default_pipeline: rules.default_pipeline.clone(),
             store_pipelines: rules.store_pipelines.clone(),
             warranty_notice_days: rules.warranty_notice_days.to_string(),
+            approval_above: match rules.approval_above_fen % 100 {
+                0 => (rules.approval_above_fen / 100).to_string(),
+                f => format!("{}.{f:02}", rules.approval_above_fen / 100),
+            },
         }
     }
 
@@ -193,6 +199,12 @@ impl RulesForm {
                 &self.warranty_notice_days,
                 "error.service.warranty_notice",
             )?,
+            approval_above_fen: patron_domain::money::parse_yuan(&self.approval_above)
+                .filter(|f| *f >= 0)
+                .ok_or(FieldError::new(
+                    "approval_above",
+                    "error.service.approval_above",
+                ))?,
         };
         rules.check()?;
         Ok(rules)

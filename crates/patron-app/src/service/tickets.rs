@@ -12,7 +12,9 @@ use patron_domain::service::sla::{BusinessClock, SlaClock};
 use patron_domain::service::ticket::{Action, Severity, Status, TicketChannel, TicketType};
 use patron_store::Scope;
 use patron_store::tickets::{NewTicket, Queue, TicketChange, TicketRow};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+
+pub use super::resolution::{Compensation, Resolution, Resolved};
 
 /// A ticket as typed in the console or posted to the API.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -31,31 +33,14 @@ pub struct TicketForm {
     pub assignee_id: Option<i64>,
 }
 
-/// What a resolution gives the customer. Points and coupons go through the ledger and the
-/// coupon register; a refund, replacement or repair is recorded (the refund itself is made
-/// against the sale at the till, `POST /api/v1/refunds`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Compensation {
-    #[default]
-    None,
-    Points {
-        points: i64,
-        /// Applied at once, or waiting for a second person's approval (above the
-        /// programme's threshold).
-        #[serde(default)]
-        applied: bool,
-    },
-    Coupon {
-        template_id: i64,
-        #[serde(default)]
-        code: String,
-    },
-    Refund {
-        amount_fen: i64,
-    },
-    Replacement,
-    Repair,
+/// What resolving writes: the root cause, the corrective action, the compensation given
+/// (JSON) and the approved request it carries out, if any.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Settled<'a> {
+    pub(super) root_cause: &'a str,
+    pub(super) corrective_action: &'a str,
+    pub(super) compensation: &'a str,
+    pub(super) approves: Option<i64>,
 }
 
 /// The customer's rating a change records.
@@ -63,14 +48,6 @@ pub enum Compensation {
 pub(super) struct Rating {
     pub(super) satisfaction: Option<i64>,
     pub(super) unanswered: bool,
-}
-
-/// A resolution as typed.
-#[derive(Debug, Clone, Default)]
-pub struct Resolution {
-    pub root_cause: String,
-    pub corrective_action: String,
-    pub compensation: Compensation,
 }
 
 /// One entry of a ticket's timeline, opened.
@@ -94,7 +71,7 @@ pub struct TicketView {
     pub compensation: Compensation,
 }
 
-fn text(field: &'static str, v: &str, max: usize) -> Result<String, FieldError> {
+pub(super) fn text(field: &'static str, v: &str, max: usize) -> Result<String, FieldError> {
     let v = v.trim();
     if v.is_empty() || v.chars().count() > max {
         return Err(FieldError::new(field, "error.ticket.text"));
@@ -313,90 +290,6 @@ impl App {
             .await
     }
 
-    /// Resolves a ticket with its root cause, corrective action and compensation; points
-    /// and coupons are given through the ledger and the coupon register first.
-    pub async fn resolve_ticket(
-        &self,
-        actor: &Actor,
-        scope: Scope,
-        id: i64,
-        r: &Resolution,
-        note: &str,
-    ) -> Result<Status, AppError> {
-        let rules = self.service_rules().await?;
-        if !rules.root_causes.iter().any(|c| c == r.root_cause.trim()) {
-            return Err(FieldError::new("root_cause", "error.ticket.root_cause").into());
-        }
-        let corrective = text("corrective_action", &r.corrective_action, 1_000)?;
-        let row = self.db.ticket(scope, id).await?;
-        Status::parse(&row.status)?.after(Action::Resolve)?;
-        // The reason names the ticket and its round (a reopened ticket may be compensated
-        // again). Points and a coupon are given before the ticket changes; when that change
-        // fails (someone moved the ticket first) and the resolution is tried again, what was
-        // given under this reason is reused instead of given twice.
-        let reason = match row.reopen_count {
-            0 => format!("投诉补偿 #{}", row.id),
-            n => format!("投诉补偿 #{}（重开 {n} 次后）", row.id),
-        };
-        let given = self.db.given_with_reason(row.customer_id, &reason).await?;
-        let compensation = match &r.compensation {
-            Compensation::Points { points, .. } => {
-                if *points <= 0 {
-                    return Err(FieldError::new("points", "error.adjust.points").into());
-                }
-                let applied = match given.points {
-                    Some((_, applied)) => applied,
-                    None => {
-                        self.adjust_points(actor, scope, &[row.customer_id], *points, &reason)
-                            .await?
-                            .applied
-                    }
-                };
-                Compensation::Points {
-                    points: given.points.map_or(*points, |(p, _)| p),
-                    applied,
-                }
-            }
-            Compensation::Coupon { template_id, .. } => {
-                let code = match given.coupon {
-                    Some((t, code)) if t == *template_id => code,
-                    _ => self
-                        .issue_coupons(actor, scope, *template_id, &[row.customer_id], &reason)
-                        .await?
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default(),
-                };
-                Compensation::Coupon {
-                    template_id: *template_id,
-                    code,
-                }
-            }
-            Compensation::Refund { amount_fen } if *amount_fen <= 0 => {
-                return Err(FieldError::new("amount", "error.ticket.amount").into());
-            }
-            other => other.clone(),
-        };
-        let json = serde_json::to_string(&compensation)
-            .map_err(|e| AppError::Internal(format!("compensation: {e}")))?;
-        let resolution = (r.root_cause.trim(), corrective.as_str(), json.as_str());
-        let to = self
-            .change(
-                actor,
-                &row,
-                Action::Resolve,
-                note,
-                Some(resolution),
-                Rating::default(),
-            )
-            .await?;
-        // The satisfaction follow-up goes at once; if it cannot, the surveys job asks.
-        if let Err(e) = self.ask_satisfaction(row.id).await {
-            tracing::warn!(ticket = row.id, error = %e, "satisfaction follow-up not sent yet");
-        }
-        Ok(to)
-    }
-
     /// Applies one step to a ticket as read; a concurrent change in between is a conflict.
     pub(super) async fn change(
         &self,
@@ -404,7 +297,7 @@ impl App {
         row: &TicketRow,
         action: Action,
         note: &str,
-        resolution: Option<(&str, &str, &str)>,
+        resolution: Option<Settled<'_>>,
         rating: Rating,
     ) -> Result<Status, AppError> {
         let id = row.id;
@@ -445,18 +338,23 @@ impl App {
             resolved: to == Status::Resolved,
             closed: to == Status::Closed,
             reopened: action == Action::Reopen,
-            resolution,
+            resolution: resolution.map(|r| (r.root_cause, r.corrective_action, r.compensation)),
             satisfaction: rating.satisfaction,
             unanswered: rating.unanswered,
+            approves: resolution.and_then(|r| r.approves.map(|id| (id, actor.id))),
         };
         self.db
             .change_ticket(&change, row.customer_id, now)
             .await
             .map_err(|e| match e {
-                patron_store::StoreError::Conflict { .. } => AppError::Conflict {
-                    key: "error.ticket.moved",
-                    field: None,
-                },
+                patron_store::StoreError::Conflict { constraint }
+                    if constraint == "ck_tickets_status" =>
+                {
+                    AppError::Conflict {
+                        key: "error.ticket.moved",
+                        field: None,
+                    }
+                }
                 e => e.into(),
             })?;
         Ok(to)

@@ -15,6 +15,8 @@ pub mod points;
 pub mod ranking;
 pub mod sales;
 pub mod segments;
+pub mod ticket_files;
+pub mod ticket_resolution;
 pub mod tickets;
 pub mod visits;
 pub mod warranties;
@@ -46,7 +48,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         segments::create, segments::replace, segments::delete, segments::members,
         orders::create, orders::list, orders::get_one, orders::stage, visits::book, visits::reschedule,
         visits::cancel, visits::complete, warranties::register, warranties::find, warranties::get_one,
-        warranties::claim),
+        warranties::claim, ticket_resolution::resolve, ticket_resolution::approve,
+        ticket_resolution::reject, ticket_files::list, ticket_files::add, ticket_files::get_one),
     components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
@@ -64,7 +67,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         orders::NewOrderBody, orders::OrderSummary, orders::OrderBody, visits::VisitBody, orders::OrderEventBody,
         orders::StageBody, orders::MovedBody, visits::VisitInputBody, visits::ReasonBody, visits::CompleteBody,
         warranties::NewWarrantyBody, warranties::WarrantyBody, warranties::ClaimBody, warranties::ClaimInputBody,
-        warranties::ClaimedBody)),
+        warranties::ClaimedBody, ticket_resolution::ResolveBody, ticket_resolution::CompensationBody,
+        ticket_resolution::ResolvedBody, ticket_resolution::RejectBody, ticket_files::AttachmentBody,
+        ticket_files::AttachedBody)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

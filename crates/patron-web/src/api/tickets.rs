@@ -78,8 +78,8 @@ pub struct EventBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
-    /// acknowledge, start, wait, customer_replied, close, reopen (resolving is done in the
-    /// console, where the root cause and compensation are recorded)
+    /// acknowledge, start, wait, customer_replied, close, reopen (resolving is
+    /// `POST /api/v1/tickets/{id}/resolve`, with the root cause and compensation)
     pub action: String,
     #[serde(default)]
     pub note: String,

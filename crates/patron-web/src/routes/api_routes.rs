@@ -135,6 +135,44 @@ pub(super) fn routes() -> Vec<Route> {
             post(api::tickets::act),
         ),
         r(
+            "POST",
+            "/api/v1/tickets/{id}/resolve",
+            Cap(C::TicketManage),
+            post(api::ticket_resolution::resolve),
+        ),
+        r(
+            "POST",
+            "/api/v1/tickets/{id}/compensation/approve",
+            Cap(C::TicketApprove),
+            post(api::ticket_resolution::approve),
+        ),
+        r(
+            "POST",
+            "/api/v1/tickets/{id}/compensation/reject",
+            Cap(C::TicketApprove),
+            post(api::ticket_resolution::reject),
+        ),
+        r(
+            "GET",
+            "/api/v1/tickets/{id}/attachments",
+            Cap(C::TicketManage),
+            get(api::ticket_files::list),
+        ),
+        r(
+            "POST",
+            "/api/v1/tickets/{id}/attachments",
+            Cap(C::TicketManage),
+            post(api::ticket_files::add).layer(axum::extract::DefaultBodyLimit::max(
+                crate::console::service::ATTACHMENT_UPLOAD_LIMIT,
+            )),
+        ),
+        r(
+            "GET",
+            "/api/v1/attachments/{id}",
+            Cap(C::TicketManage),
+            get(api::ticket_files::get_one),
+        ),
+        r(
             "GET",
             "/api/v1/reports/leaderboard",
             Cap(C::ReportRead),

@@ -197,6 +197,32 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/service/tickets/{id}/approve",
+            Cap(C::TicketApprove),
+            post(service::approve),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/reject",
+            Cap(C::TicketApprove),
+            post(service::reject),
+        ),
+        r(
+            "POST",
+            "/console/service/tickets/{id}/attachments",
+            Cap(C::TicketManage),
+            post(service::attach).layer(axum::extract::DefaultBodyLimit::max(
+                service::ATTACHMENT_UPLOAD_LIMIT,
+            )),
+        ),
+        r(
+            "GET",
+            "/console/service/attachments/{id}",
+            Cap(C::TicketManage),
+            get(service::attachment),
+        ),
+        r(
+            "POST",
             "/console/service/tickets/{id}/assign",
             Cap(C::TicketManage),
             post(service::assign),

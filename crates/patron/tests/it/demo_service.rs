@@ -1,5 +1,5 @@
 //! What `patron demo` seeds for the service desk: tickets in every status (two breached
-//! and escalated), a rated resolution and a survey with answers, orders at every stage,
+//! and escalated, one compensation awaiting approval), a rated resolution and a survey with answers, orders at every stage,
 //! visits done and booked, and warranties with reminders and a claim.
 
 use patron_app::App;
@@ -33,6 +33,13 @@ pub(crate) async fn after_sales(app: &App) {
         .filter(|t| t.breached_response == 1 && t.breached_resolution == 1)
         .count();
     assert_eq!(breached, 2);
+    // A refund above the approval threshold waits for the store manager.
+    let waiting = app
+        .compensation_requests(patron_store::Scope::Chain)
+        .await
+        .expect("requests");
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].value_fen, 68_000);
     // One resolution rated by its customer through the follow-up; a survey with answers.
     assert!(
         tickets

@@ -50,6 +50,8 @@ mod service_settings;
 mod setup_login;
 mod storage;
 mod surveys;
+mod ticket_approval;
+mod ticket_attachments;
 mod ticket_compensation;
 mod tickets;
 mod tiers;

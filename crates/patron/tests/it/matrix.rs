@@ -89,7 +89,24 @@ async fn role_route_matrix(kind: Kind) {
                 Access::Till => false,
                 Access::Public | Access::Secret => true,
             };
-            let status = if path.starts_with("/api/") {
+            let status = if path.starts_with("/api/")
+                && path.ends_with("/attachments")
+                && route.method == "POST"
+            {
+                let file = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec()).file_name("m.pdf"),
+                );
+                reqwest::Client::new()
+                    .post(format!("{}{path}", s.base))
+                    .header("authorization", format!("Bearer {token}"))
+                    .multipart(file)
+                    .send()
+                    .await
+                    .expect("upload")
+                    .status()
+                    .as_u16()
+            } else if path.starts_with("/api/") {
                 let body = api_body(route.method, &path, &f);
                 api(&s.base, route.method, &path, Some(&token), body)
                     .await
@@ -108,6 +125,15 @@ async fn role_route_matrix(kind: Kind) {
                         "file",
                         reqwest::multipart::Part::bytes("姓名\n矩阵\n".as_bytes().to_vec())
                             .file_name("m.csv"),
+                    );
+                    c.multipart(&format!("{path}?_csrf={}", c.csrf()), file)
+                        .await
+                        .status
+                } else if path.ends_with("/attachments") {
+                    let file = reqwest::multipart::Form::new().part(
+                        "file",
+                        reqwest::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec())
+                            .file_name("m.pdf"),
                     );
                     c.multipart(&format!("{path}?_csrf={}", c.csrf()), file)
                         .await
@@ -245,8 +271,12 @@ async fn every_page_in_english(kind: Kind) {
     for r in route_table()
         .iter()
         .filter(|r| r.method == "GET" && r.path.starts_with("/console"))
-        // Downloads and photos are not pages (checked by their own tests).
-        .filter(|r| !r.path.ends_with(".xlsx") && !r.path.ends_with("/photo"))
+        // Downloads, photos and attachments are not pages (checked by their own tests).
+        .filter(|r| {
+            !r.path.ends_with(".xlsx")
+                && !r.path.ends_with("/photo")
+                && !r.path.starts_with("/console/service/attachments/")
+        })
     {
         let path = path_for(r.path, &f);
         let mut page = c.get(&path).await;

@@ -25,6 +25,10 @@ pub(crate) struct Fixture {
     pub(crate) playbook: i64,
     pub(crate) segment: i64,
     pub(crate) ticket: i64,
+    /// A ticket whose compensation waits for approval (asked by someone else), and a file
+    /// attached to `ticket`.
+    pub(crate) asked: i64,
+    pub(crate) attachment: i64,
     pub(crate) survey: i64,
     pub(crate) delivery_order: i64,
     /// A scheduled visit, and a completed one with a photo.
@@ -71,6 +75,14 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/segments/")
     {
         f.segment
+    } else if template.contains("/tickets/")
+        && (template.ends_with("/approve") || template.ends_with("/reject"))
+    {
+        f.asked
+    } else if template.starts_with("/console/service/attachments/")
+        || template.starts_with("/api/v1/attachments/")
+    {
+        f.attachment
     } else if template.starts_with("/console/service/tickets/")
         || template.starts_with("/api/v1/tickets/")
     {
@@ -338,6 +350,7 @@ pub(crate) async fn fixture(
         )
         .await
         .expect("ticket");
+    let (asked, attachment) = ticket_fixture(s, &matrix, customers[0], ticket).await;
     let survey = s
         .app
         .surveys()
@@ -357,6 +370,8 @@ pub(crate) async fn fixture(
         playbook,
         segment,
         ticket,
+        asked,
+        attachment,
         reward,
         order,
         adjustment,
@@ -455,4 +470,53 @@ async fn service_fixture(
         .await
         .expect("warranty");
     (order, visit, shot, warranty)
+}
+
+/// A ticket whose ¥500 replacement waits for approval (asked by `asker`), and a picture
+/// attached to `ticket`.
+async fn ticket_fixture(
+    s: &crate::harness::Server,
+    asker: &patron_domain::Actor,
+    customer: i64,
+    ticket: i64,
+) -> (i64, i64) {
+    use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
+    let (asked, _) = s
+        .app
+        .file_ticket(
+            asker,
+            Scope::Chain,
+            &TicketForm {
+                customer_id: customer,
+                channel: "phone".into(),
+                ticket_type: "complaint".into(),
+                category: "product_quality".into(),
+                severity: "normal".into(),
+                subject: "矩阵审批".into(),
+                description: "矩阵".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("ticket");
+    let r = Resolution {
+        root_cause: "product_defect".into(),
+        corrective_action: "矩阵".into(),
+        compensation: Compensation::Replacement { value_fen: 50_000 },
+    };
+    s.app
+        .resolve_ticket(asker, Scope::Chain, asked, &r, "")
+        .await
+        .expect("asked");
+    let upload = patron_app::service::ticket_files::Upload {
+        name: "矩阵.png".into(),
+        bytes: crate::orders::PNG.to_vec(),
+    };
+    let attachment = s
+        .app
+        .attach_to_ticket(asker, Scope::Chain, ticket, &upload)
+        .await
+        .expect("attachment");
+    (asked, attachment)
 }

@@ -62,6 +62,12 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         ("PUT", p) if p.starts_with("/api/v1/segments/") => {
             Some(json!({"name": unique("seg"), "groups": [{"class": "key"}, {"sku": "T1"}]}))
         }
+        ("POST", p) if p.starts_with("/api/v1/tickets/") && p.ends_with("/resolve") => {
+            Some(json!({"root_cause": "late_delivery", "corrective_action": "矩阵"}))
+        }
+        ("POST", p) if p.starts_with("/api/v1/tickets/") && p.ends_with("/reject") => {
+            Some(json!({"reason": "矩阵"}))
+        }
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
         ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
         ("POST", p) if p.ends_with("/ranking") => Some(json!({"opt_out": true})),
@@ -100,6 +106,9 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
             ("subject", "矩阵投诉".into()),
             ("description", "矩阵".into()),
         ]),
+        p if p.starts_with("/console/service/tickets/") && p.ends_with("/reject") => {
+            f(&[("reason", "矩阵".into())])
+        }
         p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {
             f(&[("action", "note".into()), ("note", "矩阵".into())])
         }

@@ -44,6 +44,7 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
             ("default_pipeline".to_string(), "delivery".to_string()),
             (store_field.clone(), "measure_first".to_string()),
             ("warranty_notice_days".to_string(), "14".to_string()),
+            ("approval_above".to_string(), "150.50".to_string()),
         ]
     };
     let pipelines = "delivery: confirmed > preparing > out_for_delivery > delivered > completed\n\
@@ -81,6 +82,7 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
     let rules = app.service_rules().await.expect("rules");
     assert_eq!(rules.csat_wait_days, 5);
     assert_eq!(rules.warranty_notice_days, 14);
+    assert_eq!(rules.approval_above_fen, 15_050);
     assert_eq!(
         rules.store_pipelines.get(&s1).map(String::as_str),
         Some("measure_first")

@@ -35,7 +35,7 @@ async fn resolve(app: &App, actor: &Actor, id: i64) {
     let r = Resolution {
         root_cause: "installation_error".into(),
         corrective_action: "重新铺装并留伸缩缝".into(),
-        compensation: Compensation::Repair,
+        compensation: Compensation::Repair { value_fen: 0 },
     };
     app.resolve_ticket(actor, Scope::Chain, id, &r, "")
         .await

@@ -7,7 +7,7 @@
 use crate::both;
 use crate::harness::{Kind, staff, start, store};
 use jiff::{SignedDuration, Timestamp};
-use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
+use patron_app::service::tickets::{Compensation, Resolution, Resolved, TicketForm};
 use patron_app::service::{Assignment, ServiceRules};
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
@@ -237,7 +237,7 @@ async fn tickets_keep_their_service_levels(kind: Kind) {
         .resolve_ticket(&actor, Scope::Chain, t1, &resolution, "补偿200积分")
         .await
         .expect("resolve");
-    assert_eq!(status, Status::Resolved);
+    assert_eq!(status, Resolved::Done(Status::Resolved));
     assert_eq!(
         app.db.points_balance(customer).await.expect("balance"),
         200,

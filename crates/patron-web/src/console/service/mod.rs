@@ -1,10 +1,17 @@
 //! The service desk: the queue (mine, my team, breaching soon, all open) with the form to
 //! file a ticket; the ticket page is in `ticket`.
 
+mod approval;
+mod attachments;
 mod reports;
 mod settings;
 mod ticket;
 
+pub use approval::{approve, reject};
+pub use attachments::{
+    UPLOAD_LIMIT as ATTACHMENT_UPLOAD_LIMIT, add as attach, file_response, open as attachment,
+    read_upload,
+};
 pub use reports::{report_page, report_xlsx};
 pub use settings::{save as save_settings, settings_page};
 

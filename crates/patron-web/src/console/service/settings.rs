@@ -122,6 +122,7 @@ fn form_of(fields: &HashMap<String, String>) -> RulesForm {
             .filter_map(|(k, v)| Some((k.strip_prefix("store_")?.parse().ok()?, v.clone())))
             .collect(),
         warranty_notice_days: get("warranty_notice_days"),
+        approval_above: get("approval_above"),
     }
 }
 

@@ -12,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
-use patron_app::service::tickets::{Compensation, Resolution};
+use patron_app::service::tickets::{Compensation, Resolution, Resolved};
+use patron_domain::capability::Capability;
 use patron_domain::service::ticket::Action;
 use serde::Deserialize;
 
@@ -47,6 +48,72 @@ pub struct TicketPage {
     can_resolve: bool,
     root_causes: Vec<(String, String)>,
     handlers: Vec<(i64, String)>,
+    /// A resolution waiting for approval.
+    pending: Option<PendingView>,
+    attachments: Vec<AttachmentLine>,
+}
+
+pub struct PendingView {
+    pub what: String,
+    pub value: String,
+    pub cause: String,
+    pub corrective_action: String,
+    pub asked_by: String,
+    pub asked_at: String,
+    /// The viewer holds `ticket.approve` and did not ask.
+    pub can_approve: bool,
+}
+
+pub struct AttachmentLine {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub who: String,
+    pub at: String,
+}
+
+fn size_text(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+/// What a compensation gives, as shown on the ticket.
+fn compensation_text(ctx: &Ctx, c: &Compensation) -> String {
+    let valued = |key: &str, fen: i64| match fen {
+        0 => ctx.lang.t(key).to_string(),
+        f => format!(
+            "{} {}",
+            ctx.lang.t(key),
+            patron_domain::money::format_yuan(f)
+        ),
+    };
+    match c {
+        Compensation::None => ctx.lang.t("ticket.comp.none").to_string(),
+        Compensation::Points { points, applied } => format!(
+            "{} {points}{}",
+            ctx.lang.t("ticket.comp.points"),
+            if *applied {
+                ""
+            } else {
+                ctx.lang.t("ticket.comp.pending")
+            }
+        ),
+        Compensation::Coupon { code, template_id } if code.is_empty() => {
+            format!(
+                "{} #{template_id}",
+                ctx.lang.t("ticket.comp.coupon_template")
+            )
+        }
+        Compensation::Coupon { code, .. } => {
+            format!("{} {code}", ctx.lang.t("ticket.comp.coupon"))
+        }
+        Compensation::Refund { amount_fen } => valued("ticket.comp.refund", *amount_fen),
+        Compensation::Replacement { value_fen } => valued("ticket.comp.replacement", *value_fen),
+        Compensation::Repair { value_fen } => valued("ticket.comp.repair", *value_fen),
+    }
 }
 
 async fn show_ticket(
@@ -86,38 +153,46 @@ async fn show_ticket(
             })
             .collect();
         let resolution = match &v.row.root_cause {
-            Some(cause) => {
-                let comp = match &v.compensation {
-                    Compensation::None => ctx.lang.t("ticket.comp.none").to_string(),
-                    Compensation::Points { points, applied } => format!(
-                        "{} {points}{}",
-                        ctx.lang.t("ticket.comp.points"),
-                        if *applied {
-                            ""
-                        } else {
-                            ctx.lang.t("ticket.comp.pending")
-                        }
-                    ),
-                    Compensation::Coupon { code, .. } => {
-                        format!("{} {code}", ctx.lang.t("ticket.comp.coupon"))
-                    }
-                    Compensation::Refund { amount_fen } => format!(
-                        "{} {}",
-                        ctx.lang.t("ticket.comp.refund"),
-                        patron_domain::money::format_yuan(*amount_fen)
-                    ),
-                    Compensation::Replacement => ctx.lang.t("ticket.comp.replacement").to_string(),
-                    Compensation::Repair => ctx.lang.t("ticket.comp.repair").to_string(),
-                };
-                format!(
-                    "{}；{}；{}",
-                    label(ctx, "ticket.cause", cause),
-                    v.row.corrective_action.clone().unwrap_or_default(),
-                    comp
-                )
-            }
+            Some(cause) => format!(
+                "{}；{}；{}",
+                label(ctx, "ticket.cause", cause),
+                v.row.corrective_action.clone().unwrap_or_default(),
+                compensation_text(ctx, &v.compensation)
+            ),
             None => String::new(),
         };
+        let pending = match app.pending_compensation(&v.row).await? {
+            Some(r) => Some(PendingView {
+                what: compensation_text(ctx, &r.compensation),
+                value: patron_domain::money::format_yuan(r.row.value_fen),
+                cause: label(ctx, "ticket.cause", &r.row.root_cause),
+                corrective_action: r.row.corrective_action.clone(),
+                asked_by: r
+                    .row
+                    .requested_by
+                    .and_then(|s| staff.get(&s).cloned())
+                    .unwrap_or_default(),
+                asked_at: when(r.row.requested_at, ctx.lang, &tz),
+                can_approve: p.can(Capability::TicketApprove)
+                    && r.row.requested_by != Some(p.staff_id),
+            }),
+            None => None,
+        };
+        let attachments = app
+            .ticket_attachments(&v.row)
+            .await?
+            .into_iter()
+            .map(|a| AttachmentLine {
+                id: a.id,
+                name: a.name,
+                size: size_text(a.size_bytes),
+                who: a
+                    .added_by
+                    .and_then(|s| staff.get(&s).cloned())
+                    .unwrap_or_default(),
+                at: when(a.added_at, ctx.lang, &tz),
+            })
+            .collect();
         let handlers = app
             .ticket_handlers(v.row.store_id)
             .await?
@@ -157,7 +232,9 @@ async fn show_ticket(
                 .filter(|a| *a != Action::Resolve)
                 .map(|a| (a.code(), ctx.lang.t(&format!("ticket.action.{}", a.code()))))
                 .collect(),
-            can_resolve: v.status.after(Action::Resolve).is_ok(),
+            can_resolve: v.status.after(Action::Resolve).is_ok() && pending.is_none(),
+            pending,
+            attachments,
             root_causes: rules
                 .root_causes
                 .iter()
@@ -217,7 +294,7 @@ pub async fn act(
     after(&state, &p, &ctx, id, result).await
 }
 
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     p: &Principal,
     ctx: &Ctx,
@@ -274,6 +351,13 @@ pub async fn resolve(
             .parse::<i64>()
             .map_err(|_| patron_domain::FieldError::new(field, "error.ticket.amount"))
     };
+    let optional_yuan = || match b.amount.trim() {
+        "" => Ok(0),
+        a => patron_domain::money::parse_yuan(a).ok_or(patron_domain::FieldError::new(
+            "amount",
+            "error.ticket.amount",
+        )),
+    };
     let compensation = match b.compensation.as_str() {
         "" | "none" => Ok(Compensation::None),
         "points" => number("amount").map(|points| Compensation::Points {
@@ -290,8 +374,8 @@ pub async fn resolve(
                 "amount",
                 "error.ticket.amount",
             )),
-        "replacement" => Ok(Compensation::Replacement),
-        "repair" => Ok(Compensation::Repair),
+        "replacement" => optional_yuan().map(|value_fen| Compensation::Replacement { value_fen }),
+        "repair" => optional_yuan().map(|value_fen| Compensation::Repair { value_fen }),
         _ => Err(patron_domain::FieldError::new(
             "compensation",
             "error.ticket.action",
@@ -308,11 +392,16 @@ pub async fn resolve(
                 .app
                 .resolve_ticket(&p.actor(ctx.rid()), p.scope(), id, &r, &b.note)
                 .await
-                .map(|_| ())
         }
         Err(e) => Err(e.into()),
     };
-    after(&state, &p, &ctx, id, result).await
+    match result {
+        Ok(Resolved::AwaitingApproval(_)) => see_other(&format!(
+            "/console/service/tickets/{id}?ok=ticket_approval_asked"
+        )),
+        Ok(Resolved::Done(_)) => after(&state, &p, &ctx, id, Ok(())).await,
+        Err(e) => after(&state, &p, &ctx, id, Err(e)).await,
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,188 @@
+//! Resolving a ticket over the API (`ticket.manage`), and deciding compensation that waits
+//! for approval (`ticket.approve`; not by the person who asked).
+
+use crate::api::bad_json;
+use crate::api::tickets::StatusBody;
+use crate::error::{Problem, WebError};
+use crate::identity::Staff;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use patron_app::service::tickets::{Compensation, Resolution, Resolved};
+use patron_domain::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CompensationBody {
+    /// none, points, coupon, refund, replacement, repair
+    pub kind: String,
+    /// points: how many
+    #[serde(default)]
+    pub points: Option<i64>,
+    /// coupon: the template to issue from
+    #[serde(default)]
+    pub template_id: Option<i64>,
+    /// refund: the amount in fen
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    /// replacement or repair: what it is worth in fen (absent: not stated)
+    #[serde(default)]
+    pub value_fen: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    /// One of the desk's root-cause codes.
+    pub root_cause: String,
+    pub corrective_action: String,
+    #[serde(default)]
+    pub compensation: Option<CompensationBody>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResolvedBody {
+    /// The ticket's status after the call (unchanged while approval is awaited).
+    pub status: String,
+    /// The compensation waits for approval; the ticket is resolved once it is given.
+    pub awaiting_approval: bool,
+    pub request_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectBody {
+    pub reason: String,
+}
+
+fn compensation(b: Option<CompensationBody>) -> Result<Compensation, FieldError> {
+    let Some(b) = b else {
+        return Ok(Compensation::None);
+    };
+    let need = |v: Option<i64>, field: &'static str| {
+        v.ok_or(FieldError::new(field, "error.ticket.amount"))
+    };
+    Ok(match b.kind.as_str() {
+        "none" => Compensation::None,
+        "points" => Compensation::Points {
+            points: need(b.points, "points")?,
+            applied: false,
+        },
+        "coupon" => Compensation::Coupon {
+            template_id: need(b.template_id, "template_id")?,
+            code: String::new(),
+        },
+        "refund" => Compensation::Refund {
+            amount_fen: need(b.amount_fen, "amount_fen")?,
+        },
+        "replacement" => Compensation::Replacement {
+            value_fen: b.value_fen.unwrap_or(0),
+        },
+        "repair" => Compensation::Repair {
+            value_fen: b.value_fen.unwrap_or(0),
+        },
+        _ => return Err(FieldError::new("kind", "error.ticket.compensation")),
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "service", request_body = ResolveBody,
+    responses((status = 200, description = "resolved", body = ResolvedBody),
+        (status = 202, description = "the compensation awaits approval", body = ResolvedBody),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn resolve(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    body: Result<Json<ResolveBody>, JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e, ctx.lang),
+    };
+    let result = match compensation(b.compensation) {
+        Ok(compensation) => {
+            let r = Resolution {
+                root_cause: b.root_cause,
+                corrective_action: b.corrective_action,
+                compensation,
+            };
+            state
+                .app
+                .resolve_ticket(&p.actor(ctx.rid()), p.scope(), id, &r, &b.note)
+                .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(Resolved::Done(s)) => Json(ResolvedBody {
+            status: s.code().to_string(),
+            awaiting_approval: false,
+            request_id: None,
+        })
+        .into_response(),
+        Ok(Resolved::AwaitingApproval(request)) => match state.app.db.ticket(p.scope(), id).await {
+            Ok(t) => (
+                StatusCode::ACCEPTED,
+                Json(ResolvedBody {
+                    status: t.status,
+                    awaiting_approval: true,
+                    request_id: Some(request),
+                }),
+            )
+                .into_response(),
+            Err(e) => WebError::api(patron_app::AppError::from(e), ctx.lang).into_response(),
+        },
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/compensation/approve", tag = "service",
+    responses((status = 200, body = StatusBody), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, description = "one's own request", body = Problem)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+) -> Response {
+    match state
+        .app
+        .approve_compensation(&p.actor(ctx.rid()), p.scope(), id)
+        .await
+    {
+        Ok(s) => Json(StatusBody {
+            status: s.code().to_string(),
+        })
+        .into_response(),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/compensation/reject", tag = "service", request_body = RejectBody,
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    body: Result<Json<RejectBody>, JsonRejection>,
+) -> Response {
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => return bad_json(e, ctx.lang),
+    };
+    match state
+        .app
+        .reject_compensation(&p.actor(ctx.rid()), p.scope(), id, &b.reason)
+        .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}
