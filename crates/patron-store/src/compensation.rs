@@ -3,7 +3,7 @@
 //! The reason written on the adjustment and the coupon names the ticket and its round.
 
 use crate::db::ms;
-use crate::tickets::Event;
+use crate::ticket_events::Event;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
 

@@ -32,6 +32,7 @@ pub mod staff;
 pub mod stores;
 pub mod surveys;
 pub mod throttle;
+mod ticket_events;
 pub mod ticket_files;
 pub mod ticket_reports;
 pub mod tickets;

@@ -2,7 +2,8 @@
 //! reads the content.
 
 use crate::db::ms;
-use crate::tickets::{Event, TicketRow};
+use crate::ticket_events::Event;
+use crate::tickets::TicketRow;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
 

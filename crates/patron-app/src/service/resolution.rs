@@ -152,8 +152,9 @@ impl App {
         self.settle(actor, scope, &row, s).await
     }
 
-    /// Rejects (or, by the person who asked, withdraws) a ticket's pending request, with a
-    /// reason on the timeline; the ticket stays open for another resolution.
+    /// Rejects a ticket's pending request with a reason on the timeline (an approver may
+    /// also withdraw their own request this way); the ticket stays open for another
+    /// resolution.
     pub async fn reject_compensation(
         &self,
         actor: &Actor,
@@ -213,7 +214,7 @@ impl App {
                     return Err(FieldError::new("points", "error.adjust.points").into());
                 }
                 let per_yuan = self.loyalty().await?.settings.redeem_points_per_yuan.max(1);
-                (points.saturating_mul(100) + per_yuan - 1) / per_yuan
+                points.saturating_mul(100).saturating_add(per_yuan - 1) / per_yuan
             }
             Compensation::Coupon { template_id, .. } => {
                 let t = self

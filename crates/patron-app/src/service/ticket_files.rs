@@ -105,6 +105,16 @@ impl App {
             .await?)
     }
 
+    /// The attachments of a ticket in `scope` (the API's list).
+    pub async fn attachments_of(
+        &self,
+        scope: Scope,
+        ticket_id: i64,
+    ) -> Result<Vec<AttachmentView>, AppError> {
+        let row = self.db.ticket(scope, ticket_id).await?;
+        self.ticket_attachments(&row).await
+    }
+
     /// A ticket's attachments with their names opened (not their content).
     pub async fn ticket_attachments(
         &self,

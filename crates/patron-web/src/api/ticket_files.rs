@@ -35,13 +35,7 @@ pub async fn list(
     Staff(p, ctx): Staff,
     Path(id): Path<i64>,
 ) -> Response {
-    let app = &state.app;
-    let result = async {
-        let row = app.db.ticket(p.scope(), id).await?;
-        app.ticket_attachments(&row).await
-    }
-    .await;
-    match result {
+    match state.app.attachments_of(p.scope(), id).await {
         Ok(list) => Json(
             list.into_iter()
                 .map(|a| AttachmentBody {

@@ -32,6 +32,7 @@ mod mall;
 mod matrix;
 mod matrix_fixture;
 mod matrix_forms;
+mod matrix_service;
 mod messages;
 mod notices;
 mod orders;

@@ -62,6 +62,8 @@ pub struct PendingView {
     pub asked_at: String,
     /// The viewer holds `ticket.approve` and did not ask.
     pub can_approve: bool,
+    /// The viewer holds `ticket.approve` (the asker may withdraw).
+    pub can_reject: bool,
 }
 
 pub struct AttachmentLine {
@@ -175,6 +177,7 @@ async fn show_ticket(
                 asked_at: when(r.row.requested_at, ctx.lang, &tz),
                 can_approve: p.can(Capability::TicketApprove)
                     && r.row.requested_by != Some(p.staff_id),
+                can_reject: p.can(Capability::TicketApprove),
             }),
             None => None,
         };
