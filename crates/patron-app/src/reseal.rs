@@ -1,13 +1,13 @@
 //! The key-rotation pass: every sealed value re-encrypted under the current data key while
 //! the server runs. Customer profiles are rewritten a row at a time (their columns change
-//! together); every other sealed column is listed in `patron_store::customers::SEALED_COLUMNS`;
+//! together); every other sealed column is listed in `patron_store::sealed::SEALED_COLUMNS`;
 //! visit photos are files in the data folder, rewritten under the same name.
 
 use crate::customers::sealing;
 use crate::keyring::Keyring;
 use crate::{App, AppError};
 use data_encoding::BASE64;
-use patron_store::customers::{SEALED_COLUMNS, SealedColumn};
+use patron_store::sealed::{SEALED_COLUMNS, SealedColumn};
 
 /// What a pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -319,4 +319,20 @@ impl Db {
         .fetch_all(self.pool())
         .await?)
     }
+
+    /// One page of `(appointment id, photo file name)` of completed visits with a photo.
+    pub async fn visit_photos_after(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, proof_photo FROM appointments WHERE id > $1 AND proof_photo IS NOT NULL \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
 }

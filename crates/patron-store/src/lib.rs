@@ -25,6 +25,7 @@ pub mod points;
 pub mod roles;
 pub mod sales;
 pub mod schema;
+pub mod sealed;
 pub mod segments;
 pub mod sessions;
 pub mod settings;

@@ -102,26 +102,28 @@ impl Db {
         .await?)
     }
 
-    /// One attachment within `scope` and its sealed content.
+    /// One attachment within `scope` and its sealed content, in one read.
     pub async fn ticket_attachment(
         &self,
         scope: Scope,
         id: i64,
     ) -> Result<(AttachmentRow, String), StoreError> {
-        let row: Option<AttachmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM ticket_attachments a \
+        let found: Option<WithContent> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, a.content_enc FROM ticket_attachments a \
              WHERE a.id = $1 AND ($2 IS NULL OR a.store_id = $2)"
         )))
         .bind(id)
         .bind(scope.store_filter())
         .fetch_optional(self.pool())
         .await?;
-        let row = row.ok_or(StoreError::NotFound)?;
-        let content: String =
-            sqlx::query_scalar("SELECT content_enc FROM ticket_attachments WHERE id = $1")
-                .bind(id)
-                .fetch_one(self.pool())
-                .await?;
-        Ok((row, content))
+        let f = found.ok_or(StoreError::NotFound)?;
+        Ok((f.row, f.content_enc))
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct WithContent {
+    #[sqlx(flatten)]
+    row: AttachmentRow,
+    content_enc: String,
 }

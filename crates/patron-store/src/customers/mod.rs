@@ -11,7 +11,7 @@ mod search;
 pub(crate) mod segment;
 
 pub use bulk::BulkLoad;
-pub use fields::{CustomFieldRow, CustomerViewRow, SEALED_COLUMNS, SealedColumn};
+pub use fields::{CustomFieldRow, CustomerViewRow};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;
 pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};

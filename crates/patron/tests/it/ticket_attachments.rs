@@ -273,7 +273,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
         patron_app::keyring::Keyring::version_of(&blob)
     };
     let mut seen = std::collections::BTreeMap::new();
-    for col in patron_store::customers::SEALED_COLUMNS {
+    for col in patron_store::sealed::SEALED_COLUMNS {
         let mut after = 0;
         loop {
             let page = app.db.sealed_values(col, after).await.expect("page");
@@ -328,7 +328,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
     // Every sealed column in the schema is on the rotation's list (or is one of the
     // profile columns rewritten together), so a new one cannot be forgotten.
     let shape = app.db.schema_shape().await.expect("schema");
-    let listed: Vec<String> = patron_store::customers::SEALED_COLUMNS
+    let listed: Vec<String> = patron_store::sealed::SEALED_COLUMNS
         .iter()
         .map(|c| c.name())
         .collect();
