@@ -1,5 +1,7 @@
 //! Backups of the embedded database: online copies while the server runs, pruning of old
-//! ones, and an offline restore that checks the file before it replaces anything.
+//! ones, and an offline restore that checks the file before it replaces anything. Visit
+//! photos live in the data folder, not the database; a backup `NAME.db` carries them in
+//! the folder `NAME.photos` beside it, and a restore brings them back with the database.
 
 use crate::{App, AppError, Config, datadir};
 use jiff::Timestamp;
@@ -12,7 +14,13 @@ pub fn backup_dir(config: &Config) -> PathBuf {
     config.data_dir.join("backups")
 }
 
-/// Writes a consistent copy; returns its path. `out` defaults to `backups/patron-<UTC time>.db`.
+/// The folder of visit photos that goes with the backup `file`.
+pub fn photos_of(file: &Path) -> PathBuf {
+    file.with_extension("photos")
+}
+
+/// Writes a consistent copy, and the visit photos beside it; returns its path. `out`
+/// defaults to `backups/patron-<UTC time>.db`.
 pub async fn create(app: &App, out: Option<&Path>, now: Timestamp) -> Result<PathBuf, AppError> {
     let path = match out {
         Some(p) => p.to_path_buf(),
@@ -23,8 +31,32 @@ pub async fn create(app: &App, out: Option<&Path>, now: Timestamp) -> Result<Pat
         }
     };
     app.db.backup_to(&path).await?;
-    datadir::restrict(&path, 0o600).map_err(|e| AppError::Internal(e.to_string()))?;
+    datadir::restrict(&path, 0o600).map_err(io)?;
+    // After the copy of the database: a visit's photo is on disk before its row commits,
+    // so every photo the copy names is here already.
+    let photos = app.photo_dir();
+    if photos.is_dir() {
+        copy_photos(&photos, &photos_of(&path)).map_err(io)?;
+    }
     Ok(path)
+}
+
+/// Copies the photo files of `from` into `to` (created). Photos are never changed in place
+/// (key rotation writes a new file and renames it over the old), so a hard link is a true
+/// copy and costs no space; across file systems the file is copied.
+fn copy_photos(from: &Path, to: &Path) -> std::io::Result<()> {
+    datadir::ensure(to).map_err(std::io::Error::other)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes all but the newest `keep` automatic backups; returns how many were removed.
@@ -41,12 +73,19 @@ pub fn prune(dir: &Path, keep: usize) -> std::io::Result<usize> {
     let excess = files.len().saturating_sub(keep);
     for f in &files[..excess] {
         std::fs::remove_file(f)?;
+        let photos = photos_of(f);
+        if photos.is_dir() {
+            std::fs::remove_dir_all(photos)?;
+        }
     }
     Ok(excess)
 }
 
-/// Replaces the embedded database with `file`. The server must be stopped (the data folder
-/// lock proves it). The old database is kept beside it as `patron.db.before-restore-<time>`.
+/// Replaces the embedded database with `file`, and the visit photos with the backup's when it
+/// carries them (backups made before photos were backed up do not; the photos folder is then
+/// left as it is). The server must be stopped (the data folder lock proves it). The old
+/// database is kept beside it as `patron.db.before-restore-<time>`, the old photos folder as
+/// `photos.before-restore-<time>`.
 pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<PathBuf, AppError> {
     if !config.database.url.is_empty() && !config.database.url.starts_with("sqlite:") {
         return Err(AppError::Unsupported(
@@ -80,6 +119,18 @@ pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<Pat
     }
     std::fs::rename(&tmp, &target).map_err(io)?;
     datadir::restrict(&target, 0o600).map_err(io)?;
+    let photos = photos_of(file);
+    if photos.is_dir() {
+        let live = config
+            .data_dir
+            .join(crate::service::appointments::PHOTO_DIR);
+        if live.exists() {
+            let aside =
+                live.with_extension(format!("before-restore-{}", now.strftime("%Y%m%dT%H%M%SZ")));
+            std::fs::rename(&live, aside).map_err(io)?;
+        }
+        copy_photos(&photos, &live).map_err(io)?;
+    }
     Ok(kept)
 }
 

@@ -1,49 +1,39 @@
-//! What a ticket's resolution already gave: a resolution that failed after giving points
-//! or a coupon (someone changed the ticket first) and is tried again must not give twice.
-//! The reason written on the adjustment and the coupon names the ticket and its round.
+//! Compensation on tickets: what a resolution gives (points or a coupon, written in the
+//! transaction that resolves the ticket, so a resolution that loses a race gives nothing),
+//! and resolutions waiting for a second person's approval.
 
 use crate::db::ms;
+use crate::points::adjust::{AdjustBatch, AdjustRefused, adjust_in};
+use crate::sales::coupons::{CouponIssue, issue_in};
 use crate::ticket_events::Event;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
+use patron_domain::audit::Actor;
+use sqlx::AnyConnection;
 
-/// Points or a coupon given under one reason.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Given {
-    /// The adjustment's points and whether it is applied (not waiting for approval).
-    pub points: Option<(i64, bool)>,
-    /// The coupon's template and code.
-    pub coupon: Option<(i64, String)>,
+/// What a resolution gives through the ledger or the coupon register.
+#[derive(Debug, Clone, Copy)]
+pub enum Gift<'a> {
+    Points(AdjustBatch<'a>),
+    Coupon(CouponIssue<'a>),
 }
 
-impl Db {
-    /// The points adjustment and the coupon a customer was given with `reason`, if any
-    /// (a rejected adjustment counts as none).
-    pub async fn given_with_reason(
+impl Gift<'_> {
+    pub(crate) async fn give(
         &self,
-        customer: i64,
-        reason: &str,
-    ) -> Result<Given, StoreError> {
-        let points: Option<(i64, String)> = sqlx::query_as(
-            "SELECT points, status FROM points_adjustments \
-             WHERE customer_id = $1 AND reason = $2 AND status <> 'rejected' ORDER BY id LIMIT 1",
-        )
-        .bind(customer)
-        .bind(reason)
-        .fetch_optional(self.pool())
-        .await?;
-        let coupon: Option<(i64, String)> = sqlx::query_as(
-            "SELECT template_id, code FROM coupons WHERE customer_id = $1 AND reason = $2 \
-             ORDER BY issued_at_ms, code LIMIT 1",
-        )
-        .bind(customer)
-        .bind(reason)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(Given {
-            points: points.map(|(p, s)| (p, s == "applied")),
-            coupon,
-        })
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        match self {
+            Gift::Points(batch) => match adjust_in(conn, actor, batch, now).await {
+                Ok(_) => Ok(()),
+                Err(AdjustRefused::Store(e)) => Err(e),
+                // Compensation only adds points, so nothing else can refuse it.
+                Err(other) => Err(StoreError::Unsupported(other.to_string())),
+            },
+            Gift::Coupon(issue) => issue_in(conn, actor, issue, now).await,
+        }
     }
 }
 
@@ -88,7 +78,7 @@ const COLUMNS: &str = "id, ticket_id, customer_id, store_id, round, root_cause, 
 
 /// Marks a pending request approved or rejected; a request already decided is a conflict.
 pub(crate) async fn decide(
-    tx: &mut crate::db::WriteTx,
+    conn: &mut sqlx::AnyConnection,
     id: i64,
     decided_by: Option<i64>,
     approve: bool,
@@ -102,7 +92,7 @@ pub(crate) async fn decide(
     .bind(decided_by)
     .bind(at)
     .bind(id)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if n != 1 {
@@ -158,10 +148,13 @@ impl Db {
     }
 
     /// Rejects a pending request, with the approver's reason on the ticket's timeline.
+    /// Closes a pending request unapproved; `kind` names the timeline entry
+    /// (`compensation_rejected` by an approver, `compensation_withdrawn` by the desk).
     pub async fn reject_compensation(
         &self,
         r: &RequestRow,
         decided_by: Option<i64>,
+        kind: &str,
         note_enc: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -169,12 +162,7 @@ impl Db {
         decide(&mut tx, r.id, decided_by, false, ms(now)).await?;
         Event {
             note_enc,
-            ..Event::new(
-                r.ticket_id,
-                r.customer_id,
-                decided_by,
-                "compensation_rejected",
-            )
+            ..Event::new(r.ticket_id, r.customer_id, decided_by, kind)
         }
         .add(&mut tx, now)
         .await?;

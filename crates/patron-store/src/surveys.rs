@@ -3,6 +3,7 @@
 //! an answer is taken once, under a conditional update, whatever the number of clicks.
 
 use crate::outbox::{NewMessage, enqueue};
+use crate::tickets::TicketChange;
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -47,6 +48,15 @@ pub struct NewInvitation<'a> {
     pub sale_id: Option<i64>,
     pub channel: Option<&'a str>,
     pub expires_at: Timestamp,
+}
+
+/// What a ticket's satisfaction follow-up does when it is answered.
+#[derive(Debug, Clone, Copy)]
+pub struct FollowUp<'a> {
+    /// The ticket's step and its customer; `None` when the ticket is no longer resolved.
+    pub change: Option<(&'a TicketChange<'a>, i64)>,
+    /// The invitation's outcome when the ticket moves (`closed`, `reopened`).
+    pub outcome: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -232,14 +242,18 @@ impl Db {
         .await?)
     }
 
-    /// Takes the answers of a live invitation; false when it was answered already or has
-    /// expired (a second click or a late one records nothing).
+    /// Takes the answers of a live invitation and, for a ticket's follow-up, the step the
+    /// rating causes, in one transaction: an answer is never stored without its effect on
+    /// the ticket. `None` when the invitation was answered already or has expired (a second
+    /// click or a late one records nothing); else whether the ticket moved (it does not when
+    /// someone moved it first, and the outcome is then `ignored`).
     pub async fn answer_survey(
         &self,
         inv: &InvitationRow,
         answers: &[NewAnswer],
+        follow: Option<FollowUp<'_>>,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<bool>, StoreError> {
         let mut tx = self.begin_write().await?;
         let at = ms(now);
         let done = sqlx::query(
@@ -251,7 +265,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
         for a in answers {
             sqlx::query(
@@ -271,8 +285,19 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        let mut moved = false;
+        if let Some(f) = follow {
+            if let Some((change, customer_id)) = f.change {
+                moved = crate::tickets::change_in(&mut tx, change, customer_id, now).await?;
+            }
+            sqlx::query("UPDATE survey_invitations SET outcome = $1 WHERE id = $2")
+                .bind(if moved { f.outcome } else { "ignored" })
+                .bind(inv.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(moved))
     }
 
     /// Replaces the secret of the latest unanswered invitation about a ticket.

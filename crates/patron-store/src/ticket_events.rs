@@ -39,21 +39,21 @@ impl<'a> Event<'a> {
     /// for approval) and marks the ticket updated.
     pub(crate) async fn add(
         &self,
-        tx: &mut crate::db::WriteTx,
+        conn: &mut sqlx::AnyConnection,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.insert(tx, now).await?;
+        self.insert(conn, now).await?;
         sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
             .bind(ms(now))
             .bind(self.ticket_id)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
 
     pub(crate) async fn insert(
         &self,
-        tx: &mut crate::db::WriteTx,
+        conn: &mut sqlx::AnyConnection,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
@@ -68,7 +68,7 @@ impl<'a> Event<'a> {
         .bind(self.from)
         .bind(self.to)
         .bind(self.note_enc)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

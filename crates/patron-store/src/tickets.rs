@@ -2,10 +2,13 @@
 //! status it was read in, written with its timeline event in one transaction, so two staff
 //! acting at once cannot both move it; filing through the API is retry-safe by request key.
 
+use crate::compensation::Gift;
 use crate::db::ms;
 use crate::ticket_events::Event;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
+use patron_domain::audit::Actor;
+use sqlx::AnyConnection;
 
 pub(crate) const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category, severity, status, subject, \
      description_enc, sale_id, item_ref, assignee_id, created_by, created_at, updated_at, response_due_at, \
@@ -88,7 +91,7 @@ pub struct TicketChange<'a> {
     pub staff_id: Option<i64>,
     /// Timeline kind (`acknowledge`, `resolve` ...) and its sealed note.
     pub kind: &'a str,
-    pub note_enc: Option<&'a str>,
+    pub note_enc: Option<String>,
     pub responded: bool,
     pub sla_used_min: i64,
     pub sla_running_since: Option<Timestamp>,
@@ -106,6 +109,8 @@ pub struct TicketChange<'a> {
     /// The pending compensation request this change carries out (marked approved by
     /// `decided_by` in the same transaction).
     pub approves: Option<(i64, Option<i64>)>,
+    /// What the resolution gives, and who gives it: written only if the ticket moves.
+    pub gift: Option<(&'a Actor, Gift<'a>)>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -130,6 +135,69 @@ pub struct Queue {
 }
 
 const OPEN: &str = "status <> 'resolved' AND status <> 'closed'";
+
+/// A ticket's status change within the caller's transaction (see `Db::change_ticket`); false,
+/// with nothing written, when the ticket is no longer in `c.from`.
+pub(crate) async fn change_in(
+    conn: &mut AnyConnection,
+    c: &TicketChange<'_>,
+    customer_id: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let at = ms(now);
+    let (cause, action, compensation) = match c.resolution {
+        Some((a, b, d)) => (Some(a), Some(b), Some(d)),
+        None => (None, None, None),
+    };
+    let done = sqlx::query(
+        "UPDATE tickets SET status = $1, updated_at = $2, \
+         responded_at = CASE WHEN $3 = 1 AND responded_at IS NULL THEN $2 ELSE responded_at END, \
+         sla_used_min = $4, sla_running_since = $5, resolution_due_at = $6, \
+         resolved_at = CASE WHEN $7 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE resolved_at END, \
+         closed_at = CASE WHEN $8 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE closed_at END, \
+         reopen_count = reopen_count + $9, \
+         root_cause = COALESCE($10, root_cause), corrective_action = COALESCE($11, corrective_action), \
+         compensation = COALESCE($12, compensation), satisfaction = COALESCE($15, satisfaction), \
+         closed_unanswered = CASE WHEN $16 = 1 THEN 1 WHEN $9 = 1 THEN 0 ELSE closed_unanswered END \
+         WHERE id = $13 AND status = $14",
+    )
+    .bind(c.to)
+    .bind(at)
+    .bind(i64::from(c.responded))
+    .bind(c.sla_used_min)
+    .bind(c.sla_running_since.map(ms))
+    .bind(c.resolution_due_at.map(ms))
+    .bind(i64::from(c.resolved))
+    .bind(i64::from(c.closed))
+    .bind(i64::from(c.reopened))
+    .bind(cause)
+    .bind(action)
+    .bind(compensation)
+    .bind(c.id)
+    .bind(c.from)
+    .bind(c.satisfaction)
+    .bind(i64::from(c.unanswered))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some((actor, gift)) = &c.gift {
+        gift.give(conn, actor, now).await?;
+    }
+    if let Some((request, decided_by)) = c.approves {
+        crate::compensation::decide(conn, request, decided_by, true, at).await?;
+    }
+    Event {
+        from: Some(c.from),
+        to: Some(c.to),
+        note_enc: c.note_enc.as_deref(),
+        ..Event::new(c.id, customer_id, c.staff_id, c.kind)
+    }
+    .insert(conn, now)
+    .await?;
+    Ok(true)
+}
 
 impl Db {
     /// Files a ticket with its first timeline event. With a request key already used, the
@@ -253,57 +321,11 @@ impl Db {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let at = ms(now);
-        let (cause, action, compensation) = match c.resolution {
-            Some((a, b, d)) => (Some(a), Some(b), Some(d)),
-            None => (None, None, None),
-        };
-        let done = sqlx::query(
-            "UPDATE tickets SET status = $1, updated_at = $2, \
-             responded_at = CASE WHEN $3 = 1 AND responded_at IS NULL THEN $2 ELSE responded_at END, \
-             sla_used_min = $4, sla_running_since = $5, resolution_due_at = $6, \
-             resolved_at = CASE WHEN $7 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE resolved_at END, \
-             closed_at = CASE WHEN $8 = 1 THEN $2 WHEN $9 = 1 THEN NULL ELSE closed_at END, \
-             reopen_count = reopen_count + $9, \
-             root_cause = COALESCE($10, root_cause), corrective_action = COALESCE($11, corrective_action), \
-             compensation = COALESCE($12, compensation), satisfaction = COALESCE($15, satisfaction), \
-             closed_unanswered = CASE WHEN $16 = 1 THEN 1 WHEN $9 = 1 THEN 0 ELSE closed_unanswered END \
-             WHERE id = $13 AND status = $14",
-        )
-        .bind(c.to)
-        .bind(at)
-        .bind(i64::from(c.responded))
-        .bind(c.sla_used_min)
-        .bind(c.sla_running_since.map(ms))
-        .bind(c.resolution_due_at.map(ms))
-        .bind(i64::from(c.resolved))
-        .bind(i64::from(c.closed))
-        .bind(i64::from(c.reopened))
-        .bind(cause)
-        .bind(action)
-        .bind(compensation)
-        .bind(c.id)
-        .bind(c.from)
-        .bind(c.satisfaction)
-        .bind(i64::from(c.unanswered))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
+        if !change_in(&mut tx, c, customer_id, now).await? {
             return Err(StoreError::Conflict {
                 constraint: "ck_tickets_status".into(),
             });
         }
-        if let Some((request, decided_by)) = c.approves {
-            crate::compensation::decide(&mut tx, request, decided_by, true, at).await?;
-        }
-        Event {
-            from: Some(c.from),
-            to: Some(c.to),
-            note_enc: c.note_enc,
-            ..Event::new(c.id, customer_id, c.staff_id, c.kind)
-        }
-        .insert(&mut tx, now)
-        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -6,7 +6,9 @@ use crate::{App, AppError, credentials};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_store::Scope;
-use patron_store::points::adjust::{AdjustLot, AdjustRefused, AdjustmentRow, NewAdjustment};
+use patron_store::points::adjust::{
+    AdjustBatch, AdjustLot, AdjustRefused, AdjustmentRow, NewAdjustment,
+};
 
 /// What became of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +16,26 @@ pub struct Adjusted {
     pub ids: Vec<i64>,
     /// Applied at once (`true`) or waiting for approval.
     pub applied: bool,
+}
+
+/// An adjustment checked and ready to write.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedAdjustment {
+    name: String,
+    adjustments: Vec<NewAdjustment>,
+    pub(crate) apply: bool,
+    lot: AdjustLot,
+}
+
+impl PlannedAdjustment {
+    pub(crate) fn batch(&self) -> AdjustBatch<'_> {
+        AdjustBatch {
+            name: &self.name,
+            adjustments: &self.adjustments,
+            apply: self.apply,
+            lot: self.lot,
+        }
+    }
 }
 
 fn refused(e: AdjustRefused) -> AppError {
@@ -52,8 +74,8 @@ impl App {
             .await
     }
 
-    /// `adjust_points`, or with `approved` (a second person has approved it elsewhere: a
-    /// ticket's compensation) applied whatever the threshold.
+    /// `adjust_points`, or with `approved` (a second person has approved it elsewhere)
+    /// applied whatever the threshold.
     pub(crate) async fn adjust_points_as(
         &self,
         actor: &Actor,
@@ -63,6 +85,30 @@ impl App {
         reason: &str,
         approved: bool,
     ) -> Result<Adjusted, AppError> {
+        let planned = self
+            .plan_adjustment(scope, customer_ids, points, reason, approved)
+            .await?;
+        let ids = self
+            .db
+            .adjust_points(actor, &planned.batch(), self.now())
+            .await
+            .map_err(refused)?;
+        Ok(Adjusted {
+            ids,
+            applied: planned.apply,
+        })
+    }
+
+    /// Checks an adjustment (reason, points, customers within `scope`) and decides whether
+    /// it applies at once: with `approved`, or within the programme's threshold.
+    pub(crate) async fn plan_adjustment(
+        &self,
+        scope: Scope,
+        customer_ids: &[i64],
+        points: i64,
+        reason: &str,
+        approved: bool,
+    ) -> Result<PlannedAdjustment, AppError> {
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 200 {
             return Err(FieldError::new("reason", "error.adjust.reason").into());
@@ -80,31 +126,18 @@ impl App {
         let total = points
             .unsigned_abs()
             .saturating_mul(customer_ids.len() as u64);
-        let apply = approved || total <= threshold.unsigned_abs();
-        let adjustments: Vec<NewAdjustment> = customer_ids
-            .iter()
-            .map(|id| NewAdjustment {
-                customer_id: *id,
-                points,
-                reason: reason.to_string(),
-            })
-            .collect();
-        let batch = credentials::random_token(6);
-        let ids = self
-            .db
-            .adjust_points(
-                actor,
-                &batch,
-                &adjustments,
-                apply,
-                self.adjust_lot().await?,
-                self.now(),
-            )
-            .await
-            .map_err(refused)?;
-        Ok(Adjusted {
-            ids,
-            applied: apply,
+        Ok(PlannedAdjustment {
+            name: credentials::random_token(6),
+            adjustments: customer_ids
+                .iter()
+                .map(|id| NewAdjustment {
+                    customer_id: *id,
+                    points,
+                    reason: reason.to_string(),
+                })
+                .collect(),
+            apply: approved || total <= threshold.unsigned_abs(),
+            lot: self.adjust_lot().await?,
         })
     }
 

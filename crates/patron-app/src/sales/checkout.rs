@@ -148,7 +148,7 @@ impl App {
             &priced
                 .iter()
                 .map(|l| SaleLine {
-                    category: l.input.category.clone(),
+                    category: &l.input.category,
                     paid_fen: l.paid_fen,
                 })
                 .collect::<Vec<_>>(),

@@ -8,7 +8,7 @@ use patron_domain::audit::Actor;
 use patron_domain::coupon::{CouponRule, CouponValue, Holder, code_from, normalise_code};
 use patron_domain::sale::LineInput;
 use patron_store::Scope;
-use patron_store::sales::coupons::{CouponRow, TemplateRow};
+use patron_store::sales::coupons::{CouponIssue, CouponRow, TemplateRow};
 
 /// A new template as typed in the console or sent by a script.
 #[derive(Debug, Clone, Default)]
@@ -70,6 +70,31 @@ fn row_rule(c: &CouponRow) -> CouponRule {
     )
 }
 
+/// Coupons checked and ready to issue.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedCoupons {
+    template_id: i64,
+    issued: Vec<(i64, String)>,
+    reason: String,
+    valid: (Timestamp, Timestamp),
+}
+
+impl PlannedCoupons {
+    pub(crate) fn issue(&self) -> CouponIssue<'_> {
+        CouponIssue {
+            template_id: self.template_id,
+            issued: &self.issued,
+            reason: &self.reason,
+            valid: self.valid,
+        }
+    }
+
+    /// The codes, in the order of the customers.
+    pub(crate) fn codes(&self) -> Vec<String> {
+        self.issued.iter().map(|(_, code)| code.clone()).collect()
+    }
+}
+
 impl App {
     pub async fn create_coupon_template(&self, input: &TemplateInput) -> Result<i64, AppError> {
         let name = input.name.trim();
@@ -120,6 +145,24 @@ impl App {
         customers: &[i64],
         reason: &str,
     ) -> Result<Vec<String>, AppError> {
+        let planned = self
+            .plan_coupons(scope, template_id, customers, reason)
+            .await?;
+        self.db
+            .issue_coupons(actor, &planned.issue(), self.now())
+            .await?;
+        Ok(planned.codes())
+    }
+
+    /// Checks an issue (an active template, a reason, customers within `scope`) and draws
+    /// the codes.
+    pub(crate) async fn plan_coupons(
+        &self,
+        scope: Scope,
+        template_id: i64,
+        customers: &[i64],
+        reason: &str,
+    ) -> Result<PlannedCoupons, AppError> {
         let t = self.db.coupon_template(template_id).await?;
         if t.status != "active" {
             return Err(FieldError::new("template", "error.coupon.retired").into());
@@ -134,13 +177,13 @@ impl App {
         for id in customers {
             self.db.get_customer(scope, *id).await?;
         }
-        let issued: Vec<(i64, String)> = customers.iter().map(|id| (*id, new_code())).collect();
         let now = self.now();
-        let until = now + SignedDuration::from_hours(24 * t.valid_days);
-        self.db
-            .issue_coupons(actor, template_id, &issued, reason, (now, until), now)
-            .await?;
-        Ok(issued.into_iter().map(|(_, code)| code).collect())
+        Ok(PlannedCoupons {
+            template_id,
+            issued: customers.iter().map(|id| (*id, new_code())).collect(),
+            reason: reason.to_string(),
+            valid: (now, now + SignedDuration::from_hours(24 * t.valid_days)),
+        })
     }
 
     /// Applies coupon codes to a member's lines: each code must be the member's, unused and

@@ -123,7 +123,7 @@ pub(crate) fn prepare(
             &priced
                 .iter()
                 .map(|l| SaleLine {
-                    category: l.input.category.clone(),
+                    category: &l.input.category,
                     paid_fen: l.paid_fen,
                 })
                 .collect::<Vec<_>>(),

@@ -76,15 +76,21 @@ struct Open {
 
 fn parse_time(text: &str, tz: &TimeZone) -> Option<Timestamp> {
     let t = text.trim();
-    if let Ok(ts) = t.parse::<Timestamp>() {
+    // An instant needs an offset (`Z`, `+08:00`, `-05:00`) after the date; most till exports
+    // write local times without one, and a failed parse costs an error built per receipt.
+    let after_date = t.get(10..).unwrap_or("");
+    if after_date.contains(['Z', 'z', '+', '-', '\u{2212}'])
+        && let Ok(ts) = t.parse::<Timestamp>()
+    {
         return Some(ts);
     }
-    let civil: jiff::civil::DateTime = t.replace('/', "-").parse().ok().or_else(|| {
-        t.replace('/', "-")
-            .parse::<jiff::civil::Date>()
-            .ok()
-            .map(|d| d.at(12, 0, 0, 0))
-    })?;
+    let t: std::borrow::Cow<'_, str> = if t.contains('/') {
+        t.replace('/', "-").into()
+    } else {
+        t.into()
+    };
+    // A date alone reads as the start of that day in the store's zone.
+    let civil: jiff::civil::DateTime = t.parse().ok()?;
     civil
         .to_zoned_datetime(tz.clone())
         .ok()
@@ -228,6 +234,8 @@ impl App {
         let chunk_size = if bulk.is_some() { BULK_CHUNK } else { CHUNK };
         let mut chunk: Vec<(PastSale, Who)> = Vec::with_capacity(chunk_size);
         let mut open: Option<Open> = None;
+        // The store code and receipt number of the receipt before, kept to be written over.
+        let mut spare = (String::new(), String::new());
         let mut record = csv::StringRecord::new();
         loop {
             let more = csv
@@ -243,8 +251,9 @@ impl App {
                 if let Some(done) = open.take() {
                     match done.sale {
                         Ok(sale) => chunk.push(sale),
-                        Err((field, k)) => report.rejected.push((done.receipt, field, k)),
+                        Err((field, k)) => report.rejected.push((done.receipt.clone(), field, k)),
                     }
+                    spare = (done.store, done.receipt);
                 }
                 if chunk.len() >= chunk_size || (!more && !chunk.is_empty()) {
                     let named = std::mem::take(&mut chunk);
@@ -305,9 +314,14 @@ impl App {
                         }
                     },
                 };
+                let (mut store, mut receipt) = std::mem::take(&mut spare);
+                store.clear();
+                store.push_str(store_code);
+                receipt.clear();
+                receipt.push_str(receipt_no);
                 open = Some(Open {
-                    store: store_code.to_string(),
-                    receipt: receipt_no.to_string(),
+                    store,
+                    receipt,
                     sale,
                 });
             }
@@ -357,5 +371,43 @@ impl App {
             );
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+    use jiff::tz::TimeZone;
+
+    #[test]
+    fn times_with_and_without_an_offset() {
+        let shanghai = TimeZone::get("Asia/Shanghai").expect("zone");
+        let at = |s: &str| parse_time(s, &shanghai).map(|t| t.to_string());
+        // An offset or Z names the instant; the store's zone does not apply.
+        assert_eq!(
+            at("2025-03-01T10:00:00Z").as_deref(),
+            Some("2025-03-01T10:00:00Z")
+        );
+        assert_eq!(
+            at("2025-03-01T10:00:00-05:00").as_deref(),
+            Some("2025-03-01T15:00:00Z")
+        );
+        assert_eq!(
+            at("2025-03-01 10:00:00+08:00").as_deref(),
+            Some("2025-03-01T02:00:00Z")
+        );
+        // Local times are in the store's zone, with dashes or slashes.
+        assert_eq!(
+            at("2025-03-01 10:00").as_deref(),
+            Some("2025-03-01T02:00:00Z")
+        );
+        assert_eq!(
+            at(" 2025/03/01 10:00:00 ").as_deref(),
+            Some("2025-03-01T02:00:00Z")
+        );
+        // A date alone is the start of the store's day.
+        assert_eq!(at("2025-03-01").as_deref(), Some("2025-02-28T16:00:00Z"));
+        assert_eq!(at("2025/3/1 10:00"), None);
+        assert_eq!(at("yesterday"), None);
     }
 }

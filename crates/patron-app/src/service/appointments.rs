@@ -16,6 +16,9 @@ use patron_store::appointments::{AppointmentRow, Booking, Completion, NewAppoint
 use patron_store::orders::Event;
 use std::path::PathBuf;
 
+/// The folder of the data folder that holds visit photos.
+pub const PHOTO_DIR: &str = "photos";
+
 /// The largest photo taken as proof.
 pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 
@@ -368,7 +371,7 @@ impl App {
     }
 
     pub(crate) fn photo_dir(&self) -> PathBuf {
-        self.config.data_dir.join("photos")
+        self.config.data_dir.join(PHOTO_DIR)
     }
 
     /// Seals a photo into the data folder: its file name.

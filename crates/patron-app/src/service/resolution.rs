@@ -6,13 +6,15 @@
 
 use super::tickets::{Settled, text};
 use crate::customers::sealing;
+use crate::sales::adjust::PlannedAdjustment;
+use crate::sales::coupons::PlannedCoupons;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::capability::{Capability, Role};
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
-use patron_store::compensation::{NewRequest, RequestRow};
+use patron_store::compensation::{Gift, NewRequest, RequestRow};
 use patron_store::outbox::NewMessage;
 use patron_store::tickets::TicketRow;
 use serde::{Deserialize, Serialize};
@@ -78,6 +80,22 @@ struct Settle<'a> {
     /// The request this carries out; its points are applied whatever the programme's
     /// threshold for manual points, since a second person has just approved them.
     approves: Option<i64>,
+}
+
+/// How a pending request is closed without approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// By an approver (`ticket.approve`).
+    Reject,
+    /// By the service desk (`ticket.manage`).
+    Withdraw,
+}
+
+/// What a resolution gives through the ledger or the coupon register, checked.
+enum Planned {
+    Points(PlannedAdjustment),
+    Coupon(PlannedCoupons),
+    Nothing,
 }
 
 /// A pending request, opened for the ticket page.
@@ -152,8 +170,8 @@ impl App {
         self.settle(actor, scope, &row, s).await
     }
 
-    /// Rejects a ticket's pending request with a reason on the timeline (an approver may
-    /// also withdraw their own request this way); the ticket stays open for another
+    /// Rejects a ticket's pending request (an approver; one may also withdraw one's own
+    /// request this way) with a reason on the timeline; the ticket stays open for another
     /// resolution.
     pub async fn reject_compensation(
         &self,
@@ -162,12 +180,31 @@ impl App {
         ticket_id: i64,
         reason: &str,
     ) -> Result<(), AppError> {
+        self.close_compensation(actor, scope, ticket_id, reason, Closing::Reject)
+            .await
+    }
+
+    /// Closes a ticket's pending request unapproved, with a reason on the timeline: a
+    /// rejection by an approver, or a withdrawal by anyone handling tickets (typically the
+    /// one who asked, to resolve it differently; it gives nothing, so it needs no approver).
+    pub async fn close_compensation(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        ticket_id: i64,
+        reason: &str,
+        how: Closing,
+    ) -> Result<(), AppError> {
         let reason = text("reason", reason, 500)?;
         let row = self.db.ticket(scope, ticket_id).await?;
         let p = self.pending(&row).await?;
         let sealed = sealing::seal(&self.keys, "ticket", row.customer_id, &reason);
+        let kind = match how {
+            Closing::Reject => "compensation_rejected",
+            Closing::Withdraw => "compensation_withdrawn",
+        };
         self.db
-            .reject_compensation(&p.row, actor.id, Some(&sealed), self.now())
+            .reject_compensation(&p.row, actor.id, kind, Some(&sealed), self.now())
             .await
             .map_err(AppError::from)
     }
@@ -324,11 +361,10 @@ impl App {
         Ok(out)
     }
 
-    /// Gives the compensation (points and coupons through the ledger and the coupon
-    /// register) and resolves the ticket. The reason written on them names the ticket and
-    /// its round (a reopened ticket may be compensated again); when the ticket's change
-    /// fails (someone moved it first) and the resolution is tried again, what was given
-    /// under this reason is reused instead of given twice.
+    /// Resolves the ticket and gives the compensation (points and coupons through the
+    /// ledger and the coupon register) in the same transaction: if someone moved the ticket
+    /// first, nothing is given. The reason written on them names the ticket and its round
+    /// (a reopened ticket may be compensated again).
     async fn settle(
         &self,
         actor: &Actor,
@@ -340,37 +376,32 @@ impl App {
             0 => format!("投诉补偿 #{}", row.id),
             n => format!("投诉补偿 #{}（重开 {n} 次后）", row.id),
         };
-        let given = self.db.given_with_reason(row.customer_id, &reason).await?;
-        let compensation = match s.compensation {
+        let customer = [row.customer_id];
+        let (compensation, planned) = match s.compensation {
             Compensation::Points { points, .. } => {
-                let applied = match given.points {
-                    Some((_, applied)) => applied,
-                    None => {
-                        let ids = [row.customer_id];
-                        let approved = s.approves.is_some();
-                        self.adjust_points_as(actor, scope, &ids, points, &reason, approved)
-                            .await?
-                            .applied
-                    }
-                };
-                Compensation::Points {
-                    points: given.points.map_or(points, |(p, _)| p),
-                    applied,
-                }
+                let approved = s.approves.is_some();
+                let p = self
+                    .plan_adjustment(scope, &customer, points, &reason, approved)
+                    .await?;
+                let applied = p.apply;
+                (Compensation::Points { points, applied }, Planned::Points(p))
             }
             Compensation::Coupon { template_id, .. } => {
-                let code = match given.coupon {
-                    Some((t, code)) if t == template_id => code,
-                    _ => self
-                        .issue_coupons(actor, scope, template_id, &[row.customer_id], &reason)
-                        .await?
-                        .into_iter()
-                        .next()
-                        .unwrap_or_default(),
-                };
-                Compensation::Coupon { template_id, code }
+                let c = self
+                    .plan_coupons(scope, template_id, &customer, &reason)
+                    .await?;
+                let code = c.codes().into_iter().next().unwrap_or_default();
+                (
+                    Compensation::Coupon { template_id, code },
+                    Planned::Coupon(c),
+                )
             }
-            other => other,
+            other => (other, Planned::Nothing),
+        };
+        let gift = match &planned {
+            Planned::Points(p) => Some(Gift::Points(p.batch())),
+            Planned::Coupon(c) => Some(Gift::Coupon(c.issue())),
+            Planned::Nothing => None,
         };
         let json = serde_json::to_string(&compensation)
             .map_err(|e| AppError::Internal(format!("compensation: {e}")))?;
@@ -378,6 +409,7 @@ impl App {
             root_cause: s.root_cause,
             corrective_action: s.corrective_action,
             compensation: &json,
+            gift,
             approves: s.approves,
         };
         let to = self

@@ -1,6 +1,6 @@
 //! Answering a survey by its link: opening it (without signing in) and taking the answers
 //! once; a ticket's follow-up then closes the ticket, or reopens it when the customer is
-//! not satisfied.
+//! not satisfied, in the transaction that stores the answers.
 
 use super::surveys::Survey;
 use super::tickets::Rating;
@@ -11,7 +11,7 @@ use patron_domain::audit::Actor;
 use patron_domain::service::survey::{Answer, check_answers};
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
-use patron_store::surveys::{InvitationRow, NewAnswer};
+use patron_store::surveys::{FollowUp, InvitationRow, NewAnswer};
 use patron_store::tickets::TicketRow;
 
 /// What an answer did.
@@ -110,49 +110,63 @@ impl App {
                 text_enc,
             });
         }
-        if !self.db.answer_survey(inv, &rows, self.now()).await? {
+        // A ticket's follow-up: the step its rating causes is written with the answers.
+        let rated = match (inv.ticket_id, open.survey.first_csat()) {
+            (Some(ticket), Some(q)) => match answers.get(q) {
+                Some(Answer::Score(score)) => Some((ticket, *score)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let customer = Actor::anonymous(None);
+        let mut planned = None;
+        if let Some((ticket, score)) = rated {
+            let rules = self.service_rules().await?;
+            let row = self.db.ticket(Scope::Chain, ticket).await?;
+            let unhappy = score <= i64::from(rules.reopen_at_or_below);
+            let (action, outcome, answered) = if unhappy {
+                (Action::Reopen, "reopened", Answered::Reopened)
+            } else {
+                (Action::Close, "closed", Answered::Closed)
+            };
+            let mut note = format!("客户满意度评分：{score} / 5");
+            if !comment.is_empty() {
+                note.push_str(&format!("。{comment}"));
+            }
+            let rating = Rating {
+                satisfaction: Some(score),
+                unanswered: false,
+            };
+            let change = if row.status == Status::Resolved.code() {
+                let (change, _, _) = self
+                    .plan_change(&customer, &row, action, &note, None, rating)
+                    .await?;
+                Some((change, row.customer_id))
+            } else {
+                None
+            };
+            planned = Some((change, outcome, answered));
+        }
+        let follow = planned.as_ref().map(|(change, outcome, _)| FollowUp {
+            change: change.as_ref().map(|(c, customer_id)| (c, *customer_id)),
+            outcome,
+        });
+        let Some(moved) = self
+            .db
+            .answer_survey(inv, &rows, follow, self.now())
+            .await?
+        else {
             return Err(AppError::Conflict {
                 key: "survey.closed",
                 field: None,
             });
-        }
-        let (Some(ticket), Some(q)) = (inv.ticket_id, open.survey.first_csat()) else {
-            return Ok(Answered::Thanks);
         };
-        let Some(Answer::Score(score)) = answers.get(q) else {
-            return Ok(Answered::Thanks);
-        };
-        let rules = self.service_rules().await?;
-        let row = self.db.ticket(Scope::Chain, ticket).await?;
-        let unhappy = *score <= i64::from(rules.reopen_at_or_below);
-        let (action, outcome, answered) = if unhappy {
-            (Action::Reopen, "reopened", Answered::Reopened)
-        } else {
-            (Action::Close, "closed", Answered::Closed)
-        };
-        let mut note = format!("客户满意度评分：{score} / 5");
-        if !comment.is_empty() {
-            note.push_str(&format!("。{comment}"));
-        }
-        if row.status != Status::Resolved.code() {
-            self.db.set_invitation_outcome(inv.id, "ignored").await?;
-            return Ok(Answered::Thanks);
-        }
-        match self
-            .customer_changes_ticket(&row, action, &note, Some(*score), false)
-            .await
-        {
-            Ok(()) => {
-                self.db.set_invitation_outcome(inv.id, outcome).await?;
-                Ok(answered)
-            }
-            Err(AppError::Conflict { .. }) => {
-                self.db.set_invitation_outcome(inv.id, "ignored").await?;
-                Ok(Answered::Thanks)
-            }
-            Err(e) => Err(e),
-        }
+        Ok(match planned {
+            Some((_, _, answered)) if moved => answered,
+            _ => Answered::Thanks,
+        })
     }
+
     /// A step the customer's satisfaction follow-up takes: closing (with their rating, or
     /// flagged when they did not answer in time) or reopening.
     pub(crate) async fn customer_changes_ticket(

@@ -11,6 +11,7 @@ use patron_domain::audit::Actor;
 use patron_domain::service::sla::{BusinessClock, SlaClock};
 use patron_domain::service::ticket::{Action, Severity, Status, TicketChannel, TicketType};
 use patron_store::Scope;
+use patron_store::compensation::Gift;
 use patron_store::tickets::{NewTicket, Queue, TicketChange, TicketRow};
 use serde::Deserialize;
 
@@ -33,13 +34,15 @@ pub struct TicketForm {
     pub assignee_id: Option<i64>,
 }
 
-/// What resolving writes: the root cause, the corrective action, the compensation given
-/// (JSON) and the approved request it carries out, if any.
+/// What resolving writes: the root cause, the corrective action, the compensation (JSON),
+/// the points or coupon it gives (in the same transaction as the ticket's change) and the
+/// approved request it carries out, if any.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Settled<'a> {
     pub(super) root_cause: &'a str,
     pub(super) corrective_action: &'a str,
     pub(super) compensation: &'a str,
+    pub(super) gift: Option<Gift<'a>>,
     pub(super) approves: Option<i64>,
 }
 
@@ -300,7 +303,38 @@ impl App {
         resolution: Option<Settled<'_>>,
         rating: Rating,
     ) -> Result<Status, AppError> {
-        let id = row.id;
+        let (change, to, now) = self
+            .plan_change(actor, row, action, note, resolution, rating)
+            .await?;
+        self.db
+            .change_ticket(&change, row.customer_id, now)
+            .await
+            .map_err(|e| match e {
+                patron_store::StoreError::Conflict { constraint }
+                    if constraint == "ck_tickets_status" =>
+                {
+                    AppError::Conflict {
+                        key: "error.ticket.moved",
+                        field: None,
+                    }
+                }
+                e => e.into(),
+            })?;
+        Ok(to)
+    }
+
+    /// What a step writes (the status it leads to, the SLA clock paused or running, the
+    /// sealed note) and when, for `change` or a caller that writes it in its own
+    /// transaction.
+    pub(super) async fn plan_change<'a>(
+        &self,
+        actor: &'a Actor,
+        row: &TicketRow,
+        action: Action,
+        note: &str,
+        resolution: Option<Settled<'a>>,
+        rating: Rating,
+    ) -> Result<(TicketChange<'a>, Status, Timestamp), AppError> {
         let from = Status::parse(&row.status)?;
         let to = from.after(action)?;
         let now = self.now();
@@ -321,15 +355,14 @@ impl App {
             _ => sla.resume(now),
         };
         let note = note.trim();
-        let sealed =
-            (!note.is_empty()).then(|| sealing::seal(&self.keys, "ticket", row.customer_id, note));
         let change = TicketChange {
-            id,
+            id: row.id,
             from: from.code(),
             to: to.code(),
             staff_id: actor.id,
             kind: action.code(),
-            note_enc: sealed.as_deref(),
+            note_enc: (!note.is_empty())
+                .then(|| sealing::seal(&self.keys, "ticket", row.customer_id, note)),
             // Any step by staff out of `new` is the first response.
             responded: action != Action::CustomerReplied,
             sla_used_min: sla.used_minutes,
@@ -342,21 +375,8 @@ impl App {
             satisfaction: rating.satisfaction,
             unanswered: rating.unanswered,
             approves: resolution.and_then(|r| r.approves.map(|id| (id, actor.id))),
+            gift: resolution.and_then(|r| r.gift).map(|g| (actor, g)),
         };
-        self.db
-            .change_ticket(&change, row.customer_id, now)
-            .await
-            .map_err(|e| match e {
-                patron_store::StoreError::Conflict { constraint }
-                    if constraint == "ck_tickets_status" =>
-                {
-                    AppError::Conflict {
-                        key: "error.ticket.moved",
-                        field: None,
-                    }
-                }
-                e => e.into(),
-            })?;
-        Ok(to)
+        Ok((change, to, now))
     }
 }

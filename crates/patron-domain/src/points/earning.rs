@@ -65,8 +65,8 @@ impl BonusDays {
 /// One line of a sale as points see it: its category and what was paid for it (fen, after
 /// discounts and coupons).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SaleLine {
-    pub category: String,
+pub struct SaleLine<'a> {
+    pub category: &'a str,
     pub paid_fen: i64,
 }
 
@@ -101,12 +101,12 @@ impl EarningRules {
     /// Points for a sale on local day `day` by a member whose tier multiplies by `tier`.
     /// Negative amounts (returns on a mixed receipt) earn nothing here; refunds go through
     /// `pro_rata_part`.
-    pub fn earn(&self, lines: &[SaleLine], tier: Permille, day: Date) -> Earned {
+    pub fn earn(&self, lines: &[SaleLine<'_>], tier: Permille, day: Date) -> Earned {
         let bonus = self.bonus_on(day);
         let mut sum: i128 = 0;
         let mut eligible_fen: i64 = 0;
         for line in lines {
-            let category = self.categories.get(&line.category).copied().unwrap_or(1000);
+            let category = self.categories.get(line.category).copied().unwrap_or(1000);
             if category <= 0 || line.paid_fen <= 0 {
                 continue;
             }
@@ -135,11 +135,8 @@ mod tests {
         s.parse().expect("date")
     }
 
-    fn line(category: &str, paid_fen: i64) -> SaleLine {
-        SaleLine {
-            category: category.into(),
-            paid_fen,
-        }
+    fn line(category: &str, paid_fen: i64) -> SaleLine<'_> {
+        SaleLine { category, paid_fen }
     }
 
     #[test]

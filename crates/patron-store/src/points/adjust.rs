@@ -99,55 +99,79 @@ async fn apply_in(
     Ok(())
 }
 
+/// A batch of adjustments as the store writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct AdjustBatch<'a> {
+    /// A short token naming the batch on the audit log.
+    pub name: &'a str,
+    pub adjustments: &'a [NewAdjustment],
+    /// Applied at once, or pending for a second person.
+    pub apply: bool,
+    pub lot: AdjustLot,
+}
+
+/// Writes a batch of adjustments within the caller's transaction; see `Db::adjust_points`.
+pub(crate) async fn adjust_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    batch: &AdjustBatch<'_>,
+    now: Timestamp,
+) -> Result<Vec<i64>, AdjustRefused> {
+    let AdjustBatch {
+        name,
+        adjustments,
+        apply,
+        lot,
+    } = *batch;
+    let mut ids = Vec::with_capacity(adjustments.len());
+    for a in adjustments {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO points_adjustments (customer_id, points, reason, batch, status, \
+                 requested_by, requested_by_name, requested_at_ms, decided_by, decided_by_name, \
+                 decided_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(a.customer_id)
+        .bind(a.points)
+        .bind(&a.reason)
+        .bind(name)
+        .bind(if apply { "applied" } else { "pending" })
+        .bind(actor.id)
+        .bind(&actor.name)
+        .bind(ms(now))
+        .bind(if apply { actor.id } else { None })
+        .bind(if apply { actor.name.as_str() } else { "" })
+        .bind(apply.then(|| ms(now)))
+        .fetch_one(&mut *conn)
+        .await?;
+        if apply {
+            apply_in(conn, id, a, &actor.name, lot, now).await?;
+        }
+        ids.push(id);
+    }
+    let event = AuditEvent::ok("points.adjust", "adjustment_batch", name).with_detail(format!(
+        "{} adjustments, {}",
+        adjustments.len(),
+        if apply {
+            "applied"
+        } else {
+            "awaiting approval"
+        }
+    ));
+    audit::append(conn, actor, &event, now).await?;
+    Ok(ids)
+}
+
 impl Db {
     /// Records adjustments as one batch: applied at once when `apply`, else pending for a
     /// second person. All or nothing: one refused (not enough points) refuses the batch.
     pub async fn adjust_points(
         &self,
         actor: &Actor,
-        batch: &str,
-        adjustments: &[NewAdjustment],
-        apply: bool,
-        lot: AdjustLot,
+        batch: &AdjustBatch<'_>,
         now: Timestamp,
     ) -> Result<Vec<i64>, AdjustRefused> {
         let mut tx = self.begin_write().await?;
-        let mut ids = Vec::with_capacity(adjustments.len());
-        for a in adjustments {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO points_adjustments (customer_id, points, reason, batch, status, \
-                 requested_by, requested_by_name, requested_at_ms, decided_by, decided_by_name, \
-                 decided_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-            )
-            .bind(a.customer_id)
-            .bind(a.points)
-            .bind(&a.reason)
-            .bind(batch)
-            .bind(if apply { "applied" } else { "pending" })
-            .bind(actor.id)
-            .bind(&actor.name)
-            .bind(ms(now))
-            .bind(if apply { actor.id } else { None })
-            .bind(if apply { actor.name.as_str() } else { "" })
-            .bind(apply.then(|| ms(now)))
-            .fetch_one(&mut *tx)
-            .await?;
-            if apply {
-                apply_in(&mut tx, id, a, &actor.name, lot, now).await?;
-            }
-            ids.push(id);
-        }
-        let event =
-            AuditEvent::ok("points.adjust", "adjustment_batch", batch).with_detail(format!(
-                "{} adjustments, {}",
-                adjustments.len(),
-                if apply {
-                    "applied"
-                } else {
-                    "awaiting approval"
-                }
-            ));
-        audit::append(&mut tx, actor, &event, now).await?;
+        let ids = adjust_in(&mut tx, actor, batch, now).await?;
         tx.commit().await?;
         Ok(ids)
     }

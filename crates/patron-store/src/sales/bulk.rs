@@ -121,9 +121,12 @@ impl Db {
         conn.busy_timeout(file.busy_timeout)?;
         // A 1 GiB page cache (freed when the import ends): at tens of millions of lines the
         // sales indexes outgrow smaller caches and every receipt then reads pages back.
+        // Helper threads for SQLite's sorter: the indexes are rebuilt once the file is read,
+        // when the reading side's core is idle.
+        let helpers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         conn.execute_batch(&format!(
             "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -1048576; \
-             PRAGMA temp_store = MEMORY;",
+             PRAGMA temp_store = MEMORY; PRAGMA threads = {helpers};",
             file.synchronous
         ))?;
         let stored: i64 =

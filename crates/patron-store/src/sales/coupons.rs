@@ -60,6 +60,55 @@ const COUPON_COLUMNS: &str = "c.code, c.customer_id, c.status, c.valid_from_ms, 
      c.reason, t.id AS template_id, t.name, t.amount_fen, t.off_permille, t.cap_fen, \
      t.min_spend_fen, t.category, t.first_purchase, t.birthday_month";
 
+/// Coupons of one template issued together.
+#[derive(Debug, Clone, Copy)]
+pub struct CouponIssue<'a> {
+    pub template_id: i64,
+    /// (customer, code).
+    pub issued: &'a [(i64, String)],
+    pub reason: &'a str,
+    /// Valid from, valid until.
+    pub valid: (Timestamp, Timestamp),
+}
+
+/// Issues coupons within the caller's transaction; see `Db::issue_coupons`.
+pub(crate) async fn issue_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    issue: &CouponIssue<'_>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let CouponIssue {
+        template_id,
+        issued,
+        reason,
+        valid,
+    } = *issue;
+    for chunk in issued.chunks(200) {
+        let sql = format!(
+            "INSERT INTO coupons (code, template_id, customer_id, reason, issued_at_ms, \
+             valid_from_ms, valid_until_ms, status) VALUES {}",
+            placeholders(conn, chunk.len(), 7, ", 'issued'")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (customer_id, code) in chunk {
+            q = q
+                .bind(code)
+                .bind(template_id)
+                .bind(*customer_id)
+                .bind(reason)
+                .bind(ms(now))
+                .bind(ms(valid.0))
+                .bind(ms(valid.1));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let event = AuditEvent::ok("coupon.issue", "coupon_template", template_id)
+        .with_detail(format!("{} coupons; {reason}", issued.len()));
+    audit::append(conn, actor, &event, now).await?;
+    Ok(())
+}
+
 impl Db {
     pub async fn create_coupon_template(
         &self,
@@ -109,35 +158,11 @@ impl Db {
     pub async fn issue_coupons(
         &self,
         actor: &Actor,
-        template_id: i64,
-        issued: &[(i64, String)],
-        reason: &str,
-        valid: (Timestamp, Timestamp),
+        issue: &CouponIssue<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        for chunk in issued.chunks(200) {
-            let sql = format!(
-                "INSERT INTO coupons (code, template_id, customer_id, reason, issued_at_ms, \
-                 valid_from_ms, valid_until_ms, status) VALUES {}",
-                placeholders(&tx, chunk.len(), 7, ", 'issued'")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (customer_id, code) in chunk {
-                q = q
-                    .bind(code)
-                    .bind(template_id)
-                    .bind(*customer_id)
-                    .bind(reason)
-                    .bind(ms(now))
-                    .bind(ms(valid.0))
-                    .bind(ms(valid.1));
-            }
-            q.execute(&mut *tx).await?;
-        }
-        let event = AuditEvent::ok("coupon.issue", "coupon_template", template_id)
-            .with_detail(format!("{} coupons; {reason}", issued.len()));
-        audit::append(&mut tx, actor, &event, now).await?;
+        issue_in(&mut tx, actor, issue, now).await?;
         tx.commit().await?;
         Ok(())
     }

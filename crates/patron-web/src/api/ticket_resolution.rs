@@ -4,13 +4,15 @@
 use crate::api::bad_json;
 use crate::api::tickets::StatusBody;
 use crate::error::{Problem, WebError};
-use crate::identity::Staff;
+use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use patron_app::security::Principal;
+use patron_app::service::resolution::Closing;
 use patron_app::service::tickets::{Compensation, Resolution, Resolved};
 use patron_domain::FieldError;
 use serde::{Deserialize, Serialize};
@@ -173,13 +175,37 @@ pub async fn reject(
     Path(id): Path<i64>,
     body: Result<Json<RejectBody>, JsonRejection>,
 ) -> Response {
+    close(&state, &p, &ctx, id, body, Closing::Reject).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/compensation/withdraw", tag = "service", request_body = RejectBody,
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+    body: Result<Json<RejectBody>, JsonRejection>,
+) -> Response {
+    close(&state, &p, &ctx, id, body, Closing::Withdraw).await
+}
+
+/// Rejects or withdraws the ticket's pending request: 204, or the problem.
+async fn close(
+    state: &AppState,
+    p: &Principal,
+    ctx: &Ctx,
+    id: i64,
+    body: Result<Json<RejectBody>, JsonRejection>,
+    how: Closing,
+) -> Response {
     let Json(b) = match body {
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
     match state
         .app
-        .reject_compensation(&p.actor(ctx.rid()), p.scope(), id, &b.reason)
+        .close_compensation(&p.actor(ctx.rid()), p.scope(), id, &b.reason, how)
         .await
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

@@ -1,20 +1,23 @@
 //! Delivery, installation and measuring visits over the API (`order.manage`): booking one
-//! for an order, moving, cancelling and completing it. Times are the store's local day and
+//! for an order, moving, cancelling and completing it (JSON, or multipart with a photo as
+//! proof), and fetching a completed visit's photo. Times are the store's local day and
 //! clock, as on the console. A retried cancel or completion answers with the visit as it is
 //! instead of a conflict; a retried booking clashes with itself on the staff calendar.
 
 use crate::api::bad_json;
+use crate::console::orders::{photo_response, read_completion};
 use crate::error::{Problem, WebError};
 use crate::identity::Staff;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::appointments::VisitForm;
+use patron_domain::FieldError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -77,7 +80,8 @@ pub struct ReasonBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteBody {
-    /// What was done (required). Photos are added in the console.
+    /// What was done (required). To send a photo as well, post `multipart/form-data` with
+    /// the fields `note` and `photo` instead.
     pub note: String,
 }
 
@@ -183,23 +187,58 @@ pub async fn cancel(
         .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
 }
 
-#[utoipa::path(post, path = "/api/v1/visits/{id}/complete", tag = "service", request_body = CompleteBody,
+#[utoipa::path(post, path = "/api/v1/visits/{id}/complete", tag = "service",
+    request_body(content = CompleteBody, description = "JSON, or `multipart/form-data` with `note` and an optional `photo` (JPEG, PNG or WebP, at most 8 MB)",
+        content_type = "application/json"),
     responses((status = 200, body = VisitBody), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn complete(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
     Path(id): Path<i64>,
-    body: Result<Json<CompleteBody>, JsonRejection>,
+    request: Request,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e, ctx.lang),
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let read = if multipart {
+        match Multipart::from_request(request, &state).await {
+            Ok(mut m) => read_completion(&mut m, "note").await,
+            Err(_) => Err(FieldError::new("photo", "error.appointment.photo_size")),
+        }
+    } else {
+        match Json::<CompleteBody>::from_request(request, &state).await {
+            Ok(Json(b)) => Ok((b.note, None)),
+            Err(e) => return bad_json(e, ctx.lang),
+        }
+    };
+    let (note, photo) = match read {
+        Ok(read) => read,
+        Err(e) => return WebError::api(AppError::from(e), ctx.lang).into_response(),
     };
     let actor = p.actor(ctx.rid());
     let change = state
         .app
-        .complete_visit(&actor, p.scope(), id, &b.note, None);
+        .complete_visit(&actor, p.scope(), id, &note, photo);
     settle(&state, &p, id, Some("done"), StatusCode::OK, change)
         .await
         .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/visits/{id}/photo", tag = "service",
+    responses((status = 200, description = "the photo (JPEG, PNG or WebP)", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+) -> Response {
+    match state
+        .app
+        .visit_photo(&p.actor(ctx.rid()), p.scope(), id)
+        .await
+    {
+        Ok((bytes, kind)) => photo_response(bytes, kind),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
 }

@@ -153,6 +153,12 @@ pub(super) fn routes() -> Vec<Route> {
             post(api::ticket_resolution::reject),
         ),
         r(
+            "POST",
+            "/api/v1/tickets/{id}/compensation/withdraw",
+            Cap(C::TicketManage),
+            post(api::ticket_resolution::withdraw),
+        ),
+        r(
             "GET",
             "/api/v1/tickets/{id}/attachments",
             Cap(C::TicketManage),
@@ -290,7 +296,15 @@ pub(super) fn routes() -> Vec<Route> {
             "POST",
             "/api/v1/visits/{id}/complete",
             Cap(C::OrderManage),
-            post(api::visits::complete),
+            post(api::visits::complete).layer(axum::extract::DefaultBodyLimit::max(
+                crate::console::orders::VISIT_UPLOAD_LIMIT,
+            )),
+        ),
+        r(
+            "GET",
+            "/api/v1/visits/{id}/photo",
+            Cap(C::OrderManage),
+            get(api::visits::photo),
         ),
         r(
             "POST",

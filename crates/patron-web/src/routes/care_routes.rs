@@ -209,6 +209,12 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/service/tickets/{id}/withdraw",
+            Cap(C::TicketManage),
+            post(service::withdraw),
+        ),
+        r(
+            "POST",
             "/console/service/tickets/{id}/attachments",
             Cap(C::TicketManage),
             post(service::attach).layer(axum::extract::DefaultBodyLimit::max(

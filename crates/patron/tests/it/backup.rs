@@ -222,3 +222,81 @@ async fn scheduled_backups_run_once_per_day_and_prune(kind: Kind) {
     assert_eq!(files, 2, "pruned to the configured number");
 }
 both!(scheduled_backups_run_once_per_day_and_prune);
+
+/// Visit photos live in the data folder, not the database: a backup carries them in the
+/// folder beside it, and a restore brings them back with the rows that name them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backups_carry_the_visit_photos() {
+    let Some((app, _clock, dir)) = open_app(Kind::Sqlite, |_| {}).await else {
+        return;
+    };
+    patron_app::demo::seed(&app).await.expect("seed");
+    let visit: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM appointments WHERE status = 'scheduled'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("a scheduled visit");
+    let actor = patron_domain::Actor::cli("test");
+    app.complete_visit(
+        &actor,
+        patron_store::Scope::Chain,
+        visit,
+        "已安装",
+        Some(patron_app::service::appointments::Photo {
+            bytes: crate::orders::PNG.to_vec(),
+        }),
+    )
+    .await
+    .expect("done with a photo");
+    let name: String = sqlx::query_scalar("SELECT proof_photo FROM appointments WHERE id = $1")
+        .bind(visit)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("photo name");
+    let live = dir.join("photos").join(&name);
+    let sealed = std::fs::read(&live).expect("photo on disk");
+
+    let file = dir.join("with-photos.db");
+    let written = patron_app::backup::create(&app, Some(&file), app.now())
+        .await
+        .expect("backup");
+    assert_eq!(written, file);
+    let carried = patron_app::backup::photos_of(&file).join(&name);
+    assert_eq!(
+        std::fs::read(&carried).expect("photo in the backup"),
+        sealed
+    );
+
+    // The photo is lost from the data folder; the restore brings it back.
+    let config = (*app.config).clone();
+    app.db.close().await;
+    std::fs::remove_file(&live).expect("lose the photo");
+    patron_app::backup::restore(&config, &file, jiff::Timestamp::UNIX_EPOCH)
+        .await
+        .expect("restore");
+    assert_eq!(std::fs::read(&live).expect("photo restored"), sealed);
+    let aside = std::fs::read_dir(&dir)
+        .expect("data folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("photos.before-restore-")
+        })
+        .count();
+    assert_eq!(
+        aside, 1,
+        "the photos folder that was replaced is kept aside"
+    );
+
+    // Pruning a backup removes its photos with it.
+    let backups = dir.join("pruned");
+    std::fs::create_dir_all(&backups).expect("dir");
+    for n in ["patron-1.db", "patron-2.db"] {
+        std::fs::copy(&file, backups.join(n)).expect("copy");
+        std::fs::create_dir_all(patron_app::backup::photos_of(&backups.join(n))).expect("dir");
+    }
+    assert_eq!(patron_app::backup::prune(&backups, 1).expect("prune"), 1);
+    assert!(!backups.join("patron-1.photos").exists());
+    assert!(backups.join("patron-2.photos").is_dir());
+}

@@ -76,7 +76,9 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
     {
         f.segment
     } else if template.contains("/tickets/")
-        && (template.ends_with("/approve") || template.ends_with("/reject"))
+        && (template.ends_with("/approve")
+            || template.ends_with("/reject")
+            || template.ends_with("/withdraw"))
     {
         f.asked
     } else if template.starts_with("/console/service/attachments/")
@@ -91,7 +93,9 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.survey
     } else if template.starts_with("/console/orders/") || template.starts_with("/api/v1/orders/") {
         f.delivery_order
-    } else if template.starts_with("/console/visits/") && template.ends_with("/photo") {
+    } else if (template.starts_with("/console/visits/") || template.starts_with("/api/v1/visits/"))
+        && template.ends_with("/photo")
+    {
         f.shot
     } else if template.starts_with("/console/visits/") || template.starts_with("/api/v1/visits/") {
         f.visit

@@ -65,7 +65,10 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         ("POST", p) if p.starts_with("/api/v1/tickets/") && p.ends_with("/resolve") => {
             Some(json!({"root_cause": "late_delivery", "corrective_action": "矩阵"}))
         }
-        ("POST", p) if p.starts_with("/api/v1/tickets/") && p.ends_with("/reject") => {
+        ("POST", p)
+            if p.starts_with("/api/v1/tickets/")
+                && (p.ends_with("/reject") || p.ends_with("/withdraw")) =>
+        {
             Some(json!({"reason": "矩阵"}))
         }
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
@@ -106,7 +109,9 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
             ("subject", "矩阵投诉".into()),
             ("description", "矩阵".into()),
         ]),
-        p if p.starts_with("/console/service/tickets/") && p.ends_with("/reject") => {
+        p if p.starts_with("/console/service/tickets/")
+            && (p.ends_with("/reject") || p.ends_with("/withdraw")) =>
+        {
             f(&[("reason", "矩阵".into())])
         }
         p if p.starts_with("/console/service/tickets/") && p.ends_with("/act") => {

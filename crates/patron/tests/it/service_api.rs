@@ -211,6 +211,72 @@ async fn orders_visits_and_warranties_over_the_api(kind: Kind) {
         .as_array()
         .map(|t| t.iter().filter(|e| e["kind"] == "visit_done").count());
     assert_eq!(completions, Some(1), "{order}");
+
+    // An installer's app completes with a photo (multipart) and fetches it back.
+    let (status, _) = call(
+        "GET",
+        format!("/api/v1/visits/{visit_id}/photo"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "completed without a photo");
+    let install = json!({"kind": "installation", "date": "2026-11-27", "from": "10:00", "to": "12:00", "assignee_id": fitter});
+    let (status, v) = call(
+        "POST",
+        format!("/api/v1/orders/{id}/visits"),
+        Some(install),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    let install_id = v["id"].as_i64().expect("visit id");
+    let complete_with = |bytes: &'static [u8]| {
+        let (base, token) = (base.clone(), token.clone());
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("note", "已安装，现场照片")
+                .part(
+                    "photo",
+                    reqwest::multipart::Part::bytes(bytes).file_name("p.png"),
+                );
+            let res = reqwest::Client::new()
+                .post(format!("{base}/api/v1/visits/{install_id}/complete"))
+                .header("authorization", format!("Bearer {token}"))
+                .multipart(form)
+                .send()
+                .await
+                .expect("call");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, problem) = complete_with(b"GIF89a not a photo we take").await;
+    assert_eq!(
+        (status, problem["field"].clone()),
+        (422, json!("photo")),
+        "{problem}"
+    );
+    let (status, v) = complete_with(crate::orders::PNG).await;
+    assert_eq!((status, v["has_photo"].clone()), (200, json!(true)), "{v}");
+    assert_eq!(v["proof_note"], "已安装，现场照片");
+    let res = reqwest::Client::new()
+        .get(format!("{base}/api/v1/visits/{install_id}/photo"))
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("photo");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/png")
+    );
+    assert_eq!(
+        res.bytes().await.expect("bytes").as_ref(),
+        crate::orders::PNG
+    );
     let (status, _, _) = api(
         &s.base,
         "GET",
@@ -220,6 +286,15 @@ async fn orders_visits_and_warranties_over_the_api(kind: Kind) {
     )
     .await;
     assert_eq!(status, 404, "another store's staff do not see it");
+    let (status, _, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/visits/{install_id}/photo"),
+        Some(&other_token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "nor its photo");
 
     // The heater under warranty: registered once, found by serial and by phone, claimed once.
     let item = json!({"sale_id": sale_id, "sku": "H1", "serial": "API-H1-0001", "months": 36});

@@ -151,6 +151,18 @@ async fn a_resolution_is_followed_up_for_satisfaction(kind: Kind) {
     let row = status(app, t).await;
     assert_eq!((row.status.as_str(), row.satisfaction), ("closed", Some(5)));
     assert_eq!(row.closed_unanswered, 0);
+    // Each answered invitation records what it did, written with the answers.
+    let outcomes: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT outcome FROM survey_invitations WHERE ticket_id = $1 ORDER BY id",
+    )
+    .bind(t)
+    .fetch_all(app.db.pool())
+    .await
+    .expect("outcomes");
+    assert_eq!(
+        outcomes.iter().map(Option::as_deref).collect::<Vec<_>>(),
+        [Some("reopened"), Some("closed")]
+    );
 
     // The low rating of the first round counts against the customer in the churn score.
     app.score_churn(app.now()).await.expect("churn");

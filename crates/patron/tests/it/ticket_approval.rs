@@ -260,6 +260,54 @@ async fn approval_over_the_api(kind: Kind) {
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["awaiting_approval"], true);
     assert_eq!(body["status"], "new");
+    // The desk, which cannot approve or reject, may withdraw its request (with a reason)
+    // and ask again; a retried withdrawal finds nothing pending.
+    let ask = json!({"root_cause": "product_defect", "corrective_action": "换货",
+        "compensation": {"kind": "replacement", "value_fen": 50000}});
+    let (status, body, _) = api(
+        &s.base,
+        "POST",
+        &path("/compensation/withdraw"),
+        Some(&desk_t),
+        Some(json!({"reason": ""})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["field"].clone()),
+        (422, json!("reason")),
+        "{body}"
+    );
+    let withdraw = json!({"reason": "填错金额"});
+    let (status, body, _) = api(
+        &s.base,
+        "POST",
+        &path("/compensation/withdraw"),
+        Some(&desk_t),
+        Some(withdraw.clone()),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _, _) = api(
+        &s.base,
+        "POST",
+        &path("/compensation/withdraw"),
+        Some(&desk_t),
+        Some(withdraw),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let view = app
+        .view_ticket(&asker, Scope::Chain, ticket)
+        .await
+        .expect("view");
+    assert!(
+        view.timeline
+            .iter()
+            .any(|e| e.kind == "compensation_withdrawn" && e.note == "填错金额")
+    );
+    assert_eq!(view.row.status, "new", "nothing resolved, nothing given");
+    let (status, body, _) = api(&s.base, "POST", &path("/resolve"), Some(&desk_t), Some(ask)).await;
+    assert_eq!(status, 202, "asked again: {body}");
     // After-sales staff do not hold ticket.approve; another store's manager cannot see it.
     let (status, _, _) = api(
         &s.base,

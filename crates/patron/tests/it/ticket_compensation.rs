@@ -1,13 +1,17 @@
-//! A resolution tried again after its first attempt gave the compensation and then lost
-//! the ticket to someone else's change: the points and the coupon are not given twice; a
-//! reopened ticket's second resolution is a new round and may compensate again.
+//! Compensation is given in the transaction that resolves the ticket: of resolutions racing
+//! for one ticket exactly one gives, the others give nothing; a reopened ticket's second
+//! resolution is a new round and may compensate again.
 
 use crate::both;
 use crate::harness::{Kind, staff, start, store};
+use patron_app::AppError;
 use patron_app::sales::coupons::TemplateInput;
 use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
 use patron_domain::service::ticket::Action;
 use patron_store::Scope;
+
+/// Resolutions started together.
+const RACERS: usize = 6;
 
 async fn compensation_is_given_once_per_round(kind: Kind) {
     let Some(s) = start(kind, |_| {}).await else {
@@ -32,16 +36,6 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         .file_ticket(&actor, Scope::Chain, &form, None)
         .await
         .expect("file");
-    // The first attempt gave the points under the ticket's reason, then failed.
-    app.adjust_points(
-        &actor,
-        Scope::Chain,
-        &[customer],
-        200,
-        &format!("投诉补偿 #{ticket}"),
-    )
-    .await
-    .expect("first attempt's points");
     let points = Resolution {
         root_cause: "late_delivery".into(),
         corrective_action: "增加车次".into(),
@@ -50,13 +44,43 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
             applied: false,
         },
     };
-    app.resolve_ticket(&actor, Scope::Chain, ticket, &points, "")
-        .await
-        .expect("resolve");
+    let race = |r: Resolution| {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..RACERS {
+            let (app, actor, r) = (app.clone(), actor.clone(), r.clone());
+            tasks.spawn(async move {
+                app.resolve_ticket(&actor, Scope::Chain, ticket, &r, "")
+                    .await
+            });
+        }
+        async move {
+            let mut results = Vec::new();
+            while let Some(done) = tasks.join_next().await {
+                results.push(done.expect("task"));
+            }
+            results
+        }
+    };
+    let results = race(points.clone()).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    // A loser either raced the winner's write (moved) or read the ticket after it (a
+    // resolved ticket cannot be resolved again); either way it gave nothing.
+    for lost in results.iter().filter_map(|r| r.as_ref().err()) {
+        let moved = matches!(
+            lost,
+            AppError::Conflict {
+                key: "error.ticket.moved",
+                ..
+            }
+        );
+        let after = lost.field_errors().first().map(|e| e.key) == Some("error.ticket.transition");
+        assert!(moved || after, "{lost:?}");
+    }
     assert_eq!(
         app.db.points_balance(customer).await.expect("balance"),
         200,
-        "not 400"
+        "given once, not once per try"
     );
     let view = app
         .view_ticket(&actor, Scope::Chain, ticket)
@@ -70,7 +94,7 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         }
     );
 
-    // Reopened and resolved again with a coupon: a new round, given once even if tried twice.
+    // Reopened and resolved again with a coupon: a new round, which gives again, once.
     app.act_on_ticket(&actor, Scope::Chain, ticket, Action::Close, "")
         .await
         .expect("close");
@@ -86,11 +110,6 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         })
         .await
         .expect("template");
-    let reason = format!("投诉补偿 #{ticket}（重开 1 次后）");
-    let first = app
-        .issue_coupons(&actor, Scope::Chain, template, &[customer], &reason)
-        .await
-        .expect("first attempt's coupon");
     let coupon = Resolution {
         compensation: Compensation::Coupon {
             template_id: template,
@@ -98,13 +117,14 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         },
         ..points.clone()
     };
-    app.resolve_ticket(&actor, Scope::Chain, ticket, &coupon, "")
-        .await
-        .expect("resolve again");
+    let results = race(coupon).await;
     assert_eq!(
-        app.usable_coupons(customer).await.expect("coupons").len(),
-        1
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
     );
+    let usable = app.usable_coupons(customer).await.expect("coupons");
+    assert_eq!(usable.len(), 1);
     let view = app
         .view_ticket(&actor, Scope::Chain, ticket)
         .await
@@ -113,9 +133,10 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         view.compensation,
         Compensation::Coupon {
             template_id: template,
-            code: first[0].clone()
+            code: usable[0].code.clone()
         }
     );
+    assert_eq!(app.db.points_balance(customer).await.expect("balance"), 200);
     s.shutdown().await;
 }
 both!(compensation_is_given_once_per_round);

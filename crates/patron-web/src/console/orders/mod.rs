@@ -8,6 +8,7 @@ pub use order::{book, move_stage, note, order_page};
 pub use visits::{
     UPLOAD_LIMIT as VISIT_UPLOAD_LIMIT, calendar_page, cancel, complete, photo, reschedule,
 };
+pub(crate) use visits::{photo_response, read_completion};
 
 use super::{form_error, see_other};
 use crate::identity::{Ctx, Staff};

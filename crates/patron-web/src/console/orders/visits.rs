@@ -76,37 +76,49 @@ pub async fn complete(
         Ok(order) => order,
         Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
     };
-    let mut note = String::new();
-    let mut photo = None;
-    let mut refused = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_string();
-                match (name.as_str(), field.bytes().await) {
-                    ("proof_note", Ok(b)) => note = String::from_utf8_lossy(&b).into_owned(),
-                    ("photo", Ok(b)) => photo = Some(Photo { bytes: b.to_vec() }),
-                    (_, Ok(_)) => {}
-                    (_, Err(_)) => {
-                        refused = Some(FieldError::new("photo", "error.appointment.photo_size"))
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                refused = Some(FieldError::new("photo", "error.appointment.photo_size"));
-                break;
-            }
-        }
-    }
-    let result = match refused {
-        Some(e) => Err(e.into()),
-        None => {
+    let result = match read_completion(&mut multipart, "proof_note").await {
+        Ok((note, photo)) => {
             app.complete_visit(&p.actor(ctx.rid()), p.scope(), id, &note, photo)
                 .await
         }
+        Err(e) => Err(e.into()),
     };
     after(&state, &p, &ctx, order, result).await
+}
+
+/// A completion form's note (the field `note_field`) and optional `photo`. A part that
+/// cannot be read whole is one over the size limit.
+pub(crate) async fn read_completion(
+    multipart: &mut Multipart,
+    note_field: &str,
+) -> Result<(String, Option<Photo>), FieldError> {
+    let too_large = || FieldError::new("photo", "error.appointment.photo_size");
+    let (mut note, mut photo) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|_| too_large())?;
+        if name == note_field {
+            note = String::from_utf8_lossy(&bytes).into_owned();
+        } else if name == "photo" {
+            photo = Some(Photo {
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+    Ok((note, photo))
+}
+
+/// A visit photo as a response: its own type, never cached, never sniffed.
+pub(crate) fn photo_response(bytes: Vec<u8>, kind: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// The photo of a completed visit (audited); never cached by the browser.
@@ -120,14 +132,7 @@ pub async fn photo(
         .visit_photo(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok((bytes, kind)) => (
-            [
-                (header::CONTENT_TYPE, kind),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((bytes, kind)) => photo_response(bytes, kind),
         Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }

@@ -7,7 +7,7 @@ mod reports;
 mod settings;
 mod ticket;
 
-pub use approval::{approve, reject};
+pub use approval::{approve, reject, withdraw};
 pub use attachments::{
     UPLOAD_LIMIT as ATTACHMENT_UPLOAD_LIMIT, add as attach, file_response, open as attachment,
     read_upload,

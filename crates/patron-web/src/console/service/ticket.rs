@@ -64,6 +64,8 @@ pub struct PendingView {
     pub can_approve: bool,
     /// The viewer holds `ticket.approve` (the asker may withdraw).
     pub can_reject: bool,
+    /// Without `ticket.approve`, the desk may still withdraw the request.
+    pub can_withdraw: bool,
 }
 
 pub struct AttachmentLine {
@@ -178,6 +180,7 @@ async fn show_ticket(
                 can_approve: p.can(Capability::TicketApprove)
                     && r.row.requested_by != Some(p.staff_id),
                 can_reject: p.can(Capability::TicketApprove),
+                can_withdraw: p.can(Capability::TicketManage),
             }),
             None => None,
         };
