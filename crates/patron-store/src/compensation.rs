@@ -147,9 +147,9 @@ impl Db {
         Ok(id)
     }
 
-    /// Rejects a pending request, with the approver's reason on the ticket's timeline.
-    /// Closes a pending request unapproved; `kind` names the timeline entry
-    /// (`compensation_rejected` by an approver, `compensation_withdrawn` by the desk).
+    /// Closes a pending request unapproved, with the reason on the ticket's timeline; `kind`
+    /// names the entry (`compensation_rejected` by an approver, `compensation_withdrawn` by
+    /// the desk).
     pub async fn reject_compensation(
         &self,
         r: &RequestRow,

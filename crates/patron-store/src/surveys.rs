@@ -109,6 +109,20 @@ pub struct SurveyedSale {
     pub store_id: i64,
 }
 
+/// Records what an answered (or unanswered) ticket follow-up did.
+async fn set_outcome_in(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    outcome: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE survey_invitations SET outcome = $1 WHERE id = $2")
+        .bind(outcome)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl Db {
     pub async fn surveys(&self) -> Result<Vec<SurveyRow>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -290,11 +304,8 @@ impl Db {
             if let Some((change, customer_id)) = f.change {
                 moved = crate::tickets::change_in(&mut tx, change, customer_id, now).await?;
             }
-            sqlx::query("UPDATE survey_invitations SET outcome = $1 WHERE id = $2")
-                .bind(if moved { f.outcome } else { "ignored" })
-                .bind(inv.id)
-                .execute(&mut *tx)
-                .await?;
+            let outcome = if moved { f.outcome } else { "ignored" };
+            set_outcome_in(&mut tx, inv.id, outcome).await?;
         }
         tx.commit().await?;
         Ok(Some(moved))
@@ -323,12 +334,8 @@ impl Db {
 
     /// Records what an answer (or its absence) did: `closed`, `reopened`, `closed_unanswered`.
     pub async fn set_invitation_outcome(&self, id: i64, outcome: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE survey_invitations SET outcome = $1 WHERE id = $2")
-            .bind(outcome)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        set_outcome_in(&mut conn, id, outcome).await
     }
 
     /// Resolved tickets not yet asked about their latest resolution.
