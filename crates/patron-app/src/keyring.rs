@@ -299,6 +299,25 @@ impl Keyring {
             .map_err(|_| KeyError::Open)
     }
 
+    /// `seal`, as base64 for a text column (every `_enc` column).
+    pub fn seal_text(&self, table: &str, column: &str, row_id: i64, plaintext: &[u8]) -> String {
+        BASE64.encode(&self.seal(table, column, row_id, plaintext))
+    }
+
+    /// Opens what `seal_text` wrote; text that is not base64 does not open either.
+    pub fn open_text(
+        &self,
+        table: &str,
+        column: &str,
+        row_id: i64,
+        sealed: &str,
+    ) -> Result<Vec<u8>, KeyError> {
+        let blob = BASE64
+            .decode(sealed.as_bytes())
+            .map_err(|_| KeyError::Open)?;
+        self.open(table, column, row_id, &blob)
+    }
+
     /// The key version a sealed value was written with (for the re-encryption pass).
     pub fn version_of(blob: &[u8]) -> Option<u8> {
         blob.first().copied()

@@ -90,12 +90,9 @@ impl App {
                     .keys
                     .open(col.aad_table, col.aad_column, bound_to, &blob)
                     .map_err(|e| fail(e.to_string()))?;
-                let fresh = BASE64.encode(&self.keys.seal(
-                    col.aad_table,
-                    col.aad_column,
-                    bound_to,
-                    &plain,
-                ));
+                let fresh = self
+                    .keys
+                    .seal_text(col.aad_table, col.aad_column, bound_to, &plain);
                 if self.db.reseal_value(col, id, &sealed, &fresh).await? {
                     r.done += 1;
                 } else {

@@ -2,7 +2,6 @@
 //! staff member (专属导购) and handovers, and re-sealing under a new key.
 
 use crate::{App, AppError};
-use data_encoding::BASE64;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
@@ -42,11 +41,8 @@ impl App {
     /// An interaction's note sealed for its row (`None` when blank).
     pub(crate) fn seal_interaction_note(&self, id: i64, note: &str) -> Option<String> {
         (!note.is_empty()).then(|| {
-            BASE64.encode(
-                &self
-                    .keys
-                    .seal("customer_interactions", "note", id, note.as_bytes()),
-            )
+            self.keys
+                .seal_text("customer_interactions", "note", id, note.as_bytes())
         })
     }
 
@@ -149,12 +145,9 @@ impl App {
                 TimelineEntry::Interaction(r) => {
                     let note = match &r.note_enc {
                         Some(s) => {
-                            let blob = BASE64.decode(s.as_bytes()).map_err(|_| {
-                                AppError::Internal(format!("interaction {} note", r.id))
-                            })?;
                             let plain = self
                                 .keys
-                                .open("customer_interactions", "note", r.id, &blob)
+                                .open_text("customer_interactions", "note", r.id, s)
                                 .map_err(|e| {
                                     AppError::Internal(format!("interaction {}: {e}", r.id))
                                 })?;

@@ -4,7 +4,6 @@
 
 use crate::AppError;
 use crate::keyring::Keyring;
-use data_encoding::BASE64;
 use jiff::civil::Date;
 use patron_domain::customer::{
     CustomerDraft, Gender, LunarDay, Profile, SourceChannel, mask_address, mask_email,
@@ -81,7 +80,7 @@ struct Birthday {
 }
 
 pub(crate) fn seal(keys: &Keyring, column: &str, id: i64, plain: &str) -> String {
-    BASE64.encode(&keys.seal(TABLE, column, id, plain.as_bytes()))
+    keys.seal_text(TABLE, column, id, plain.as_bytes())
 }
 
 fn seal_opt(keys: &Keyring, column: &str, id: i64, plain: Option<&str>) -> Option<String> {
@@ -94,11 +93,8 @@ pub(crate) fn open(
     id: i64,
     sealed: &str,
 ) -> Result<String, AppError> {
-    let blob = BASE64
-        .decode(sealed.as_bytes())
-        .map_err(|_| AppError::Internal(format!("{TABLE}.{column} of {id} is not base64")))?;
     let plain = keys
-        .open(TABLE, column, id, &blob)
+        .open_text(TABLE, column, id, sealed)
         .map_err(|e| AppError::Internal(format!("{TABLE}.{column} of {id}: {e}")))?;
     String::from_utf8(plain)
         .map_err(|_| AppError::Internal(format!("{TABLE}.{column} of {id} is not UTF-8")))

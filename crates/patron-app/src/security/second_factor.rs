@@ -11,22 +11,16 @@ use patron_store::staff::StaffRow;
 impl App {
     /// The TOTP secret as stored: sealed under the data key, bound to the account's row.
     fn seal_totp(&self, staff_id: i64, secret_b32: &str) -> String {
-        data_encoding::BASE64.encode(&self.keys.seal(
-            "staff",
-            "totp_secret",
-            staff_id,
-            secret_b32.as_bytes(),
-        ))
+        self.keys
+            .seal_text("staff", "totp_secret", staff_id, secret_b32.as_bytes())
     }
 
     /// The base32 secret of an account, if it has one that opens with our keys.
     fn open_totp(&self, staff: &StaffRow) -> Option<String> {
-        let blob = data_encoding::BASE64
-            .decode(staff.totp_secret.as_deref()?.as_bytes())
-            .ok()?;
+        let sealed = staff.totp_secret.as_deref()?;
         let plain = self
             .keys
-            .open("staff", "totp_secret", staff.id, &blob)
+            .open_text("staff", "totp_secret", staff.id, sealed)
             .ok()?;
         String::from_utf8(plain).ok()
     }

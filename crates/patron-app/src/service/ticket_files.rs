@@ -6,7 +6,6 @@
 use super::appointments::photo_type;
 use crate::customers::sealing;
 use crate::{App, AppError};
-use data_encoding::BASE64;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_store::Scope;
@@ -91,13 +90,11 @@ impl App {
             event_note_enc: &event_note,
         };
         let seal = |id: i64| {
-            let name = self
-                .keys
-                .seal("ticket_attachments", "name", id, name.as_bytes());
-            let content = self
-                .keys
-                .seal("ticket_attachments", "content", id, &upload.bytes);
-            (BASE64.encode(&name), BASE64.encode(&content))
+            let keys = &self.keys;
+            (
+                keys.seal_text("ticket_attachments", "name", id, name.as_bytes()),
+                keys.seal_text("ticket_attachments", "content", id, &upload.bytes),
+            )
         };
         Ok(self
             .db
@@ -166,13 +163,9 @@ impl App {
         column: &str,
         sealed: &str,
     ) -> Result<Vec<u8>, AppError> {
-        let fail = |e: String| AppError::Internal(format!("attachment {} {column}: {e}", a.id));
-        let blob = BASE64
-            .decode(sealed.as_bytes())
-            .map_err(|_| fail("not base64".into()))?;
         self.keys
-            .open("ticket_attachments", column, a.id, &blob)
-            .map_err(|e| fail(e.to_string()))
+            .open_text("ticket_attachments", column, a.id, sealed)
+            .map_err(|e| AppError::Internal(format!("attachment {} {column}: {e}", a.id)))
     }
 }
 

@@ -231,13 +231,15 @@ async fn approval_over_the_api(kind: Kind) {
         .await
         .expect("file");
     let path = |tail: &str| format!("/api/v1/tickets/{ticket}{tail}");
+    let post = |tail: &str, token: &str, body: Option<serde_json::Value>| {
+        let (base, url, token) = (s.base.clone(), path(tail), token.to_string());
+        async move { api(&base, "POST", &url, Some(&token), body).await }
+    };
 
     // Bad compensation names its field; a replacement worth ¥500 waits (default ¥200).
-    let (status, body, _) = api(
-        &s.base,
-        "POST",
-        &path("/resolve"),
-        Some(&desk_t),
+    let (status, body, _) = post(
+        "/resolve",
+        &desk_t,
         Some(
             json!({"root_cause": "product_defect", "corrective_action": "换货",
             "compensation": {"kind": "refund"}}),
@@ -246,29 +248,17 @@ async fn approval_over_the_api(kind: Kind) {
     .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["field"], "amount_fen", "{body}");
-    let (status, body, _) = api(
-        &s.base,
-        "POST",
-        &path("/resolve"),
-        Some(&desk_t),
-        Some(
-            json!({"root_cause": "product_defect", "corrective_action": "换货",
-            "compensation": {"kind": "replacement", "value_fen": 50000}}),
-        ),
-    )
-    .await;
+    let ask = json!({"root_cause": "product_defect", "corrective_action": "换货",
+        "compensation": {"kind": "replacement", "value_fen": 50000}});
+    let (status, body, _) = post("/resolve", &desk_t, Some(ask.clone())).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["awaiting_approval"], true);
     assert_eq!(body["status"], "new");
     // The desk, which cannot approve or reject, may withdraw its request (with a reason)
     // and ask again; a retried withdrawal finds nothing pending.
-    let ask = json!({"root_cause": "product_defect", "corrective_action": "换货",
-        "compensation": {"kind": "replacement", "value_fen": 50000}});
-    let (status, body, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/withdraw"),
-        Some(&desk_t),
+    let (status, body, _) = post(
+        "/compensation/withdraw",
+        &desk_t,
         Some(json!({"reason": ""})),
     )
     .await;
@@ -278,23 +268,9 @@ async fn approval_over_the_api(kind: Kind) {
         "{body}"
     );
     let withdraw = json!({"reason": "填错金额"});
-    let (status, body, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/withdraw"),
-        Some(&desk_t),
-        Some(withdraw.clone()),
-    )
-    .await;
+    let (status, body, _) = post("/compensation/withdraw", &desk_t, Some(withdraw.clone())).await;
     assert_eq!(status, 204, "{body}");
-    let (status, _, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/withdraw"),
-        Some(&desk_t),
-        Some(withdraw),
-    )
-    .await;
+    let (status, _, _) = post("/compensation/withdraw", &desk_t, Some(withdraw)).await;
     assert_eq!(status, 409);
     let view = app
         .view_ticket(&asker, Scope::Chain, ticket)
@@ -306,45 +282,17 @@ async fn approval_over_the_api(kind: Kind) {
             .any(|e| e.kind == "compensation_withdrawn" && e.note == "填错金额")
     );
     assert_eq!(view.row.status, "new", "nothing resolved, nothing given");
-    let (status, body, _) = api(&s.base, "POST", &path("/resolve"), Some(&desk_t), Some(ask)).await;
+    let (status, body, _) = post("/resolve", &desk_t, Some(ask)).await;
     assert_eq!(status, 202, "asked again: {body}");
     // After-sales staff do not hold ticket.approve; another store's manager cannot see it.
-    let (status, _, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/approve"),
-        Some(&desk_t),
-        None,
-    )
-    .await;
+    let (status, _, _) = post("/compensation/approve", &desk_t, None).await;
     assert_eq!(status, 403);
-    let (status, _, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/approve"),
-        Some(&other_t),
-        None,
-    )
-    .await;
+    let (status, _, _) = post("/compensation/approve", &other_t, None).await;
     assert_eq!(status, 404);
-    let (status, body, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/approve"),
-        Some(&manager_t),
-        None,
-    )
-    .await;
+    let (status, body, _) = post("/compensation/approve", &manager_t, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["status"], "resolved");
-    let (status, _, _) = api(
-        &s.base,
-        "POST",
-        &path("/compensation/approve"),
-        Some(&manager_t),
-        None,
-    )
-    .await;
+    let (status, _, _) = post("/compensation/approve", &manager_t, None).await;
     assert_eq!(status, 409, "a retried approval finds nothing pending");
     let row = app.db.ticket(Scope::Chain, ticket).await.expect("ticket");
     assert!(
