@@ -363,3 +363,88 @@ async fn large_history_rebuilds_the_sales_indexes() {
         ["ix_sales_customer", "ix_sales_store_time"]
     );
 }
+
+/// The SQLite history writer checks a batch's references itself (SQLite's row-by-row checks
+/// are off while it writes): a batch naming a member that does not exist is refused whole,
+/// with the constraint named, and the same batch with the member corrected is written. Sales
+/// ids keep rising after migration 0018 took AUTOINCREMENT off the table.
+#[tokio::test]
+async fn history_writer_checks_what_sales_refer_to() {
+    let Some((app, _clock, _dir)) = crate::harness::open_app(Kind::Sqlite, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&app, "S1").await;
+    let member = customer(&app, s1, "13300133021").await;
+    let now = app.now();
+    let sale = |receipt: &str, customer_id: i64| patron_store::sales::NewSale {
+        store_id: s1,
+        receipt_no: receipt.into(),
+        customer_id: Some(customer_id),
+        till_name: "import".into(),
+        staff_id: None,
+        sold_at: now,
+        recorded_at: now,
+        lines: vec![patron_store::sales::NewSaleLine {
+            sku: "T1".into(),
+            name: "瓷砖".into(),
+            category: "tile".into(),
+            quantity: 1,
+            unit_price_fen: 10_000,
+            discount_fen: 0,
+            net_fen: 10_000,
+            paid_fen: 10_000,
+            earns: true,
+        }],
+        points_redeemed: 0,
+        points_value_fen: 0,
+        coupons: Vec::new(),
+        earned: None,
+        eligible_fen: 10_000,
+        source: patron_store::sales::SaleSource::Import,
+        calendar: patron_app::sales::calendar(now, &jiff::tz::TimeZone::UTC),
+        actor_name: "import".into(),
+    };
+    let ladder = patron_domain::membership::TierLadder::standard();
+    let tiers = patron_store::sales::bulk::TierCheck {
+        ladder: &ladder,
+        window_from: 0,
+        now,
+    };
+    let mut writer = app
+        .db
+        .open_sqlite_bulk()
+        .expect("open")
+        .expect("a SQLite file");
+    let refused = writer.write(&[sale("H1", member), sale("H2", member + 1000)], &tiers);
+    assert!(
+        matches!(
+            &refused,
+            Err(patron_store::StoreError::Conflict { constraint }) if constraint == "fk_sales_customer"
+        ),
+        "{refused:?}"
+    );
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sales")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("count")
+    };
+    assert_eq!(count().await, 0, "the whole batch is refused");
+    let written = writer
+        .write(&[sale("H1", member), sale("H2", member)], &tiers)
+        .expect("write");
+    assert_eq!((written.sales, written.lines), (2, 2));
+    writer.finish().expect("finish");
+    let definition: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sales'")
+            .fetch_one(app.db.pool())
+            .await
+            .expect("definition");
+    assert!(!definition.contains("AUTOINCREMENT"), "{definition}");
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sales ORDER BY receipt_no")
+        .fetch_all(app.db.pool())
+        .await
+        .expect("ids");
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] < ids[1], "{ids:?}");
+}
