@@ -104,10 +104,8 @@ pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<Pat
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(io)?;
-    let kept = target.with_extension(format!(
-        "db.before-restore-{}",
-        now.strftime("%Y%m%dT%H%M%SZ")
-    ));
+    let aside = format!("before-restore-{}", now.strftime("%Y%m%dT%H%M%SZ"));
+    let kept = target.with_extension(format!("db.{aside}"));
     if target.exists() {
         std::fs::rename(&target, &kept).map_err(io)?;
     }
@@ -125,9 +123,7 @@ pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<Pat
             .data_dir
             .join(crate::service::appointments::PHOTO_DIR);
         if live.exists() {
-            let aside =
-                live.with_extension(format!("before-restore-{}", now.strftime("%Y%m%dT%H%M%SZ")));
-            std::fs::rename(&live, aside).map_err(io)?;
+            std::fs::rename(&live, live.with_extension(&aside)).map_err(io)?;
         }
         copy_photos(&photos, &live).map_err(io)?;
     }

@@ -150,7 +150,7 @@ impl Db {
     /// Closes a pending request unapproved, with the reason on the ticket's timeline; `kind`
     /// names the entry (`compensation_rejected` by an approver, `compensation_withdrawn` by
     /// the desk).
-    pub async fn reject_compensation(
+    pub async fn close_compensation(
         &self,
         r: &RequestRow,
         decided_by: Option<i64>,

@@ -170,23 +170,10 @@ impl App {
         self.settle(actor, scope, &row, s).await
     }
 
-    /// Rejects a ticket's pending request (an approver; one may also withdraw one's own
-    /// request this way) with a reason on the timeline; the ticket stays open for another
-    /// resolution.
-    pub async fn reject_compensation(
-        &self,
-        actor: &Actor,
-        scope: Scope,
-        ticket_id: i64,
-        reason: &str,
-    ) -> Result<(), AppError> {
-        self.close_compensation(actor, scope, ticket_id, reason, Closing::Reject)
-            .await
-    }
-
     /// Closes a ticket's pending request unapproved, with a reason on the timeline: a
     /// rejection by an approver, or a withdrawal by anyone handling tickets (typically the
     /// one who asked, to resolve it differently; it gives nothing, so it needs no approver).
+    /// The ticket stays open for another resolution.
     pub async fn close_compensation(
         &self,
         actor: &Actor,
@@ -204,7 +191,7 @@ impl App {
             Closing::Withdraw => "compensation_withdrawn",
         };
         self.db
-            .reject_compensation(&p.row, actor.id, kind, Some(&sealed), self.now())
+            .close_compensation(&p.row, actor.id, kind, Some(&sealed), self.now())
             .await
             .map_err(AppError::from)
     }

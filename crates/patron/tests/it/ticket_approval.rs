@@ -6,6 +6,7 @@
 
 use crate::both;
 use crate::harness::{Kind, api, staff, start, store};
+use patron_app::service::resolution::Closing;
 use patron_app::service::tickets::{Compensation, Resolution, Resolved, TicketForm};
 use patron_domain::service::ticket::Status;
 use patron_store::Scope;
@@ -169,13 +170,19 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
     );
     // Rejected with a reason: the ticket stays open and may be resolved otherwise.
     let blank = app
-        .reject_compensation(&approver, Scope::Chain, third, " ")
+        .close_compensation(&approver, Scope::Chain, third, " ", Closing::Reject)
         .await
         .expect_err("a reason is needed");
     assert_eq!(blank.field_errors()[0].field, "reason");
-    app.reject_compensation(&approver, Scope::Chain, third, "金额过高，请改为维修")
-        .await
-        .expect("reject");
+    app.close_compensation(
+        &approver,
+        Scope::Chain,
+        third,
+        "金额过高，请改为维修",
+        Closing::Reject,
+    )
+    .await
+    .expect("reject");
     let row = app.db.ticket(Scope::Chain, third).await.expect("ticket");
     assert_ne!(row.status, "resolved");
     let asked_again = app

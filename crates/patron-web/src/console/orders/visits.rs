@@ -108,17 +108,10 @@ pub(crate) async fn read_completion(
     Ok((note, photo))
 }
 
-/// A visit photo as a response: its own type, never cached, never sniffed.
+/// A visit photo as a response, with its own type (`middleware::observe` marks every
+/// answer `no-store` and `nosniff`).
 pub(crate) fn photo_response(bytes: Vec<u8>, kind: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, kind),
-            (header::CACHE_CONTROL, "no-store"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        bytes,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, kind)], bytes).into_response()
 }
 
 /// The photo of a completed visit (audited); never cached by the browser.

@@ -67,7 +67,8 @@ pub async fn open(
     }
 }
 
-/// An attachment as an HTTP response, named for saving (RFC 6266 with a UTF-8 name).
+/// An attachment as an HTTP response, named for saving (RFC 6266 with a UTF-8 name);
+/// `middleware::observe` marks every answer `no-store` and `nosniff`.
 pub fn file_response(f: patron_app::service::ticket_files::AttachmentFile) -> Response {
     let encoded: String = f
         .name
@@ -81,9 +82,7 @@ pub fn file_response(f: patron_app::service::ticket_files::AttachmentFile) -> Re
     (
         [
             (header::CONTENT_TYPE, f.media_type),
-            (header::CACHE_CONTROL, "no-store".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         f.bytes,
     )
