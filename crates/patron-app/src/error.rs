@@ -26,6 +26,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("too many attempts")]
     TooManyAttempts,
+    /// Too many requests from one caller; try again after this many seconds.
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// An operation this deployment cannot do, with an operator-facing explanation.
     #[error("{0}")]
     Unsupported(String),
@@ -134,6 +137,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::TooManyAttempts => "too_many_attempts",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Unsupported(_) => "unsupported",
             AppError::Internal(_) => "internal",
         }

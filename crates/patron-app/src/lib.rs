@@ -51,6 +51,8 @@ pub struct App {
     pub sale_writer: sales::SaleWriter,
     /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
     pub programme: sales::loyalty::ProgrammeCache,
+    /// Customer reads over the API per token or session (`customers.api_reads_per_minute`).
+    pub customer_reads: security::rate_limit::RateLimiter,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             in_flight: Default::default(),
             sale_writer: Default::default(),
             programme: Default::default(),
+            customer_reads: Default::default(),
         }
     }
 

@@ -123,6 +123,7 @@ pub fn describe(e: &AppError) -> (StatusCode, &'static str, Option<&'static str>
             "error.too_many_attempts",
             None,
         ),
+        AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.rate_limited", None),
         AppError::Unsupported(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.unsupported", None),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
     }
@@ -155,6 +156,12 @@ impl IntoResponse for WebError {
                 res.headers_mut().insert(
                     header::CONTENT_TYPE,
                     header::HeaderValue::from_static("application/problem+json"),
+                );
+            }
+            if let AppError::RateLimited { retry_after_secs } = self.error {
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(retry_after_secs),
                 );
             }
             res

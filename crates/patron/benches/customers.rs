@@ -17,7 +17,7 @@
 //! p50 and p99 of 2,000 lookups; reference `GET /healthz` through the same server and client.
 
 use patron_app::customers::CustomerQuery;
-use patron_app::customers::import::{ImportOptions, guess_mapping, read_table};
+use patron_app::customers::import::{ImportOptions, TableLimits, guess_mapping, read_table};
 use patron_app::{App, Config, ManualClock};
 use patron_domain::Actor;
 use patron_store::{ConnectOptions, Db, Scope};
@@ -153,7 +153,7 @@ async fn plain_insert(dir: &std::path::Path, csv: &[u8]) -> Duration {
         .await
         .expect("table");
     let started = Instant::now();
-    let table = read_table(csv).expect("read");
+    let table = read_table(csv, &TableLimits::default()).expect("read");
     for batch in table.rows.chunks(1000) {
         let mut tx = db.begin_write().await.expect("tx");
         for chunk in batch.chunks(200) {
@@ -192,7 +192,7 @@ async fn import(dir: &std::path::Path, csv: &[u8], rows: usize, bulk: bool) -> (
     std::fs::create_dir_all(dir).expect("dir");
     let app = open(dir).await;
     let started = Instant::now();
-    let table = read_table(csv).expect("read");
+    let table = read_table(csv, &TableLimits::default()).expect("read");
     let mapping = guess_mapping(&table.headers);
     let options = ImportOptions {
         bulk,

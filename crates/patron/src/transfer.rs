@@ -4,10 +4,8 @@
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use patron_app::App;
-use patron_app::customers::import::{
-    ImportMode, ImportOptions, MatchBy, guess_mapping, read_table,
-};
+use patron_app::customers::import::{ImportMode, ImportOptions, MatchBy, guess_mapping};
+use patron_app::{App, AppError};
 use patron_domain::Actor;
 use patron_domain::customer::ConsentPurpose;
 use patron_store::Scope;
@@ -67,7 +65,10 @@ pub async fn import_customers(app: &App, args: ImportArgs) -> anyhow::Result<Exi
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let lang = patron_web::Lang::parse(&args.lang).unwrap_or(patron_web::Lang::Zh);
-    let table = read_table(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+    let table = app.read_table(&bytes).map_err(|e| match e {
+        AppError::Field(f) => anyhow::anyhow!("{}: {}", args.file.display(), lang.t(f.key)),
+        e => anyhow::anyhow!("{}: {e}", args.file.display()),
+    })?;
     let mapping = guess_mapping(&table.headers);
     let unmapped: Vec<&str> = table
         .headers

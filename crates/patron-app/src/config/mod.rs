@@ -20,6 +20,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub log: LogConfig,
     pub customers: CustomersConfig,
+    pub imports: ImportsConfig,
     pub sms: SmsConfig,
     pub wechat: WechatConfig,
     pub webhook: WebhookConfig,
@@ -36,6 +37,9 @@ pub struct CustomersConfig {
     pub notice_version: String,
     /// Exports of more rows than this need a written reason.
     pub export_reason_rows: i64,
+    /// Customer reads over the API (list, one file) per token or session and minute, in
+    /// this server process; more get 429 with `Retry-After`.
+    pub api_reads_per_minute: u32,
 }
 
 impl Default for CustomersConfig {
@@ -45,6 +49,33 @@ impl Default for CustomersConfig {
             reverify_days: 90,
             notice_version: "2026-01".into(),
             export_reason_rows: 100,
+            api_reads_per_minute: 120,
+        }
+    }
+}
+
+/// Bounds on an uploaded or imported table, checked before it is read: an xlsx file of a
+/// few kilobytes can declare a sheet of 16,384 columns by 1,048,576 rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportsConfig {
+    /// Rows of a sheet, from its first used row to its last.
+    pub max_rows: u64,
+    /// Columns of a sheet, from its first used column to its last.
+    pub max_columns: u64,
+    /// Rows times columns of a sheet's used rectangle (every cell of it is held in memory).
+    pub max_cells: u64,
+    /// Bytes of an xlsx file once unpacked, all its parts together, in MiB.
+    pub max_unpacked_mib: u64,
+}
+
+impl Default for ImportsConfig {
+    fn default() -> Self {
+        Self {
+            max_rows: 1_100_000,
+            max_columns: 200,
+            max_cells: 20_000_000,
+            max_unpacked_mib: 256,
         }
     }
 }
@@ -102,6 +133,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             log: LogConfig::default(),
             customers: CustomersConfig::default(),
+            imports: ImportsConfig::default(),
             sms: SmsConfig {
                 provider: "file".into(),
                 ..Default::default()
@@ -279,6 +311,13 @@ impl Config {
         }
         if self.customers.reverify_days < 1 || self.customers.export_reason_rows < 0 {
             return bad("customers: reverify_days must be at least 1".into());
+        }
+        if self.customers.api_reads_per_minute < 1 {
+            return bad("customers.api_reads_per_minute must be at least 1".into());
+        }
+        let i = &self.imports;
+        if i.max_rows < 1 || i.max_columns < 1 || i.max_cells < 1 || i.max_unpacked_mib < 1 {
+            return bad("imports: every limit must be at least 1".into());
         }
         self.cookie_secure().map(|_| ())
     }

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 pub(super) use super::import_row::Ready;
 use super::import_row::{RowCheck, StaffRef, par_map};
-pub use super::table::{FIELDS, Table, guess_mapping, mask_cell, read_table};
+pub use super::table::{FIELDS, Table, TableLimits, guess_mapping, mask_cell, read_table};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportMode {

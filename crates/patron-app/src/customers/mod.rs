@@ -2,6 +2,7 @@
 //! indexes and search keys, and hand sealed rows to storage. Reading reverses it. Every view,
 //! reveal and export of personal data leaves an audit row.
 
+mod api_reads;
 mod care;
 pub mod export;
 pub mod import;
@@ -10,12 +11,14 @@ mod merge;
 mod query;
 pub(crate) mod sealing;
 pub mod segments;
+mod sheet_bounds;
 mod table;
 
+pub use api_reads::{MAX_PAGE, RevealRequest};
 pub use care::{InteractionInput, TimelineItem};
 pub use query::{CustomerPage, CustomerQuery, Lookup};
 pub use sealing::Customer;
-pub use table::read_table;
+pub use table::{TableLimits, read_table};
 
 use crate::{App, AppError};
 use patron_domain::FieldError;

@@ -174,7 +174,7 @@ impl App {
         let per_page = if q.per_page <= 0 {
             50
         } else {
-            q.per_page.min(200)
+            q.per_page.min(super::MAX_PAGE)
         };
         let page = q.page.max(1);
         let mut f = CustomerFilter {

@@ -5,6 +5,8 @@ use crate::AppError;
 use patron_domain::FieldError;
 use std::collections::HashSet;
 
+pub use super::sheet_bounds::TableLimits;
+
 /// A file read into text cells.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -70,12 +72,17 @@ pub fn guess_mapping(headers: &[String]) -> Vec<Option<&'static str>> {
         .collect()
 }
 
-/// Reads a CSV or xlsx file into text cells.
-pub fn read_table(bytes: &[u8]) -> Result<Table, AppError> {
+/// Reads a CSV or xlsx file into text cells, within `limits` (an xlsx file is measured
+/// before it is read; a CSV file's cells are what its bytes hold, so its size bounds it).
+pub fn read_table(bytes: &[u8], limits: &TableLimits) -> Result<Table, AppError> {
     let bad = || AppError::from(FieldError::new("file", "error.import.unreadable"));
     let mut rows: Vec<Vec<String>> = if bytes.starts_with(b"PK\x03\x04") {
+        super::sheet_bounds::check_xlsx(bytes, limits)?;
         read_xlsx(bytes).ok_or_else(bad)?
     } else {
+        if !looks_like_text(bytes) {
+            return Err(FieldError::new("file", "error.import.type").into());
+        }
         let text = decode_text(bytes);
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
@@ -94,6 +101,12 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, AppError> {
     }
     let headers = rows.remove(0);
     Ok(Table { headers, rows })
+}
+
+/// A CSV file is text: a NUL byte in its first 8 KiB (a program, a picture, a zip that is
+/// not an xlsx file) means it is something else. UTF-8 and GB18030 text never holds one.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    !bytes.iter().take(8192).any(|b| *b == 0)
 }
 
 /// UTF-8 (a BOM is dropped) if it is valid UTF-8; otherwise GB18030, a superset of GBK.
@@ -149,6 +162,11 @@ pub fn mask_cell(v: &str) -> String {
 }
 
 impl crate::App {
+    /// Reads a CSV or xlsx file within the configured limits (`[imports]`).
+    pub fn read_table(&self, bytes: &[u8]) -> Result<Table, AppError> {
+        read_table(bytes, &TableLimits::from(&self.config.imports))
+    }
+
     fn upload_path(&self, token: &str) -> Option<std::path::PathBuf> {
         let ok = token.len() == 32 && token.bytes().all(|b| b.is_ascii_alphanumeric());
         ok.then(|| {
@@ -162,7 +180,7 @@ impl crate::App {
     /// Keeps an uploaded file for the import wizard, sealed under the data key and bound to
     /// its uploader, in `<data>/imports/`. Returns the token that names it.
     pub fn stash_upload(&self, staff_id: i64, bytes: &[u8]) -> Result<String, AppError> {
-        read_table(bytes)?;
+        self.read_table(bytes)?;
         let token: String = crate::credentials::random_token(20)
             .chars()
             .filter(char::is_ascii_alphanumeric)
@@ -188,7 +206,7 @@ impl crate::App {
             .keys
             .open("imports", token, staff_id, &sealed)
             .map_err(|_| AppError::NotFound)?;
-        read_table(&plain)
+        self.read_table(&plain)
     }
 
     /// Removes an upload once imported.

@@ -2,7 +2,6 @@
 //! brand, price). Rows with a problem are reported by row and field and skipped; the others
 //! are saved together.
 
-use crate::customers::read_table;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::money::parse_yuan;
@@ -32,7 +31,7 @@ pub struct ProductImport {
 
 impl App {
     pub async fn import_products(&self, bytes: &[u8]) -> Result<ProductImport, AppError> {
-        let table = read_table(bytes)?;
+        let table = self.read_table(bytes)?;
         let find = |field: &str| {
             let aliases = COLUMNS
                 .iter()

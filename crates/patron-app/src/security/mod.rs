@@ -2,6 +2,7 @@
 //! signing in, and the use cases in `signin` (password, sessions, tokens, till keys) and
 //! `second_factor` (TOTP).
 
+pub mod rate_limit;
 mod second_factor;
 mod signin;
 
@@ -76,6 +77,15 @@ impl Principal {
         match &self.via {
             Via::Session { stage, .. } => *stage,
             Via::Token { .. } => Stage::Full,
+        }
+    }
+
+    /// Who a rate limit counts: the token or the session, not the staff member, so one
+    /// leaked token is held back without stopping its owner's other sessions.
+    pub fn caller(&self) -> rate_limit::Caller {
+        match self.via {
+            Via::Session { id, .. } => rate_limit::Caller::Session(id),
+            Via::Token { id } => rate_limit::Caller::Token(id),
         }
     }
 

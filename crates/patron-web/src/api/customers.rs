@@ -1,5 +1,6 @@
-//! Customer files over the API: create, read (masked unless the caller may reveal), partial
-//! update, search, interactions, merge, and the till's member lookup by phone.
+//! Customer files over the API: create, read (masked unless the request asks for whole values
+//! with `reveal=true` and a reason, and the caller may reveal), partial update, search,
+//! interactions, merge, and the till's member lookup by phone.
 
 use super::bad_json;
 use crate::error::{Problem, WebError};
@@ -10,15 +11,16 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_app::customers::{CreateOptions, Customer, CustomerQuery, InteractionInput};
-use patron_app::security::Principal;
+use patron_app::customers::{
+    CreateOptions, Customer, CustomerQuery, InteractionInput, RevealRequest,
+};
+use patron_domain::FieldError;
 use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput, Profile};
-use patron_domain::{Capability, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A customer file as the API shows it. Personal fields are masked unless the caller's role
-/// may reveal personal data.
+/// A customer file as the API shows it. Personal fields are masked unless the request asked
+/// for whole values (`reveal=true` with a `reason`) and the caller's role may reveal them.
 #[derive(Serialize, ToSchema)]
 pub struct CustomerBody {
     pub id: i64,
@@ -105,10 +107,6 @@ pub(crate) fn customer_body(c: Customer, reveal: bool) -> CustomerBody {
         created_at_ms: c.created_at,
         updated_at_ms: c.updated_at,
     }
-}
-
-fn may_reveal(p: &Principal) -> bool {
-    p.can(Capability::CustomerPiiReveal)
 }
 
 /// A new customer. Only `name` and `mobile` are needed; refusing marketing never blocks it.
@@ -200,19 +198,26 @@ pub async fn create(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers", params(("id" = i64, Path)),
-    responses((status = 200, body = CustomerBody), (status = 404, body = Problem)))]
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = i64, Path),
+           ("reveal" = Option<bool>, Query, description = "whole personal values instead of masked ones; needs the customer.pii.reveal capability and a reason, and is audited"),
+           ("reason" = Option<String>, Query, description = "why whole values are needed (2 to 200 characters); required with reveal=true")),
+    responses((status = 200, body = CustomerBody), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem, description = "reason missing or too long"),
+              (status = 429, body = Problem, description = "too many customer reads by this token or session in the current minute; see Retry-After",
+               headers(("Retry-After" = u64, description = "seconds until reads are taken again")))))]
 pub async fn get_one(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
     Path(id): Path<i64>,
+    Query(reveal): Query<RevealRequest>,
 ) -> Result<Json<CustomerBody>, WebError> {
-    let c = state
+    let (c, whole) = state
         .app
-        .view_customer(&p.actor(ctx.rid()), p.scope(), id)
+        .api_customer(&p, ctx.rid(), id, &reveal)
         .await
         .map_err(|e| WebError::api(e, ctx.lang))?;
-    Ok(Json(customer_body(c, may_reveal(&p))))
+    Ok(Json(customer_body(c, whole)))
 }
 
 /// Fields to change; those left out keep their values. `null` or `""` clears a field.
@@ -306,8 +311,10 @@ pub async fn patch(
         state.app.view_customer(&actor, p.scope(), id).await
     }
     .await;
+    // The answer is masked: the caller knows what they sent, and whole values are read only
+    // with a reason (GET with reveal=true).
     match result {
-        Ok(c) => Json(customer_body(c, may_reveal(&p))).into_response(),
+        Ok(c) => Json(customer_body(c, false)).into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
 }
@@ -327,24 +334,30 @@ pub struct CustomerListBody {
            ("stale" = Option<bool>, Query, description = "only files due for re-verification"),
            ("incomplete" = Option<bool>, Query),
            ("sort" = Option<String>, Query, description = "newest, archive, name, completeness, verified"),
-           ("page" = Option<i64>, Query), ("per_page" = Option<i64>, Query)),
-    responses((status = 200, body = CustomerListBody), (status = 403, body = Problem)))]
+           ("page" = Option<i64>, Query),
+           ("per_page" = Option<i64>, Query, description = "1 to 100 (default 50); more is refused with 422 naming per_page"),
+           ("reveal" = Option<bool>, Query, description = "whole personal values instead of masked ones; needs the customer.pii.reveal capability and a reason; the ids returned are audited"),
+           ("reason" = Option<String>, Query, description = "why whole values are needed (2 to 200 characters); required with reveal=true")),
+    responses((status = 200, body = CustomerListBody), (status = 403, body = Problem),
+              (status = 422, body = Problem, description = "per_page over 100, or reason missing or too long"),
+              (status = 429, body = Problem, description = "too many customer reads by this token or session in the current minute; see Retry-After",
+               headers(("Retry-After" = u64, description = "seconds until reads are taken again")))))]
 pub async fn search(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
     Query(q): Query<CustomerQuery>,
+    Query(reveal): Query<RevealRequest>,
 ) -> Result<Json<CustomerListBody>, WebError> {
-    let page = state
+    let (page, whole) = state
         .app
-        .search_customers(&p.actor(ctx.rid()), p.scope(), &q)
+        .api_customer_page(&p, ctx.rid(), &q, &reveal)
         .await
         .map_err(|e| WebError::api(e, ctx.lang))?;
-    let reveal = may_reveal(&p);
     Ok(Json(CustomerListBody {
         customers: page
             .customers
             .into_iter()
-            .map(|c| customer_body(c, reveal))
+            .map(|c| customer_body(c, whole))
             .collect(),
         total: page.total,
         page: page.page,

@@ -4,7 +4,9 @@
 use crate::both;
 use crate::harness::{Kind, audit, open_app, staff, store};
 use patron_app::customers::CustomerQuery;
-use patron_app::customers::import::{ImportMode, ImportOptions, guess_mapping, read_table};
+use patron_app::customers::import::{
+    ImportMode, ImportOptions, TableLimits, guess_mapping, read_table,
+};
 use patron_domain::Actor;
 use patron_store::Scope;
 
@@ -21,7 +23,7 @@ async fn bulk_loads_a_file_whole(kind: Kind) {
         吴二,13800138002,,\n\
         郑三,1380013800,,\n\
         冯四,13800138004,,li.na\n";
-    let table = read_table(csv.as_bytes()).expect("read");
+    let table = read_table(csv.as_bytes(), &TableLimits::default()).expect("read");
     let mapping = guess_mapping(&table.headers);
     let actor = Actor::cli("test");
     let bulk = ImportOptions {
@@ -107,7 +109,7 @@ async fn bulk_loads_a_file_whole(kind: Kind) {
 
     // A second load continues the archive numbers, and a mobile already on file is refused.
     let more = "姓名,手机号\n陈五,13800138005\n冯四,13800138004\n";
-    let t2 = read_table(more.as_bytes()).expect("read");
+    let t2 = read_table(more.as_bytes(), &TableLimits::default()).expect("read");
     let again = app
         .import_customers(
             &actor,

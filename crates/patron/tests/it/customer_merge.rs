@@ -67,7 +67,7 @@ async fn duplicates_are_found_and_merged_without_loss(kind: Kind) {
     let (_, c, _) = api(
         &s.base,
         "GET",
-        &format!("/api/v1/customers/{keep}"),
+        &format!("/api/v1/customers/{keep}?reveal=true&reason=merge%20check"),
         Some(&admin),
         None,
     )

@@ -130,7 +130,7 @@ async fn customer_files_over_the_api(kind: Kind) {
     let (_, full, _) = api(
         &s.base,
         "GET",
-        &format!("/api/v1/customers/{zhao}"),
+        &format!("/api/v1/customers/{zhao}?reveal=true&reason=check"),
         Some(&admin),
         None,
     )
@@ -252,6 +252,15 @@ async fn customer_files_over_the_api(kind: Kind) {
     )
     .await;
     assert_eq!(st, 200, "{p}");
+    assert_eq!(p["masked"], true, "the answer to an edit is masked");
+    let (_, p, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{zhang}?reveal=true&reason=check"),
+        Some(&admin),
+        None,
+    )
+    .await;
     assert_eq!(p["email"], "Zhang.San@qq.com");
     assert_eq!(p["mobile"], "+8613800138000");
     assert_eq!(p["profile"]["hobbies"], "钓鱼");
@@ -445,3 +454,125 @@ async fn rotating_keys_re_encrypts_everything(kind: Kind) {
     );
 }
 both!(rotating_keys_re_encrypts_everything);
+
+/// Whole values over the API only for `reveal=true` with a reason, from a role that may
+/// reveal, each such read audited with the ids returned (never the values); pages of at most
+/// 100; and a per-token limit on customer reads answered 429 with Retry-After.
+async fn api_reads_reveal_per_request_with_a_reason(kind: Kind) {
+    let Some(s) = start(kind, |c| c.customers.api_reads_per_minute = 12).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S01").await;
+    staff(&s.app, "boss", "admin", None).await;
+    staff(&s.app, "li.na", "sales_associate", Some(s1)).await;
+    let admin = token_for(&s.app, "boss").await;
+    let clerk = token_for(&s.app, "li.na").await;
+    let (st, a) = create(
+        &s.base,
+        &admin,
+        json!({"store_id": s1, "name": "张三", "mobile": "13800138000"}),
+    )
+    .await;
+    assert_eq!(st, 201, "{a}");
+    let zhang = a["id"].as_i64().expect("id");
+    let get = |path: String, token: String| {
+        let base = s.base.clone();
+        async move {
+            let (st, b, _) = api(&base, "GET", &path, Some(&token), None).await;
+            (st, b)
+        }
+    };
+    let admin_s = admin.to_string();
+
+    // Without reveal even the admin gets masked values (reads 1 and 2).
+    let (st, list) = get("/api/v1/customers".into(), admin_s.clone()).await;
+    assert_eq!(st, 200, "{list}");
+    assert_eq!(list["customers"][0]["mobile"], "138****8000");
+    assert_eq!(list["customers"][0]["masked"], true);
+    let (_, one) = get(format!("/api/v1/customers/{zhang}"), admin_s.clone()).await;
+    assert_eq!(
+        (one["mobile"].as_str(), one["masked"].as_bool()),
+        (Some("138****8000"), Some(true))
+    );
+    // A reveal needs a reason (3, 4) and the capability.
+    for path in [
+        "/api/v1/customers?reveal=true".to_string(),
+        format!(
+            "/api/v1/customers/{zhang}?reveal=true&reason={}",
+            "x".repeat(201)
+        ),
+    ] {
+        let (st, e) = get(path, admin_s.clone()).await;
+        assert_eq!((st, e["field"].as_str()), (422, Some("reason")), "{e}");
+    }
+    let (st, _) = get(
+        "/api/v1/customers?reveal=true&reason=callback".into(),
+        clerk.clone(),
+    )
+    .await;
+    assert_eq!(st, 403, "a role without reveal cannot ask for whole values");
+    assert!(audit(&s.app, "customer.reveal", "").await.is_empty());
+    // With both: whole values, audited with the ids returned and never the values (5, 6).
+    let (st, whole) = get(
+        "/api/v1/customers?reveal=true&reason=callback%20list".into(),
+        admin_s.clone(),
+    )
+    .await;
+    assert_eq!(st, 200, "{whole}");
+    assert_eq!(whole["customers"][0]["mobile"], "+8613800138000");
+    assert_eq!(whole["customers"][0]["masked"], false);
+    let rows = audit(&s.app, "customer.reveal_list", "").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].detail, format!("reason=callback list; ids={zhang}"));
+    let (_, one) = get(
+        format!("/api/v1/customers/{zhang}?reveal=true&reason=callback"),
+        admin_s.clone(),
+    )
+    .await;
+    assert_eq!(one["mobile"], "+8613800138000");
+    let rows = audit(&s.app, "customer.reveal", "").await;
+    assert!(
+        rows.iter()
+            .any(|r| r.action == "customer.reveal"
+                && r.target_id.as_deref() == Some(&zhang.to_string())),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| !r.detail.contains("13800138000")));
+    // Pages: more than 100 is refused naming the field (7); 100 is fine (8).
+    let (st, e) = get("/api/v1/customers?per_page=101".into(), admin_s.clone()).await;
+    assert_eq!((st, e["field"].as_str()), (422, Some("per_page")), "{e}");
+    let (st, p) = get("/api/v1/customers?per_page=100".into(), admin_s.clone()).await;
+    assert_eq!((st, p["per_page"].as_i64()), (200, Some(100)));
+
+    // The limit counts this token's reads: 12 a minute here; then 429 with Retry-After.
+    for _ in 8..12 {
+        let (st, _) = get("/api/v1/customers".into(), admin_s.clone()).await;
+        assert_eq!(st, 200);
+    }
+    let res = reqwest::Client::new()
+        .get(format!("{}/api/v1/customers/{zhang}", s.base))
+        .header("authorization", format!("Bearer {admin}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 429);
+    assert_eq!(
+        res.headers()["content-type"].to_str().expect("type"),
+        "application/problem+json"
+    );
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .expect("retry-after")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: serde_json::Value = res.json().await.expect("problem");
+    assert_eq!(body["code"], "rate_limited");
+    // Another token is counted apart; the next minute the first reads again.
+    let (st, _) = get("/api/v1/customers".into(), clerk.clone()).await;
+    assert_eq!(st, 200);
+    s.clock.advance(jiff::SignedDuration::from_secs(61));
+    let (st, _) = get("/api/v1/customers".into(), admin_s).await;
+    assert_eq!(st, 200);
+}
+both!(api_reads_reveal_per_request_with_a_reason);

@@ -57,5 +57,6 @@ mod ticket_compensation;
 mod tickets;
 mod tiers;
 mod transfer;
+mod uploads;
 mod warranties;
 mod wechat;

@@ -209,7 +209,7 @@ async fn personal_data_never_reaches_disk_or_logs_in_clear() {
     let (st, full, _) = api(
         &base,
         "GET",
-        &format!("/api/v1/customers/{id}"),
+        &format!("/api/v1/customers/{id}?reveal=true&reason=sentinel"),
         Some(&token),
         None,
     )

@@ -7,7 +7,7 @@ use crate::harness::{Client, Kind, PASSWORD, audit, open_app, staff, start, stor
 use patron_app::customers::CustomerQuery;
 use patron_app::customers::export::{ExportFormat, ExportRequest};
 use patron_app::customers::import::{
-    ImportMode, ImportOptions, MatchBy, guess_mapping, read_table,
+    ImportMode, ImportOptions, MatchBy, TableLimits, guess_mapping, read_table,
 };
 use patron_domain::Actor;
 use patron_store::Scope;
@@ -27,7 +27,7 @@ async fn importing_checks_every_row(kind: Kind) {
     store(&app, "S01").await;
     // GBK, as Excel on Chinese Windows saves CSV.
     let (gbk, _, _) = encoding_rs::GBK.encode(CSV);
-    let table = read_table(&gbk).expect("gbk read");
+    let table = read_table(&gbk, &TableLimits::default()).expect("gbk read");
     assert_eq!(table.headers[0], "姓名");
     let mapping = guess_mapping(&table.headers);
     assert_eq!(
@@ -106,7 +106,11 @@ async fn importing_checks_every_row(kind: Kind) {
 
     // Create mode refuses existing phones; upsert updates them with the non-empty cells.
     let again = "姓名,手机号,爱好\n张三,13800138000,爬山\n周九,13500135000,\n";
-    let t2 = read_table(format!("\u{feff}{again}").as_bytes()).expect("bom utf-8");
+    let t2 = read_table(
+        format!("\u{feff}{again}").as_bytes(),
+        &TableLimits::default(),
+    )
+    .expect("bom utf-8");
     let m2 = guess_mapping(&t2.headers);
     let refused = app
         .import_customers(
@@ -185,7 +189,7 @@ async fn importing_checks_every_row(kind: Kind) {
         .await
         .expect("export");
     assert!(full.bytes.starts_with(b"PK"), "an xlsx file");
-    let back = read_table(&full.bytes).expect("xlsx read back");
+    let back = read_table(&full.bytes, &TableLimits::default()).expect("xlsx read back");
     let mobile_col = back
         .headers
         .iter()

@@ -71,16 +71,23 @@ pub async fn upload(
     Staff(p, ctx): Staff,
     mut multipart: Multipart,
 ) -> Response {
+    // A form that cannot be read whole is one over the size limit (the route's body limit).
+    let too_large = || {
+        AppError::from(patron_domain::FieldError::new(
+            "file",
+            "error.import.too_large",
+        ))
+    };
     let mut bytes = Vec::new();
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            match field.bytes().await {
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => match field.bytes().await {
                 Ok(b) => bytes = b.to_vec(),
-                Err(_) => {
-                    let e = patron_domain::FieldError::new("file", "error.import.too_large");
-                    return page_error(e.into(), &ctx);
-                }
-            }
+                Err(_) => return page_error(too_large(), &ctx),
+            },
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => return page_error(too_large(), &ctx),
         }
     }
     let token = match state.app.stash_upload(p.staff_id, &bytes) {
