@@ -9,6 +9,7 @@ pub mod config;
 pub mod credentials;
 pub mod customers;
 pub mod datadir;
+mod day_limits;
 pub mod demo;
 mod demo_customers;
 mod demo_orders;

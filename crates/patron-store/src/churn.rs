@@ -5,8 +5,9 @@
 
 use crate::outbox::{NewMessage, enqueue};
 use crate::sales::coupons::issue_one_in;
-use crate::{Db, Scope, StoreError, ms};
+use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
 
 /// One buyer's figures for the score.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -211,13 +212,15 @@ impl Db {
         )
     }
 
+    /// Creates a playbook, audited: running one issues coupons and sends messages.
     pub async fn create_playbook(
         &self,
+        actor: &Actor,
         p: &PlaybookInput<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let id = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO winback_playbooks (name, min_score, make_task, coupon_template_id, message_template, \
              control_percent, cooldown_days, created_at, updated_at, segment_id, run_on) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) \
@@ -235,6 +238,14 @@ impl Db {
         .bind(p.run_on)
         .fetch_one(&mut *tx)
         .await?;
+        let coupon = p
+            .coupon_template_id
+            .map_or("none".to_string(), |t| t.to_string());
+        let event = AuditEvent::ok("churn.playbook_create", "playbook", id).with_detail(format!(
+            "min_score={}; coupon_template={coupon}; control_percent={}",
+            p.min_score, p.control_percent
+        ));
+        audit::append(&mut tx, actor, &event, now).await?;
         tx.commit().await?;
         Ok(id)
     }

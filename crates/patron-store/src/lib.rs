@@ -30,6 +30,7 @@ pub mod segments;
 pub mod sessions;
 pub mod settings;
 pub mod staff;
+pub mod staff_day_totals;
 pub mod stores;
 pub mod surveys;
 pub mod throttle;

@@ -150,7 +150,11 @@ impl App {
             .collect()
     }
 
-    pub async fn create_playbook(&self, form: &PlaybookForm) -> Result<i64, AppError> {
+    pub async fn create_playbook(
+        &self,
+        actor: &Actor,
+        form: &PlaybookForm,
+    ) -> Result<i64, AppError> {
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.churn.name").into());
@@ -196,7 +200,7 @@ impl App {
             segment_id: form.segment_id,
             run_on: run_on.as_deref(),
         };
-        Ok(self.db.create_playbook(&input, self.now()).await?)
+        Ok(self.db.create_playbook(actor, &input, self.now()).await?)
     }
 
     /// Runs a playbook over the warning list within `scope`: each customer at or above its

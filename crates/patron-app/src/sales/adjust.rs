@@ -2,6 +2,7 @@
 //! programme's approval threshold (points × customers) they apply at once; above it they
 //! wait for a second person with `points.adjust` in the same scope.
 
+use crate::day_limits::{Counted, Tally};
 use crate::{App, AppError, credentials};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
@@ -25,6 +26,8 @@ pub(crate) struct PlannedAdjustment {
     adjustments: Vec<NewAdjustment>,
     pub(crate) apply: bool,
     lot: AdjustLot,
+    /// What it added to the requester's daily total of points, taken back if not written.
+    pub(crate) counted: Option<Counted>,
 }
 
 impl PlannedAdjustment {
@@ -86,13 +89,16 @@ impl App {
         approved: bool,
     ) -> Result<Adjusted, AppError> {
         let planned = self
-            .plan_adjustment(scope, customer_ids, points, reason, approved)
+            .plan_adjustment(scope, customer_ids, points, reason, approved, Some(actor))
             .await?;
-        let ids = self
+        let written = self
             .db
             .adjust_points(actor, &planned.batch(), self.now())
-            .await
-            .map_err(refused)?;
+            .await;
+        if written.is_err() {
+            self.uncount(planned.counted).await;
+        }
+        let ids = written.map_err(refused)?;
         Ok(Adjusted {
             ids,
             applied: planned.apply,
@@ -100,7 +106,9 @@ impl App {
     }
 
     /// Checks an adjustment (reason, points, customers within `scope`) and decides whether
-    /// it applies at once: with `approved`, or within the programme's threshold.
+    /// it applies at once: with `approved`, or within the programme's threshold and, for
+    /// points given by `counted_for`, within that staff member's daily total (counted here).
+    /// Compensation passes no one: it is counted on the compensation total instead.
     pub(crate) async fn plan_adjustment(
         &self,
         scope: Scope,
@@ -108,6 +116,7 @@ impl App {
         points: i64,
         reason: &str,
         approved: bool,
+        counted_for: Option<&Actor>,
     ) -> Result<PlannedAdjustment, AppError> {
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 200 {
@@ -122,10 +131,24 @@ impl App {
         for id in customer_ids {
             self.db.get_customer(scope, *id).await?;
         }
-        let threshold = self.loyalty().await?.settings.approval_above;
+        let settings = &self.loyalty().await?.settings;
         let total = points
             .unsigned_abs()
             .saturating_mul(customer_ids.len() as u64);
+        let lot = self.adjust_lot().await?;
+        let mut apply = approved || total <= settings.approval_above.unsigned_abs();
+        let mut counted = None;
+        if let Some(actor) = counted_for.filter(|_| apply && !approved && points > 0) {
+            let total = i64::try_from(total).unwrap_or(i64::MAX);
+            match self
+                .count_for_today(actor, Tally::Points, total, settings.daily_points_per_staff)
+                .await?
+            {
+                Some(c) => counted = c,
+                // Past the day's total: it waits for a second person like a large request.
+                None => apply = false,
+            }
+        }
         Ok(PlannedAdjustment {
             name: credentials::random_token(6),
             adjustments: customer_ids
@@ -136,8 +159,9 @@ impl App {
                     reason: reason.to_string(),
                 })
                 .collect(),
-            apply: approved || total <= threshold.unsigned_abs(),
-            lot: self.adjust_lot().await?,
+            apply,
+            lot,
+            counted,
         })
     }
 

@@ -117,6 +117,10 @@ impl App {
         }
         let customer_id = member_id(self, &req.member).await?;
         let programme = self.loyalty().await?;
+        if req.points_to_redeem > 0 || !req.coupons.is_empty() {
+            self.member_present(counter, &req.member, customer_id, &programme)
+                .await?;
+        }
         let tier_code = match customer_id {
             Some(id) => match self.db.membership_state(id, &programme.ladder).await? {
                 (_, Some(_)) => {
@@ -135,8 +139,11 @@ impl App {
             return Err(FieldError::new("points", "error.checkout.points_step").into());
         }
         let points_value_fen = points * 100 / per_yuan;
+        // A backdated sale keeps `sold_at` for its reporting day, but what it may use and
+        // earn is judged now: a coupon that expired since, or a bonus day or pending window
+        // already past, must not apply to a sale recorded today.
         let (lines_in, coupons) = self
-            .apply_coupons(customer_id, &req.coupons, lines_in, sold_at)
+            .apply_coupons(customer_id, &req.coupons, lines_in, now)
             .await?;
         let priced = price(lines_in, points_value_fen)?;
         let ladder = &programme.ladder;
@@ -153,9 +160,9 @@ impl App {
                 })
                 .collect::<Vec<_>>(),
             multiplier,
-            tz.to_datetime(sold_at).date(),
+            tz.to_datetime(now).date(),
         );
-        let lot = customer_id.and_then(|_| lot_for(&programme, earned.points, sold_at, &tz));
+        let lot = customer_id.and_then(|_| lot_for(&programme, earned.points, now, &tz));
         let lines: Vec<NewSaleLine> = priced
             .into_iter()
             .map(|l| NewSaleLine {

@@ -1,6 +1,7 @@
 //! Coupons as staff and tills use them: templates, issuing to customers (one, a list, or as a
 //! reward), and applying codes at checkout with the template's conditions.
 
+use crate::day_limits::{Counted, Tally};
 use crate::{App, AppError, credentials};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
@@ -77,6 +78,8 @@ pub(crate) struct PlannedCoupons {
     issued: Vec<(i64, String)>,
     reason: String,
     valid: (Timestamp, Timestamp),
+    /// What it added to the issuer's daily total of face value, taken back if not written.
+    pub(crate) counted: Option<Counted>,
 }
 
 impl PlannedCoupons {
@@ -96,7 +99,11 @@ impl PlannedCoupons {
 }
 
 impl App {
-    pub async fn create_coupon_template(&self, input: &TemplateInput) -> Result<i64, AppError> {
+    pub async fn create_coupon_template(
+        &self,
+        actor: &Actor,
+        input: &TemplateInput,
+    ) -> Result<i64, AppError> {
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.coupon.name").into());
@@ -131,7 +138,10 @@ impl App {
             valid_days: input.valid_days,
             status: "active".into(),
         };
-        Ok(self.db.create_coupon_template(&row, self.now()).await?)
+        Ok(self
+            .db
+            .create_coupon_template(actor, &row, self.now())
+            .await?)
     }
 
     /// Issues one coupon of a template to each customer, valid from now for the template's
@@ -146,22 +156,30 @@ impl App {
         reason: &str,
     ) -> Result<Vec<String>, AppError> {
         let planned = self
-            .plan_coupons(scope, template_id, customers, reason)
+            .plan_coupons(scope, template_id, customers, reason, Some(actor))
             .await?;
-        self.db
+        if let Err(e) = self
+            .db
             .issue_coupons(actor, &planned.issue(), self.now())
-            .await?;
+            .await
+        {
+            self.uncount(planned.counted).await;
+            return Err(e.into());
+        }
         Ok(planned.codes())
     }
 
     /// Checks an issue (an active template, a reason, customers within `scope`) and draws
-    /// the codes.
+    /// the codes. The face value issued by `counted_for` is counted on their daily total,
+    /// and refused past it (issuing has no approval flow). Compensation passes no one: it
+    /// is counted on the compensation total instead.
     pub(crate) async fn plan_coupons(
         &self,
         scope: Scope,
         template_id: i64,
         customers: &[i64],
         reason: &str,
+        counted_for: Option<&Actor>,
     ) -> Result<PlannedCoupons, AppError> {
         let t = self.db.coupon_template(template_id).await?;
         if t.status != "active" {
@@ -177,12 +195,32 @@ impl App {
         for id in customers {
             self.db.get_customer(scope, *id).await?;
         }
+        let mut counted = None;
+        if let Some(actor) = counted_for {
+            // A percentage without a cap has no face value to count.
+            let face = t
+                .amount_fen
+                .or(t.cap_fen)
+                .unwrap_or(0)
+                .saturating_mul(customers.len() as i64);
+            let limit = self.loyalty().await?.settings.daily_coupon_fen_per_staff;
+            match self
+                .count_for_today(actor, Tally::CouponFen, face, limit)
+                .await?
+            {
+                Some(c) => counted = c,
+                None => {
+                    return Err(FieldError::new("customers", "error.coupon.daily_limit").into());
+                }
+            }
+        }
         let now = self.now();
         Ok(PlannedCoupons {
             template_id,
             issued: customers.iter().map(|id| (*id, new_code())).collect(),
             reason: reason.to_string(),
             valid: (now, now + SignedDuration::from_hours(24 * t.valid_days)),
+            counted,
         })
     }
 

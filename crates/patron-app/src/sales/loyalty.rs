@@ -37,6 +37,19 @@ pub struct Loyalty {
     /// Manual adjustments larger than this (points × customers) wait for a second person.
     #[serde(default = "default_approval_above")]
     pub approval_above: i64,
+    /// Points one member of staff may give in a store day without a second person, over all
+    /// their manual adjustments and compensations; past it they wait for approval.
+    #[serde(default = "default_daily_points")]
+    pub daily_points_per_staff: i64,
+    /// Coupon face value (fen) one member of staff may issue in a store day; past it an
+    /// issue is refused (coupons have no approval flow).
+    #[serde(default = "default_daily_coupon_fen")]
+    pub daily_coupon_fen_per_staff: i64,
+    /// Till keys spend points, coupons and rewards only of members of their own store.
+    /// Off by default: members of a chain shop in any of its stores, and every spend at a
+    /// till already needs the member's phone or card.
+    #[serde(default)]
+    pub till_own_store_only: bool,
     /// Member card numbers: digits and one `{seq:N}`; a Luhn check digit is added.
     #[serde(default = "default_card_format")]
     pub card_format: String,
@@ -59,6 +72,16 @@ fn default_card_format() -> String {
 
 fn default_approval_above() -> i64 {
     1000
+}
+
+/// Twenty requests at the default per-request threshold.
+pub fn default_daily_points() -> i64 {
+    20_000
+}
+
+/// ¥2,000 of coupons.
+pub fn default_daily_coupon_fen() -> i64 {
+    200_000
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +146,9 @@ impl Default for Loyalty {
             redeem_points_per_yuan: 100,
             refund_when_spent: RefundPolicy::Negative,
             approval_above: default_approval_above(),
+            daily_points_per_staff: default_daily_points(),
+            daily_coupon_fen_per_staff: default_daily_coupon_fen(),
+            till_own_store_only: false,
             card_format: default_card_format(),
             card_valid_months: 0,
             notice_days: default_notice_days(),
@@ -217,6 +243,18 @@ impl Loyalty {
         }
         if self.approval_above < 0 {
             return Err(field("approval_above", "error.loyalty.approval_above"));
+        }
+        if self.daily_points_per_staff < 0 {
+            return Err(field(
+                "daily_points_per_staff",
+                "error.loyalty.approval_above",
+            ));
+        }
+        if self.daily_coupon_fen_per_staff < 0 {
+            return Err(field(
+                "daily_coupon_fen_per_staff",
+                "error.loyalty.approval_above",
+            ));
         }
         if self.pending_days > 366 {
             return Err(field("pending_days", "error.loyalty.pending_days"));

@@ -234,6 +234,9 @@ impl App {
         let Some(customer_id) = member_id(self, member).await? else {
             return Err(FieldError::new("member", "error.mall.needs_member").into());
         };
+        let programme = self.loyalty().await?;
+        self.member_present(counter, member, Some(customer_id), &programme)
+            .await?;
         let (codes, valid_days) = self.prepare_order(customer_id, req).await?;
         let quantity = req.quantity;
         let respond = move |r: &Redeemed| {

@@ -143,6 +143,15 @@ impl From<&crate::security::Till> for Counter {
     }
 }
 
+impl Counter {
+    /// Whether this counter may spend a member's points or coupons naming them by bare id.
+    /// Only the till page does: it is a staff session holding `sale.record`, and the member
+    /// was found there by an audited lookup. A till key must show the member is present.
+    fn takes_bare_ids(&self) -> bool {
+        self.source == patron_store::sales::SaleSource::Console
+    }
+}
+
 /// The store a request names: it must be the counter's own (a till key is checked against an
 /// open store when the request is authenticated). Returns the store's id and time zone.
 pub(crate) fn till_store(counter: &Counter, code: &str) -> Result<(i64, TimeZone), AppError> {
@@ -193,6 +202,43 @@ pub(crate) fn lot_for(
             + SignedDuration::from_hours(24 * i64::from(programme.settings.pending_days)),
         expires_at: programme.expiry.expires_at(sold_at, tz),
     })
+}
+
+impl App {
+    /// Refuses to spend a member's value (points, coupons, rewards) unless the member is shown
+    /// to be present: named by the phone or card typed or scanned at the till (both resolved
+    /// through the blind index or the card register by `member_id`), or by bare id on the
+    /// till page. With `till_own_store_only` a till key spends only its own store's members.
+    pub(crate) async fn member_present(
+        &self,
+        counter: &Counter,
+        member: &MemberRef,
+        customer_id: Option<i64>,
+        programme: &Programme,
+    ) -> Result<(), AppError> {
+        if matches!(member, MemberRef::Customer(_)) && !counter.takes_bare_ids() {
+            return Err(FieldError::new("member", "error.checkout.member_proof").into());
+        }
+        if let Some(id) = customer_id
+            && programme.settings.till_own_store_only
+            && counter.source == patron_store::sales::SaleSource::Till
+        {
+            match self
+                .db
+                .get_customer(Scope::Store(counter.store_id), id)
+                .await
+            {
+                Ok(_) => {}
+                Err(patron_store::StoreError::NotFound) => {
+                    return Err(
+                        FieldError::new("member", "error.checkout.member_other_store").into(),
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The customer a sale is for, found by phone or id (chain-wide: members shop anywhere).

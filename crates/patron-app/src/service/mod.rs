@@ -101,7 +101,13 @@ pub struct ServiceRules {
     /// Compensation worth more than this (fen) waits for a second person holding
     /// `ticket.approve` before it is given.
     pub approval_above_fen: i64,
+    /// Compensation one member of staff may give in a store day without a second person
+    /// (fen), over all their resolutions; past it each resolution waits for approval.
+    pub daily_approval_above_fen: i64,
 }
+
+/// ¥1,000: five compensations at the default per-request threshold.
+pub const DEFAULT_DAILY_APPROVAL_ABOVE_FEN: i64 = 100_000;
 
 impl Default for ServiceRules {
     fn default() -> Self {
@@ -120,6 +126,7 @@ impl Default for ServiceRules {
             default_pipeline: "delivery_installation".into(),
             warranty_notice_days: 30,
             approval_above_fen: 20_000,
+            daily_approval_above_fen: DEFAULT_DAILY_APPROVAL_ABOVE_FEN,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 use super::tickets::{Settled, text};
 use crate::customers::sealing;
+use crate::day_limits::Tally;
 use crate::sales::adjust::PlannedAdjustment;
 use crate::sales::coupons::PlannedCoupons;
 use crate::{App, AppError};
@@ -140,11 +141,29 @@ impl App {
             note,
             approves: None,
         };
-        if value > rules.approval_above_fen {
+        // Within the per-request threshold it still counts on the resolver's daily total
+        // (reopening a ticket and compensating again, or many small compensations); past
+        // that total it waits for a second person as a large one does.
+        let counted = if value > rules.approval_above_fen {
+            None
+        } else {
+            self.count_for_today(
+                actor,
+                Tally::CompensationFen,
+                value,
+                rules.daily_approval_above_fen,
+            )
+            .await?
+        };
+        let Some(counted) = counted else {
             let request = self.ask_approval(actor, &row, &s, value).await?;
             return Ok(Resolved::AwaitingApproval(request));
+        };
+        let settled = self.settle(actor, scope, &row, s).await;
+        if settled.is_err() {
+            self.uncount(counted).await;
         }
-        self.settle(actor, scope, &row, s).await.map(Resolved::Done)
+        settled.map(Resolved::Done)
     }
 
     /// Approves a ticket's pending request (not one's own): the compensation is given and
@@ -368,14 +387,14 @@ impl App {
             Compensation::Points { points, .. } => {
                 let approved = s.approves.is_some();
                 let p = self
-                    .plan_adjustment(scope, &customer, points, &reason, approved)
+                    .plan_adjustment(scope, &customer, points, &reason, approved, None)
                     .await?;
                 let applied = p.apply;
                 (Compensation::Points { points, applied }, Planned::Points(p))
             }
             Compensation::Coupon { template_id, .. } => {
                 let c = self
-                    .plan_coupons(scope, template_id, &customer, &reason)
+                    .plan_coupons(scope, template_id, &customer, &reason, None)
                     .await?;
                 let code = c.codes().into_iter().next().unwrap_or_default();
                 (

@@ -26,6 +26,16 @@ pub struct RulesForm {
     pub warranty_notice_days: String,
     /// Compensation above this many yuan waits for approval (`200`, `99.50`).
     pub approval_above: String,
+    /// A staff member's daily total of compensation, in yuan, before approval; blank: the
+    /// default.
+    pub daily_approval_above: String,
+}
+
+fn yuan_text(fen: i64) -> String {
+    match fen % 100 {
+        0 => (fen / 100).to_string(),
+        f => format!("{}.{f:02}", fen / 100),
+    }
 }
 
 fn lines(text: &str) -> impl Iterator<Item = &str> {
@@ -105,10 +115,8 @@ impl RulesForm {
             default_pipeline: rules.default_pipeline.clone(),
             store_pipelines: rules.store_pipelines.clone(),
             warranty_notice_days: rules.warranty_notice_days.to_string(),
-            approval_above: match rules.approval_above_fen % 100 {
-                0 => (rules.approval_above_fen / 100).to_string(),
-                f => format!("{}.{f:02}", rules.approval_above_fen / 100),
-            },
+            approval_above: yuan_text(rules.approval_above_fen),
+            daily_approval_above: yuan_text(rules.daily_approval_above_fen),
         }
     }
 
@@ -205,6 +213,15 @@ impl RulesForm {
                     "approval_above",
                     "error.service.approval_above",
                 ))?,
+            daily_approval_above_fen: match self.daily_approval_above.trim() {
+                "" => super::DEFAULT_DAILY_APPROVAL_ABOVE_FEN,
+                typed => patron_domain::money::parse_yuan(typed)
+                    .filter(|f| *f >= 0)
+                    .ok_or(FieldError::new(
+                        "daily_approval_above",
+                        "error.service.approval_above",
+                    ))?,
+            },
         };
         rules.check()?;
         Ok(rules)

@@ -110,12 +110,16 @@ pub(crate) async fn issue_in(
 }
 
 impl Db {
+    /// Creates a template, audited: what a template is worth decides what every coupon
+    /// issued from it gives away.
     pub async fn create_coupon_template(
         &self,
+        actor: &Actor,
         t: &TemplateRow,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO coupon_templates (name, amount_fen, off_permille, cap_fen, min_spend_fen, \
              category, first_purchase, birthday_month, valid_days, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10) RETURNING id",
@@ -130,8 +134,21 @@ impl Db {
         .bind(t.birthday_month)
         .bind(t.valid_days)
         .bind(ms(now))
-        .fetch_one(self.pool())
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        let value = match (t.amount_fen, t.off_permille) {
+            (Some(fen), _) => format!("amount_fen={fen}"),
+            (None, off) => format!(
+                "off_permille={}; cap_fen={}",
+                off.unwrap_or(0),
+                t.cap_fen.map_or("none".to_string(), |c| c.to_string())
+            ),
+        };
+        let event = AuditEvent::ok("coupon.template_create", "coupon_template", id)
+            .with_detail(format!("{value}; valid_days={}", t.valid_days));
+        audit::append(&mut tx, actor, &event, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn coupon_templates(&self) -> Result<Vec<TemplateRow>, StoreError> {

@@ -88,7 +88,7 @@ pub struct UsageView {
     responses((status = 201, body = TemplateView), (status = 422, body = Problem)))]
 pub async fn create_template(
     State(state): State<AppState>,
-    Staff(_staff, ctx): Staff,
+    Staff(staff, ctx): Staff,
     body: Result<Json<TemplateBody>, JsonRejection>,
 ) -> Response {
     let Json(b) = match body {
@@ -107,7 +107,10 @@ pub async fn create_template(
         valid_days: b.valid_days,
     };
     let made = async {
-        let id = state.app.create_coupon_template(&input).await?;
+        let id = state
+            .app
+            .create_coupon_template(&staff.actor(ctx.rid()), &input)
+            .await?;
         Ok::<_, patron_app::AppError>(state.app.db.coupon_template(id).await?)
     }
     .await;

@@ -69,11 +69,14 @@ pub async fn offered(
 #[serde(deny_unknown_fields)]
 pub struct RedeemBody {
     pub store_code: String,
-    /// The member's mobile; or give `card_no` or `customer_id` (exactly one).
+    /// The member's mobile as typed at the till; or give `card_no` (exactly one). A
+    /// redemption spends the member's points, so the member must be present.
     #[serde(default)]
     pub phone: Option<String>,
     #[serde(default)]
     pub card_no: Option<String>,
+    /// Accepted for the body's shape but refused (422, field `member`): a bare id does not
+    /// show the member is at the till.
     #[serde(default)]
     pub customer_id: Option<i64>,
     pub reward_id: i64,

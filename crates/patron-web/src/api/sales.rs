@@ -21,12 +21,17 @@ pub struct CheckoutBody {
     pub store_code: String,
     pub receipt_no: String,
     /// The member's mobile; or give `card_no` or `customer_id` (one of the three); none for
-    /// an anonymous sale.
+    /// an anonymous sale. Redeeming points or using coupons needs the member present: the
+    /// phone or card number as typed or scanned at the till.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The member's id: enough to earn points. A sale by id that redeems points or uses a
+    /// coupon is refused (422, field `member`): send `phone` or `card_no` instead.
     #[serde(default)]
     pub customer_id: Option<i64>,
-    /// Or the member card number, as typed or scanned.
+    /// Or the member card number, as typed or scanned. With the loyalty setting
+    /// `till_own_store_only`, points and coupons of members of other stores are refused
+    /// (422, field `member`).
     #[serde(default)]
     pub card_no: Option<String>,
     pub lines: Vec<LineBody>,
@@ -37,7 +42,9 @@ pub struct CheckoutBody {
     #[serde(default)]
     pub coupons: Vec<String>,
     /// RFC 3339; when the sale happened, for a till syncing after an outage (at most 30
-    /// days back). Now when absent.
+    /// days back). Now when absent. It sets the sale's reporting day only: coupons, bonus
+    /// days and the pending window of the points earned are judged when the sale is
+    /// recorded.
     #[serde(default)]
     pub sold_at: Option<String>,
 }

@@ -184,7 +184,10 @@ pub async fn create_template(
 ) -> Response {
     let result = async {
         let input = read(&form)?;
-        state.app.create_coupon_template(&input).await
+        state
+            .app
+            .create_coupon_template(&p.actor(ctx.rid()), &input)
+            .await
     }
     .await;
     match result {

@@ -45,6 +45,7 @@ pub struct LoyaltyPage {
     categories: String,
     bonuses: String,
     tiers: Vec<TierRow>,
+    daily_coupon_yuan: String,
     /// Active coupon templates, for the birthday gift.
     templates: Vec<(i64, String)>,
 }
@@ -145,6 +146,7 @@ async fn show(
         }
     };
     render(&LoyaltyPage {
+        daily_coupon_yuan: yuan(Some(l.daily_coupon_fen_per_staff)),
         templates,
         page,
         expiry_rule,
@@ -257,6 +259,19 @@ fn read(form: &HashMap<String, String>) -> Result<Loyalty, FieldError> {
             RefundPolicy::Negative
         },
         approval_above: int("approval_above")?,
+        // Forms saved before the daily limits existed keep the defaults.
+        daily_points_per_staff: if get("daily_points").is_empty() {
+            patron_app::sales::loyalty::default_daily_points()
+        } else {
+            int("daily_points")?
+        },
+        daily_coupon_fen_per_staff: match get("daily_coupon_yuan") {
+            "" => patron_app::sales::loyalty::default_daily_coupon_fen(),
+            y => {
+                parse_yuan(y).ok_or(FieldError::new("daily_coupon_yuan", "error.products.price"))?
+            }
+        },
+        till_own_store_only: !get("till_own_store_only").is_empty(),
         card_format: get("card_format").to_string(),
         card_valid_months: small("card_valid_months")?,
         notice_days: if get("notice_days").is_empty() {

@@ -15,7 +15,7 @@ use patron_store::Scope;
 use patron_store::points::{EntryKind, EntryNote, NewLot};
 use serde_json::{Value, json};
 
-async fn grant(app: &patron_app::App, customer_id: i64, points: i64) {
+pub(crate) async fn grant(app: &patron_app::App, customer_id: i64, points: i64) {
     let lot = NewLot {
         points,
         usable_from: app.now(),
@@ -32,7 +32,7 @@ async fn grant(app: &patron_app::App, customer_id: i64, points: i64) {
         .expect("grant");
 }
 
-fn reward(
+pub(crate) fn reward(
     name: &str,
     points: i64,
     stock: Option<i64>,
@@ -52,7 +52,7 @@ fn reward(
     }
 }
 
-async fn redeem(base: &str, till: &str, key: &str, body: Value) -> (u16, Value, bool) {
+pub(crate) async fn redeem(base: &str, till: &str, key: &str, body: Value) -> (u16, Value, bool) {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/rewards/redeem"))
         .header("authorization", format!("Bearer {till}"))
@@ -91,13 +91,16 @@ async fn rewards_are_redeemed_within_their_rules(kind: Kind) {
     cup.cash_fen = 1_000;
     let cup = app.create_reward(&admin, &cup).await.expect("cup");
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "满100减10".into(),
-            amount_fen: Some(1_000),
-            min_spend_fen: 10_000,
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            &patron_domain::Actor::system("test"),
+            &TemplateInput {
+                name: "满100减10".into(),
+                amount_fen: Some(1_000),
+                min_spend_fen: 10_000,
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     let mut voucher = reward("10元券", 500, None, None, now);

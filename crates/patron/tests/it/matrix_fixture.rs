@@ -224,12 +224,15 @@ pub(crate) async fn fixture(
         .expect("field");
     let template = s
         .app
-        .create_coupon_template(&patron_app::sales::coupons::TemplateInput {
-            name: "矩阵券".into(),
-            amount_fen: Some(500),
-            valid_days: 7,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            &patron_domain::Actor::system("test"),
+            &patron_app::sales::coupons::TemplateInput {
+                name: "矩阵券".into(),
+                amount_fen: Some(500),
+                valid_days: 7,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     s.app
@@ -312,14 +315,17 @@ pub(crate) async fn fixture(
         .order_id;
     let playbook = s
         .app
-        .create_playbook(&patron_app::care::churn::PlaybookForm {
-            name: unique("pb"),
-            min_score: 50,
-            make_task: true,
-            control_percent: 10,
-            cooldown_days: 90,
-            ..Default::default()
-        })
+        .create_playbook(
+            &patron_domain::Actor::system("test"),
+            &patron_app::care::churn::PlaybookForm {
+                name: unique("pb"),
+                min_score: 50,
+                make_task: true,
+                control_percent: 10,
+                cooldown_days: 90,
+                ..Default::default()
+            },
+        )
         .await
         .expect("playbook");
     let segment = s

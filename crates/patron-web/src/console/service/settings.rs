@@ -123,6 +123,7 @@ fn form_of(fields: &HashMap<String, String>) -> RulesForm {
             .collect(),
         warranty_notice_days: get("warranty_notice_days"),
         approval_above: get("approval_above"),
+        daily_approval_above: get("daily_approval_above"),
     }
 }
 
