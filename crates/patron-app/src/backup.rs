@@ -3,7 +3,8 @@
 //! photos live in the data folder, not the database; a backup `NAME.db` carries them in
 //! the folder `NAME.photos` beside it, and a restore brings them back with the database.
 
-use crate::{App, AppError, Config, datadir};
+use crate::keyring::Keyring;
+use crate::{App, AppError, Config, audit, datadir};
 use jiff::Timestamp;
 use patron_store::{ConnectOptions, Db};
 use std::path::{Path, PathBuf};
@@ -85,7 +86,8 @@ pub fn prune(dir: &Path, keep: usize) -> std::io::Result<usize> {
 /// carries them (backups made before photos were backed up do not; the photos folder is then
 /// left as it is). The server must be stopped (the data folder lock proves it). The old
 /// database is kept beside it as `patron.db.before-restore-<time>`, the old photos folder as
-/// `photos.before-restore-<time>`.
+/// `photos.before-restore-<time>`. The restored log's head is recorded as a `restore`
+/// checkpoint (see `audit::record_restore`), so verification accepts the log set back.
 pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<PathBuf, AppError> {
     if !config.database.url.is_empty() && !config.database.url.starts_with("sqlite:") {
         return Err(AppError::Unsupported(
@@ -94,7 +96,16 @@ pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<Pat
     }
     let _lock =
         datadir::lock(&config.data_dir).map_err(|e| AppError::Unsupported(e.to_string()))?;
-    check_backup_file(file).await?;
+    // The key file signs the restore checkpoint; without it the checkpoints written so far
+    // would call the restored log truncated, so refuse before anything is replaced.
+    let keys = Keyring::load(&config.data_dir).ok();
+    if keys.is_none() && audit::checkpoint_file(&config.data_dir).exists() {
+        return Err(AppError::Unsupported(format!(
+            "the key file {} cannot be read; it is needed to record the restore in the audit checkpoints",
+            crate::keyring::key_path(&config.data_dir).display()
+        )));
+    }
+    let head = check_backup_file(file).await?;
     let target = match config.database.url.strip_prefix("sqlite://") {
         Some(rest) => PathBuf::from(rest.split('?').next().unwrap_or(rest)),
         None => config.data_dir.join("patron.db"),
@@ -127,11 +138,15 @@ pub async fn restore(config: &Config, file: &Path, now: Timestamp) -> Result<Pat
         }
         copy_photos(&photos, &live).map_err(io)?;
     }
+    if let Some(keys) = &keys {
+        audit::record_restore(config, keys, head, now)?;
+    }
     Ok(kept)
 }
 
-/// A backup must be an intact SQLite file with Patron's migrations in it.
-async fn check_backup_file(file: &Path) -> Result<(), AppError> {
+/// A backup must be an intact SQLite file with Patron's migrations in it. Returns where its
+/// audit log ends.
+async fn check_backup_file(file: &Path) -> Result<(i64, String), AppError> {
     if !file.is_file() {
         return Err(AppError::Unsupported(format!(
             "{} is not a file",
@@ -150,9 +165,10 @@ async fn check_backup_file(file: &Path) -> Result<(), AppError> {
         ))
     })?;
     let intact = db.is_intact_patron_db().await;
+    let head = db.audit_end().await;
     db.close().await;
-    match intact {
-        Ok(true) => Ok(()),
+    match (intact, head) {
+        (Ok(true), Ok(head)) => Ok(head),
         _ => Err(AppError::Unsupported(format!(
             "{} is not an intact Patron backup",
             file.display()

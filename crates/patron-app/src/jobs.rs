@@ -34,6 +34,8 @@ pub enum Job {
     /// Sends the satisfaction follow-up of resolved tickets (closing those left
     /// unanswered) and the after-purchase survey.
     Surveys,
+    /// Signs the audit log's head into the checkpoint file (and e-mails it to the admins).
+    AuditCheckpoint,
 }
 
 impl Job {
@@ -49,6 +51,8 @@ impl Job {
         Job::Campaigns,
         Job::Escalation,
         Job::Surveys,
+        // Last, so that it sees the rows the other jobs of the same pass wrote.
+        Job::AuditCheckpoint,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +68,7 @@ impl Job {
             Job::Campaigns => "campaigns",
             Job::Escalation => "escalation",
             Job::Surveys => "surveys",
+            Job::AuditCheckpoint => "audit_checkpoint",
         }
     }
 
@@ -95,6 +100,8 @@ impl Job {
             (Job::Escalation, _) => "every 15m",
             // The outbox holds messages back through quiet hours.
             (Job::Surveys, _) => "every 15m",
+            // After the night's jobs and backup, so the day's checkpoint covers them.
+            (Job::AuditCheckpoint, _) => "daily 04:00",
         }
     }
 }
@@ -157,6 +164,18 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::Campaigns => app.run_scheduled_playbooks().await,
         Job::Escalation => Ok(app.escalate_tickets(now).await?.to_string()),
         Job::Surveys => Ok(app.run_surveys(now).await?.to_string()),
+        Job::AuditCheckpoint => {
+            let (c, mailed) = app
+                .write_audit_checkpoint(
+                    patron_domain::audit::checkpoint::CheckpointKind::Daily,
+                    now,
+                )
+                .await?;
+            Ok(format!(
+                "checkpoint at record #{} written, e-mailed to {mailed} admins",
+                c.seq
+            ))
+        }
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             let at_risk = app.score_churn(now).await?;

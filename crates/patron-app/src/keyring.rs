@@ -3,6 +3,8 @@
 //! ciphertext copied to another row or column does not open. Exact-match lookups (phone, ID
 //! number, last four digits) use keyed HMAC-SHA256 blind indexes under a separate key.
 //!
+//! The audit log's key is derived from the index key (see `audit_key`).
+//!
 //! The key file lives in the data folder (`keys/patron.keys`), never in the database, and
 //! must be readable by its owner only: Patron refuses to start otherwise.
 
@@ -12,6 +14,7 @@ use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use data_encoding::{BASE64, HEXLOWER};
 use hmac::{Hmac, Mac};
+use patron_domain::audit::AuditKey;
 use sha2::Sha256;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -335,6 +338,22 @@ impl Keyring {
         // 128 bits are plenty to tell values apart and halve the size of every index entry.
         HEXLOWER.encode(&mac.finalize().into_bytes()[..16])
     }
+
+    /// The key the audit chain and its checkpoints are MAC'd with: HMAC of a fixed label
+    /// under the index key. Derived rather than stored, so every key file already holds it
+    /// (servers sharing a database share the key file, and with it this key), and it stays
+    /// the same through `rotate`, which adds data keys only, and through a restore, which
+    /// leaves the key file alone. The label starts with 0xFF, a byte no UTF-8 purpose of
+    /// `blind_index` can start with, so no blind index equals it.
+    pub fn audit_key(&self) -> AuditKey {
+        let state = self.state.read().unwrap_or_else(|p| p.into_inner());
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&state.index)
+            .expect("HMAC takes any key length");
+        mac.update(&[0xFF]);
+        mac.update(b"patron audit chain v1");
+        let bytes = mac.finalize().into_bytes();
+        AuditKey::from_bytes(bytes[..].try_into().expect("HMAC-SHA256 gives 32 bytes"))
+    }
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -406,6 +425,15 @@ mod tests {
         assert_eq!(reloaded.current_version(), 2);
         assert!(reloaded.open("customers", "id_number", 1, &old).is_ok());
         assert!(reloaded.open("customers", "id_number", 1, &new).is_ok());
+        assert_eq!(
+            reloaded.audit_key(),
+            ring.audit_key(),
+            "the audit key outlives rotation"
+        );
+        assert_ne!(
+            reloaded.audit_key(),
+            Keyring::create(&dir()).expect("create").audit_key()
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! layer. Background jobs, the message outbox and its channels, configuration and backups
 //! live here too, so the web layer only translates.
 
+pub mod audit;
 pub mod backup;
 pub mod care;
 pub mod clock;
@@ -80,16 +81,19 @@ impl App {
 
     /// Loads the key file. A missing one is created only while the database holds nothing
     /// sealed with keys (a new installation); otherwise starting would lose data, so it fails.
+    /// Then binds the audit log to the file's audit key (see `audit::bind_key`).
     pub async fn open_keyring(config: &Config, db: &Db) -> Result<keyring::Keyring, AppError> {
-        match keyring::Keyring::load(&config.data_dir) {
-            Ok(k) => Ok(k),
+        let keys = match keyring::Keyring::load(&config.data_dir) {
+            Ok(k) => k,
             Err(keyring::KeyError::Missing(path)) if db.count_sealed_values().await? == 0 => {
                 tracing::info!(path, "creating the key file for personal data");
                 keyring::Keyring::create(&config.data_dir)
-                    .map_err(|e| AppError::Unsupported(e.to_string()))
+                    .map_err(|e| AppError::Unsupported(e.to_string()))?
             }
-            Err(e) => Err(AppError::Unsupported(e.to_string())),
-        }
+            Err(e) => return Err(AppError::Unsupported(e.to_string())),
+        };
+        audit::bind_key(db, &keys).await?;
+        Ok(keys)
     }
 
     pub fn now(&self) -> jiff::Timestamp {

@@ -2,11 +2,59 @@
 //! change and its audit row commit or vanish together. The one-row `audit_head` is updated
 //! first: its row lock (PostgreSQL) or the write lock (SQLite) orders concurrent appends, which
 //! is what keeps the sequence gapless and the chain linear.
+//!
+//! Rows are MAC'd with the audit key. The head names the key by its id, and `append` finds
+//! the key among those this process registered (`register_key`, done when the key file is
+//! loaded): so the many store functions that append within their own transactions need no key
+//! parameter, and a database whose key this process does not hold gets no row at all.
 
 use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
-use patron_domain::audit::{Actor, AuditEvent, AuditRecord, ChainBreak, ChainVerifier, chain_hash};
+use patron_domain::audit::checkpoint::Checkpoint;
+use patron_domain::audit::{
+    Actor, AuditEvent, AuditKey, AuditRecord, ChainBreak, ChainVerifier, chain_mac, keyed_from_seal,
+};
 use sqlx::AnyConnection;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
+
+/// The audit keys this process holds, by key id.
+static KEYS: LazyLock<RwLock<HashMap<String, AuditKey>>> = LazyLock::new(Default::default);
+
+/// Makes `key` available to `append` for every database whose head names it.
+pub fn register_key(key: &AuditKey) {
+    KEYS.write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.id(), key.clone());
+}
+
+fn registered_key(id: &str) -> Option<AuditKey> {
+    KEYS.read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(id)
+        .cloned()
+}
+
+/// The head as stored: where the log ends, and from where (and with which key) it is keyed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+    pub key_id: Option<String>,
+    pub keyed_from: Option<i64>,
+    pub keyed_seal: Option<String>,
+}
+
+/// What binding a key to the log found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyBinding {
+    /// The log was already keyed with this key.
+    Bound,
+    /// The log is keyed from now on; rows before `keyed_from` keep their plain hashes.
+    Keyed { keyed_from: i64 },
+    /// The log is keyed with another key (its id); this process must not write to it.
+    OtherKey(String),
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -28,7 +76,8 @@ pub struct AuditRow {
 }
 
 impl AuditRow {
-    fn record(&self) -> AuditRecord {
+    /// The fields the hash covers.
+    pub fn record(&self) -> AuditRecord {
         AuditRecord {
             seq: self.seq,
             at_ms: self.at_ms,
@@ -54,10 +103,17 @@ pub async fn append(
     event: &AuditEvent,
     at: Timestamp,
 ) -> Result<i64, StoreError> {
-    let (seq, prev_hash): (i64, String) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *conn)
-            .await?;
+    let (seq, prev_hash, key_id): (i64, String, Option<String>) = sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, key_id",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let key = key_id.as_deref().and_then(registered_key).ok_or_else(|| {
+        StoreError::Unsupported(format!(
+            "the audit log is keyed with key {} but this process does not hold it; start Patron with the data folder's key file",
+            key_id.as_deref().unwrap_or("(none yet)")
+        ))
+    })?;
     let record = AuditRecord {
         seq,
         at_ms: ms(at),
@@ -73,7 +129,7 @@ pub async fn append(
         outcome: event.outcome.as_str().to_string(),
         detail: event.detail.clone(),
     };
-    let hash = chain_hash(&prev_hash, &record);
+    let hash = chain_mac(&key, &prev_hash, &record);
     sqlx::query(
         "INSERT INTO audit_log (seq, at_ms, actor_kind, actor_id, actor_name, role, store_id, action, \
          target_kind, target_id, request_id, outcome, detail, prev_hash, hash) \
@@ -160,18 +216,86 @@ impl Db {
         Ok(rows)
     }
 
-    /// Walks the whole chain in sequence order, a page at a time. The outer error is a
-    /// database failure; the inner one names the first bad row.
-    pub async fn verify_audit(&self) -> Result<Result<i64, ChainBreak>, StoreError> {
-        let mut verifier = ChainVerifier::default();
+    /// The head: the log's last sequence number and hash, and how it is keyed.
+    pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        Ok(sqlx::query_as::<_, AuditHead>(
+            "SELECT seq, hash, key_id, keyed_from, keyed_seal FROM audit_head WHERE id = 1",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    /// Where the log ends: its last sequence number and hash (any schema version, so a
+    /// backup about to be restored can be read too).
+    pub async fn audit_end(&self) -> Result<(i64, String), StoreError> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Keys the log with `key` if it is not keyed yet: rows appended from now on are MAC'd,
+    /// those already there keep their plain hashes, and the head records (sealed) where the
+    /// keyed part begins. Registers the key for `append` unless the log wants another.
+    pub async fn bind_audit_key(&self, key: &AuditKey) -> Result<KeyBinding, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // The head's row lock (write lock on SQLite) makes one of several starting servers
+        // key the log; the others find it keyed.
+        let head: AuditHead = sqlx::query_as(
+            "UPDATE audit_head SET seq = seq WHERE id = 1 \
+             RETURNING seq, hash, key_id, keyed_from, keyed_seal",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let binding = match head.key_id {
+            Some(id) if id == key.id() => KeyBinding::Bound,
+            Some(id) => KeyBinding::OtherKey(id),
+            None => {
+                let keyed_from = head.seq + 1;
+                sqlx::query(
+                    "UPDATE audit_head SET key_id = $1, keyed_from = $2, keyed_seal = $3 WHERE id = 1",
+                )
+                .bind(key.id())
+                .bind(keyed_from)
+                .bind(keyed_from_seal(key, keyed_from))
+                .execute(&mut *tx)
+                .await?;
+                KeyBinding::Keyed { keyed_from }
+            }
+        };
+        tx.commit().await?;
+        if !matches!(binding, KeyBinding::OtherKey(_)) {
+            register_key(key);
+        }
+        Ok(binding)
+    }
+
+    /// Walks the whole chain in sequence order, a page at a time, checking plain hashes
+    /// before the keyed-from mark, MACs under `key` from it on, and the `checkpoints` in
+    /// force. The outer error is a database failure; the inner one names the first bad row.
+    pub async fn verify_audit(
+        &self,
+        key: &AuditKey,
+        checkpoints: Vec<Checkpoint>,
+    ) -> Result<Result<i64, ChainBreak>, StoreError> {
+        let head = self.audit_head().await?;
+        let keyed_from = match (head.keyed_from, head.keyed_seal.as_deref()) {
+            (Some(from), Some(seal)) if seal == keyed_from_seal(key, from) => from,
+            _ => return Ok(Err(ChainBreak::HeadNotSigned)),
+        };
+        // Rows appended while the walk runs lie beyond the head read here and are left out
+        // (a head commits with its row, so every row up to it is there).
+        let mut verifier = ChainVerifier::new(key, keyed_from, checkpoints);
         let mut after = 0_i64;
         loop {
             let page = sqlx::query_as::<_, AuditRow>(
                 "SELECT seq, at_ms, actor_kind, actor_id, actor_name, role, store_id, action, target_kind, \
                  target_id, request_id, outcome, detail, prev_hash, hash FROM audit_log \
-                 WHERE seq > $1 ORDER BY seq LIMIT 1000",
+                 WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 1000",
             )
             .bind(after)
+            .bind(head.seq)
             .fetch_all(self.pool())
             .await?;
             let Some(last) = page.last() else { break };
@@ -182,10 +306,6 @@ impl Db {
                 }
             }
         }
-        let (head_seq, head_hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(self.pool())
-                .await?;
-        Ok(verifier.finish(head_seq, &head_hash))
+        Ok(verifier.finish(head.seq, &head.hash))
     }
 }

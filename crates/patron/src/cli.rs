@@ -189,8 +189,16 @@ enum ApiKeyCmd {
 
 #[derive(Subcommand, Debug)]
 enum AuditCmd {
-    /// Check the hash chain; exits non-zero and names the first bad row if it was tampered with.
+    /// Check the keyed hash chain against the checkpoints in the data folder; exits 2 and
+    /// names the first bad row (or the missing tail) if it was tampered with.
     Verify,
+    /// Sign the log's head into the checkpoint file now (the daily job does this on its own).
+    Checkpoint {
+        /// The database was set back on purpose (a PostgreSQL dump restored): retire the
+        /// checkpoints that saw the log go further. `patron backup restore` does this itself.
+        #[arg(long)]
+        after_restore: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -384,16 +392,27 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
             println!("{secret}");
             eprintln!("till key for store {store}; shown only once, store it safely");
         }
-        Command::Audit(AuditCmd::Verify) => match app.db.verify_audit().await? {
+        Command::Audit(AuditCmd::Verify) => match app.verify_audit().await? {
             Ok(n) => println!("audit log intact: {n} records verified"),
             Err(b) => {
-                eprintln!(
-                    "audit log TAMPERED: first bad record is #{} ({b:?})",
-                    b.first_bad_seq()
-                );
+                eprintln!("audit log TAMPERED: {b}");
                 return Ok(ExitCode::from(2));
             }
         },
+        Command::Audit(AuditCmd::Checkpoint { after_restore }) => {
+            use patron_domain::audit::checkpoint::CheckpointKind;
+            let kind = if after_restore {
+                CheckpointKind::Restore
+            } else {
+                CheckpointKind::Manual
+            };
+            let (c, mailed) = app.write_audit_checkpoint(kind, app.now()).await?;
+            println!(
+                "checkpoint at record #{} written to {}; e-mailed to {mailed} admins",
+                c.seq,
+                patron_app::audit::checkpoint_file(&app.config.data_dir).display()
+            );
+        }
         Command::Backup(BackupCmd::Create { out }) => {
             let path = patron_app::backup::create(app, out.as_deref(), app.now())
                 .await

@@ -62,6 +62,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         ran.sort();
         let expected: Vec<&str> = if kind == Kind::Sqlite {
             vec![
+                "audit_checkpoint",
                 "backup",
                 "campaigns",
                 "escalation",
@@ -76,6 +77,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
             ]
         } else {
             vec![
+                "audit_checkpoint",
                 "campaigns",
                 "escalation",
                 "followups",
