@@ -128,6 +128,7 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
     app.save_message_rules(&actor, &rules).await?;
     app.save_message_template(
         &actor,
+        patron_store::Scope::Chain,
         &crate::messages::TemplateForm {
             name: "winback".into(),
             channel: "sms".into(),
@@ -139,15 +140,18 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
         },
     )
     .await?;
-    app.create_playbook(&crate::care::churn::PlaybookForm {
-        name: "久未到店回访".into(),
-        min_score: 50,
-        make_task: true,
-        message_template: "winback".into(),
-        control_percent: 10,
-        cooldown_days: 90,
-        ..Default::default()
-    })
+    app.create_playbook(
+        patron_store::Scope::Chain,
+        &crate::care::churn::PlaybookForm {
+            name: "久未到店回访".into(),
+            min_score: 50,
+            make_task: true,
+            message_template: "winback".into(),
+            control_percent: 10,
+            cooldown_days: 90,
+            ..Default::default()
+        },
+    )
     .await?;
     // A shared segment: key customers, or anyone who bought in the last month.
     let segment = app
@@ -162,15 +166,18 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
         )
         .await?;
     // A campaign on the calendar: the segment gets a call in three weeks.
-    app.create_playbook(&crate::care::churn::PlaybookForm {
-        name: "老客回馈月".into(),
-        min_score: 0,
-        make_task: true,
-        cooldown_days: 30,
-        segment_id: Some(segment),
-        run_on: app.today().checked_add(jiff::Span::new().days(21)).ok(),
-        ..Default::default()
-    })
+    app.create_playbook(
+        patron_store::Scope::Chain,
+        &crate::care::churn::PlaybookForm {
+            name: "老客回馈月".into(),
+            min_score: 0,
+            make_task: true,
+            cooldown_days: 30,
+            segment_id: Some(segment),
+            run_on: app.today().checked_add(jiff::Span::new().days(21)).ok(),
+            ..Default::default()
+        },
+    )
     .await?;
     Ok(())
 }

@@ -126,24 +126,30 @@ pub(crate) async fn seed(
 async fn seed_mall(app: &App) -> Result<(), AppError> {
     let demo = patron_domain::audit::Actor::cli("demo");
     let template = app
-        .create_coupon_template(&crate::sales::coupons::TemplateInput {
-            name: "满500减50".into(),
-            amount_fen: Some(5_000),
-            min_spend_fen: 50_000,
-            valid_days: 60,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &crate::sales::coupons::TemplateInput {
+                name: "满500减50".into(),
+                amount_fen: Some(5_000),
+                min_spend_fen: 50_000,
+                valid_days: 60,
+                ..Default::default()
+            },
+        )
         .await?;
     // Gold and diamond members get a birthday-month coupon, diamond members points too.
     let birthday = app
-        .create_coupon_template(&crate::sales::coupons::TemplateInput {
-            name: "生日月满200减30".into(),
-            amount_fen: Some(3_000),
-            min_spend_fen: 20_000,
-            birthday_month: true,
-            valid_days: 45,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &crate::sales::coupons::TemplateInput {
+                name: "生日月满200减30".into(),
+                amount_fen: Some(3_000),
+                min_spend_fen: 20_000,
+                birthday_month: true,
+                valid_days: 45,
+                ..Default::default()
+            },
+        )
         .await?;
     let mut settings = app.loyalty().await?.settings.clone();
     for tier in settings.tiers.iter_mut().skip(2) {
@@ -170,7 +176,8 @@ async fn seed_mall(app: &App) -> Result<(), AppError> {
             valid_from: app.now(),
             valid_until: None,
         };
-        app.create_reward(&demo, &input).await?;
+        app.create_reward(&demo, patron_store::Scope::Chain, &input)
+            .await?;
     }
     Ok(())
 }

@@ -150,7 +150,14 @@ impl App {
             .collect()
     }
 
-    pub async fn create_playbook(&self, form: &PlaybookForm) -> Result<i64, AppError> {
+    /// Playbooks serve the whole chain: a store-bound `scope` runs them on its customers,
+    /// never makes them.
+    pub async fn create_playbook(
+        &self,
+        scope: Scope,
+        form: &PlaybookForm,
+    ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.churn.name").into());

@@ -96,7 +96,13 @@ impl PlannedCoupons {
 }
 
 impl App {
-    pub async fn create_coupon_template(&self, input: &TemplateInput) -> Result<i64, AppError> {
+    /// Templates belong to the whole chain: a store-bound `scope` may issue them, not make them.
+    pub async fn create_coupon_template(
+        &self,
+        scope: Scope,
+        input: &TemplateInput,
+    ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.coupon.name").into());
@@ -131,7 +137,10 @@ impl App {
             valid_days: input.valid_days,
             status: "active".into(),
         };
-        Ok(self.db.create_coupon_template(&row, self.now()).await?)
+        Ok(self
+            .db
+            .create_coupon_template(scope, &row, self.now())
+            .await?)
     }
 
     /// Issues one coupon of a template to each customer, valid from now for the template's

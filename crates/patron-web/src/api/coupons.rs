@@ -88,7 +88,7 @@ pub struct UsageView {
     responses((status = 201, body = TemplateView), (status = 422, body = Problem)))]
 pub async fn create_template(
     State(state): State<AppState>,
-    Staff(_staff, ctx): Staff,
+    Staff(p, ctx): Staff,
     body: Result<Json<TemplateBody>, JsonRejection>,
 ) -> Response {
     let Json(b) = match body {
@@ -107,7 +107,7 @@ pub async fn create_template(
         valid_days: b.valid_days,
     };
     let made = async {
-        let id = state.app.create_coupon_template(&input).await?;
+        let id = state.app.create_coupon_template(p.scope(), &input).await?;
         Ok::<_, patron_app::AppError>(state.app.db.coupon_template(id).await?)
     }
     .await;
@@ -179,12 +179,12 @@ pub async fn issue(
     responses((status = 200, body = Vec<UsageView>)))]
 pub async fn usage(
     State(state): State<AppState>,
-    Staff(_staff, ctx): Staff,
+    Staff(p, ctx): Staff,
 ) -> Result<Json<Vec<UsageView>>, WebError> {
     let rows = state
         .app
         .db
-        .coupon_usage(state.app.now())
+        .coupon_usage(p.scope(), state.app.now())
         .await
         .map_err(|e| WebError::api(patron_app::AppError::from(e), ctx.lang))?;
     Ok(Json(

@@ -278,7 +278,7 @@ pub async fn create_playbook(
         })
     })();
     let result = match form {
-        Ok(f) => state.app.create_playbook(&f).await,
+        Ok(f) => state.app.create_playbook(p.scope(), &f).await,
         Err(e) => Err(e.into()),
     };
     match result {

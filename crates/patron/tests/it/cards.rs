@@ -147,12 +147,15 @@ async fn ending_a_membership_follows_the_stated_policy(kind: Kind) {
     let actor = patron_domain::Actor::cli("test");
     let template = s
         .app
-        .create_coupon_template(&patron_app::sales::coupons::TemplateInput {
-            name: "回馈券".into(),
-            amount_fen: Some(1000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &patron_app::sales::coupons::TemplateInput {
+                name: "回馈券".into(),
+                amount_fen: Some(1000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     s.app

@@ -124,6 +124,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     app.save_message_rules(&admin, &rules).await.expect("rules");
     app.save_message_template(
         &admin,
+        patron_store::Scope::Chain,
         &TemplateForm {
             name: "winback".into(),
             channel: "sms".into(),
@@ -137,36 +138,45 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     .await
     .expect("template");
     let coupon = app
-        .create_coupon_template(&TemplateInput {
-            name: "回店礼50元".into(),
-            amount_fen: Some(5_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "回店礼50元".into(),
+                amount_fen: Some(5_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("coupon");
     let bad = app
-        .create_playbook(&PlaybookForm {
-            name: "空".into(),
-            min_score: 50,
-            cooldown_days: 90,
-            ..Default::default()
-        })
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &PlaybookForm {
+                name: "空".into(),
+                min_score: 50,
+                cooldown_days: 90,
+                ..Default::default()
+            },
+        )
         .await
         .expect_err("no action");
     assert_eq!(bad.field_errors()[0].field, "make_task");
     let pb = app
-        .create_playbook(&PlaybookForm {
-            name: "久未到店".into(),
-            min_score: 50,
-            make_task: true,
-            coupon_template_id: Some(coupon),
-            message_template: "winback".into(),
-            control_percent: 0,
-            cooldown_days: 90,
-            segment_id: None,
-            run_on: None,
-        })
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &PlaybookForm {
+                name: "久未到店".into(),
+                min_score: 50,
+                make_task: true,
+                coupon_template_id: Some(coupon),
+                message_template: "winback".into(),
+                control_percent: 0,
+                cooldown_days: 90,
+                segment_id: None,
+                run_on: None,
+            },
+        )
         .await
         .expect("playbook");
     // Two runs at once, from store 1's scope: each customer of the store reached once.
@@ -234,14 +244,17 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
 
     // A playbook with half held back as a control group: everyone is in one group or the other.
     let half = app
-        .create_playbook(&PlaybookForm {
-            name: "对照".into(),
-            min_score: 50,
-            make_task: true,
-            control_percent: 50,
-            cooldown_days: 30,
-            ..Default::default()
-        })
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &PlaybookForm {
+                name: "对照".into(),
+                min_score: 50,
+                make_task: true,
+                control_percent: 50,
+                cooldown_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("playbook");
     let r = app
@@ -261,12 +274,18 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
         ..Default::default()
     };
     let bad = app
-        .create_playbook(&scheduled("昨天的活动", "2026-11-22"))
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &scheduled("昨天的活动", "2026-11-22"),
+        )
         .await
         .expect_err("past");
     assert_eq!(bad.field_errors()[0].field, "run_on");
     let planned = app
-        .create_playbook(&scheduled("双十二回店", "2026-11-24"))
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &scheduled("双十二回店", "2026-11-24"),
+        )
         .await
         .expect("planned");
     let c = Client::new(&s.base);

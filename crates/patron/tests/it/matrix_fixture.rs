@@ -35,6 +35,8 @@ pub(crate) struct Fixture {
     pub(crate) visit: i64,
     pub(crate) shot: i64,
     pub(crate) warranty: i64,
+    /// An open follow-up task on `customer`.
+    pub(crate) followup: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -103,6 +105,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/warranties/")
     {
         f.warranty
+    } else if template.starts_with("/console/followups/") {
+        f.followup
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -224,12 +228,15 @@ pub(crate) async fn fixture(
         .expect("field");
     let template = s
         .app
-        .create_coupon_template(&patron_app::sales::coupons::TemplateInput {
-            name: "矩阵券".into(),
-            amount_fen: Some(500),
-            valid_days: 7,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &patron_app::sales::coupons::TemplateInput {
+                name: "矩阵券".into(),
+                amount_fen: Some(500),
+                valid_days: 7,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     s.app
@@ -287,6 +294,7 @@ pub(crate) async fn fixture(
         .app
         .create_reward(
             &matrix,
+            patron_store::Scope::Chain,
             &patron_app::sales::mall::RewardInput {
                 name: "矩阵礼品".into(),
                 points_price: 10,
@@ -312,14 +320,17 @@ pub(crate) async fn fixture(
         .order_id;
     let playbook = s
         .app
-        .create_playbook(&patron_app::care::churn::PlaybookForm {
-            name: unique("pb"),
-            min_score: 50,
-            make_task: true,
-            control_percent: 10,
-            cooldown_days: 90,
-            ..Default::default()
-        })
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &patron_app::care::churn::PlaybookForm {
+                name: unique("pb"),
+                min_score: 50,
+                make_task: true,
+                control_percent: 10,
+                cooldown_days: 90,
+                ..Default::default()
+            },
+        )
         .await
         .expect("playbook");
     let segment = s
@@ -367,7 +378,18 @@ pub(crate) async fn fixture(
         .id;
     let (delivery_order, visit, shot, warranty) =
         crate::matrix_service::service_fixture(s, customers[0], target).await;
+    // Written directly: tasks are planned from classes and cadences the walk does not need.
+    let followup: i64 = sqlx::query_scalar(
+        "INSERT INTO followup_tasks (customer_id, store_id, kind, ref, reason, due_day, status, \
+         created_at) VALUES ($1, $2, 'stale_profile', 'matrix', '', 0, 'open', 0) RETURNING id",
+    )
+    .bind(customers[0])
+    .bind(store_id)
+    .fetch_one(s.app.db.pool())
+    .await
+    .expect("follow-up task");
     Fixture {
+        followup,
         delivery_order,
         visit,
         shot,

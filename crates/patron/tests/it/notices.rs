@@ -123,12 +123,15 @@ async fn members_are_told_once_before_things_run_out(kind: Kind) {
         .await
         .expect("card");
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "半月券".into(),
-            amount_fen: Some(1_000),
-            valid_days: 15,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "半月券".into(),
+                amount_fen: Some(1_000),
+                valid_days: 15,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     app.issue_coupons(
@@ -203,12 +206,15 @@ async fn birthday_gifts_follow_the_tier_once_a_year(kind: Kind) {
     let app = &s.app;
     let s1 = store(app, "S1").await;
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "生日券".into(),
-            amount_fen: Some(2_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "生日券".into(),
+                amount_fen: Some(2_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     let mut programme = app.loyalty().await.expect("programme").settings.clone();

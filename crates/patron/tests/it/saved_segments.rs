@@ -139,15 +139,18 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
 
     // A playbook over the segment: a task each, once per cool-down however often it runs.
     let playbook = app
-        .create_playbook(&PlaybookForm {
-            name: "瓷砖回访".into(),
-            min_score: 0,
-            make_task: true,
-            control_percent: 0,
-            cooldown_days: 30,
-            segment_id: Some(id),
-            ..Default::default()
-        })
+        .create_playbook(
+            patron_store::Scope::Chain,
+            &PlaybookForm {
+                name: "瓷砖回访".into(),
+                min_score: 0,
+                make_task: true,
+                control_percent: 0,
+                cooldown_days: 30,
+                segment_id: Some(id),
+                ..Default::default()
+            },
+        )
         .await
         .expect("playbook");
     let actor = patron_domain::Actor::cli("test");
@@ -225,12 +228,15 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         .expect("saved")
         .id;
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "瓷砖券".into(),
-            amount_fen: Some(1_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "瓷砖券".into(),
+                amount_fen: Some(1_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     let coupons = c.get("/console/coupons").await;

@@ -32,12 +32,15 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
         .expect("view");
     let view = app.db.list_customer_views(owner_id).await.expect("views")[0].id;
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "老客回馈".into(),
-            amount_fen: Some(2_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "老客回馈".into(),
+                amount_fen: Some(2_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
 

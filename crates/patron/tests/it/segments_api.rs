@@ -120,12 +120,15 @@ async fn segments_over_the_api(kind: Kind) {
 
     // The segment feeds coupons and points.
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "瓷砖券".into(),
-            amount_fen: Some(1_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "瓷砖券".into(),
+                amount_fen: Some(1_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     let (status, issued, _) = call(

@@ -102,12 +102,15 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         .await
         .expect("reopen");
     let template = app
-        .create_coupon_template(&TemplateInput {
-            name: "致歉券".into(),
-            amount_fen: Some(5_000),
-            valid_days: 30,
-            ..Default::default()
-        })
+        .create_coupon_template(
+            patron_store::Scope::Chain,
+            &TemplateInput {
+                name: "致歉券".into(),
+                amount_fen: Some(5_000),
+                valid_days: 30,
+                ..Default::default()
+            },
+        )
         .await
         .expect("template");
     let coupon = Resolution {
