@@ -128,6 +128,7 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
     app.save_message_rules(&actor, &rules).await?;
     app.save_message_template(
         &actor,
+        patron_store::Scope::Chain,
         &crate::messages::TemplateForm {
             name: "winback".into(),
             channel: "sms".into(),
@@ -141,6 +142,7 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
     .await?;
     app.create_playbook(
         &actor,
+        patron_store::Scope::Chain,
         &crate::care::churn::PlaybookForm {
             name: "久未到店回访".into(),
             min_score: 50,
@@ -167,6 +169,7 @@ async fn seed_winback(app: &App) -> Result<(), AppError> {
     // A campaign on the calendar: the segment gets a call in three weeks.
     app.create_playbook(
         &actor,
+        patron_store::Scope::Chain,
         &crate::care::churn::PlaybookForm {
             name: "老客回馈月".into(),
             min_score: 0,

@@ -128,6 +128,7 @@ async fn seed_mall(app: &App) -> Result<(), AppError> {
     let template = app
         .create_coupon_template(
             &demo,
+            patron_store::Scope::Chain,
             &crate::sales::coupons::TemplateInput {
                 name: "满500减50".into(),
                 amount_fen: Some(5_000),
@@ -141,6 +142,7 @@ async fn seed_mall(app: &App) -> Result<(), AppError> {
     let birthday = app
         .create_coupon_template(
             &demo,
+            patron_store::Scope::Chain,
             &crate::sales::coupons::TemplateInput {
                 name: "生日月满200减30".into(),
                 amount_fen: Some(3_000),
@@ -176,7 +178,8 @@ async fn seed_mall(app: &App) -> Result<(), AppError> {
             valid_from: app.now(),
             valid_until: None,
         };
-        app.create_reward(&demo, &input).await?;
+        app.create_reward(&demo, patron_store::Scope::Chain, &input)
+            .await?;
     }
     Ok(())
 }

@@ -50,7 +50,9 @@ pub(crate) async fn seed(app: &App, customers: &[(i64, i64)]) -> Result<(), AppE
         active: true,
         ..Default::default()
     };
-    let survey = app.save_survey(&Actor::cli("demo"), None, &form).await?;
+    let survey = app
+        .save_survey(&Actor::cli("demo"), patron_store::Scope::Chain, None, &form)
+        .await?;
     let survey = app.survey(survey).await?;
     let expires = app.now() + SignedDuration::from_hours(24 * 30);
     // Every fifth customer is asked; four in five of them answer.

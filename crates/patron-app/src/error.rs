@@ -67,6 +67,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::OutOfScope => AppError::Forbidden,
             StoreError::Conflict { constraint } => match constraint.as_str() {
                 "uq_stores_code" => AppError::Conflict {
                     key: "error.store_code.taken",

@@ -49,6 +49,7 @@ impl App {
             .db
             .create_store(
                 &Self::actor_of(by, request_id),
+                by.map_or(Scope::Chain, Principal::scope),
                 &code,
                 &name,
                 &tz,
@@ -98,7 +99,7 @@ impl App {
     ) -> Result<(), AppError> {
         let status = if open { "open" } else { "closed" };
         self.db
-            .set_store_status(&by.actor(request_id), id, status, self.now())
+            .set_store_status(&by.actor(request_id), by.scope(), id, status, self.now())
             .await?;
         Ok(())
     }

@@ -75,6 +75,15 @@ impl Scope {
         }
     }
 
+    /// What belongs to the whole chain (stores themselves, mall rewards, coupon templates) is
+    /// created and changed by chain-wide roles only; a store-bound role may read and use it.
+    pub fn chain_wide(self) -> Result<(), StoreError> {
+        match self {
+            Scope::Chain => Ok(()),
+            Scope::Store(_) => Err(StoreError::OutOfScope),
+        }
+    }
+
     pub fn allows(self, store_id: Option<i64>) -> bool {
         match self {
             Scope::Chain => true,

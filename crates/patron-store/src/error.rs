@@ -5,6 +5,10 @@
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// A store-bound scope asked to change what belongs to the whole chain (stores, mall
+    /// rewards, coupon templates).
+    #[error("outside the caller's scope")]
+    OutOfScope,
     /// A unique or foreign-key constraint refused the write; `constraint` is e.g.
     /// `uq_stores_code`.
     #[error("conflict with existing data ({constraint})")]

@@ -96,9 +96,11 @@ impl Db {
     pub async fn delete_message_template(
         &self,
         actor: &Actor,
+        scope: crate::Scope,
         id: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        scope.chain_wide()?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query("DELETE FROM message_templates WHERE id = $1")
             .bind(id)

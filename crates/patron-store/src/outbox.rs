@@ -2,7 +2,7 @@
 //! change that causes them; dispatchers claim due rows with a lease, send, and record the
 //! attempt. A row whose lease ran out (its dispatcher died) becomes claimable again.
 
-use crate::{Db, StoreError, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::{SignedDuration, Timestamp};
 
 #[derive(Debug, Clone, Default)]
@@ -285,27 +285,43 @@ impl Db {
         .await?)
     }
 
+    /// The latest messages of the whole chain (operators' tools and tests).
     pub async fn list_outbox(
         &self,
         status: &str,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, StoreError> {
+        self.list_outbox_in(Scope::Chain, status, limit).await
+    }
+
+    /// The latest messages within `scope`: a store-bound role sees its store's messages, not
+    /// the chain's nor staff mail (which has no store).
+    pub async fn list_outbox_in(
+        &self,
+        scope: Scope,
+        status: &str,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
+            "SELECT {COLUMNS} FROM outbox WHERE ($1 = '' OR status = $1) \
+             AND ($3 IS NULL OR store_id = $3) ORDER BY id DESC LIMIT $2"
         )))
         .bind(status)
         .bind(limit)
+        .bind(scope.store_filter())
         .fetch_all(self.pool())
         .await?)
     }
 
-    /// Row counts per status, for `/metrics` and the console.
-    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        Ok(
-            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
-                .fetch_all(self.pool())
-                .await?,
+    /// Row counts per status within `scope`, for `/metrics` (the chain) and the console.
+    pub async fn outbox_counts(&self, scope: Scope) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT status, COUNT(*) FROM outbox WHERE ($1 IS NULL OR store_id = $1) \
+             GROUP BY status ORDER BY status",
         )
+        .bind(scope.store_filter())
+        .fetch_all(self.pool())
+        .await?)
     }
 }
 

@@ -54,11 +54,13 @@ impl Db {
     pub async fn create_store(
         &self,
         actor: &Actor,
+        scope: Scope,
         code: &StoreCode,
         name: &StoreName,
         tz: &TimeZoneName,
         now: Timestamp,
     ) -> Result<StoreRow, StoreError> {
+        scope.chain_wide()?;
         let mut tx = self.begin_write().await?;
         let row: StoreRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO stores (code, name, timezone, status, created_at, updated_at) \
@@ -121,18 +123,22 @@ impl Db {
     pub async fn set_store_status(
         &self,
         actor: &Actor,
+        scope: Scope,
         id: i64,
         status: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query("UPDATE stores SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(status)
-            .bind(ms(now))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let n = sqlx::query(
+            "UPDATE stores SET status = $1, updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR id = $4)",
+        )
+        .bind(status)
+        .bind(ms(now))
+        .bind(id)
+        .bind(scope.store_filter())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }

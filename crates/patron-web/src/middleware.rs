@@ -122,7 +122,7 @@ pub async fn render_metrics(state: &AppState) -> String {
         state.metrics.duration_count.load(Ordering::Relaxed)
     ));
     out.push_str("# HELP patron_outbox_messages Outbox messages by status.\n# TYPE patron_outbox_messages gauge\n");
-    if let Ok(counts) = state.app.db.outbox_counts().await {
+    if let Ok(counts) = state.app.db.outbox_counts(patron_store::Scope::Chain).await {
         for (status, n) in counts {
             out.push_str(&format!(
                 "patron_outbox_messages{{status=\"{status}\"}} {n}\n"

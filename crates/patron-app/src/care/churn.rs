@@ -150,11 +150,15 @@ impl App {
             .collect()
     }
 
+    /// Playbooks serve the whole chain: a store-bound `scope` runs them on its customers,
+    /// never makes them.
     pub async fn create_playbook(
         &self,
         actor: &Actor,
+        scope: Scope,
         form: &PlaybookForm,
     ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.churn.name").into());

@@ -248,6 +248,10 @@ impl App {
         if from == to {
             return Err(FieldError::new("to_staff_id", "error.owner.same").into());
         }
+        // Both staff members within the caller's scope, or nothing is handed anywhere.
+        for staff in [from, to] {
+            self.db.get_staff(scope, staff).await?;
+        }
         let ids = self.db.customers_owned_by(scope, from).await?;
         if ids.is_empty() {
             return Ok(0);

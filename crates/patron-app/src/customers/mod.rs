@@ -24,7 +24,7 @@ use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::customer::{
-    ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, archive_number,
+    ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, HouseholdLink, archive_number,
 };
 use patron_store::Scope;
 use patron_store::customers::{ConsentEvent, DuplicateProbe, NewCustomer};
@@ -136,6 +136,12 @@ impl App {
             None => Vec::new(),
         };
         errors.extend(custom);
+        if let Some(d) = &draft {
+            errors.extend(
+                self.check_household(scope, &d.profile.household, &[])
+                    .await?,
+            );
+        }
         if let Some(d) = &draft
             && d.id_number.is_some()
             && !options
@@ -221,6 +227,10 @@ impl App {
         let tags = parse_tags(tags).map_err(|e| errors.push(e)).ok();
         if let Some(d) = &draft {
             errors.extend(self.check_custom_values(&d.profile.custom).await?);
+            errors.extend(
+                self.check_household(scope, &d.profile.household, &before.profile.household)
+                    .await?,
+            );
             let had_consent = self
                 .db
                 .consent_state(id)
@@ -281,6 +291,30 @@ impl App {
                 field: Some("id_number"),
             })
         }
+    }
+
+    /// A household link names another customer: a new one must name a customer within
+    /// `scope`, or a store-bound role could tie another store's customer to a file (and see
+    /// it through the link). Links the file already had stay as they are.
+    async fn check_household(
+        &self,
+        scope: Scope,
+        links: &[HouseholdLink],
+        kept: &[HouseholdLink],
+    ) -> Result<Option<FieldError>, AppError> {
+        let new = links
+            .iter()
+            .filter(|l| !kept.iter().any(|k| k.customer_id == l.customer_id));
+        for link in new {
+            match self.db.get_customer(scope, link.customer_id).await {
+                Ok(_) => {}
+                Err(patron_store::StoreError::NotFound) => {
+                    return Ok(Some(FieldError::new("household", "error.household.member")));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(None)
     }
 
     /// Checks admin-defined field values; unknown keys are refused.

@@ -122,11 +122,14 @@ impl TemplateForm {
 }
 
 impl App {
+    /// Templates serve the whole chain: a store-bound `scope` uses them, never edits them.
     pub async fn save_message_template(
         &self,
         actor: &Actor,
+        scope: patron_store::Scope,
         form: &TemplateForm,
     ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         form.check()?;
         let input = TemplateInput {
             name: form.name.trim(),

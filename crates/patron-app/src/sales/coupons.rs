@@ -99,11 +99,14 @@ impl PlannedCoupons {
 }
 
 impl App {
+    /// Templates belong to the whole chain: a store-bound `scope` may issue them, not make them.
     pub async fn create_coupon_template(
         &self,
         actor: &Actor,
+        scope: Scope,
         input: &TemplateInput,
     ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let name = input.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.coupon.name").into());
@@ -140,7 +143,7 @@ impl App {
         };
         Ok(self
             .db
-            .create_coupon_template(actor, &row, self.now())
+            .create_coupon_template(scope, actor, &row, self.now())
             .await?)
     }
 

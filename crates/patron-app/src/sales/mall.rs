@@ -70,7 +70,13 @@ fn refused(e: RedeemRefused) -> AppError {
 }
 
 impl App {
-    pub async fn create_reward(&self, actor: &Actor, r: &RewardInput) -> Result<i64, AppError> {
+    pub async fn create_reward(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        r: &RewardInput,
+    ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let mut errors = Vec::new();
         let name = r.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
@@ -129,13 +135,17 @@ impl App {
             status: "active".into(),
             redeemed: 0,
         };
-        Ok(self.db.create_reward(actor, &row, self.now()).await?)
+        Ok(self
+            .db
+            .create_reward(actor, scope, &row, self.now())
+            .await?)
     }
 
     /// Adds to a limited stock, and/or retires (`Some(false)`) or re-offers it.
     pub async fn update_reward(
         &self,
         actor: &Actor,
+        scope: Scope,
         id: i64,
         more_stock: i64,
         active: Option<bool>,
@@ -146,7 +156,7 @@ impl App {
         let status = active.map(|a| if a { "active" } else { "retired" });
         match self
             .db
-            .update_reward(actor, id, more_stock, status, self.now())
+            .update_reward(actor, scope, id, more_stock, status, self.now())
             .await?
         {
             true => Ok(()),

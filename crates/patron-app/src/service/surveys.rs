@@ -111,12 +111,15 @@ impl App {
 
     /// Creates (`id` none) or changes a survey. A satisfaction follow-up must ask a CSAT
     /// question; one survey at a time goes out by itself on each trigger.
+    /// Surveys serve the whole chain: a store-bound `scope` sends them, never edits them.
     pub async fn save_survey(
         &self,
         actor: &Actor,
+        scope: Scope,
         id: Option<i64>,
         form: &SurveyForm,
     ) -> Result<i64, AppError> {
+        scope.chain_wide()?;
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > 60 {
             return Err(FieldError::new("name", "error.survey.name").into());

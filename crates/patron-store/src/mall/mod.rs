@@ -5,7 +5,7 @@ mod orders;
 
 pub use orders::{NewOrder, OrderRow, RedeemRefused, Redeemed, may_move};
 
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -44,9 +44,11 @@ impl Db {
     pub async fn create_reward(
         &self,
         actor: &Actor,
+        scope: Scope,
         r: &RewardRow,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
+        scope.chain_wide()?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rewards (name, description, kind, coupon_template_id, points_price, cash_fen, \
@@ -76,11 +78,13 @@ impl Db {
     pub async fn update_reward(
         &self,
         actor: &Actor,
+        scope: Scope,
         id: i64,
         more_stock: i64,
         status: Option<&str>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        scope.chain_wide()?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE rewards SET stock = stock + $1, status = COALESCE($2, status) WHERE id = $3",

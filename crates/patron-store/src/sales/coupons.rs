@@ -2,7 +2,7 @@
 //! is a conditional update inside the sale's transaction, so a code is used at most once.
 
 use crate::db::placeholders;
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
@@ -114,10 +114,12 @@ impl Db {
     /// issued from it gives away.
     pub async fn create_coupon_template(
         &self,
+        scope: Scope,
         actor: &Actor,
         t: &TemplateRow,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
+        scope.chain_wide()?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO coupon_templates (name, amount_fen, off_permille, cap_fen, min_spend_fen, \
@@ -212,7 +214,12 @@ impl Db {
         .await?)
     }
 
-    pub async fn coupon_usage(&self, now: Timestamp) -> Result<Vec<UsageRow>, StoreError> {
+    /// Every template with the use of its coupons held by members in `scope`.
+    pub async fn coupon_usage(
+        &self,
+        scope: Scope,
+        now: Timestamp,
+    ) -> Result<Vec<UsageRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT t.id AS template_id, t.name, \
              CAST(COUNT(c.code) AS BIGINT) AS issued, \
@@ -221,9 +228,11 @@ impl Db {
              CAST(COALESCE(SUM(CASE WHEN c.status = 'issued' AND c.valid_until_ms <= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS expired, \
              CAST(COALESCE(SUM(c.discount_fen), 0) AS BIGINT) AS discount_fen \
              FROM coupon_templates t LEFT JOIN coupons c ON c.template_id = t.id \
+             AND ($2 IS NULL OR c.customer_id IN (SELECT id FROM customers WHERE store_id = $2)) \
              GROUP BY t.id, t.name ORDER BY t.id DESC",
         )
         .bind(ms(now))
+        .bind(scope.store_filter())
         .fetch_all(self.pool())
         .await?)
     }

@@ -88,7 +88,7 @@ pub struct UsageView {
     responses((status = 201, body = TemplateView), (status = 422, body = Problem)))]
 pub async fn create_template(
     State(state): State<AppState>,
-    Staff(staff, ctx): Staff,
+    Staff(p, ctx): Staff,
     body: Result<Json<TemplateBody>, JsonRejection>,
 ) -> Response {
     let Json(b) = match body {
@@ -109,7 +109,7 @@ pub async fn create_template(
     let made = async {
         let id = state
             .app
-            .create_coupon_template(&staff.actor(ctx.rid()), &input)
+            .create_coupon_template(&p.actor(ctx.rid()), p.scope(), &input)
             .await?;
         Ok::<_, patron_app::AppError>(state.app.db.coupon_template(id).await?)
     }
@@ -182,12 +182,12 @@ pub async fn issue(
     responses((status = 200, body = Vec<UsageView>)))]
 pub async fn usage(
     State(state): State<AppState>,
-    Staff(_staff, ctx): Staff,
+    Staff(p, ctx): Staff,
 ) -> Result<Json<Vec<UsageView>>, WebError> {
     let rows = state
         .app
         .db
-        .coupon_usage(state.app.now())
+        .coupon_usage(p.scope(), state.app.now())
         .await
         .map_err(|e| WebError::api(patron_app::AppError::from(e), ctx.lang))?;
     Ok(Json(

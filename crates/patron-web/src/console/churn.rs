@@ -278,7 +278,12 @@ pub async fn create_playbook(
         })
     })();
     let result = match form {
-        Ok(f) => state.app.create_playbook(&p.actor(ctx.rid()), &f).await,
+        Ok(f) => {
+            state
+                .app
+                .create_playbook(&p.actor(ctx.rid()), p.scope(), &f)
+                .await
+        }
         Err(e) => Err(e.into()),
     };
     match result {

@@ -47,7 +47,11 @@ async fn show(
 ) -> Response {
     let t = |k: &str| ctx.lang.t(k);
     let result = async {
-        let usage = state.app.db.coupon_usage(state.app.now()).await?;
+        let usage = state
+            .app
+            .db
+            .coupon_usage(p.scope(), state.app.now())
+            .await?;
         let mut templates = Vec::new();
         for row in state.app.db.coupon_templates().await? {
             let u = usage.iter().find(|u| u.template_id == row.id);
@@ -186,13 +190,13 @@ pub async fn create_template(
         let input = read(&form)?;
         state
             .app
-            .create_coupon_template(&p.actor(ctx.rid()), &input)
+            .create_coupon_template(&p.actor(ctx.rid()), p.scope(), &input)
             .await
     }
     .await;
     match result {
         Ok(_) => see_other("/console/coupons?ok=coupon_template_saved"),
-        Err(e) => show(&state, &p, &ctx, "", Some(&e)).await,
+        Err(e) => super::on_form_error(&e, ctx.lang, show(&state, &p, &ctx, "", Some(&e))).await,
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn home(
             Vec::new()
         };
         let outbox = if p.can(Capability::OutboxRead) {
-            db.outbox_counts().await?
+            db.outbox_counts(scope).await?
         } else {
             Vec::new()
         };

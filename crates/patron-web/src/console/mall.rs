@@ -321,7 +321,10 @@ pub async fn create_reward(
     let tz = state.app.config.timezone();
     let result = async {
         let input = read_reward(&form, state.app.now(), &tz)?;
-        state.app.create_reward(&p.actor(ctx.rid()), &input).await
+        state
+            .app
+            .create_reward(&p.actor(ctx.rid()), p.scope(), &input)
+            .await
     }
     .await;
     match result {
@@ -354,7 +357,7 @@ pub async fn update_reward(
         };
         state
             .app
-            .update_reward(&p.actor(ctx.rid()), id, more, active)
+            .update_reward(&p.actor(ctx.rid()), p.scope(), id, more, active)
             .await
     }
     .await;

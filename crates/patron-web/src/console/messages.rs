@@ -222,7 +222,7 @@ pub async fn save_template(
     }
     match state
         .app
-        .save_message_template(&p.actor(ctx.rid()), &input)
+        .save_message_template(&p.actor(ctx.rid()), p.scope(), &input)
         .await
     {
         Ok(id) => see_other(&format!("/console/messages?ok=template_saved&edit={id}")),
@@ -244,7 +244,7 @@ pub async fn delete_template(
     match state
         .app
         .db
-        .delete_message_template(&p.actor(ctx.rid()), id, state.app.now())
+        .delete_message_template(&p.actor(ctx.rid()), p.scope(), id, state.app.now())
         .await
     {
         Ok(()) => see_other("/console/messages?ok=template_deleted"),

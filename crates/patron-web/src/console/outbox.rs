@@ -67,14 +67,20 @@ pub async fn outbox_page(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let tz = state.app.config.timezone();
-        let counts = state.app.db.outbox_counts().await?;
+        let counts = state.app.db.outbox_counts(p.scope()).await?;
         let rows = match q.customer {
             Some(c) => {
                 // Within the viewer's scope only.
                 state.app.db.get_customer(p.scope(), c).await?;
                 state.app.db.messages_of(c, 100).await?
             }
-            None => state.app.db.list_outbox(&q.status, 100).await?,
+            None => {
+                state
+                    .app
+                    .db
+                    .list_outbox_in(p.scope(), &q.status, 100)
+                    .await?
+            }
         };
         let mut campaigns: Vec<CampaignView> = Vec::new();
         for (campaign, st, n) in state
@@ -91,6 +97,9 @@ pub async fn outbox_page(
                 }),
             }
         }
+        // A provider's error can quote the recipient or the text: only those who may see
+        // personal data read it.
+        let may_reveal = p.can(patron_domain::Capability::CustomerPiiReveal);
         let messages = rows
             .into_iter()
             .map(|m| MessageView {
@@ -98,7 +107,7 @@ pub async fn outbox_page(
                 recipient: mask_recipient(&m.recipient),
                 created: when(m.created_at, ctx.lang, &tz),
                 sent: when_opt(m.sent_at, ctx.lang, &tz),
-                error: m.last_error.unwrap_or_default(),
+                error: m.last_error.filter(|_| may_reveal).unwrap_or_default(),
                 campaign: m.campaign.unwrap_or_default(),
                 suppressed: m.suppressed.unwrap_or_default(),
                 channel: m.channel,

@@ -87,7 +87,11 @@ async fn show_section(
         };
         let mut report = Vec::new();
         if can_report {
-            let l = state.app.db.points_liability(state.app.now()).await?;
+            let l = state
+                .app
+                .db
+                .points_liability(p.scope(), state.app.now())
+                .await?;
             let rate = state.app.loyalty().await?.settings.redeem_points_per_yuan;
             let value = |points: i64| format_yuan(points.saturating_mul(100) / rate.max(1));
             let breakage = if l.earned_year > 0 {

@@ -248,7 +248,12 @@ async fn save(
 ) -> Response {
     let (form, bad) = form_of(&pairs);
     let result = match bad {
-        None => state.app.save_survey(&p.actor(ctx.rid()), id, &form).await,
+        None => {
+            state
+                .app
+                .save_survey(&p.actor(ctx.rid()), p.scope(), id, &form)
+                .await
+        }
         Some(e) => Err(e.into()),
     };
     match result {

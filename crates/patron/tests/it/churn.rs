@@ -124,6 +124,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     app.save_message_rules(&admin, &rules).await.expect("rules");
     app.save_message_template(
         &admin,
+        patron_store::Scope::Chain,
         &TemplateForm {
             name: "winback".into(),
             channel: "sms".into(),
@@ -139,6 +140,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let coupon = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "回店礼50元".into(),
                 amount_fen: Some(5_000),
@@ -151,6 +153,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let bad = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &PlaybookForm {
                 name: "空".into(),
                 min_score: 50,
@@ -164,6 +167,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let pb = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &PlaybookForm {
                 name: "久未到店".into(),
                 min_score: 50,
@@ -245,6 +249,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let half = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &PlaybookForm {
                 name: "对照".into(),
                 min_score: 50,
@@ -275,6 +280,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let bad = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &scheduled("昨天的活动", "2026-11-22"),
         )
         .await
@@ -283,6 +289,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let planned = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &scheduled("双十二回店", "2026-11-24"),
         )
         .await

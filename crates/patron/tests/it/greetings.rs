@@ -313,6 +313,7 @@ async fn greetings_go_out_on_each_customers_channel(kind: Kind) {
     for (channel, code, subject) in [("sms", "SMS_F1", ""), ("email", "", "{{ festival }}")] {
         app.save_message_template(
             &admin,
+            patron_store::Scope::Chain,
             &patron_app::messages::TemplateForm {
                 name: "festival".into(),
                 channel: channel.into(),

@@ -32,6 +32,7 @@ mod loyalty_console;
 mod mall;
 mod matrix;
 mod matrix_fixture;
+mod matrix_foreign;
 mod matrix_forms;
 mod matrix_service;
 mod member_presence;

@@ -89,10 +89,14 @@ async fn rewards_are_redeemed_within_their_rules(kind: Kind) {
 
     let mut cup = reward("保温杯", 3_000, Some(3), Some(2), now);
     cup.cash_fen = 1_000;
-    let cup = app.create_reward(&admin, &cup).await.expect("cup");
+    let cup = app
+        .create_reward(&admin, patron_store::Scope::Chain, &cup)
+        .await
+        .expect("cup");
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "满100减10".into(),
                 amount_fen: Some(1_000),
@@ -105,19 +109,32 @@ async fn rewards_are_redeemed_within_their_rules(kind: Kind) {
         .expect("template");
     let mut voucher = reward("10元券", 500, None, None, now);
     voucher.coupon_template_id = Some(template);
-    let voucher = app.create_reward(&admin, &voucher).await.expect("voucher");
+    let voucher = app
+        .create_reward(&admin, patron_store::Scope::Chain, &voucher)
+        .await
+        .expect("voucher");
     let mut later = reward("春节礼盒", 100, None, None, now);
     later.valid_from = now + SignedDuration::from_hours(24 * 30);
-    let later = app.create_reward(&admin, &later).await.expect("later");
+    let later = app
+        .create_reward(&admin, patron_store::Scope::Chain, &later)
+        .await
+        .expect("later");
     let dear = app
-        .create_reward(&admin, &reward("按摩椅", 1_000_000, None, None, now))
+        .create_reward(
+            &admin,
+            patron_store::Scope::Chain,
+            &reward("按摩椅", 1_000_000, None, None, now),
+        )
         .await
         .expect("dear");
 
     // Bad input is refused with every field at once.
     let mut bad = reward("", 0, Some(-1), Some(0), now);
     bad.valid_until = Some(now - SignedDuration::from_hours(1));
-    match app.create_reward(&admin, &bad).await {
+    match app
+        .create_reward(&admin, patron_store::Scope::Chain, &bad)
+        .await
+    {
         Err(AppError::Fields(f)) => {
             let fields: Vec<&str> = f.iter().map(|e| e.field).collect();
             assert_eq!(
@@ -307,11 +324,19 @@ async fn stock_and_limits_hold_under_concurrent_redemptions(kind: Kind) {
     let s1 = store(&app, "S1").await;
     let now = app.now();
     let scarce = app
-        .create_reward(&admin, &reward("限量公仔", 100, Some(5), None, now))
+        .create_reward(
+            &admin,
+            patron_store::Scope::Chain,
+            &reward("限量公仔", 100, Some(5), None, now),
+        )
         .await
         .expect("scarce");
     let once = app
-        .create_reward(&admin, &reward("新人礼", 100, None, Some(1), now))
+        .create_reward(
+            &admin,
+            patron_store::Scope::Chain,
+            &reward("新人礼", 100, None, Some(1), now),
+        )
         .await
         .expect("once");
     let mut members = Vec::new();

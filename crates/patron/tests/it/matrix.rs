@@ -1,11 +1,13 @@
 //! The role × route matrix, generated from the route table: every route, every role. Allowed
-//! gives 2xx/3xx, forbidden gives 403 and an audit row. Public routes are pinned to a list,
-//! so a new public route is a decision someone has to write down here.
+//! gives 2xx/3xx, forbidden gives 403 and an audit row; a store-bound role is refused what
+//! changes the whole chain (`CHAIN_ONLY`). Public routes are pinned to a list, so a new public
+//! route is a decision someone has to write down here. `matrix_foreign` walks the same table
+//! with a second store's objects.
 
 use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, api, staff, start, store};
 use crate::matrix_fixture::{fixture, path_for};
-use crate::matrix_forms::{api_body, form_for};
+use crate::matrix_forms::send;
 use patron_domain::{Capability, Role};
 use patron_web::{Access, route_table};
 
@@ -34,6 +36,22 @@ const PUBLIC: &[&str] = &[
     "GET /api/docs/",
 ];
 
+/// Routes that make or change what belongs to the whole chain: a store-bound role is refused
+/// them whatever its capabilities (the scope says no, not the role).
+const CHAIN_ONLY: &[&str] = &[
+    "POST /api/v1/stores",
+    "POST /console/stores",
+    "POST /api/v1/coupon-templates",
+    "POST /console/coupons/templates",
+    "POST /console/mall/rewards",
+    "POST /console/mall/rewards/{id}",
+    "POST /console/surveys",
+    "POST /console/surveys/{id}",
+    "POST /console/care/churn/playbooks",
+    "POST /console/messages/templates",
+    "POST /console/messages/templates/{id}/delete",
+];
+
 #[test]
 fn public_routes_are_exactly_the_listed_ones() {
     let public: Vec<String> = route_table()
@@ -45,6 +63,14 @@ fn public_routes_are_exactly_the_listed_ones() {
         public,
         PUBLIC.iter().map(|s| s.to_string()).collect::<Vec<_>>()
     );
+    for chain_only in CHAIN_ONLY {
+        assert!(
+            route_table()
+                .iter()
+                .any(|r| format!("{} {}", r.method, r.path) == *chain_only),
+            "{chain_only} is not a route"
+        );
+    }
     let mut seen = std::collections::BTreeSet::new();
     for r in route_table() {
         assert!(
@@ -89,74 +115,19 @@ async fn role_route_matrix(kind: Kind) {
                 Access::Till => false,
                 Access::Public | Access::Secret => true,
             };
-            let status = if path.starts_with("/api/")
-                && path.ends_with("/attachments")
-                && route.method == "POST"
-            {
-                let file = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec()).file_name("m.pdf"),
-                );
-                reqwest::Client::new()
-                    .post(format!("{}{path}", s.base))
-                    .header("authorization", format!("Bearer {token}"))
-                    .multipart(file)
-                    .send()
-                    .await
-                    .expect("upload")
-                    .status()
-                    .as_u16()
-            } else if path.starts_with("/api/") {
-                let body = api_body(route.method, &path, &f);
-                api(&s.base, route.method, &path, Some(&token), body)
-                    .await
-                    .0
-            } else {
-                c.get("/console").await;
-                if route.method == "GET" {
-                    let page = c.get(&path).await;
-                    assert!(
-                        !page.body.contains("[missing message]"),
-                        "{path}: a message is missing from the catalog"
-                    );
-                    page.status
-                } else if path == "/console/customers/import" {
-                    let file = reqwest::multipart::Form::new().part(
-                        "file",
-                        reqwest::multipart::Part::bytes("姓名\n矩阵\n".as_bytes().to_vec())
-                            .file_name("m.csv"),
-                    );
-                    c.multipart(&format!("{path}?_csrf={}", c.csrf()), file)
-                        .await
-                        .status
-                } else if path.ends_with("/attachments") {
-                    let file = reqwest::multipart::Form::new().part(
-                        "file",
-                        reqwest::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec())
-                            .file_name("m.pdf"),
-                    );
-                    c.multipart(&format!("{path}?_csrf={}", c.csrf()), file)
-                        .await
-                        .status
-                } else if path.starts_with("/console/visits/") && path.ends_with("/complete") {
-                    let form = reqwest::multipart::Form::new().text("proof_note", "已完成");
-                    c.multipart(&format!("{path}?_csrf={}", c.csrf()), form)
-                        .await
-                        .status
-                } else {
-                    let form = form_for(&path, s1, &f);
-                    let pairs: Vec<(&str, &str)> =
-                        form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                    c.post(&path, &pairs).await.status
-                }
-            };
+            let status = send(&s, &c, &token, route.method, &path, s1, &f)
+                .await
+                .status;
+            let route_key = format!("{} {}", route.method, route.path);
             let label = format!(
                 "{} {} {path} as {}",
                 route.method,
                 route.path,
                 role.as_str()
             );
-            if allowed {
+            if allowed && !role.is_chain_wide() && CHAIN_ONLY.contains(&route_key.as_str()) {
+                assert_eq!(status, 403, "{label}: the chain's objects, not a store's");
+            } else if allowed {
                 assert!(
                     (200..400).contains(&status),
                     "{label}: allowed but got {status}"

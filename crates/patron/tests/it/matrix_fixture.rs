@@ -35,6 +35,8 @@ pub(crate) struct Fixture {
     pub(crate) visit: i64,
     pub(crate) shot: i64,
     pub(crate) warranty: i64,
+    /// An open follow-up task on `customer`.
+    pub(crate) followup: i64,
 }
 
 /// A mobile number no other test customer has.
@@ -103,6 +105,8 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         || template.starts_with("/api/v1/warranties/")
     {
         f.warranty
+    } else if template.starts_with("/console/followups/") {
+        f.followup
     } else if template.starts_with("/console/mall/rewards/") {
         f.reward
     } else if template.starts_with("/console/mall/orders/") {
@@ -226,6 +230,7 @@ pub(crate) async fn fixture(
         .app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &patron_app::sales::coupons::TemplateInput {
                 name: "矩阵券".into(),
                 amount_fen: Some(500),
@@ -290,6 +295,7 @@ pub(crate) async fn fixture(
         .app
         .create_reward(
             &matrix,
+            patron_store::Scope::Chain,
             &patron_app::sales::mall::RewardInput {
                 name: "矩阵礼品".into(),
                 points_price: 10,
@@ -317,6 +323,7 @@ pub(crate) async fn fixture(
         .app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &patron_app::care::churn::PlaybookForm {
                 name: unique("pb"),
                 min_score: 50,
@@ -373,7 +380,18 @@ pub(crate) async fn fixture(
         .id;
     let (delivery_order, visit, shot, warranty) =
         crate::matrix_service::service_fixture(s, customers[0], target).await;
+    // Written directly: tasks are planned from classes and cadences the walk does not need.
+    let followup: i64 = sqlx::query_scalar(
+        "INSERT INTO followup_tasks (customer_id, store_id, kind, ref, reason, due_day, status, \
+         created_at) VALUES ($1, $2, 'stale_profile', 'matrix', '', 0, 'open', 0) RETURNING id",
+    )
+    .bind(customers[0])
+    .bind(store_id)
+    .fetch_one(s.app.db.pool())
+    .await
+    .expect("follow-up task");
     Fixture {
+        followup,
         delivery_order,
         visit,
         shot,

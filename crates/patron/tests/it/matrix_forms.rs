@@ -1,9 +1,90 @@
 //! What the role × route walk sends: a valid form or JSON body per route, built on the
-//! objects of `matrix_fixture`.
+//! objects of `matrix_fixture`, and the request that carries it.
 
-use crate::harness::{PASSWORD, unique};
+use crate::harness::{Client, PASSWORD, Server, api, unique};
 use crate::matrix_fixture::{Fixture, unique_mobile};
 use patron_domain::Role;
+
+/// What a route answered: status, body text and redirect target.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: String,
+    pub(crate) location: String,
+}
+
+/// Sends `method path` as the walk does: the API with the bearer `token`, the console through
+/// the signed-in `c`, with the body or upload the route takes (`store` fills store fields).
+pub(crate) async fn send(
+    s: &Server,
+    c: &Client,
+    token: &str,
+    method: &str,
+    path: &str,
+    store: i64,
+    f: &Fixture,
+) -> Answer {
+    let answer = |r: crate::harness::Resp| Answer {
+        status: r.status,
+        body: r.body,
+        location: r.location,
+    };
+    let upload = |name: &str, bytes: &[u8]| {
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        )
+    };
+    if path.starts_with("/api/") && path.ends_with("/attachments") && method == "POST" {
+        let res = reqwest::Client::new()
+            .post(format!("{}{path}", s.base))
+            .header("authorization", format!("Bearer {token}"))
+            .multipart(upload("m.pdf", b"%PDF-1.4 matrix"))
+            .send()
+            .await
+            .expect("upload");
+        return Answer {
+            status: res.status().as_u16(),
+            body: res.text().await.unwrap_or_default(),
+            location: String::new(),
+        };
+    }
+    if path.starts_with("/api/") {
+        let body = api_body(method, path, f);
+        let (status, json, _) = api(&s.base, method, path, Some(token), body).await;
+        return Answer {
+            status,
+            body: json.to_string(),
+            location: String::new(),
+        };
+    }
+    c.get("/console").await;
+    let with_csrf = format!("{path}?_csrf={}", c.csrf());
+    if method == "GET" {
+        let page = c.get(path).await;
+        assert!(
+            !page.body.contains("[missing message]"),
+            "{path}: a message is missing from the catalog"
+        );
+        answer(page)
+    } else if path == "/console/customers/import" {
+        answer(
+            c.multipart(&with_csrf, upload("m.csv", "姓名\n矩阵\n".as_bytes()))
+                .await,
+        )
+    } else if path.ends_with("/attachments") {
+        answer(
+            c.multipart(&with_csrf, upload("m.pdf", b"%PDF-1.4 matrix"))
+                .await,
+        )
+    } else if path.starts_with("/console/visits/") && path.ends_with("/complete") {
+        let form = reqwest::multipart::Form::new().text("proof_note", "已完成");
+        answer(c.multipart(&with_csrf, form).await)
+    } else {
+        let form = form_for(path, store, f);
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        answer(c.post(path, &pairs).await)
+    }
+}
 
 pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_json::Value> {
     use serde_json::json;
@@ -100,6 +181,14 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
         }
         "/console/account/tokens" => f(&[("name", "报表".into())]),
         "/console/segments" => f(&[("name", unique("seg")), ("g1_sku", "T1".into())]),
+        p if p.starts_with("/console/segments/") && !p.ends_with("/delete") => {
+            f(&[("name", unique("seg")), ("g1_sku", "T1".into())])
+        }
+        p if p.starts_with("/console/followups/") => f(&[
+            ("channel", "call".into()),
+            ("outcome", "reached".into()),
+            ("note", "矩阵".into()),
+        ]),
         "/console/service/tickets" => f(&[
             ("customer_id", fx.customer.to_string()),
             ("channel", "phone".into()),

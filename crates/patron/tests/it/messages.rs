@@ -65,6 +65,7 @@ async fn templates(app: &App) {
     for (channel, code, subject) in [("sms", "SMS_9", ""), ("email", "", "{{ store }}想念您")] {
         app.save_message_template(
             &admin,
+            patron_store::Scope::Chain,
             &TemplateForm {
                 name: "winback".into(),
                 channel: channel.into(),

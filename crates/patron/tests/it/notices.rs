@@ -125,6 +125,7 @@ async fn members_are_told_once_before_things_run_out(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "半月券".into(),
                 amount_fen: Some(1_000),
@@ -208,6 +209,7 @@ async fn birthday_gifts_follow_the_tier_once_a_year(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "生日券".into(),
                 amount_fen: Some(2_000),

@@ -141,6 +141,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
     let playbook = app
         .create_playbook(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &PlaybookForm {
                 name: "瓷砖回访".into(),
                 min_score: 0,
@@ -230,6 +231,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "瓷砖券".into(),
                 amount_fen: Some(1_000),

@@ -34,6 +34,7 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "老客回馈".into(),
                 amount_fen: Some(2_000),

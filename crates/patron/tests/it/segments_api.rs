@@ -122,6 +122,7 @@ async fn segments_over_the_api(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "瓷砖券".into(),
                 amount_fen: Some(1_000),

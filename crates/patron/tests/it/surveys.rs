@@ -223,14 +223,24 @@ async fn no_answer_closes_the_ticket_with_a_flag(kind: Kind) {
         ..Default::default()
     };
     let admin = Actor::cli("test");
-    app.save_survey(&admin, Some(follow_up.row.id), &form)
-        .await
-        .expect("off");
+    app.save_survey(
+        &admin,
+        patron_store::Scope::Chain,
+        Some(follow_up.row.id),
+        &form,
+    )
+    .await
+    .expect("off");
     resolve(app, &actor, t).await;
     form.active = true;
-    app.save_survey(&admin, Some(follow_up.row.id), &form)
-        .await
-        .expect("on");
+    app.save_survey(
+        &admin,
+        patron_store::Scope::Chain,
+        Some(follow_up.row.id),
+        &form,
+    )
+    .await
+    .expect("on");
     let r = app.run_surveys(app.now()).await.expect("job");
     assert_eq!((r.tickets_asked, r.closed_unanswered), (1, 0));
 
@@ -294,6 +304,7 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
     let e = app
         .save_survey(
             &actor,
+            patron_store::Scope::Chain,
             None,
             &form("回访", "text: 建议", "after_resolution", 0),
         )
@@ -303,6 +314,7 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
     let e = app
         .save_survey(
             &actor,
+            patron_store::Scope::Chain,
             None,
             &form("回访", "csat: 满意吗", "after_resolution", 0),
         )
@@ -312,6 +324,7 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
     let e = app
         .save_survey(
             &actor,
+            patron_store::Scope::Chain,
             None,
             &form("购后", "nps: 推荐吗", "after_purchase", 0),
         )
@@ -319,7 +332,12 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
         .expect_err("delay");
     assert_eq!(refused(e), ("delay_days", "error.survey.delay"));
     let e = app
-        .save_survey(&actor, None, &form("坏", "rating: 好不好", "manual", 0))
+        .save_survey(
+            &actor,
+            patron_store::Scope::Chain,
+            None,
+            &form("坏", "rating: 好不好", "manual", 0),
+        )
         .await
         .expect_err("kind");
     assert_eq!(refused(e), ("questions", "error.survey.questions"));
@@ -330,7 +348,12 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
                      single: 您是怎么知道我们的？ | 朋友介绍 | 小区广告 | 路过\n\
                      text: 还有什么建议？";
     let survey = app
-        .save_survey(&actor, None, &form("到店体验", questions, "manual", 0))
+        .save_survey(
+            &actor,
+            patron_store::Scope::Chain,
+            None,
+            &form("到店体验", questions, "manual", 0),
+        )
         .await
         .expect("save");
     let segment = app
@@ -400,6 +423,7 @@ async fn surveys_are_built_sent_and_counted(kind: Kind) {
     // Three days after a purchase: the after-purchase survey, once per sale.
     app.save_survey(
         &actor,
+        patron_store::Scope::Chain,
         None,
         &form("购后回访", "csat: 您对购物满意吗？", "after_purchase", 3),
     )

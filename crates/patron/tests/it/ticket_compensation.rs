@@ -104,6 +104,7 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "致歉券".into(),
                 amount_fen: Some(5_000),

@@ -24,6 +24,7 @@ async fn wechat_openids_are_bound_by_api_and_used(kind: Kind) {
     let id = customer(app, st, "13900139007", "", &[ConsentPurpose::Wechat]).await;
     app.save_message_template(
         &Actor::cli("test"),
+        patron_store::Scope::Chain,
         &TemplateForm {
             name: "care".into(),
             channel: "wechat".into(),
