@@ -80,6 +80,7 @@ async fn split_requests_count_on_a_daily_total(kind: Kind) {
     let template = app
         .create_coupon_template(
             &clerk,
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "五元券".into(),
                 amount_fen: Some(500),
@@ -115,6 +116,7 @@ async fn split_requests_count_on_a_daily_total(kind: Kind) {
     // Creating templates and playbooks leaves audit rows.
     app.create_playbook(
         &clerk,
+        patron_store::Scope::Chain,
         &PlaybookForm {
             name: "回访".into(),
             min_score: 50,

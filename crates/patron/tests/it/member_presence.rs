@@ -31,6 +31,7 @@ async fn a_till_spends_only_for_a_member_present(kind: Kind) {
     let template = app
         .create_coupon_template(
             &admin,
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "满50减5".into(),
                 amount_fen: Some(500),
@@ -95,7 +96,7 @@ async fn a_till_spends_only_for_a_member_present(kind: Kind) {
 
     // A mall redemption by bare id is refused too; by phone it is made.
     let cup = app
-        .create_reward(&admin, &reward("保温杯", 1_000, None, None, app.now()))
+        .create_reward(&admin, patron_store::Scope::Chain, &reward("保温杯", 1_000, None, None, app.now()))
         .await
         .expect("reward");
     let (st, p, _) = redeem(
@@ -170,6 +171,7 @@ async fn a_backdated_sale_judges_coupons_now(kind: Kind) {
     let template = app
         .create_coupon_template(
             &admin,
+            patron_store::Scope::Chain,
             &TemplateInput {
                 name: "一周券".into(),
                 amount_fen: Some(500),

@@ -323,6 +323,7 @@ async fn chain_rewards_and_templates_are_read_only_for_stores(kind: Kind) {
         .expect("reward");
     s.app
         .create_coupon_template(
+            &patron_domain::Actor::system("test"),
             Scope::Chain,
             &patron_app::sales::coupons::TemplateInput {
                 name: "连锁券".into(),
