@@ -26,6 +26,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("too many attempts")]
     TooManyAttempts,
+    /// Too many passwords are being checked at once; the caller may try again shortly.
+    #[error("busy")]
+    Busy,
     /// An operation this deployment cannot do, with an operator-facing explanation.
     #[error("{0}")]
     Unsupported(String),
@@ -134,6 +137,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Unauthenticated => "unauthenticated",
             AppError::TooManyAttempts => "too_many_attempts",
+            AppError::Busy => "busy",
             AppError::Unsupported(_) => "unsupported",
             AppError::Internal(_) => "internal",
         }

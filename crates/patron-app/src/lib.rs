@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod keyring;
 pub mod messages;
 pub mod outbox;
+pub mod password_pool;
 pub mod reseal;
 pub mod sales;
 pub mod security;
@@ -51,6 +52,8 @@ pub struct App {
     pub sale_writer: sales::SaleWriter,
     /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
     pub programme: sales::loyalty::ProgrammeCache,
+    /// Where passwords are hashed and checked, off the async workers (see `password_pool`).
+    pub passwords: password_pool::PasswordPool,
 }
 
 impl App {
@@ -62,6 +65,10 @@ impl App {
     ) -> Self {
         install_tls();
         let instance = format!("{}-{}", std::process::id(), credentials::random_token(4));
+        let passwords = password_pool::PasswordPool::new(
+            config.security.password_hash_concurrency,
+            std::time::Duration::from_secs(config.security.password_hash_wait_seconds),
+        );
         Self {
             db,
             clock,
@@ -71,6 +78,7 @@ impl App {
             in_flight: Default::default(),
             sale_writer: Default::default(),
             programme: Default::default(),
+            passwords,
         }
     }
 

@@ -123,6 +123,7 @@ pub fn describe(e: &AppError) -> (StatusCode, &'static str, Option<&'static str>
             "error.too_many_attempts",
             None,
         ),
+        AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error.busy", None),
         AppError::Unsupported(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.unsupported", None),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
     }
