@@ -29,6 +29,9 @@ pub enum AppError {
     /// Too many requests from one caller; try again after this many seconds.
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too many passwords are being checked at once; the caller may try again shortly.
+    #[error("busy")]
+    Busy,
     /// An operation this deployment cannot do, with an operator-facing explanation.
     #[error("{0}")]
     Unsupported(String),
@@ -139,6 +142,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::TooManyAttempts => "too_many_attempts",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy => "busy",
             AppError::Unsupported(_) => "unsupported",
             AppError::Internal(_) => "internal",
         }

@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod keyring;
 pub mod messages;
 pub mod outbox;
+pub mod password_pool;
 pub mod reseal;
 pub mod sales;
 pub mod security;
@@ -55,6 +56,8 @@ pub struct App {
     pub programme: sales::loyalty::ProgrammeCache,
     /// Customer reads over the API per token or session (`customers.api_reads_per_minute`).
     pub customer_reads: security::rate_limit::RateLimiter,
+    /// Where passwords are hashed and checked, off the async workers (see `password_pool`).
+    pub passwords: password_pool::PasswordPool,
 }
 
 impl App {
@@ -66,6 +69,10 @@ impl App {
     ) -> Self {
         install_tls();
         let instance = format!("{}-{}", std::process::id(), credentials::random_token(4));
+        let passwords = password_pool::PasswordPool::new(
+            config.security.password_hash_concurrency,
+            std::time::Duration::from_secs(config.security.password_hash_wait_seconds),
+        );
         Self {
             db,
             clock,
@@ -76,6 +83,7 @@ impl App {
             sale_writer: Default::default(),
             programme: Default::default(),
             customer_reads: Default::default(),
+            passwords,
         }
     }
 

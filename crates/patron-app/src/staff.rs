@@ -118,9 +118,17 @@ impl App {
             store_id: None,
             ..input.clone()
         };
+        // Refused before any work: after set-up this form is open to anyone, and a password
+        // hash costs real CPU and memory.
+        if self.db.setup_done().await? {
+            return Err(AppError::Conflict {
+                key: "error.setup.done",
+                field: None,
+            });
+        }
         let c = self.check_staff_input(None, &input).await?;
         let pw = NewPassword::parse(password, c.username.as_str())?;
-        let hash = credentials::hash_password(pw.expose())?;
+        let hash = self.passwords.hash(pw.expose()).await?;
         let staff = NewStaff {
             username: c.username.as_str(),
             display_name: c.display_name.as_str(),
@@ -161,7 +169,7 @@ impl App {
         match first {
             FirstPassword::Set(pw) => {
                 let pw = NewPassword::parse(&pw, c.username.as_str())?;
-                let hash = credentials::hash_password(pw.expose())?;
+                let hash = self.passwords.hash(pw.expose()).await?;
                 staff.password_hash = Some(&hash);
                 staff.must_change_password = by.is_some();
                 Ok(self.db.create_staff(&actor, &staff, now).await?)
@@ -205,7 +213,7 @@ impl App {
         }
     }
 
-    fn staff_mail<'a>(
+    pub(crate) fn staff_mail<'a>(
         &self,
         to: &'a str,
         purpose: &'a str,
@@ -374,7 +382,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let password = credentials::random_token(10);
-        let hash = credentials::hash_password(&password)?;
+        let hash = self.passwords.hash(&password).await?;
         self.db
             .set_password(
                 &Actor::cli("operator"),
@@ -408,7 +416,7 @@ impl App {
     ) -> Result<i64, AppError> {
         let username = self.peek_link(purpose, token).await?;
         let pw = NewPassword::parse(password, &username)?;
-        let hash = credentials::hash_password(pw.expose())?;
+        let hash = self.passwords.hash(pw.expose()).await?;
         Ok(self
             .db
             .consume_link(purpose, &token_hash(token), &hash, self.now())

@@ -124,6 +124,7 @@ pub fn describe(e: &AppError) -> (StatusCode, &'static str, Option<&'static str>
             None,
         ),
         AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "error.rate_limited", None),
+        AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error.busy", None),
         AppError::Unsupported(_) => (StatusCode::UNPROCESSABLE_ENTITY, "error.unsupported", None),
         AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
     }

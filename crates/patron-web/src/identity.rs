@@ -23,6 +23,10 @@ pub enum Identity {
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+/// The client's address as `security::client_address` found it (through trusted proxies).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// The value of cookie `name`, if present.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -51,6 +55,19 @@ fn anonymous_path(path: &str) -> bool {
 }
 
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let client = patron_app::security::client_address(peer, forwarded, &state.trusted_proxies);
+        req.extensions_mut().insert(ClientAddr(client));
+    }
     if anonymous_path(req.uri().path()) {
         req.extensions_mut().insert(Identity::Anonymous);
         return next.run(req).await;
@@ -138,8 +155,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .unwrap_or(Identity::Anonymous),
             ip: parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+                .get::<ClientAddr>()
+                .map(|c| c.0.to_string()),
         })
     }
 }

@@ -13,16 +13,19 @@ pub struct AppState {
     /// Imports started from the console, by token, while they run and until their report
     /// has been read.
     pub imports: Arc<crate::console::customers::transfer::ImportJobs>,
+    /// Proxies whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    pub trusted_proxies: Arc<[patron_app::security::Cidr]>,
 }
 
 impl AppState {
     pub fn new(app: App) -> Result<Self, String> {
         let secure_cookies = app.config.cookie_secure().map_err(|e| e.to_string())?;
         Ok(Self {
-            app,
             metrics: Arc::new(Metrics::default()),
             secure_cookies,
             imports: Arc::default(),
+            trusted_proxies: app.config.trusted_proxies().into(),
+            app,
         })
     }
 

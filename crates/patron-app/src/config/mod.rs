@@ -89,6 +89,8 @@ pub struct ServerConfig {
     /// The chain's head-office time zone: schedules and the console's dates use it.
     pub timezone: String,
     pub shutdown_grace_seconds: u64,
+    /// Address blocks (CIDR) of the reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -107,10 +109,27 @@ pub struct SecurityConfig {
     pub session_absolute_hours: i64,
     /// Roles that must use a TOTP authenticator.
     pub totp_required_roles: Vec<String>,
+    /// Failures of one account from one address before that pair is locked.
     pub login_max_failures_per_account: i64,
     pub login_max_failures_per_ip: i64,
     pub login_window_minutes: i64,
+    /// The first lock of an (account, address) pair; each further lock doubles, up to
+    /// `login_lock_max_minutes`.
     pub login_lock_minutes: i64,
+    pub login_lock_max_minutes: i64,
+    /// Failures of one account from all addresses before attempts from addresses it has not
+    /// signed in from are spaced out (never locked), by up to the delay below.
+    pub login_ceiling_per_account: i64,
+    pub login_ceiling_delay_max_seconds: i64,
+    /// How long an address the account signed in from stays exempt from that ceiling.
+    pub login_known_address_days: i64,
+    /// Wrong second-factor codes before the account's second step is locked (and its
+    /// owner told by e-mail), and for how long.
+    pub totp_max_failures: i64,
+    pub totp_lock_minutes: i64,
+    /// Passwords hashed or checked at once, and how long a request waits for a turn.
+    pub password_hash_concurrency: usize,
+    pub password_hash_wait_seconds: u64,
     pub link_valid_hours: i64,
 }
 
@@ -151,6 +170,7 @@ impl Default for ServerConfig {
             public_url: String::new(),
             timezone: "Asia/Shanghai".into(),
             shutdown_grace_seconds: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -175,6 +195,14 @@ impl Default for SecurityConfig {
             login_max_failures_per_ip: 20,
             login_window_minutes: 15,
             login_lock_minutes: 15,
+            login_lock_max_minutes: 1440,
+            login_ceiling_per_account: 20,
+            login_ceiling_delay_max_seconds: 60,
+            login_known_address_days: 90,
+            totp_max_failures: 5,
+            totp_lock_minutes: 15,
+            password_hash_concurrency: 2,
+            password_hash_wait_seconds: 5,
             link_valid_hours: 72,
         }
     }
@@ -304,6 +332,37 @@ impl Config {
         if self.security.session_idle_minutes < 1 || self.security.session_absolute_hours < 1 {
             return bad("security: session lifetimes must be at least 1".into());
         }
+        for block in &self.server.trusted_proxies {
+            if let Err(e) = crate::security::Cidr::parse(block) {
+                return bad(format!("server.trusted_proxies: {e}"));
+            }
+        }
+        let s = &self.security;
+        let at_least_one = [
+            (
+                "login_max_failures_per_account",
+                s.login_max_failures_per_account,
+            ),
+            ("login_max_failures_per_ip", s.login_max_failures_per_ip),
+            ("login_window_minutes", s.login_window_minutes),
+            ("login_lock_minutes", s.login_lock_minutes),
+            ("login_lock_max_minutes", s.login_lock_max_minutes),
+            ("login_ceiling_per_account", s.login_ceiling_per_account),
+            (
+                "login_ceiling_delay_max_seconds",
+                s.login_ceiling_delay_max_seconds,
+            ),
+            ("login_known_address_days", s.login_known_address_days),
+            ("totp_max_failures", s.totp_max_failures),
+            ("totp_lock_minutes", s.totp_lock_minutes),
+            (
+                "password_hash_concurrency",
+                s.password_hash_concurrency as i64,
+            ),
+        ];
+        if let Some((key, _)) = at_least_one.iter().find(|(_, v)| *v < 1) {
+            return bad(format!("security.{key} must be at least 1"));
+        }
         if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
             return bad(
                 "customers.archive_format must contain {seq} (e.g. \"{store}-{seq:06}\")".into(),
@@ -369,6 +428,15 @@ impl Config {
                  HTTPS reverse proxy and set server.public_url = \"https://…\", or listen on 127.0.0.1"
             )))
         }
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed (checked by `validate`).
+    pub fn trusted_proxies(&self) -> Vec<crate::security::Cidr> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .filter_map(|b| crate::security::Cidr::parse(b).ok())
+            .collect()
     }
 
     pub fn timezone(&self) -> jiff::tz::TimeZone {

@@ -1,10 +1,15 @@
 //! Signing in and staying signed in: who a caller is (`Principal`, `Till`), the stages of
 //! signing in, and the use cases in `signin` (password, sessions, tokens, till keys) and
-//! `second_factor` (TOTP).
+//! `second_factor` (TOTP); how many tries they get (`attempts`); who the client is
+//! (`client_address`).
 
 pub mod rate_limit;
+mod attempts;
+mod client_address;
 mod second_factor;
 mod signin;
+
+pub use client_address::{Cidr, client_address};
 
 use patron_domain::{Actor, ActorKind, Capability, Role};
 use patron_store::Scope;
@@ -134,4 +139,12 @@ pub struct IssuedSession {
     pub token: String,
     pub csrf: String,
     pub stage: Stage,
+}
+
+/// The e-mail sent to an account's owner when someone gets past their password (subject and
+/// body from the message catalogs, in both languages). It names no secret.
+#[derive(Debug, Clone, Default)]
+pub struct LockNotice {
+    pub subject: String,
+    pub body: String,
 }

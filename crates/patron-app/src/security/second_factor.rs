@@ -1,12 +1,15 @@
 //! The second factor: TOTP secrets sealed at rest, the code step of signing in, enrolment
 //! and turning it off.
 
-use super::{Principal, Stage};
+use super::attempts::totp_key;
+use super::{LockNotice, Principal, Stage};
 use crate::credentials;
 use crate::{App, AppError};
 use patron_domain::{AuditEvent, Outcome, totp};
 use patron_store::Scope;
+use patron_store::outbox::NewMessage;
 use patron_store::staff::StaffRow;
+use patron_store::throttle::Reserved;
 
 impl App {
     /// The TOTP secret as stored: sealed under the data key, bound to the account's row.
@@ -39,41 +42,61 @@ impl App {
         }
     }
 
-    /// The second step of signing in. Wrong codes count against the account like passwords.
+    /// The second step of signing in. Wrong codes count against the account's own second-
+    /// factor key, which a right password does not reset; each code is counted before it is
+    /// checked, so parallel guesses cannot pass the limit. The failure that locks the step
+    /// tells the owner by e-mail (`notice`): whoever typed the codes knew the password.
     pub async fn complete_totp(
         &self,
         p: &Principal,
         code: &str,
+        notice: &LockNotice,
         request_id: Option<String>,
     ) -> Result<Stage, AppError> {
         let now = self.now();
-        let key = format!("user:{}", p.username);
-        if self.db.throttle_locked_until(&key, now).await?.is_some() {
-            return Err(AppError::TooManyAttempts);
-        }
+        let actor = p.actor(request_id);
+        let reservation = match self
+            .db
+            .throttle_reserve(&totp_key(p.staff_id), self.totp_rule(), now)
+            .await?
+        {
+            Reserved::Granted(r) => r,
+            Reserved::Locked(_) => {
+                let event = AuditEvent::ok("auth.totp", "staff", p.staff_id)
+                    .with_outcome(Outcome::Denied)
+                    .with_detail("throttled");
+                self.db.record_audit(&actor, &event, now).await?;
+                return Err(AppError::TooManyAttempts);
+            }
+        };
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
         if staff.totp_enabled != 1 || !self.check_code(&staff, code).await? {
-            self.db
-                .throttle_fail(
-                    &key,
-                    self.rule(self.config.security.login_max_failures_per_account),
-                    now,
-                )
-                .await?;
-            let event =
-                AuditEvent::ok("auth.totp", "staff", p.staff_id).with_outcome(Outcome::Denied);
-            self.db
-                .record_audit(&p.actor(request_id), &event, now)
-                .await?;
+            let locked = reservation.set_lock.is_some();
+            let event = AuditEvent::ok("auth.totp", "staff", p.staff_id)
+                .with_outcome(Outcome::Denied)
+                .with_detail(if locked { "locked" } else { "wrong_code" });
+            self.db.record_audit(&actor, &event, now).await?;
+            if locked && let Some(to) = staff.email.as_deref().filter(|e| !e.is_empty()) {
+                let mail = self.staff_mail(to, "staff_totp_locked", &notice.subject, &notice.body);
+                self.db
+                    .enqueue_message(
+                        &NewMessage {
+                            staff_id: Some(staff.id),
+                            ..mail
+                        },
+                        now,
+                    )
+                    .await?;
+            }
             return Err(AppError::Field(patron_domain::FieldError::new(
                 "code",
                 "error.totp.wrong",
             )));
         }
-        self.db.throttle_clear(&key).await?;
+        self.db.throttle_release(&reservation).await?;
         self.db
             .record_audit(
-                &p.actor(request_id),
+                &actor,
                 &AuditEvent::ok("auth.totp", "staff", p.staff_id),
                 now,
             )

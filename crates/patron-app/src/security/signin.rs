@@ -1,6 +1,7 @@
 //! Password sign-in with throttling, sessions with idle and absolute expiry, personal tokens
 //! and till keys, sign-out, and changing one's password.
 
+use super::attempts::SigninKeys;
 use super::{IssuedSession, Principal, Stage, Till, Via};
 use crate::credentials::{self, token_hash};
 use crate::{App, AppError};
@@ -11,18 +12,8 @@ use patron_domain::{Actor, ActorKind, AuditEvent, Outcome, Role};
 use patron_store::Scope;
 use patron_store::sessions::NewSession;
 use patron_store::staff::StaffRow;
-use patron_store::throttle::ThrottleRule;
 
 impl App {
-    pub(super) fn rule(&self, max: i64) -> ThrottleRule {
-        let s = &self.config.security;
-        ThrottleRule {
-            max_failures: max,
-            window: SignedDuration::from_mins(s.login_window_minutes),
-            lock_for: SignedDuration::from_mins(s.login_lock_minutes),
-        }
-    }
-
     pub fn requires_totp(&self, role: Role) -> bool {
         self.config
             .security
@@ -47,7 +38,8 @@ impl App {
     }
 
     /// Checks a username and password. Unknown users and wrong passwords get the same error
-    /// after the same work; both count against the account's and the address's limits.
+    /// after the same work; both count against the limits in `attempts`, counted before the
+    /// password is checked so parallel guesses cannot pass them.
     pub async fn login(
         &self,
         username: &str,
@@ -59,62 +51,46 @@ impl App {
         let name = Username::parse(username)
             .map(|u| u.as_str().to_string())
             .unwrap_or_default();
-        let user_key = format!(
-            "user:{}",
-            if name.is_empty() {
-                username.trim().to_lowercase()
-            } else {
-                name.clone()
-            }
-        );
-        let ip_key = ip.map(|ip| format!("ip:{ip}"));
-        let mut actor = Actor::anonymous(request_id);
-        let locked_user = self
-            .db
-            .throttle_locked_until(&user_key, now)
-            .await?
-            .is_some();
-        let locked_ip = match &ip_key {
-            Some(k) => self.db.throttle_locked_until(k, now).await?.is_some(),
-            None => false,
+        let account = if name.is_empty() {
+            username.trim().to_lowercase()
+        } else {
+            name.clone()
         };
+        let keys = SigninKeys::new(&account, ip);
+        let mut actor = Actor::anonymous(request_id);
         let staff = if name.is_empty() {
             None
         } else {
             self.db.staff_by_username(&name).await?
         };
         actor.id = staff.as_ref().map(|s| s.id);
-        if locked_user || locked_ip {
-            let event = AuditEvent {
-                action: "auth.login".into(),
-                target_kind: None,
-                target_id: None,
-                outcome: Outcome::Denied,
-                detail: "throttled".into(),
-            };
-            self.db.record_audit(&actor, &event, now).await?;
-            return Err(AppError::TooManyAttempts);
-        }
-        let usable = staff.as_ref().filter(|s| s.status == "active");
-        let ok =
-            credentials::verify_password(password, usable.and_then(|s| s.password_hash.as_deref()));
-        let Some(staff) = usable.filter(|_| ok) else {
-            self.db
-                .throttle_fail(
-                    &user_key,
-                    self.rule(self.config.security.login_max_failures_per_account),
-                    now,
-                )
-                .await?;
-            if let Some(k) = &ip_key {
-                self.db
-                    .throttle_fail(
-                        k,
-                        self.rule(self.config.security.login_max_failures_per_ip),
-                        now,
-                    )
-                    .await?;
+        let held = match self.reserve_password_attempt(&keys, now).await {
+            Ok(held) => held,
+            Err(e) => {
+                if matches!(e, AppError::TooManyAttempts) {
+                    let event = AuditEvent {
+                        action: "auth.login".into(),
+                        target_kind: None,
+                        target_id: None,
+                        outcome: Outcome::Denied,
+                        detail: "throttled".into(),
+                    };
+                    self.db.record_audit(&actor, &event, now).await?;
+                }
+                return Err(e);
             }
+        };
+        let usable = staff.as_ref().filter(|s| s.status == "active");
+        let stored = usable.and_then(|s| s.password_hash.as_deref());
+        let ok = match self.passwords.verify(password, stored).await {
+            Ok(ok) => ok,
+            Err(e) => {
+                // Never checked (the server is busy): the attempt does not count.
+                self.release_attempts(&held).await?;
+                return Err(e);
+            }
+        };
+        let Some(staff) = usable.filter(|_| ok) else {
             let detail = if staff.is_none() {
                 "unknown_user"
             } else {
@@ -130,7 +106,11 @@ impl App {
             self.db.record_audit(&actor, &event, now).await?;
             return Err(AppError::Unauthenticated);
         };
-        self.db.throttle_clear(&user_key).await?;
+        // The right password: its pair starts afresh and remembers the address; on the
+        // shared keys the attempt is given back (it was not a failure).
+        self.db.throttle_succeed(&keys.pair, now).await?;
+        let shared: Vec<_> = held.into_iter().filter(|r| r.key != keys.pair).collect();
+        self.release_attempts(&shared).await?;
         let stage = self.next_stage(staff, false);
         let issued = self.issue_session(staff.id, stage, now).await?;
         self.db.record_login(staff.id, now).await?;
@@ -273,7 +253,11 @@ impl App {
         request_id: Option<String>,
     ) -> Result<Stage, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if !credentials::verify_password(current, staff.password_hash.as_deref()) {
+        if !self
+            .passwords
+            .verify(current, staff.password_hash.as_deref())
+            .await?
+        {
             return Err(AppError::Field(patron_domain::FieldError::new(
                 "current_password",
                 "error.password.wrong",
@@ -286,7 +270,7 @@ impl App {
                 "error.password.same",
             )));
         }
-        let hash = credentials::hash_password(new.expose())?;
+        let hash = self.passwords.hash(new.expose()).await?;
         let keep = match p.via {
             Via::Session { id, .. } => Some(id),
             Via::Token { .. } => None,

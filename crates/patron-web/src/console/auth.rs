@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
-use patron_app::security::Stage;
+use patron_app::security::{LockNotice, Stage};
 use patron_app::staff::StaffInput;
 use serde::Deserialize;
 
@@ -119,18 +119,21 @@ pub async fn setup_submit(
             ..
         }) => see_other("/login"),
         Err(e) => {
+            let status = if matches!(e, AppError::Busy) {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::OK
+            };
             let (page, set) = bare_page(&state, &ctx, &headers, "setup.title");
             let form = SetupForm {
                 password: String::new(),
                 ..form
             };
-            with_cookie(
-                render(&SetupPage {
-                    page: page.with_error(&e),
-                    form,
-                }),
-                set,
-            )
+            let res = render(&SetupPage {
+                page: page.with_error(&e),
+                form,
+            });
+            with_cookie((status, res).into_response(), set)
         }
     }
 }
@@ -204,6 +207,7 @@ pub async fn login_submit(
             let status = match e {
                 AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::OK,
             };
             let shown = if matches!(e, AppError::Unauthenticated) {
@@ -257,7 +261,16 @@ pub async fn totp_submit(
     let Some(p) = ctx.principal() else {
         return see_other("/login");
     };
-    match state.app.complete_totp(p, &form.code, ctx.rid()).await {
+    match state
+        .app
+        .complete_totp(
+            p,
+            &form.code,
+            &totp_lock_notice(state.app.config.security.totp_lock_minutes),
+            ctx.rid(),
+        )
+        .await
+    {
         Ok(Stage::ChangePassword) => see_other("/account/password-required"),
         Ok(_) => see_other("/console"),
         Err(e) => {
@@ -270,6 +283,20 @@ pub async fn totp_submit(
             };
             (status, render(&TotpPage { page })).into_response()
         }
+    }
+}
+
+/// The e-mail to an account's owner when its second step locks, in both languages (the
+/// reader's language is not known when it is sent), like the other staff e-mails.
+fn totp_lock_notice(minutes: i64) -> LockNotice {
+    use crate::i18n::Lang;
+    let both = |key: &str, sep: &str| {
+        format!("{}{sep}{}", Lang::Zh.t(key), Lang::En.t(key))
+            .replace("{minutes}", &minutes.to_string())
+    };
+    LockNotice {
+        subject: both("totp.locked_mail_subject", " / "),
+        body: both("totp.locked_mail_body", "\n\n---\n\n"),
     }
 }
 
