@@ -21,6 +21,7 @@ pub mod keyring;
 pub mod messages;
 pub mod outbox;
 pub mod reseal;
+mod roles;
 pub mod sales;
 pub mod security;
 pub mod service;

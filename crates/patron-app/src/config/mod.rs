@@ -81,6 +81,9 @@ pub struct SecurityConfig {
     pub login_window_minutes: i64,
     pub login_lock_minutes: i64,
     pub link_valid_hours: i64,
+    /// How long a new personal API token works (it dies earlier if revoked, or when its
+    /// owner's password changes or the account is disabled).
+    pub token_valid_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -144,6 +147,7 @@ impl Default for SecurityConfig {
             login_window_minutes: 15,
             login_lock_minutes: 15,
             link_valid_hours: 72,
+            token_valid_days: 90,
         }
     }
 }
@@ -271,6 +275,9 @@ impl Config {
         }
         if self.security.session_idle_minutes < 1 || self.security.session_absolute_hours < 1 {
             return bad("security: session lifetimes must be at least 1".into());
+        }
+        if !(1..=3660).contains(&self.security.token_valid_days) {
+            return bad("security.token_valid_days must be between 1 and 3660".into());
         }
         if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
             return bad(

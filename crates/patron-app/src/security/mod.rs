@@ -1,8 +1,9 @@
 //! Signing in and staying signed in: who a caller is (`Principal`, `Till`), the stages of
-//! signing in, and the use cases in `signin` (password, sessions, tokens, till keys) and
-//! `second_factor` (TOTP).
+//! signing in, and the use cases in `signin` (password, sessions, tokens, till keys),
+//! `second_factor` (TOTP) and `sessions` (a person's live sessions, and ending them).
 
 mod second_factor;
+mod sessions;
 mod signin;
 
 use patron_domain::{Actor, ActorKind, Capability, Role};
