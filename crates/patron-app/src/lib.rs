@@ -24,6 +24,7 @@ pub mod messages;
 pub mod outbox;
 pub mod password_pool;
 pub mod reseal;
+mod roles;
 pub mod sales;
 pub mod security;
 pub mod service;

@@ -1,7 +1,8 @@
 //! Staff administration: first-run set-up, creating and inviting accounts, changing roles and
 //! stores, disabling, and password-reset links. The rules that keep privileges in check:
-//! nobody hands out a role with capabilities they do not hold themselves, store-bound staff
-//! act only within their own store, and the last active administrator cannot be removed.
+//! nobody hands out, or manages an account holding, a role with capabilities they do not hold
+//! themselves (`roles.rs`), store-bound staff act only within their own store, and the last
+//! active administrator cannot be removed.
 
 use crate::credentials::{self, token_hash};
 use crate::outbox::DEFAULT_MAX_ATTEMPTS;
@@ -81,20 +82,12 @@ impl App {
             }
             Some(id)
         };
-        if let Some(p) = by {
-            if !p.scope().allows(store_id) {
-                return Err(AppError::Forbidden);
-            }
-            if p.role != Role::Admin
-                && !self
-                    .db
-                    .role_capabilities(role)
-                    .await?
-                    .is_subset(&p.capabilities)
-            {
-                return Err(AppError::Forbidden);
-            }
+        if let Some(p) = by
+            && !p.scope().allows(store_id)
+        {
+            return Err(AppError::Forbidden);
         }
+        self.ensure_may_manage(by, role).await?;
         Ok(Checked {
             username,
             display_name,
@@ -242,6 +235,7 @@ impl App {
     ) -> Result<(), AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let current = self.db.get_staff(scope, id).await?;
+        self.ensure_may_manage_stored(by, &current.role).await?;
         let input = StaffInput {
             username: current.username.clone(),
             ..input.clone()
@@ -295,24 +289,13 @@ impl App {
     ) -> Result<(), AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let current = self.db.get_staff(scope, id).await?;
-        if let Some(p) = by {
-            if p.staff_id == id {
-                return Err(AppError::Conflict {
-                    key: "error.staff.self_disable",
-                    field: None,
-                });
-            }
-            let role = Role::parse(&current.role).unwrap_or(Role::Admin);
-            if p.role != Role::Admin
-                && !self
-                    .db
-                    .role_capabilities(role)
-                    .await?
-                    .is_subset(&p.capabilities)
-            {
-                return Err(AppError::Forbidden);
-            }
+        if by.is_some_and(|p| p.staff_id == id) {
+            return Err(AppError::Conflict {
+                key: "error.staff.self_disable",
+                field: None,
+            });
         }
+        self.ensure_may_manage_stored(by, &current.role).await?;
         if !active && current.role == "admin" && current.status == "active" {
             self.ensure_other_admin().await?;
         }
@@ -341,6 +324,7 @@ impl App {
     ) -> Result<(), AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let staff = self.db.get_staff(scope, id).await?;
+        self.ensure_may_manage_stored(by, &staff.role).await?;
         let email = staff
             .email
             .clone()

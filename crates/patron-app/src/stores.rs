@@ -18,6 +18,13 @@ fn credential_name(input: &str) -> Result<String, FieldError> {
     Ok(s.to_string())
 }
 
+/// A new personal API token: the secret, shown once, and the end of its life.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub secret: String,
+    pub expires_at: jiff::Timestamp,
+}
+
 impl App {
     /// Every store's name by id (for messages and lists that show names, not codes).
     pub async fn store_names(&self) -> Result<std::collections::BTreeMap<i64, String>, AppError> {
@@ -104,16 +111,20 @@ impl App {
         Ok(())
     }
 
-    /// A personal API token for `staff_id`; returns the secret, to show once.
+    /// A personal API token for `staff_id`, valid for `security.token_valid_days`; returns the
+    /// secret (to show once) and when it expires (to show with it).
     pub async fn create_api_token(
         &self,
         by: Option<&Principal>,
         staff_id: i64,
         name: &str,
         request_id: Option<String>,
-    ) -> Result<String, AppError> {
+    ) -> Result<IssuedToken, AppError> {
         let name = credential_name(name)?;
         let (secret, prefix) = credentials::new_credential("pt");
+        let now = self.now();
+        let expires_at =
+            now + jiff::SignedDuration::from_hours(self.config.security.token_valid_days * 24);
         self.db
             .create_api_token(
                 &Self::actor_of(by, request_id),
@@ -121,10 +132,11 @@ impl App {
                 &name,
                 &token_hash(&secret),
                 &prefix,
-                self.now(),
+                expires_at,
+                now,
             )
             .await?;
-        Ok(secret)
+        Ok(IssuedToken { secret, expires_at })
     }
 
     /// A till key bound to one store; returns the secret, to show once.

@@ -1,5 +1,6 @@
 //! Personal API tokens (scripts, BI tools) and till API keys (bound to one store). Both are
-//! shown once at creation and stored only as hashes; revoking sets `revoked_at`.
+//! shown once at creation and stored only as hashes; revoking sets `revoked_at`. Personal
+//! tokens also expire, and die with their owner's password or account (`revoke_tokens_of`).
 
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
@@ -13,6 +14,7 @@ pub struct ApiTokenRow {
     pub name: String,
     pub prefix: String,
     pub created_at: i64,
+    pub expires_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
@@ -59,7 +61,25 @@ fn last_used_is_stale(last_used_at: Option<i64>, now: Timestamp) -> bool {
     last_used_at.is_none_or(|t| ms(now) - t >= LAST_USED_PRECISION_MS)
 }
 
+/// Revokes every live personal token of an account, inside the caller's transaction: a new
+/// password or a disabled account must not leave a script holding the old access.
+pub(crate) async fn revoke_tokens_of(
+    conn: &mut sqlx::AnyConnection,
+    staff_id: i64,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(ms(now))
+    .bind(staff_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
 impl Db {
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_api_token(
         &self,
         actor: &Actor,
@@ -67,17 +87,20 @@ impl Db {
         name: &str,
         hash: &str,
         prefix: &str,
+        expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (staff_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO api_tokens (staff_id, name, token_hash, prefix, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(staff_id)
         .bind(name)
         .bind(hash)
         .bind(prefix)
         .bind(ms(now))
+        .bind(ms(expires_at))
         .fetch_one(&mut *tx)
         .await?;
         audit::append(
@@ -98,7 +121,7 @@ impl Db {
         owner: Option<i64>,
     ) -> Result<Vec<ApiTokenRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT t.id, t.staff_id, s.username, t.name, t.prefix, t.created_at, t.last_used_at, t.revoked_at \
+            "SELECT t.id, t.staff_id, s.username, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
              FROM api_tokens t JOIN staff s ON s.id = t.staff_id WHERE ($1 IS NULL OR t.staff_id = $1) \
              AND ($2 IS NULL OR s.store_id = $2) ORDER BY t.id DESC",
         )
@@ -143,7 +166,8 @@ impl Db {
         Ok(())
     }
 
-    /// The principal behind a token hash, if the token is live and its account active.
+    /// The principal behind a token hash, if the token is live (not revoked, not expired) and
+    /// its account active.
     pub async fn authenticate_token(
         &self,
         hash: &str,
@@ -152,9 +176,10 @@ impl Db {
         let p: Option<TokenPrincipal> = sqlx::query_as(
             "SELECT t.id AS token_id, s.id AS staff_id, s.username, s.role, s.store_id, t.last_used_at FROM api_tokens t \
              JOIN staff s ON s.id = t.staff_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND s.status = 'active'",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND s.status = 'active'",
         )
         .bind(hash)
+        .bind(ms(now))
         .fetch_optional(self.pool())
         .await?;
         if let Some(p) = p

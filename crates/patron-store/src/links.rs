@@ -114,7 +114,8 @@ impl Db {
         .await?)
     }
 
-    /// Uses a link once: sets the password, activates an invited account, ends old sessions.
+    /// Uses a link once: sets the password, activates an invited account, ends old sessions and
+    /// revokes the account's personal tokens.
     /// The conditional update on `used_at` makes a second use fail even under a race.
     pub async fn consume_link(
         &self,
@@ -147,6 +148,7 @@ impl Db {
             .bind(staff_id)
             .execute(&mut *tx)
             .await?;
+        crate::credentials::revoke_tokens_of(&mut tx, staff_id, now).await?;
         let actor = Actor {
             id: Some(staff_id),
             ..Actor::anonymous(None)

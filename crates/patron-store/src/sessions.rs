@@ -1,8 +1,19 @@
 //! Server-side sessions. The cookie holds a random token; the database holds only its hash,
-//! so a leaked database cannot be replayed as cookies.
+//! so a leaked database cannot be replayed as cookies. People see their own live sessions and
+//! can end them; staff managers can end anyone's.
 
-use crate::{Db, StoreError, ms};
+use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
+use patron_domain::audit::{Actor, AuditEvent};
+
+/// One live session of an account, as its owner sees it in the list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionSummary {
+    pub id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
 
 /// A session joined with the account it belongs to.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -87,6 +98,53 @@ impl Db {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// The account's sessions that are still live: not past their absolute expiry and seen
+    /// since `idle_cutoff`. Newest first.
+    pub async fn list_sessions(
+        &self,
+        staff_id: i64,
+        now: Timestamp,
+        idle_cutoff: Timestamp,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, created_at, last_seen_at, expires_at FROM sessions \
+             WHERE staff_id = $1 AND expires_at > $2 AND last_seen_at >= $3 ORDER BY id DESC",
+        )
+        .bind(staff_id)
+        .bind(ms(now))
+        .bind(ms(idle_cutoff))
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Ends every session of an account but `keep` (the caller's own, when they end their
+    /// other sessions), with an audit row; returns how many ended.
+    pub async fn end_sessions(
+        &self,
+        actor: &Actor,
+        staff_id: i64,
+        keep: Option<i64>,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n =
+            sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND ($2 IS NULL OR id <> $2)")
+                .bind(staff_id)
+                .bind(keep)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        audit::append(
+            &mut tx,
+            actor,
+            &AuditEvent::ok("session.end", "staff", staff_id).with_detail(n.to_string()),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Removes sessions past their absolute expiry or idle since `idle_cutoff`.

@@ -1,6 +1,6 @@
 //! Staff accounts (员工): creation, role and store assignment, passwords, TOTP, disabling.
-//! Disabling deletes the account's sessions in the same transaction, and token checks join
-//! on the account's status, so a disabled account loses access at once.
+//! Disabling deletes the account's sessions and revokes its personal tokens in the same
+//! transaction, so a disabled account loses access at once (and re-enabling revives nothing).
 
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
@@ -228,6 +228,7 @@ impl Db {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+            crate::credentials::revoke_tokens_of(&mut tx, id, now).await?;
         }
         let action = if status == "disabled" {
             "staff.disable"
@@ -239,8 +240,8 @@ impl Db {
         Ok(())
     }
 
-    /// Sets a new password hash and ends the account's other sessions (`keep_session` is the
-    /// id of the session that made the change, if any).
+    /// Sets a new password hash, ends the account's other sessions (`keep_session` is the id
+    /// of the session that made the change, if any) and revokes its personal tokens.
     pub async fn set_password(
         &self,
         actor: &Actor,
@@ -267,6 +268,7 @@ impl Db {
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
+        crate::credentials::revoke_tokens_of(&mut tx, id, now).await?;
         audit::append(
             &mut tx,
             actor,

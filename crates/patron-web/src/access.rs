@@ -66,17 +66,23 @@ fn stage_page(stage: Stage) -> &'static str {
 pub async fn enforce(
     State((state, access)): State<(AppState, Access)>,
     ctx: Ctx,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let path = req.uri().path().to_string();
     // The API takes bearer credentials only: a browser's cookie never authorises an API
-    // call, so the API needs no CSRF defence.
+    // call, so the API needs no CSRF defence. The console takes the session cookie only: a
+    // personal token is for scripts, and must not open staff pages (nor post forms there,
+    // where it would stand in for the CSRF-guarded session).
     let identity = match &ctx.identity {
         Identity::Staff(p) if api && matches!(p.via, Via::Session { .. }) => Identity::Anonymous,
+        Identity::Staff(p) if !api && matches!(p.via, Via::Token { .. }) => Identity::Anonymous,
+        Identity::Till(_) if !api => Identity::Anonymous,
         other => other.clone(),
     };
+    // Handlers see the caller as this check saw them.
+    req.extensions_mut().insert(identity.clone());
     if matches!(identity, Identity::BadBearer) && !access.anonymous() {
         return crate::error::problem(
             StatusCode::UNAUTHORIZED,

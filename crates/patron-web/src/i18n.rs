@@ -14,6 +14,10 @@ pub enum Lang {
     En,
 }
 
+/// The language cookie's name over HTTPS, and on plain HTTP at a loopback address.
+pub const LANG_COOKIE_SECURE: &str = "__Host-lang";
+pub const LANG_COOKIE: &str = "lang";
+
 impl Lang {
     pub fn code(self) -> &'static str {
         match self {
@@ -33,10 +37,15 @@ impl Lang {
         }
     }
 
-    /// The `lang` cookie if set, else the first supported language in Accept-Language,
-    /// else Chinese.
+    /// The language cookie if set, else the first supported language in Accept-Language,
+    /// else Chinese. Either cookie name is read: this runs before anything knows the cookie
+    /// policy, and a `__Host-` cookie can only have been set over HTTPS anyway.
     pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
-        if let Some(l) = crate::identity::cookie(headers, "lang").and_then(|v| Lang::parse(&v)) {
+        if let Some(l) = [LANG_COOKIE_SECURE, LANG_COOKIE]
+            .iter()
+            .find_map(|name| crate::identity::cookie(headers, name))
+            .and_then(|v| Lang::parse(&v))
+        {
             return l;
         }
         headers

@@ -82,7 +82,7 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     if state.secure_cookies {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
     // Pages and API answers may carry personal data: never let a shared computer's cache keep them.

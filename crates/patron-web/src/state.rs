@@ -8,7 +8,8 @@ use std::sync::Arc;
 pub struct AppState {
     pub app: App,
     pub metrics: Arc<Metrics>,
-    /// `Secure` cookies with the `__Host-` prefix; off only for plain HTTP on loopback.
+    /// `Secure` cookies with the `__Host-` prefix, and HSTS; off only for plain HTTP on
+    /// loopback, where browsers would drop a `__Host-` cookie that cannot be `Secure`.
     pub secure_cookies: bool,
     /// Imports started from the console, by token, while they run and until their report
     /// has been read.
@@ -45,7 +46,19 @@ impl AppState {
         }
     }
 
-    /// A `Set-Cookie` value with the house attributes.
+    /// The language cookie: not a secret, but prefixed like the others so that no other
+    /// host or path can plant one.
+    pub fn lang_cookie(&self) -> &'static str {
+        if self.secure_cookies {
+            crate::i18n::LANG_COOKIE_SECURE
+        } else {
+            crate::i18n::LANG_COOKIE
+        }
+    }
+
+    /// A `Set-Cookie` value with the house attributes: host-only (no `Domain`), `Path=/`,
+    /// `HttpOnly` (no script reads any of them), `SameSite=Lax` (sent on a link followed from
+    /// an e-mail, not on another site's form posts), and `Secure` when served over HTTPS.
     pub fn cookie(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
         let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
         if self.secure_cookies {

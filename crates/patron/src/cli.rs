@@ -167,7 +167,8 @@ enum UserCmd {
 
 #[derive(Subcommand, Debug)]
 enum TokenCmd {
-    /// Create a personal API token for a user; printed once.
+    /// Create a personal API token for a user; printed once. It expires after
+    /// `security.token_valid_days`, and dies with a password change or reset or a disabled account.
     Create {
         #[arg(long)]
         user: String,
@@ -376,12 +377,15 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         }
         Command::Token(TokenCmd::Create { user, name }) => {
             let id = staff_id(app, &user).await?;
-            let secret = app
+            let issued = app
                 .create_api_token(None, id, &name, None)
                 .await
                 .map_err(explain)?;
-            println!("{secret}");
-            eprintln!("personal token for {user}; shown only once, store it safely");
+            println!("{}", issued.secret);
+            eprintln!(
+                "personal token for {user}, valid until {} (UTC); shown only once, store it safely",
+                issued.expires_at.strftime("%Y-%m-%d %H:%M")
+            );
         }
         Command::Apikey(ApiKeyCmd::Create { store, name }) => {
             let id = store_id(app, &store).await?;

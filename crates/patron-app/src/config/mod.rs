@@ -131,6 +131,9 @@ pub struct SecurityConfig {
     pub password_hash_concurrency: usize,
     pub password_hash_wait_seconds: u64,
     pub link_valid_hours: i64,
+    /// How long a new personal API token works (it dies earlier if revoked, or when its
+    /// owner's password changes or the account is disabled).
+    pub token_valid_days: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -204,6 +207,7 @@ impl Default for SecurityConfig {
             password_hash_concurrency: 2,
             password_hash_wait_seconds: 5,
             link_valid_hours: 72,
+            token_valid_days: 90,
         }
     }
 }
@@ -362,6 +366,9 @@ impl Config {
         ];
         if let Some((key, _)) = at_least_one.iter().find(|(_, v)| *v < 1) {
             return bad(format!("security.{key} must be at least 1"));
+        }
+        if !(1..=3660).contains(&self.security.token_valid_days) {
+            return bad("security.token_valid_days must be between 1 and 3660".into());
         }
         if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
             return bad(

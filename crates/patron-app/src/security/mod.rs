@@ -1,12 +1,13 @@
 //! Signing in and staying signed in: who a caller is (`Principal`, `Till`), the stages of
-//! signing in, and the use cases in `signin` (password, sessions, tokens, till keys) and
-//! `second_factor` (TOTP); how many tries they get (`attempts`); who the client is
-//! (`client_address`).
+//! signing in, and the use cases in `signin` (password, sessions, tokens, till keys),
+//! `second_factor` (TOTP) and `sessions` (a person's live sessions, and ending them); how
+//! many tries they get (`attempts`); who the client is (`client_address`).
 
 pub mod rate_limit;
 mod attempts;
 mod client_address;
 mod second_factor;
+mod sessions;
 mod signin;
 
 pub use client_address::{Cidr, client_address};

@@ -37,7 +37,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Patron API", version = "1", description = "Customer management for physical stores."),
-    paths(me, till, list_stores, create_store, list_staff, list_audit, ops::healthz, ops::readyz,
+    paths(me, till, list_stores, create_store, list_staff, end_staff_sessions, list_audit, ops::healthz, ops::readyz,
         customers::create, customers::get_one, customers::patch, customers::search,
         customers::add_interaction, customers::merge, contact::consents, contact::bind_wechat, members::lookup,
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
@@ -50,7 +50,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         visits::cancel, visits::complete, visits::photo, warranties::register, warranties::find, warranties::get_one,
         warranties::claim, ticket_resolution::resolve, ticket_resolution::approve,
         ticket_resolution::reject, ticket_resolution::withdraw, ticket_files::list, ticket_files::add, ticket_files::get_one),
-    components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, AuditBody,
+    components(schemas(Problem, crate::error::FieldProblem, Me, TillInfo, StoreBody, NewStoreBody, StaffBody, SessionsEndedBody, AuditBody,
         customers::CustomerBody, customers::NewCustomerBody, customers::CreatedBody, customers::PatchCustomerBody,
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
         customers::MergedBody, contact::ConsentBody, contact::WechatBody, members::MemberBody,
@@ -259,6 +259,28 @@ pub async fn list_staff(
             })
             .collect(),
     ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionsEndedBody {
+    /// How many sessions ended.
+    pub ended: u64,
+}
+
+/// Ends every console session of a staff account (an HR system off-boarding someone, a lost
+/// tablet): they must sign in again. Their personal tokens are not touched (revoke or disable
+/// for that).
+#[utoipa::path(delete, path = "/api/v1/staff/{id}/sessions", tag = "staff",
+    responses((status = 200, body = SessionsEndedBody), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn end_staff_sessions(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    match state.app.end_staff_sessions(Some(&p), id, ctx.rid()).await {
+        Ok(ended) => Json(SessionsEndedBody { ended }).into_response(),
+        Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,5 +1,5 @@
-//! The signed-in person's own account: password, authenticator (TOTP) and personal API
-//! tokens; plus the two forced steps of signing in (enrolment, new password).
+//! The signed-in person's own account: password, authenticator (TOTP), live sessions and
+//! personal API tokens; plus the two forced steps of signing in (enrolment, new password).
 
 use super::auth::CodeForm;
 use super::{Flash, see_other};
@@ -11,7 +11,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
-use patron_app::security::{Principal, Stage};
+use patron_app::security::{Principal, Stage, Via};
+use patron_app::stores::IssuedToken;
 use patron_domain::totp::otpauth_uri;
 use serde::Deserialize;
 
@@ -137,8 +138,16 @@ pub struct TokenView {
     pub name: String,
     pub prefix: String,
     pub created: String,
+    pub expires: String,
     pub last_used: String,
     pub revoked: bool,
+    pub expired: bool,
+}
+
+pub struct SessionView {
+    pub started: String,
+    pub last_seen: String,
+    pub current: bool,
 }
 
 #[derive(Template)]
@@ -150,8 +159,10 @@ pub struct AccountPage {
     totp_enabled: bool,
     totp_required: bool,
     setup: Option<TotpSetup>,
+    sessions: Vec<SessionView>,
     tokens: Vec<TokenView>,
     new_token: String,
+    new_token_expires: String,
 }
 
 async fn account_view(
@@ -166,6 +177,22 @@ async fn account_view(
         .get_staff(patron_store::Scope::Chain, p.staff_id)
         .await?;
     let tz = state.app.config.timezone();
+    let now = state.app.now().as_millisecond();
+    let current = match p.via {
+        Via::Session { id, .. } => Some(id),
+        Via::Token { .. } => None,
+    };
+    let sessions = state
+        .app
+        .my_sessions(p)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            started: when(s.created_at, ctx.lang, &tz),
+            last_seen: when(s.last_seen_at, ctx.lang, &tz),
+            current: Some(s.id) == current,
+        })
+        .collect();
     let tokens = state
         .app
         .db
@@ -177,8 +204,10 @@ async fn account_view(
             name: t.name,
             prefix: t.prefix,
             created: when(t.created_at, ctx.lang, &tz),
+            expires: when(t.expires_at, ctx.lang, &tz),
             last_used: when_opt(t.last_used_at, ctx.lang, &tz),
             revoked: t.revoked_at.is_some(),
+            expired: t.expires_at <= now,
         })
         .collect();
     let pending = state.app.pending_totp_secret(p).await?;
@@ -189,8 +218,10 @@ async fn account_view(
         totp_enabled: staff.totp_enabled == 1,
         totp_required: state.app.requires_totp(p.role),
         setup: pending.map(|s| setup_for(p, s)),
+        sessions,
         tokens,
         new_token: String::new(),
+        new_token_expires: String::new(),
     })
 }
 
@@ -200,14 +231,21 @@ async fn show(
     ctx: &Ctx,
     flash: &str,
     error: Option<&AppError>,
-    new_token: String,
+    new_token: Option<IssuedToken>,
 ) -> Response {
     match account_view(state, p, ctx, flash).await {
         Ok(mut view) => {
             if let Some(e) = error {
                 view.page = view.page.with_error(e);
             }
-            view.new_token = new_token;
+            if let Some(t) = new_token {
+                view.new_token = t.secret;
+                view.new_token_expires = when(
+                    t.expires_at.as_millisecond(),
+                    ctx.lang,
+                    &state.app.config.timezone(),
+                );
+            }
             render(&view)
         }
         Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
@@ -219,7 +257,7 @@ pub async fn account_page(
     Staff(p, ctx): Staff,
     Query(flash): Query<Flash>,
 ) -> Response {
-    show(&state, &p, &ctx, &flash.ok, None, String::new()).await
+    show(&state, &p, &ctx, &flash.ok, None, None).await
 }
 
 pub async fn change_password(
@@ -235,7 +273,7 @@ pub async fn change_password(
         Ok(_) => see_other("/console/account?ok=password_changed"),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
@@ -247,7 +285,7 @@ pub async fn totp_begin(State(state): State<AppState>, Staff(p, ctx): Staff) -> 
         Ok(_) => see_other("/console/account#totp"),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
@@ -267,7 +305,7 @@ pub async fn totp_confirm(
         Ok(_) => see_other("/console/account?ok=totp_enabled"),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
@@ -283,7 +321,7 @@ pub async fn totp_disable(
         Ok(_) => see_other("/console/account?ok=totp_disabled"),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
@@ -306,10 +344,10 @@ pub async fn create_token(
         .create_api_token(Some(&p), p.staff_id, &form.name, ctx.rid())
         .await
     {
-        Ok(secret) => show(&state, &p, &ctx, "token_created", None, secret).await,
+        Ok(issued) => show(&state, &p, &ctx, "token_created", None, Some(issued)).await,
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
@@ -338,9 +376,16 @@ pub async fn revoke_token(
         Err(e) => {
             let e = AppError::from(e);
             super::on_form_error(&e, ctx.lang, async {
-                show(&state, &p, &ctx, "", Some(&e), String::new()).await
+                show(&state, &p, &ctx, "", Some(&e), None).await
             })
             .await
         }
+    }
+}
+
+pub async fn end_other_sessions(State(state): State<AppState>, Staff(p, ctx): Staff) -> Response {
+    match state.app.end_my_other_sessions(&p, ctx.rid()).await {
+        Ok(_) => see_other("/console/account?ok=sessions_ended#sessions"),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }

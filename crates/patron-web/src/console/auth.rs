@@ -324,7 +324,7 @@ pub async fn set_lang(
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
         .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/lang/"))
         .unwrap_or_else(|| "/console".into());
-    let set = state.cookie("lang", lang.code(), Some(365 * 24 * 3600));
+    let set = state.cookie(state.lang_cookie(), lang.code(), Some(365 * 24 * 3600));
     with_cookie(see_other(&back), Some(set))
 }
 

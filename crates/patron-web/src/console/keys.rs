@@ -29,8 +29,10 @@ pub struct TokenRow {
     pub username: String,
     pub name: String,
     pub prefix: String,
+    pub expires: String,
     pub last_used: String,
     pub revoked: bool,
+    pub expired: bool,
 }
 
 #[derive(Template)]
@@ -70,6 +72,7 @@ async fn show(
             })
             .collect();
         let show_tokens = p.can(Capability::StaffManage);
+        let now = state.app.now().as_millisecond();
         let tokens = if show_tokens {
             db.list_api_tokens(p.scope(), None)
                 .await?
@@ -79,8 +82,10 @@ async fn show(
                     username: t.username,
                     name: t.name,
                     prefix: t.prefix,
+                    expires: when(t.expires_at, ctx.lang, &tz),
                     last_used: when_opt(t.last_used_at, ctx.lang, &tz),
                     revoked: t.revoked_at.is_some(),
+                    expired: t.expires_at <= now,
                 })
                 .collect()
         } else {

@@ -1,4 +1,5 @@
-//! Roles: what each role may do, editable by admins (the admin role itself is fixed).
+//! Roles: what each role may do, editable by admins (the admin role itself is fixed, and no
+//! one edits their own role).
 
 use super::{Flash, see_other};
 use crate::identity::Staff;
@@ -84,11 +85,10 @@ pub async fn update_role(
         .collect();
     match state
         .app
-        .db
-        .set_role_capabilities(&p.actor(ctx.rid()), role, &caps, state.app.now())
+        .set_role_capabilities(&p, role, &caps, ctx.rid())
         .await
     {
         Ok(()) => see_other("/console/roles?ok=role_saved"),
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }

@@ -369,3 +369,20 @@ pub async fn send_reset(
         }
     }
 }
+
+/// Ends every session of the account (a lost tablet, a person leaving): they sign in again.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Staff(p, ctx): Staff,
+    Path(id): Path<i64>,
+) -> Response {
+    match state.app.end_staff_sessions(Some(&p), id, ctx.rid()).await {
+        Ok(_) => see_other(&format!("/console/staff/{id}?ok=staff_sessions_ended")),
+        Err(e) => {
+            super::on_form_error(&e, ctx.lang, async {
+                edit(&state, &p, &ctx, id, "", Some(&e)).await
+            })
+            .await
+        }
+    }
+}

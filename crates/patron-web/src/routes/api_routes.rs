@@ -36,6 +36,12 @@ pub(super) fn routes() -> Vec<Route> {
             get(api::list_staff),
         ),
         r(
+            "DELETE",
+            "/api/v1/staff/{id}/sessions",
+            Cap(C::StaffManage),
+            delete(api::end_staff_sessions),
+        ),
+        r(
             "POST",
             "/api/v1/customers",
             Cap(C::CustomerWrite),

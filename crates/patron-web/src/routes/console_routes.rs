@@ -45,6 +45,12 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "POST",
+            "/console/account/sessions/end-others",
+            SignedIn,
+            post(account::end_other_sessions),
+        ),
+        r(
+            "POST",
             "/console/account/tokens",
             SignedIn,
             post(account::create_token),
@@ -319,6 +325,12 @@ pub(super) fn routes() -> Vec<Route> {
             "/console/staff/{id}/reset-link",
             Cap(C::StaffManage),
             post(staff::send_reset),
+        ),
+        r(
+            "POST",
+            "/console/staff/{id}/sessions/end",
+            Cap(C::StaffManage),
+            post(staff::end_sessions),
         ),
         r(
             "GET",

@@ -186,11 +186,12 @@ fn operator_commands() {
         )
         .0
     );
-    let (ok, token, _) = run(
+    let (ok, token, err) = run(
         &["token", "create", "--user", "clerk", "--name", "BI"],
         None,
     );
     assert!(ok && token.trim().starts_with("pt_"));
+    assert!(err.contains("valid until "), "the expiry is shown: {err}");
     let (ok, out, _) = run(&["user", "reset-password", "clerk"], None);
     assert!(ok && out.contains("one-time password"));
     assert!(run(&["user", "disable", "clerk"], None).0);

@@ -427,6 +427,7 @@ pub async fn token_for(app: &App, username: &str) -> String {
     app.create_api_token(None, id, "test", None)
         .await
         .expect("token")
+        .secret
 }
 
 /// Audit rows, newest first, whose action starts with `action_prefix` and whose outcome is

@@ -103,7 +103,8 @@ async fn role_route_matrix(kind: Kind) {
             .app
             .create_api_token(None, me, "matrix", None)
             .await
-            .expect("token");
+            .expect("token")
+            .secret;
         let c = Client::new(&s.base);
         assert_eq!(c.login(&username, PASSWORD).await.location, "/console");
         for route in routes.iter().filter(|r| !r.access.anonymous()) {

@@ -115,7 +115,7 @@ pub(crate) fn path_for(template: &str, f: &Fixture) -> String {
         f.template
     } else if template.starts_with("/console/stores/") {
         f.store
-    } else if template.starts_with("/console/staff/") {
+    } else if template.starts_with("/console/staff/") || template.starts_with("/api/v1/staff/") {
         f.target
     } else if template.starts_with("/console/keys/") {
         f.key

@@ -8,7 +8,7 @@ use jiff::SignedDuration;
 use patron_app::outbox::Dispatcher;
 use patron_store::outbox::NewMessage;
 
-fn eml_files(dir: &std::path::Path) -> Vec<String> {
+pub(crate) fn eml_files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(dir.join("outbox-files"))
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -34,7 +34,7 @@ fn decoded(mail: &str) -> String {
     format!("{head}\n\n{text}")
 }
 
-fn link_in(mail: &str, kind: &str) -> String {
+pub(crate) fn link_in(mail: &str, kind: &str) -> String {
     let mail = decoded(mail);
     let start = mail.find(&format!("/{kind}/")).expect("link in mail");
     mail[start..]

@@ -37,7 +37,8 @@ async fn segments_over_the_api(kind: Kind) {
     let token = app
         .create_api_token(None, owner_id, "segments", None)
         .await
-        .expect("token");
+        .expect("token")
+        .secret;
     let call = |method: &'static str, path: String, body: Option<serde_json::Value>| {
         let (base, token) = (s.base.clone(), token.clone());
         async move { api(&base, method, &path, Some(&token), body).await }
@@ -183,7 +184,8 @@ async fn segments_over_the_api(kind: Kind) {
     let clerk_token = app
         .create_api_token(None, clerk, "clerk", None)
         .await
-        .expect("token");
+        .expect("token")
+        .secret;
     let (status, seen, _) = api(
         &s.base,
         "GET",

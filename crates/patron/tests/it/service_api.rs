@@ -24,11 +24,13 @@ async fn orders_visits_and_warranties_over_the_api(kind: Kind) {
     let token = app
         .create_api_token(None, desk, "desk", None)
         .await
-        .expect("token");
+        .expect("token")
+        .secret;
     let other_token = app
         .create_api_token(None, elsewhere, "s2", None)
         .await
-        .expect("token");
+        .expect("token")
+        .secret;
     let base = s.base.clone();
     let call =
         |method: &'static str, path: String, body: Option<Value>, key: Option<&'static str>| {

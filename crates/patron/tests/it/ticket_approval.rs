@@ -226,6 +226,7 @@ async fn approval_over_the_api(kind: Kind) {
         app.create_api_token(None, id, "t", None)
             .await
             .expect("token")
+            .secret
     };
     let (desk_t, manager_t, other_t) = (
         token(desk).await,

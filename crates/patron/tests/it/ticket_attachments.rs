@@ -187,7 +187,8 @@ async fn files_are_attached_checked_and_scoped(kind: Kind) {
     let token = app
         .create_api_token(None, desk, "t", None)
         .await
-        .expect("token");
+        .expect("token")
+        .secret;
     let res = http
         .post(format!("{}/api/v1/tickets/{second}/attachments", s.base))
         .header("authorization", format!("Bearer {token}"))
