@@ -112,7 +112,7 @@ async fn second_store_objects_are_refused(kind: Kind) {
             continue;
         }
         tried += 1;
-        let answer = send(&s, &c, &token, route.method, &path, other, &f).await;
+        let answer = send(&s, &c, &token.secret, route.method, &path, other, &f).await;
         let label = format!("{} {} -> {}", route.method, route.path, answer.status);
         // A console form that refuses a field shows itself again with the error (200).
         let form_refused = answer.status == 200
