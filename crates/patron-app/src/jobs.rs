@@ -34,6 +34,8 @@ pub enum Job {
     /// Sends the satisfaction follow-up of resolved tickets (closing those left
     /// unanswered) and the after-purchase survey.
     Surveys,
+    /// Deletes finished outbox messages older than `outbox.retention_days`.
+    OutboxRetention,
 }
 
 impl Job {
@@ -49,6 +51,7 @@ impl Job {
         Job::Campaigns,
         Job::Escalation,
         Job::Surveys,
+        Job::OutboxRetention,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Job {
             Job::Campaigns => "campaigns",
             Job::Escalation => "escalation",
             Job::Surveys => "surveys",
+            Job::OutboxRetention => "outbox_retention",
         }
     }
 
@@ -95,6 +99,8 @@ impl Job {
             (Job::Escalation, _) => "every 15m",
             // The outbox holds messages back through quiet hours.
             (Job::Surveys, _) => "every 15m",
+            // Quiet time, before the morning's messages.
+            (Job::OutboxRetention, _) => "daily 04:00",
         }
     }
 }
@@ -157,6 +163,16 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
         Job::Campaigns => app.run_scheduled_playbooks().await,
         Job::Escalation => Ok(app.escalate_tickets(now).await?.to_string()),
         Job::Surveys => Ok(app.run_surveys(now).await?.to_string()),
+        Job::OutboxRetention => {
+            let days = app.config.outbox.retention_days;
+            let n = app
+                .db
+                .sweep_outbox(now - SignedDuration::from_hours(24 * days))
+                .await?;
+            Ok(format!(
+                "{n} outbox messages older than {days} days removed"
+            ))
+        }
         Job::Reclassify => {
             let r = app.reclassify(now).await?;
             let at_risk = app.score_churn(now).await?;

@@ -51,6 +51,8 @@ pub struct App {
     pub sale_writer: sales::SaleWriter,
     /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
     pub programme: sales::loyalty::ProgrammeCache,
+    /// Outbox figures for `/metrics`, kept by the dispatcher.
+    pub outbox_gauge: outbox::OutboxGauge,
 }
 
 impl App {
@@ -71,6 +73,7 @@ impl App {
             in_flight: Default::default(),
             sale_writer: Default::default(),
             programme: Default::default(),
+            outbox_gauge: Default::default(),
         }
     }
 
