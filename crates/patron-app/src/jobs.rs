@@ -36,6 +36,8 @@ pub enum Job {
     Surveys,
     /// Signs the audit log's head into the checkpoint file (and e-mails it to the admins).
     AuditCheckpoint,
+    /// Deletes finished outbox messages older than `outbox.retention_days`.
+    OutboxRetention,
 }
 
 impl Job {
@@ -51,6 +53,7 @@ impl Job {
         Job::Campaigns,
         Job::Escalation,
         Job::Surveys,
+        Job::OutboxRetention,
         // Last, so that it sees the rows the other jobs of the same pass wrote.
         Job::AuditCheckpoint,
     ];
@@ -69,6 +72,7 @@ impl Job {
             Job::Escalation => "escalation",
             Job::Surveys => "surveys",
             Job::AuditCheckpoint => "audit_checkpoint",
+            Job::OutboxRetention => "outbox_retention",
         }
     }
 
@@ -102,6 +106,8 @@ impl Job {
             (Job::Surveys, _) => "every 15m",
             // After the night's jobs and backup, so the day's checkpoint covers them.
             (Job::AuditCheckpoint, _) => "daily 04:00",
+            // Quiet time, before the morning's messages.
+            (Job::OutboxRetention, _) => "daily 04:00",
         }
     }
 }
@@ -174,6 +180,16 @@ pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, App
             Ok(format!(
                 "checkpoint at record #{} written, e-mailed to {mailed} admins",
                 c.seq
+            ))
+        }
+        Job::OutboxRetention => {
+            let days = app.config.outbox.retention_days;
+            let n = app
+                .db
+                .sweep_outbox(now - SignedDuration::from_hours(24 * days))
+                .await?;
+            Ok(format!(
+                "{n} outbox messages older than {days} days removed"
             ))
         }
         Job::Reclassify => {

@@ -59,6 +59,8 @@ pub struct App {
     pub customer_reads: security::rate_limit::RateLimiter,
     /// Where passwords are hashed and checked, off the async workers (see `password_pool`).
     pub passwords: password_pool::PasswordPool,
+    /// Outbox figures for `/metrics`, kept by the dispatcher.
+    pub outbox_gauge: outbox::OutboxGauge,
 }
 
 impl App {
@@ -85,6 +87,7 @@ impl App {
             programme: Default::default(),
             customer_reads: Default::default(),
             passwords,
+            outbox_gauge: Default::default(),
         }
     }
 

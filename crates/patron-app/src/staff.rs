@@ -207,23 +207,21 @@ impl App {
     }
 
     pub(crate) fn staff_mail<'a>(
-        &self,
+        &'a self,
         to: &'a str,
         purpose: &'a str,
         subject: &'a str,
         body: &'a str,
     ) -> NewMessage<'a> {
-        NewMessage {
-            channel: "email",
+        NewMessage::plain(
+            self.keys.as_ref(),
+            "email",
             purpose,
-            recipient: to,
+            to,
             subject,
             body,
-            redact_after_send: true,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            staff_id: None,
-            ..Default::default()
-        }
+            DEFAULT_MAX_ATTEMPTS,
+        )
     }
 
     pub async fn update_staff(

@@ -3,6 +3,12 @@
 
 use crate::{Db, StoreError};
 
+/// Seals a value for one row: the app's keyring. Given to the store where a sealed column is
+/// bound to a row id that only the insert itself produces (outbox messages).
+pub trait Sealer: Sync {
+    fn seal_text(&self, table: &str, column: &str, row_id: i64, plaintext: &[u8]) -> String;
+}
+
 /// A sealed column outside the customer profile's own columns, for the key-rotation pass:
 /// where it lives and what its seal is bound to (the associated data: a table name, a column
 /// name and the id in `aad_id`).
@@ -52,6 +58,10 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         ("customer_interactions", "note", "id"),
     ),
     sealed("staff", "totp_secret", ("staff", "totp_secret", "id")),
+    sealed("outbox", "recipient_enc", ("outbox", "recipient", "id")),
+    sealed("outbox", "subject_enc", ("outbox", "subject", "id")),
+    sealed("outbox", "body_enc", ("outbox", "body", "id")),
+    sealed("outbox", "payload_enc", ("outbox", "payload", "id")),
     sealed(
         "tickets",
         "description_enc",

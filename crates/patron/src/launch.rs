@@ -38,6 +38,7 @@ pub async fn open(config: Config) -> anyhow::Result<App> {
     let keys = App::open_keyring(&config, &db).await?;
     let app = App::new(db, Arc::new(SystemClock), Arc::new(config), Arc::new(keys));
     app.db.seed_roles(app.now()).await?;
+    app.seal_clear_messages().await?;
     Ok(app)
 }
 

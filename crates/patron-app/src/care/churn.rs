@@ -298,7 +298,13 @@ impl App {
                 },
                 task: (p.make_task == 1).then_some((reason.as_str(), today)),
                 message: message.as_ref().map(|(m, store_id)| {
-                    m.outbox_message("winback", customer_id, *store_id, Some(&campaign))
+                    m.outbox_message(
+                        self.keys.as_ref(),
+                        "winback",
+                        customer_id,
+                        *store_id,
+                        Some(&campaign),
+                    )
                 }),
             };
             match self.db.reach(&reach, now).await? {

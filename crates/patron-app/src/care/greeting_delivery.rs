@@ -127,7 +127,7 @@ impl App {
                 recipient: &email,
                 subject: &g.subject,
                 body: &text,
-                redact_after_send: false,
+                sealer: self.keys.as_ref(),
                 max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
                 staff_id: None,
                 customer_id: Some(c.id),
@@ -145,7 +145,13 @@ impl App {
         let Some(m) = self.compose_for(&customer, g.message, &g.vars).await? else {
             return Ok(false);
         };
-        let row = m.outbox_message("greeting", c.id, c.store_id, Some("greetings"));
+        let row = m.outbox_message(
+            self.keys.as_ref(),
+            "greeting",
+            c.id,
+            c.store_id,
+            Some("greetings"),
+        );
         Ok(self
             .db
             .record_notice(c.id, &g.occasion, "greeting", &m.body, Some(&row), now)

@@ -24,6 +24,20 @@ pub struct Config {
     pub sms: SmsConfig,
     pub wechat: WechatConfig,
     pub webhook: WebhookConfig,
+    pub outbox: OutboxConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// Delivered and failed messages are deleted this many days after they were queued.
+    pub retention_days: i64,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self { retention_days: 90 }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -162,6 +176,7 @@ impl Default for Config {
             },
             wechat: WechatConfig::default(),
             webhook: WebhookConfig::default(),
+            outbox: OutboxConfig::default(),
         }
     }
 }
@@ -325,6 +340,21 @@ impl Config {
         }
         if self.sms.provider == "webhook" && self.webhook.url.trim().is_empty() {
             return bad("webhook.url is required when sms.provider = \"webhook\"".into());
+        }
+        // An empty secret signs with an empty key: anyone could forge Patron's messages.
+        if !self.webhook.url.trim().is_empty() && self.webhook.secret.trim().is_empty() {
+            return bad(
+                "webhook.secret is required when webhook.url is set: receivers check each message's \
+                 signature with it"
+                    .into(),
+            );
+        }
+        // The frequency caps count the messages of the last 7 days.
+        if self.outbox.retention_days < 8 {
+            return bad(
+                "outbox.retention_days must be at least 8 (the frequency caps look back 7 days)"
+                    .into(),
+            );
         }
         for role in &self.security.totp_required_roles {
             if patron_domain::Role::parse(role).is_none() {

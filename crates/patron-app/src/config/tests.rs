@@ -27,7 +27,13 @@ fn a_channel_without_its_keys_is_refused() {
     c.sms.provider = "webhook".into();
     assert!(c.validate().is_err(), "webhook without its address");
     c.webhook.url = "http://127.0.0.1:9/hook".into();
+    let e = c.validate().expect_err("no secret").to_string();
+    assert!(e.contains("webhook.secret"), "{e}");
+    c.webhook.secret = "hook-secret".into();
     assert!(c.validate().is_ok());
+    c.outbox.retention_days = 7;
+    let e = c.validate().expect_err("too short").to_string();
+    assert!(e.contains("retention_days"), "{e}");
 }
 
 #[test]

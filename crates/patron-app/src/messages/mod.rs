@@ -62,6 +62,7 @@ impl Composed {
     /// The outbox row for this message to `customer` of `store`.
     pub fn outbox_message<'a>(
         &'a self,
+        sealer: &'a dyn patron_store::sealed::Sealer,
         purpose: &'a str,
         customer: i64,
         store: i64,
@@ -73,7 +74,7 @@ impl Composed {
             recipient: &self.recipient,
             subject: &self.subject,
             body: &self.body,
-            redact_after_send: false,
+            sealer,
             max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
             staff_id: None,
             customer_id: Some(customer),
@@ -103,7 +104,7 @@ impl App {
         let id = self
             .db
             .enqueue_message(
-                &m.outbox_message(name, c.id, c.store_id, campaign),
+                &m.outbox_message(self.keys.as_ref(), name, c.id, c.store_id, campaign),
                 self.now(),
             )
             .await?;

@@ -93,6 +93,26 @@ impl App {
         Ok(purpose)
     }
 
+    /// Whether `token` is the configured reply token. Neither Tencent Cloud's reply callback
+    /// (短信回复) nor Alibaba Cloud's HTTP push of replies (上行短信) signs its requests, so
+    /// the secret in the address is all there is to check; it is compared in constant time
+    /// (digests of equal length, so not even its length shows). Blank switches replies off.
+    pub fn sms_reply_token_ok(&self, token: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let expected = &self.config.sms.reply_token;
+        if expected.is_empty() {
+            return false;
+        }
+        let (a, b) = (
+            Sha256::digest(expected.as_bytes()),
+            Sha256::digest(token.as_bytes()),
+        );
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
+
     /// A customer's reply to an SMS, as the provider passes it on. A refusal withdraws the
     /// marketing SMS consent of every active customer with that mobile number.
     pub async fn sms_reply(&self, phone: &str, text: &str) -> Result<ReplyOutcome, AppError> {

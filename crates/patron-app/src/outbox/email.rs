@@ -1,11 +1,11 @@
 //! E-mail delivery: SMTP through lettre, or the file channel that writes each message as an
 //! `.eml` file (for demos, tests, and stores without a mail server yet).
 
+use super::Letter;
 use crate::{AppError, Config};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use patron_store::outbox::OutboxRow;
 use std::path::PathBuf;
 
 pub enum EmailTransport {
@@ -37,11 +37,15 @@ impl EmailTransport {
         Ok(EmailTransport::Smtp(builder.build()))
     }
 
-    pub async fn send(&self, from: &str, row: &OutboxRow) -> Result<(), String> {
-        let message = build(from, row)?;
+    pub async fn send(&self, from: &str, row: &Letter) -> Result<(), String> {
         match self {
-            EmailTransport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            EmailTransport::Smtp(t) => {
+                let message = build(from, row, &row.recipient)?;
+                t.send(message).await.map(|_| ()).map_err(|e| e.to_string())
+            }
             EmailTransport::File(dir) => {
+                // The file is for looking at what went out: the address is masked.
+                let message = build(from, row, &super::mask_recipient(&row.recipient))?;
                 crate::datadir::ensure(dir).map_err(|e| e.to_string())?;
                 let name = format!("{:08}-{}.eml", row.id, row.purpose);
                 let tmp = dir.join(format!(".{name}.tmp"));
@@ -58,12 +62,9 @@ impl EmailTransport {
 
 /// The Message-ID is derived from the outbox row, so if a retry delivers a message twice
 /// (the server died between the SMTP "OK" and recording it) mail systems can tell.
-fn build(from: &str, row: &OutboxRow) -> Result<Message, String> {
+fn build(from: &str, row: &Letter, to: &str) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("mail.from: {e}"))?;
-    let to: Mailbox = row
-        .recipient
-        .parse()
-        .map_err(|e| format!("recipient: {e}"))?;
+    let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
     let domain = from.email.domain().to_string();
     Message::builder()
         .from(from)

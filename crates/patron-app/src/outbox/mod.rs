@@ -5,6 +5,8 @@
 //! files, or the webhook), WeChat Official Account template messages, and the webhook.
 
 mod email;
+mod gauge;
+mod sealing;
 pub mod signing;
 mod sms;
 pub mod template;
@@ -12,6 +14,8 @@ mod webhook;
 mod wechat;
 
 pub use email::EmailTransport;
+pub use gauge::OutboxGauge;
+pub use sealing::{Letter, mask_recipient, scrub};
 pub use sms::SmsTransport;
 pub use webhook::WebhookTransport;
 pub use wechat::WechatTransport;
@@ -19,7 +23,6 @@ pub use wechat::WechatTransport;
 use crate::App;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use patron_domain::messages::{Channel, MessageRules, Suppression, under_caps};
-use patron_store::outbox::OutboxRow;
 use serde::{Deserialize, Serialize};
 
 /// What a provider needs besides the text: its template code and the parameters in template
@@ -34,8 +37,8 @@ pub struct Payload {
 }
 
 impl Payload {
-    pub fn of(row: &OutboxRow) -> Result<Self, String> {
-        let text = row
+    pub fn of(letter: &Letter) -> Result<Self, String> {
+        let text = letter
             .payload
             .as_deref()
             .ok_or("the message has no provider template")?;
@@ -136,10 +139,12 @@ impl Dispatcher {
             ..Default::default()
         };
         if rows.is_empty() {
+            self.app.refresh_outbox_gauge().await?;
             return Ok(report);
         }
         let rules = self.app.message_rules().await?;
         for row in rows {
+            let row = self.app.open_message(row)?;
             match self.gate(&row, &rules, now).await? {
                 Gate::Send => {}
                 Gate::Defer(until) => {
@@ -168,6 +173,7 @@ impl Dispatcher {
                     report.sent += 1;
                 }
                 Err(error) => {
+                    let error = scrub(&error, &row.recipient);
                     let at = self.app.now();
                     let retry =
                         (row.attempts < row.max_attempts).then(|| at + backoff(row.attempts));
@@ -184,6 +190,7 @@ impl Dispatcher {
                 }
             }
         }
+        self.app.refresh_outbox_gauge().await?;
         Ok(report)
     }
 
@@ -191,7 +198,7 @@ impl Dispatcher {
     /// marketing message needs, the store's quiet hours, and the frequency caps.
     async fn gate(
         &self,
-        row: &OutboxRow,
+        row: &Letter,
         rules: &MessageRules,
         now: Timestamp,
     ) -> Result<Gate, crate::AppError> {
@@ -252,12 +259,7 @@ impl Dispatcher {
         Ok(self.app.config.timezone())
     }
 
-    async fn send(
-        &self,
-        row: &OutboxRow,
-        rules: &MessageRules,
-        now: Timestamp,
-    ) -> Result<(), String> {
+    async fn send(&self, row: &Letter, rules: &MessageRules, now: Timestamp) -> Result<(), String> {
         match row.channel.as_str() {
             "email" => self.email.send(&self.app.config.mail.from, row).await,
             "sms" => {

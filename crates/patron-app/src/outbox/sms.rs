@@ -4,11 +4,11 @@
 //! templates registered with them, so a message carries the provider's template code and its
 //! parameters (the payload) besides the text Patron shows staff.
 
+use super::Letter;
 use super::signing::{self, Endpoint};
 use super::{Payload, webhook::WebhookTransport};
 use crate::config::SmsConfig;
 use jiff::Timestamp;
-use patron_store::outbox::OutboxRow;
 use std::path::PathBuf;
 
 const ALIYUN_ENDPOINT: &str = "https://dysmsapi.aliyuncs.com/";
@@ -80,7 +80,7 @@ impl SmsTransport {
         &self,
         http: &reqwest::Client,
         webhook: &WebhookTransport,
-        row: &OutboxRow,
+        row: &Letter,
         sign_name: &str,
         now: Timestamp,
     ) -> Result<(), String> {
@@ -92,9 +92,12 @@ impl SmsTransport {
             SmsTransport::File(dir) => {
                 crate::datadir::ensure(dir).map_err(|e| e.to_string())?;
                 let name = format!("{:08}-{}.sms.txt", row.id, row.purpose);
+                // The file is for looking at what went out, not a second copy of the number.
                 let text = format!(
-                    "To: {phone}\nTemplate: {}\n\n{}\n",
-                    payload.template, row.body
+                    "To: {}\nTemplate: {}\n\n{}\n",
+                    super::mask_recipient(phone),
+                    payload.template,
+                    row.body
                 );
                 let tmp = dir.join(format!(".{name}.tmp"));
                 tokio::fs::write(&tmp, text)

@@ -12,8 +12,14 @@ pub type Vars = BTreeMap<&'static str, String>;
 /// Longest template accepted (an e-mail body is longer than any SMS).
 const MAX_CHARS: usize = 2_000;
 
+/// The work one rendering may do (about one unit per instruction). A 2,000-character
+/// template with a few loops over its variables uses a few thousand; nested loops over
+/// `range` would run for minutes without a bound.
+const FUEL: u64 = 100_000;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Plain text goes out: nothing to escape.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -35,6 +41,7 @@ pub fn render(source: &str, vars: &Vars, field: &'static str) -> Result<String, 
             minijinja::ErrorKind::UndefinedError => {
                 FieldError::new(field, "error.template.variable")
             }
+            minijinja::ErrorKind::OutOfFuel => FieldError::new(field, "error.template.fuel"),
             _ => FieldError::new(field, "error.template.syntax"),
         })
 }
@@ -76,6 +83,16 @@ mod tests {
         assert_eq!(
             check("  ", &["name"], "t").map_err(|e| e.key),
             Err("error.template.empty")
+        );
+        // A template that would loop without bound is stopped and named.
+        let looping = "{% for a in range(1000) %}{% for b in range(1000) %}{{ name }}{% endfor %}{% endfor %}";
+        assert_eq!(
+            render(looping, &vars, "t").map_err(|e| e.key),
+            Err("error.template.fuel")
+        );
+        assert_eq!(
+            check(looping, &["name"], "t").map_err(|e| e.key),
+            Err("error.template.fuel")
         );
         // Angle brackets are not escaped: messages are plain text.
         let v: Vars = [("name", "<A&B>".to_string())].into_iter().collect();

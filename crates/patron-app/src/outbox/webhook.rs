@@ -2,10 +2,10 @@
 //! HMAC-SHA256 over "<timestamp>.<body>" (`X-Patron-Timestamp`, `X-Patron-Signature`), so a
 //! receiver can check it came from this Patron and is not a replay.
 
+use super::Letter;
 use super::signing::webhook_signature;
 use crate::config::WebhookConfig;
 use jiff::Timestamp;
-use patron_store::outbox::OutboxRow;
 
 pub struct WebhookTransport {
     url: String,
@@ -27,7 +27,7 @@ impl WebhookTransport {
     pub async fn send(
         &self,
         http: &reqwest::Client,
-        row: &OutboxRow,
+        row: &Letter,
         now: Timestamp,
     ) -> Result<(), String> {
         if !self.is_on() {

@@ -2,10 +2,10 @@
 //! `/cgi-bin/token`, kept until shortly before it expires and fetched again when WeChat says
 //! it is invalid, then `/cgi-bin/message/template/send` with the template's data fields.
 
+use super::Letter;
 use super::Payload;
 use crate::config::WechatConfig;
 use jiff::{SignedDuration, Timestamp};
-use patron_store::outbox::OutboxRow;
 use tokio::sync::Mutex;
 
 const PUBLIC: &str = "https://api.weixin.qq.com";
@@ -78,7 +78,7 @@ impl WechatTransport {
     pub async fn send(
         &self,
         http: &reqwest::Client,
-        row: &OutboxRow,
+        row: &Letter,
         now: Timestamp,
     ) -> Result<(), String> {
         if !self.is_on() {

@@ -208,12 +208,14 @@ impl App {
             recipient: to,
             subject,
             body: &body,
-            redact_after_send: false,
+            sealer: self.keys.as_ref(),
             max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
             staff_id: None,
             customer_id: Some(c.id),
             store_id: Some(c.store_id),
-            ..Default::default()
+            marketing: false,
+            campaign: None,
+            payload: None,
         });
         let fresh = self
             .db

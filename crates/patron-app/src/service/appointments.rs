@@ -140,9 +140,15 @@ impl App {
                 Some(when.as_str()),
             )
             .await?;
-        let message = notice
-            .as_ref()
-            .map(|m| m.outbox_message("service", customer.id, order.store_id, None));
+        let message = notice.as_ref().map(|m| {
+            m.outbox_message(
+                self.keys.as_ref(),
+                "service",
+                customer.id,
+                order.store_id,
+                None,
+            )
+        });
         let a = NewAppointment {
             order_id: order.id,
             customer_id: order.customer_id,
@@ -194,9 +200,9 @@ impl App {
         let notice = self
             .service_notice(&customer, &order_no, "上门时间已改期", Some(new.as_str()))
             .await?;
-        let message = notice
-            .as_ref()
-            .map(|m| m.outbox_message("service", customer.id, a.store_id, None));
+        let message = notice.as_ref().map(|m| {
+            m.outbox_message(self.keys.as_ref(), "service", customer.id, a.store_id, None)
+        });
         let event = Event {
             appointment_id: Some(a.id),
             note_enc: Some(&note),
@@ -240,9 +246,9 @@ impl App {
         let notice = self
             .service_notice(&customer, &order_no, "上门预约已取消", Some(when.as_str()))
             .await?;
-        let message = notice
-            .as_ref()
-            .map(|m| m.outbox_message("service", customer.id, a.store_id, None));
+        let message = notice.as_ref().map(|m| {
+            m.outbox_message(self.keys.as_ref(), "service", customer.id, a.store_id, None)
+        });
         let event = Event {
             appointment_id: Some(a.id),
             note_enc: Some(&note),
@@ -285,9 +291,15 @@ impl App {
             }
             None => None,
         };
-        let message = notice
-            .as_ref()
-            .map(|m| m.outbox_message("service", a.customer_id, a.store_id, None));
+        let message = notice.as_ref().map(|m| {
+            m.outbox_message(
+                self.keys.as_ref(),
+                "service",
+                a.customer_id,
+                a.store_id,
+                None,
+            )
+        });
         let c = Completion {
             id: a.id,
             proof_note_enc: &sealed,

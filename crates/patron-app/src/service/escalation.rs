@@ -69,7 +69,16 @@ impl App {
                             .filter(|e| !e.trim().is_empty())
                             .map(|e| (s.id, e))
                     })
-                    .map(|(id, email)| super::staff_email(id, email, &subject, &body, t.store_id))
+                    .map(|(id, email)| {
+                        super::staff_email(
+                            self.keys.as_ref(),
+                            id,
+                            email,
+                            &subject,
+                            &body,
+                            t.store_id,
+                        )
+                    })
                     .collect();
                 if self
                     .db

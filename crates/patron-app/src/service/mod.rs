@@ -40,6 +40,7 @@ pub(crate) async fn write_sealed_file(path: &Path, sealed: &[u8]) -> std::io::Re
 /// approval): a service message with the ticket's subject and codes, never the customer's
 /// words.
 pub(crate) fn staff_email<'a>(
+    sealer: &'a dyn patron_store::sealed::Sealer,
     staff_id: i64,
     email: &'a str,
     subject: &'a str,
@@ -52,7 +53,7 @@ pub(crate) fn staff_email<'a>(
         recipient: email,
         subject,
         body,
-        redact_after_send: false,
+        sealer,
         max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
         staff_id: Some(staff_id),
         customer_id: None,

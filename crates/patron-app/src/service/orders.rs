@@ -229,9 +229,15 @@ impl App {
             } else {
                 None
             };
-            let message = notice
-                .as_ref()
-                .map(|m| m.outbox_message("service", customer.id, customer.store_id, None));
+            let message = notice.as_ref().map(|m| {
+                m.outbox_message(
+                    self.keys.as_ref(),
+                    "service",
+                    customer.id,
+                    customer.store_id,
+                    None,
+                )
+            });
             let o = NewOrder {
                 order_no: &order_no,
                 customer_id: customer.id,
@@ -340,9 +346,15 @@ impl App {
         } else {
             None
         };
-        let message = notice
-            .as_ref()
-            .map(|m| m.outbox_message("service", row.customer_id, row.store_id, None));
+        let message = notice.as_ref().map(|m| {
+            m.outbox_message(
+                self.keys.as_ref(),
+                "service",
+                row.customer_id,
+                row.store_id,
+                None,
+            )
+        });
         let event = Event {
             from: Some(from.code()),
             to: Some(to.code()),

@@ -309,7 +309,16 @@ impl App {
         let approvers = self.approvers(row.store_id, actor.id).await?;
         let outbox: Vec<NewMessage> = approvers
             .iter()
-            .map(|(id, email)| super::staff_email(*id, email, &subject, &body, row.store_id))
+            .map(|(id, email)| {
+                super::staff_email(
+                    self.keys.as_ref(),
+                    *id,
+                    email,
+                    &subject,
+                    &body,
+                    row.store_id,
+                )
+            })
             .collect();
         let request = NewRequest {
             ticket_id: row.id,

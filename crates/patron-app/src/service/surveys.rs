@@ -203,9 +203,15 @@ impl App {
             self.compose_for(&customer, message, &vars).await?
         };
         let purpose = if marketing { "survey" } else { "service" };
-        let row: Option<NewMessage<'_>> = composed
-            .as_ref()
-            .map(|m| m.outbox_message(purpose, customer.id, customer.store_id, Some("surveys")));
+        let row: Option<NewMessage<'_>> = composed.as_ref().map(|m| {
+            m.outbox_message(
+                self.keys.as_ref(),
+                purpose,
+                customer.id,
+                customer.store_id,
+                Some("surveys"),
+            )
+        });
         let hash = token_hash(&token);
         let inv = NewInvitation {
             survey_id: survey.row.id,

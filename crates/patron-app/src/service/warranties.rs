@@ -266,9 +266,15 @@ impl App {
             let composed = self
                 .compose_if_kept(&customer, REMINDER_TEMPLATE, &vars)
                 .await?;
-            let message = composed
-                .as_ref()
-                .map(|m| m.outbox_message("service", w.customer_id, w.store_id, None));
+            let message = composed.as_ref().map(|m| {
+                m.outbox_message(
+                    self.keys.as_ref(),
+                    "service",
+                    w.customer_id,
+                    w.store_id,
+                    None,
+                )
+            });
             if self
                 .db
                 .send_warranty_notice(w.id, message.as_ref(), now)

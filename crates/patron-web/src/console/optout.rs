@@ -85,15 +85,7 @@ pub async fn sms_reply(
     Path(token): Path<String>,
     Json(body): Json<serde_json::Value>,
 ) -> Response {
-    let expected = &state.app.config.sms.reply_token;
-    let same = !expected.is_empty()
-        && expected.len() == token.len()
-        && expected
-            .bytes()
-            .zip(token.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
+    if !state.app.sms_reply_token_ok(&token) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let mut withdrawn = 0;

@@ -8,7 +8,7 @@ use crate::harness::{Kind, start};
 use patron_app::outbox::{Dispatcher, Payload};
 use patron_store::outbox::NewMessage;
 
-const SECRETS: [&str; 7] = [
+pub(crate) const SECRETS: [&str; 7] = [
     "LTAI-test-id",
     "aliyun-secret",
     "AKID-test",
@@ -18,7 +18,7 @@ const SECRETS: [&str; 7] = [
     "hook-secret",
 ];
 
-struct Gateway {
+pub(crate) struct Gateway {
     child: std::process::Child,
     pub base: String,
 }
@@ -32,7 +32,7 @@ impl Drop for Gateway {
 
 /// Starts the gateway, or `None` (skipping) when its Python packages are missing and the run
 /// does not require them.
-fn gateway(extra: &[&str]) -> Option<Gateway> {
+pub(crate) fn gateway(extra: &[&str]) -> Option<Gateway> {
     let probe = std::process::Command::new("python3")
         .args([
             "-c",
@@ -66,7 +66,7 @@ fn gateway(extra: &[&str]) -> Option<Gateway> {
     })
 }
 
-async fn received(g: &Gateway) -> Vec<serde_json::Value> {
+pub(crate) async fn received(g: &Gateway) -> Vec<serde_json::Value> {
     reqwest::get(format!("{}/_received", g.base))
         .await
         .expect("get")
@@ -96,14 +96,16 @@ async fn queue(
     app.db
         .enqueue_message(
             &NewMessage {
-                channel,
-                purpose: "test",
-                recipient,
-                subject: "",
-                body: "【好家居】王芳，您的订单已送达。",
-                max_attempts: 3,
                 payload,
-                ..Default::default()
+                ..NewMessage::plain(
+                    app.keys.as_ref(),
+                    channel,
+                    "test",
+                    recipient,
+                    "",
+                    "【好家居】王芳，您的订单已送达。",
+                    3,
+                )
             },
             app.now(),
         )

@@ -196,7 +196,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
         .await
         .expect("coupons");
     assert_eq!(coupons.len(), 1, "one coupon");
-    let sms = app.db.messages_of(lapsed, 10).await.expect("messages");
+    let sms = app.letters_of(lapsed, 10).await.expect("messages");
     assert_eq!(sms.len(), 1);
     assert_eq!(
         sms[0].campaign.as_deref(),
@@ -212,7 +212,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     .expect("tasks");
     assert_eq!(tasks, 1);
     assert_eq!(
-        app.db.messages_of(elsewhere, 10).await.expect("m").len(),
+        app.letters_of(elsewhere, 10).await.expect("m").len(),
         0,
         "other store untouched"
     );

@@ -112,7 +112,7 @@ async fn greetings_go_out_once_per_customer_and_occasion(kind: Kind) {
         0
     );
 
-    let messages = app.db.list_outbox("", 100).await.expect("outbox");
+    let messages = app.outbox_letters("", 100).await.expect("outbox");
     let to = |addr: &str| -> Vec<String> {
         messages
             .iter()
@@ -360,8 +360,8 @@ async fn greetings_go_out_on_each_customers_channel(kind: Kind) {
     assert_eq!(report.festivals, 2, "{report}");
     let again = app.send_greetings(app.now()).await.expect("again");
     assert_eq!(again.festivals, 0, "once per customer and occasion");
-    let rows = app.db.list_outbox("", 100).await.expect("outbox");
-    let of = |id: i64| -> Vec<&patron_store::outbox::OutboxRow> {
+    let rows = app.outbox_letters("", 100).await.expect("outbox");
+    let of = |id: i64| -> Vec<&patron_app::outbox::Letter> {
         rows.iter()
             .filter(|r| r.customer_id == Some(id) && r.purpose == "greeting")
             .collect()

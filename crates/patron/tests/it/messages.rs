@@ -87,9 +87,8 @@ fn coupon() -> Vars {
         .collect()
 }
 
-pub(crate) async fn row(app: &App, id: i64) -> patron_store::outbox::OutboxRow {
-    app.db
-        .list_outbox("", 100)
+pub(crate) async fn row(app: &App, id: i64) -> patron_app::outbox::Letter {
+    app.outbox_letters("", 100)
         .await
         .expect("list")
         .into_iter()

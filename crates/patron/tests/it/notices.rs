@@ -166,7 +166,7 @@ async fn members_are_told_once_before_things_run_out(kind: Kind) {
         outbox_purposes(app).await,
         ["card_expiry", "coupon_expiry", "points_expiry"]
     );
-    let mail = app.db.list_outbox("", 100).await.expect("outbox");
+    let mail = app.outbox_letters("", 100).await.expect("outbox");
     let points_mail = mail
         .iter()
         .find(|m| m.purpose == "points_expiry")
@@ -183,7 +183,7 @@ async fn members_are_told_once_before_things_run_out(kind: Kind) {
     let (a, b) = (a.expect("a"), b.expect("b"));
     assert_eq!((a.points, a.cards, a.coupons, a.tiers), Default::default());
     assert_eq!((b.points, b.cards, b.coupons, b.tiers), Default::default());
-    assert_eq!(app.db.list_outbox("", 100).await.expect("outbox").len(), 3);
+    assert_eq!(app.outbox_letters("", 100).await.expect("outbox").len(), 3);
     let staff_sees = app.db.notices_of(unreachable).await.expect("notices");
     assert_eq!(staff_sees.len(), 1);
     assert_eq!(staff_sees[0].status, "no_channel");

@@ -14,7 +14,7 @@ use patron_store::Scope;
 
 /// The body of every message queued to `recipient`, oldest first.
 pub(crate) async fn sent_to(app: &App, recipient: &str) -> Vec<String> {
-    let mut rows = app.db.list_outbox("", 500).await.expect("outbox");
+    let mut rows = app.outbox_letters("", 500).await.expect("outbox");
     rows.sort_by_key(|r| r.id);
     rows.into_iter()
         .filter(|r| r.recipient == recipient)

@@ -88,13 +88,16 @@ async fn invitation_by_email(kind: Kind) {
     let mails = eml_files(&s.dir);
     assert_eq!(mails.len(), 1);
     assert!(
-        mails[0].contains("xu.fang@shop.example.cn") && mails[0].contains("Message-ID: <outbox-"),
-        "{}",
+        mails[0].contains("x***@shop.example.cn")
+            && !mails[0].contains("xu.fang@shop.example.cn")
+            && mails[0].contains("Message-ID: <outbox-"),
+        "the file channel masks the address: {}",
         mails[0]
     );
-    let sent = s.app.db.list_outbox("sent", 10).await.expect("outbox");
+    let sent = s.app.outbox_letters("sent", 10).await.expect("outbox");
     assert_eq!(
-        sent[0].body, "",
+        (sent[0].recipient.as_str(), sent[0].body.as_str()),
+        ("", ""),
         "the one-time link is not kept in the database after sending"
     );
     let link = link_in(&mails[0], "invite");
@@ -190,17 +193,15 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
     else {
         return;
     };
-    let m = NewMessage {
-        channel: "email",
-        purpose: "test",
-        recipient: "a@shop.example.cn",
-        subject: "测试",
-        body: "正文",
-        redact_after_send: false,
-        max_attempts: 4,
-        staff_id: None,
-        ..Default::default()
-    };
+    let m = NewMessage::plain(
+        s.app.keys.as_ref(),
+        "email",
+        "test",
+        "a@shop.example.cn",
+        "测试",
+        "正文",
+        4,
+    );
     let id = s
         .app
         .db
@@ -297,17 +298,15 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
         let _ = server.wait();
         return;
     };
-    let m = NewMessage {
-        channel: "email",
-        purpose: "test",
-        recipient: "li.na@shop.example.cn",
-        subject: "会员邀请",
-        body: "您好，欢迎加入。",
-        redact_after_send: false,
-        max_attempts: 3,
-        staff_id: None,
-        ..Default::default()
-    };
+    let m = NewMessage::plain(
+        s.app.keys.as_ref(),
+        "email",
+        "test",
+        "li.na@shop.example.cn",
+        "会员邀请",
+        "您好，欢迎加入。",
+        3,
+    );
     s.app
         .db
         .enqueue_message(&m, s.app.now())
@@ -335,3 +334,249 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
     );
 }
 both!(delivers_through_a_real_smtp_server);
+
+/// Clear recipient, subject, body and payload, then sealed recipient and body.
+type RawRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The outbox as it sits on disk: every column of one row, as text, for searching.
+async fn raw_row(app: &patron_app::App, id: i64) -> Option<String> {
+    let row: Option<RawRow> =
+        sqlx::query_as(
+            "SELECT recipient, subject, body, payload, recipient_enc, body_enc FROM outbox WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(app.db.pool())
+        .await
+        .expect("raw row");
+    row.map(|(a, b, c, d, e, f)| format!("{a}|{b}|{c}|{d:?}|{e:?}|{f:?}"))
+}
+
+/// Item 2 of issue 25: whom a message goes to and what it says are sealed for their row,
+/// opened only to deliver, masked in the file channel's files, erased once the message is
+/// finished (delivered or dead), re-sealed by key rotation, and finished rows are swept
+/// after the retention period.
+async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let keys = app.keys.as_ref();
+    let payload = patron_app::outbox::Payload {
+        template: "SMS_1".into(),
+        params: vec![("name".into(), "王芳".into())],
+        url: None,
+    }
+    .to_json();
+    let sms = NewMessage {
+        payload: Some(&payload),
+        customer_id: None,
+        ..NewMessage::plain(
+            keys,
+            "sms",
+            "test",
+            "13800138000",
+            "",
+            "【店】王芳，您好",
+            3,
+        )
+    };
+    let sms = app.db.enqueue_message(&sms, app.now()).await.expect("sms");
+    let mail = NewMessage::plain(
+        keys,
+        "email",
+        "test",
+        "wang.fang@example.cn",
+        "王芳的订单",
+        "王芳，您好",
+        3,
+    );
+    let mail = app
+        .db
+        .enqueue_message(&mail, app.now())
+        .await
+        .expect("mail");
+    // No WeChat account is configured: this one fails for good on its only attempt.
+    let wechat = NewMessage::plain(keys, "wechat", "test", "oOPENID-wang", "", "王芳", 1);
+    let wechat = app
+        .db
+        .enqueue_message(&wechat, app.now())
+        .await
+        .expect("wx");
+    for (id, secrets) in [
+        (sms, ["13800138000", "王芳"]),
+        (mail, ["wang.fang@example.cn", "王芳"]),
+        (wechat, ["oOPENID-wang", "王芳"]),
+    ] {
+        let raw = raw_row(app, id).await.expect("row");
+        for secret in secrets {
+            assert!(!raw.contains(secret), "{secret} in clear: {raw}");
+        }
+    }
+    let letter = app
+        .outbox_letters("pending", 10)
+        .await
+        .expect("open")
+        .into_iter()
+        .find(|l| l.id == sms)
+        .expect("sms letter");
+    assert_eq!(
+        (letter.recipient.as_str(), letter.body.as_str()),
+        ("13800138000", "【店】王芳，您好")
+    );
+    assert_eq!(letter.payload.as_deref(), Some(payload.as_str()));
+
+    // Key rotation re-seals the outbox too, and the messages still open.
+    assert_eq!(app.keys.rotate(), Ok(2));
+    app.reseal_all().await.expect("reseal");
+    let sealed: String = sqlx::query_scalar("SELECT recipient_enc FROM outbox WHERE id = $1")
+        .bind(sms)
+        .fetch_one(app.db.pool())
+        .await
+        .expect("sealed");
+    let blob = data_encoding::BASE64
+        .decode(sealed.as_bytes())
+        .expect("base64");
+    assert_eq!(patron_app::keyring::Keyring::version_of(&blob), Some(2));
+
+    let r = Dispatcher::new(app.clone())
+        .expect("dispatcher")
+        .run_once(app.now())
+        .await
+        .expect("dispatch");
+    assert_eq!((r.sent, r.dead), (2, 1), "{r:?}");
+    let mut files = String::new();
+    for e in std::fs::read_dir(s.dir.join("outbox-files")).expect("files") {
+        files += &std::fs::read_to_string(e.expect("entry").path()).expect("read");
+    }
+    assert!(
+        files.contains("138****8000") && files.contains("w***@example.cn"),
+        "masked in the files: {files}"
+    );
+    assert!(
+        !files.contains("13800138000") && !files.contains("wang.fang@example.cn"),
+        "{files}"
+    );
+    // Finished: nothing personal is left, the rest stays for the figures.
+    for id in [sms, mail, wechat] {
+        let raw = raw_row(app, id).await.expect("row");
+        assert_eq!(raw, "|||None|None|None", "row {id} erased");
+    }
+    let kept: Vec<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT channel, status, sent_at FROM outbox ORDER BY id")
+            .fetch_all(app.db.pool())
+            .await
+            .expect("kept");
+    assert_eq!(kept[0].0, "sms");
+    assert_eq!(kept[0].1, "sent");
+    assert!(kept[0].2.is_some());
+    assert_eq!((kept[2].0.as_str(), kept[2].1.as_str()), ("wechat", "dead"));
+    // The console still lists them (nothing left to mask once finished).
+    let admin = Client::new(&s.base);
+    admin.login("owner", PASSWORD).await;
+    let page = admin.get("/console/outbox").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("13800138000") && !page.body.contains("[missing"));
+
+    // A message queued before the outbox sealed its fields is sealed at start-up.
+    let legacy: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (channel, purpose, recipient, subject, body, status, attempts, max_attempts, \
+         next_attempt_at, created_at) VALUES ('sms', 'test', '13900139000', '', '旧消息', 'pending', 0, 3, $1, $1) \
+         RETURNING id",
+    )
+    .bind(app.now().as_millisecond())
+    .fetch_one(app.db.pool())
+    .await
+    .expect("legacy row");
+    assert_eq!(app.seal_clear_messages().await.expect("seal"), 1);
+    assert!(
+        !raw_row(app, legacy)
+            .await
+            .expect("row")
+            .contains("13900139000")
+    );
+    let page = admin.get("/console/outbox").await;
+    assert!(
+        page.body.contains("139****9000") && !page.body.contains("13900139000"),
+        "pending messages show masked"
+    );
+
+    // Retention: finished messages older than the period go with their attempts; the
+    // pending one stays.
+    s.clock.advance(SignedDuration::from_hours(24 * 91));
+    let report = patron_app::jobs::run_once(app, patron_app::jobs::Job::OutboxRetention, app.now())
+        .await
+        .expect("sweep");
+    assert!(report.starts_with("3 "), "{report}");
+    for id in [sms, mail, wechat] {
+        assert!(raw_row(app, id).await.is_none(), "row {id} swept");
+    }
+    assert!(raw_row(app, legacy).await.is_some(), "pending kept");
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_attempts WHERE outbox_id <> $1")
+            .bind(legacy)
+            .fetch_one(app.db.pool())
+            .await
+            .expect("attempts");
+    assert_eq!(attempts, 0);
+}
+both!(outbox_messages_are_sealed_masked_erased_and_swept);
+
+/// Item 12 of issue 25: `/metrics` shows the outbox as the dispatcher last counted it, so a
+/// scrape never reads the outbox table.
+async fn metrics_show_the_dispatchers_outbox_figures(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let c = Client::new(&s.base);
+    let outbox_lines = |m: &str| -> Vec<String> {
+        m.lines()
+            .filter(|l| l.starts_with("patron_outbox_messages{"))
+            .map(str::to_string)
+            .collect()
+    };
+    for to in ["a@shop.example.cn", "b@shop.example.cn"] {
+        let m = NewMessage::plain(app.keys.as_ref(), "email", "test", to, "s", "b", 3);
+        app.db
+            .enqueue_message(&m, app.now())
+            .await
+            .expect("enqueue");
+    }
+    let d = Dispatcher::new(app.clone()).expect("dispatcher");
+    d.run_once(app.now()).await.expect("run");
+    assert_eq!(
+        outbox_lines(&c.get("/metrics").await.body),
+        vec!["patron_outbox_messages{status=\"sent\"} 2".to_string()]
+    );
+    let m = NewMessage::plain(
+        app.keys.as_ref(),
+        "email",
+        "test",
+        "c@shop.example.cn",
+        "s",
+        "b",
+        3,
+    );
+    app.db
+        .enqueue_message(&m, app.now())
+        .await
+        .expect("enqueue");
+    assert_eq!(
+        outbox_lines(&c.get("/metrics").await.body),
+        vec!["patron_outbox_messages{status=\"sent\"} 2".to_string()],
+        "a scrape does not count the table: the new message shows after the next pass"
+    );
+    d.run_once(app.now()).await.expect("run");
+    assert_eq!(
+        outbox_lines(&c.get("/metrics").await.body),
+        vec!["patron_outbox_messages{status=\"sent\"} 3".to_string()]
+    );
+}
+both!(metrics_show_the_dispatchers_outbox_figures);

@@ -267,3 +267,378 @@ async fn personal_data_never_reaches_disk_or_logs_in_clear() {
         "a backup was written and searched"
     );
 }
+
+/// A tracing writer into a shared buffer: the log of the test's own runtime.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A child process stopped when dropped (also when a test fails).
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A local SMTP server (aiosmtpd) delivering into a maildir outside the data folder, or
+/// `None` (skipping) when it is missing and the run does not require it.
+fn smtp_server() -> Option<(Stopped, u16)> {
+    let probe = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        assert_ne!(
+            std::env::var("PATRON_TEST_REQUIRE_SMTP").as_deref(),
+            Ok("1"),
+            "aiosmtpd required but missing"
+        );
+        eprintln!("SKIPPED: message sentinel, python3 aiosmtpd not installed");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(temp_dir().join("maildir"))
+        .spawn()
+        .expect("start aiosmtpd");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some((Stopped(child), port))
+}
+
+/// Item 2 of issue 25: a greeting, a campaign message, an order notice and a survey
+/// invitation go to customers on every channel (SMS through the file channel, e-mail
+/// through a real SMTP server, WeChat through the provider stand-in); then the data folder
+/// (database, WAL, outbox files, a backup) and the log are searched for the customers'
+/// phones, e-mail addresses and openids. Zero occurrences. SQLite: its files are the data
+/// folder's to search.
+#[tokio::test(flavor = "current_thread")]
+async fn messages_on_every_channel_leave_no_contact_details_behind() {
+    use crate::channels::{SECRETS, gateway, received};
+    use crate::harness::{Kind, staff, start, store};
+    use patron_app::messages::TemplateForm;
+    use patron_app::outbox::Dispatcher;
+    use patron_app::outbox::template::Vars;
+    use patron_domain::Actor;
+    use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
+    use patron_store::Scope;
+
+    const CONTACTS: &[&str] = &[
+        "13912345681",
+        "13912345682",
+        "13912345683",
+        "sentinel.outbox@qq.com",
+        "oSentinelOpenid9Z",
+    ];
+    let log = LogBuffer::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test's runtime has one thread: every task of the server logs here.
+    let _log = tracing::subscriber::set_default(subscriber);
+    let Some((_smtp, port)) = smtp_server() else {
+        return;
+    };
+    let Some(g) = gateway(&[]) else {
+        return;
+    };
+    let wx = g.base.clone();
+    let Some(s) = start(Kind::Sqlite, |c| {
+        c.mail.transport = "smtp".into();
+        c.mail.smtp_host = "127.0.0.1".into();
+        c.mail.smtp_port = port;
+        c.mail.smtp_security = "none".into();
+        c.mail.from = "门店 <crm@shop.example.cn>".into();
+        c.sms.provider = "file".into();
+        c.wechat.app_id = SECRETS[4].into();
+        c.wechat.app_secret = SECRETS[5].into();
+        c.wechat.endpoint = format!("{wx}/wechat");
+    })
+    .await
+    else {
+        return;
+    };
+    let app = &s.app;
+    let admin = Actor::cli("test");
+    // 11:00 in Shanghai, outside quiet hours; a greeting and a campaign the same day.
+    s.clock.set("2026-11-25T03:00:00Z".parse().expect("time"));
+    app.save_message_rules(
+        &admin,
+        &patron_domain::messages::MessageRules {
+            max_per_day: 5,
+            max_per_week: 10,
+            sms_signature: "好家居".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rules");
+    let st = store(app, "S1").await;
+    // Every message template each occasion needs, on every channel.
+    let survey_template = "sentinel_survey";
+    for (name, marketing, body) in [
+        ("sentinel_greeting", true, "{{ name }}，生日快乐！"),
+        ("sentinel_campaign", true, "{{ name }}，双十二回店有礼。"),
+        (
+            patron_app::service::orders::NOTICE_TEMPLATE,
+            false,
+            "{{ name }}您好，您的订单 {{ order }} {{ status }}。",
+        ),
+        (survey_template, false, "{{ name }}，请评价：{{ link }}"),
+    ] {
+        for (channel, code) in [("sms", "SMS_1"), ("email", ""), ("wechat", "TPL-1")] {
+            let exists = app
+                .db
+                .message_templates_named(name)
+                .await
+                .expect("templates")
+                .iter()
+                .any(|t| t.channel == channel);
+            if exists {
+                continue;
+            }
+            if name == patron_app::service::orders::NOTICE_TEMPLATE {
+                // A built-in name (not one staff could type): written as its migration does.
+                sqlx::query(
+                    "INSERT INTO message_templates (name, channel, language, marketing, subject, body, \
+                     provider_template, updated_at) VALUES ($1, $2, 'zh-CN', 0, '', $3, $4, 0)",
+                )
+                .bind(name)
+                .bind(channel)
+                .bind(body)
+                .bind(code)
+                .execute(app.db.pool())
+                .await
+                .expect("built-in template");
+                continue;
+            }
+            app.save_message_template(
+                &admin,
+                &TemplateForm {
+                    name: name.into(),
+                    channel: channel.into(),
+                    language: "zh-CN".into(),
+                    marketing,
+                    subject: if channel == "email" {
+                        name.into()
+                    } else {
+                        String::new()
+                    },
+                    body: body.into(),
+                    provider_template: code.into(),
+                },
+            )
+            .await
+            .expect("template");
+        }
+    }
+    sqlx::query("UPDATE surveys SET message = $1 WHERE trigger_kind = 'after_resolution'")
+        .bind(survey_template)
+        .execute(app.db.pool())
+        .await
+        .expect("survey by template");
+    // One customer per channel: the SMS one has only a mobile, the e-mail one prefers
+    // e-mail, the WeChat one follows the Official Account.
+    let mut customers = Vec::new();
+    for (mobile, email, preferred) in [
+        (CONTACTS[0], "", ""),
+        (CONTACTS[1], CONTACTS[3], "email"),
+        (CONTACTS[2], "", "wechat"),
+    ] {
+        let input = CustomerInput {
+            name: "哨兵客户".into(),
+            mobile: mobile.into(),
+            email: email.into(),
+            profile: patron_domain::customer::Profile {
+                preferred_channel: preferred.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let options = patron_app::customers::CreateOptions {
+            store_id: Some(st),
+            ..Default::default()
+        };
+        let id = app
+            .create_customer(&admin, Scope::Chain, &input, &options)
+            .await
+            .expect("customer")
+            .id;
+        let all = [
+            ConsentPurpose::MarketingSms,
+            ConsentPurpose::MarketingEmail,
+            ConsentPurpose::Wechat,
+        ];
+        let decisions: Vec<(ConsentPurpose, bool)> = all.iter().map(|p| (*p, true)).collect();
+        app.set_consents(
+            &admin,
+            Scope::Chain,
+            id,
+            &decisions,
+            ConsentChannel::Counter,
+        )
+        .await
+        .expect("consents");
+        customers.push((id, mobile));
+    }
+    app.bind_wechat_openid(&admin, Scope::Chain, customers[2].0, CONTACTS[4])
+        .await
+        .expect("openid");
+    let desk = staff(app, "after.one", "after_sales", Some(st)).await;
+    let actor = crate::transfer::principal(app, desk).await.actor(None);
+    let none = Vars::new();
+    for (n, (id, mobile)) in customers.iter().enumerate() {
+        app.queue_template(
+            Scope::Chain,
+            *id,
+            "sentinel_greeting",
+            &none,
+            Some("greetings"),
+        )
+        .await
+        .expect("greeting")
+        .expect("a channel reaches the customer");
+        app.queue_template(
+            Scope::Chain,
+            *id,
+            "sentinel_campaign",
+            &none,
+            Some("double12"),
+        )
+        .await
+        .expect("campaign")
+        .expect("a channel reaches the customer");
+        let sale = crate::orders::sale(app, &format!("R-SENT-{n}"), mobile).await;
+        let form = patron_app::service::orders::OrderForm {
+            sale_id: Some(sale),
+            notify: true,
+            ..Default::default()
+        };
+        app.create_order(&actor, Scope::Chain, &form, None)
+            .await
+            .expect("order");
+        let ticket = patron_app::service::tickets::TicketForm {
+            customer_id: *id,
+            channel: "phone".into(),
+            ticket_type: "complaint".into(),
+            category: "installation".into(),
+            severity: "normal".into(),
+            subject: "地板起拱".into(),
+            description: "新装的地板一周后起拱".into(),
+            ..Default::default()
+        };
+        let (t, ..) = app
+            .file_ticket(&actor, Scope::Chain, &ticket, None)
+            .await
+            .expect("ticket");
+        let r = patron_app::service::tickets::Resolution {
+            root_cause: "installation_error".into(),
+            corrective_action: "重新铺装".into(),
+            compensation: patron_app::service::tickets::Compensation::Repair { value_fen: 0 },
+        };
+        app.resolve_ticket(&actor, Scope::Chain, t, &r, "")
+            .await
+            .expect("resolve");
+    }
+    let d = Dispatcher::new(app.clone()).expect("dispatcher");
+    let mut sent = 0;
+    for _ in 0..10 {
+        let r = d.run_once(app.now()).await.expect("dispatch");
+        sent += r.sent;
+        if r.claimed == 0 {
+            break;
+        }
+    }
+    // Four occasions (at least) for each of three customers, each on its own channel,
+    // every one delivered.
+    let delivered: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT channel, status, CAST(COUNT(*) AS BIGINT) FROM outbox WHERE customer_id IS NOT NULL \
+         GROUP BY channel, status ORDER BY channel, status",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .expect("figures");
+    let channels: Vec<&str> = delivered.iter().map(|(c, ..)| c.as_str()).collect();
+    assert_eq!(
+        channels,
+        ["email", "sms", "wechat"],
+        "{delivered:?}, {sent} sent"
+    );
+    assert!(
+        delivered.iter().all(|(_, st, n)| st == "sent" && *n >= 4),
+        "{delivered:?}"
+    );
+    let got = received(&g).await;
+    assert!(
+        got.iter()
+            .any(|v| v["detail"]["touser"] == CONTACTS[4] && v["ok"] == true),
+        "the openid reached WeChat"
+    );
+    patron_app::backup::create(app, None, app.now())
+        .await
+        .expect("backup");
+    let mut found = Vec::new();
+    search(&s.dir, CONTACTS, &mut found);
+    let text = String::from_utf8_lossy(&log.0.lock().expect("log")).into_owned();
+    assert!(text.contains("patron_app"), "the app's log was captured");
+    for c in CONTACTS {
+        if text.contains(c) {
+            found.push(format!("{c} in the log"));
+        }
+    }
+    assert!(found.is_empty(), "{found:?}");
+    assert!(
+        s.dir
+            .join("outbox-files")
+            .read_dir()
+            .is_ok_and(|mut d| d.next().is_some()),
+        "the SMS files were written and searched"
+    );
+}
+
+/// Every file under `dir` except the key file, with any of `needles` found in it.
+fn search(dir: &Path, needles: &[&str], found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            search(&path, needles, found);
+            continue;
+        }
+        if path.ends_with("keys/patron.keys") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for s in needles {
+            let needle = s.as_bytes();
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                found.push(format!("{} in {}", s, path.display()));
+            }
+        }
+    }
+}

@@ -69,6 +69,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
                 "followups",
                 "greetings",
                 "member_notices",
+                "outbox_retention",
                 "points_expiry",
                 "reclassify",
                 "session_cleanup",
@@ -83,6 +84,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
                 "followups",
                 "greetings",
                 "member_notices",
+                "outbox_retention",
                 "points_expiry",
                 "reclassify",
                 "session_cleanup",
@@ -118,17 +120,7 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
     let b = second_instance(&a).await;
     for i in 0..60 {
         let to = format!("staff{i}@shop.example.cn");
-        let m = NewMessage {
-            channel: "email",
-            purpose: "test",
-            recipient: &to,
-            subject: "s",
-            body: "b",
-            redact_after_send: false,
-            max_attempts: 3,
-            staff_id: None,
-            ..Default::default()
-        };
+        let m = NewMessage::plain(a.keys.as_ref(), "email", "test", &to, "s", "b", 3);
         a.db.enqueue_message(&m, a.now()).await.expect("enqueue");
     }
     async fn drain(app: App) -> Vec<i64> {

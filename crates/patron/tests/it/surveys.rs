@@ -44,7 +44,7 @@ async fn resolve(app: &App, actor: &Actor, id: i64) {
 
 /// The survey links queued to `recipient`, oldest first (their `/s/...` paths).
 async fn links(app: &App, recipient: &str) -> Vec<String> {
-    let mut rows = app.db.list_outbox("", 500).await.expect("outbox");
+    let mut rows = app.outbox_letters("", 500).await.expect("outbox");
     rows.sort_by_key(|r| r.id);
     rows.into_iter()
         .filter(|r| r.recipient == recipient && r.body.contains("/s/"))

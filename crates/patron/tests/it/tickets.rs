@@ -159,7 +159,7 @@ async fn tickets_keep_their_service_levels(kind: Kind) {
     assert_eq!((r.response_breaches, r.resolution_breaches), (0, 0), "once");
     let row = app.db.ticket(Scope::Chain, t1).await.expect("row");
     assert_eq!((row.breached_response, row.escalation_level), (1, 1));
-    let outbox = app.db.list_outbox("", 100).await.expect("outbox");
+    let outbox = app.outbox_letters("", 100).await.expect("outbox");
     let escalations: Vec<_> = outbox
         .iter()
         .filter(|m| m.purpose == "escalation")
