@@ -156,14 +156,13 @@ impl App {
                     continue;
                 };
                 let message = patron_store::outbox::NewMessage {
-                    channel: "email",
-                    purpose: "audit_checkpoint",
-                    recipient: email,
-                    subject: "Patron 审计日志检查点 / Audit log checkpoint",
-                    body: &body,
-                    max_attempts: crate::outbox::DEFAULT_MAX_ATTEMPTS,
                     staff_id: Some(s.id),
-                    ..Default::default()
+                    ..self.staff_mail(
+                        email,
+                        "audit_checkpoint",
+                        "Patron 审计日志检查点 / Audit log checkpoint",
+                        &body,
+                    )
                 };
                 self.db.enqueue_message(&message, now).await?;
                 mailed += 1;

@@ -229,14 +229,8 @@ async fn outbox_list_is_scoped_and_hides_errors(kind: Kind) {
     let mut conn = s.app.db.pool().acquire().await.expect("connection");
     for (store_id, to) in [(a, "anna@a.example.cn"), (b, "bob@b.example.cn")] {
         let m = NewMessage {
-            channel: "email",
-            purpose: "test",
-            recipient: to,
-            subject: "测试",
-            body: "测试",
-            max_attempts: 3,
             store_id: Some(store_id),
-            ..Default::default()
+            ..NewMessage::plain(s.app.keys.as_ref(), "email", "test", to, "测试", "测试", 3)
         };
         enqueue(&mut conn, &m, s.app.now()).await.expect("queued");
     }

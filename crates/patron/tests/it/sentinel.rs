@@ -440,6 +440,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
             }
             app.save_message_template(
                 &admin,
+                patron_store::Scope::Chain,
                 &TemplateForm {
                     name: name.into(),
                     channel: channel.into(),
