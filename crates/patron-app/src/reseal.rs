@@ -22,6 +22,7 @@ pub struct Resealed {
 impl App {
     /// Re-encrypts every sealed value under the current key, page by page.
     pub async fn reseal_all(&self) -> Result<Resealed, AppError> {
+        self.seal_clear_profiles().await?;
         let mut r = self.reseal_profiles().await?;
         for col in SEALED_COLUMNS {
             self.reseal_column(col, &mut r).await?;
@@ -59,6 +60,11 @@ impl App {
                     *value = Some(sealing::seal(&self.keys, column, id, &plain));
                     stale = true;
                 }
+                if !row.profile.starts_with('{') && version(&row.profile) != Some(current) {
+                    let plain = sealing::open_profile(&self.keys, id, &row.profile)?;
+                    row.profile = sealing::seal_profile(&self.keys, id, &plain);
+                    stale = true;
+                }
                 if stale {
                     if self.db.reseal_customer(&row, row.updated_at).await? {
                         r.done += 1;
@@ -69,6 +75,26 @@ impl App {
             }
         }
         Ok(r)
+    }
+
+    /// Seals the profiles of rows written before profiles were sealed (run at start-up and
+    /// before a rotation pass); returns how many. A row changed meanwhile was sealed by its
+    /// writer.
+    pub async fn seal_clear_profiles(&self) -> Result<u64, AppError> {
+        let (mut done, mut after) = (0, 0);
+        loop {
+            let page = self.db.clear_profiles(after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0;
+            for (id, json) in page {
+                let profile = serde_json::from_str(&json).unwrap_or_default();
+                let sealed = sealing::seal_profile(&self.keys, id, &profile);
+                if self.db.replace_profile(id, &json, &sealed).await? {
+                    done += 1;
+                }
+            }
+        }
+        Ok(done)
     }
 
     async fn reseal_column(&self, col: &SealedColumn, r: &mut Resealed) -> Result<(), AppError> {

@@ -39,6 +39,11 @@ pub async fn open(config: Config) -> anyhow::Result<App> {
     let app = App::new(db, Arc::new(SystemClock), Arc::new(config), Arc::new(keys));
     app.db.seed_roles(app.now()).await?;
     app.seal_clear_messages().await?;
+    // Profiles written before they were sealed (a data migration: finds nothing once done).
+    let sealed = app.seal_clear_profiles().await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed customer profiles stored in clear");
+    }
     Ok(app)
 }
 

@@ -1,4 +1,5 @@
-//! Customer files read over the API: masked unless the request asks for whole values with
+//! Customer files read over the API: masked (personal fields and the profile's WeChat id,
+//! employer and personal custom fields) unless the request asks for whole values with
 //! `reveal=true` and a reason, each such request audited with the ids it returned (never the
 //! values); pages of at most 100; every read counted against the caller's per-minute limit.
 
@@ -61,7 +62,13 @@ impl App {
         }
         let reason = reveal.check(by)?;
         let actor = by.actor(request_id);
-        let page = self.search_customers(&actor, by.scope(), q).await?;
+        let mut page = self.search_customers(&actor, by.scope(), q).await?;
+        if reason.is_none() {
+            let personal = self.personal_custom_keys().await?;
+            for c in &mut page.customers {
+                c.profile = c.profile.masked(&personal);
+            }
+        }
         if let Some(reason) = &reason {
             let ids: Vec<String> = page.customers.iter().map(|c| c.id.to_string()).collect();
             let detail = format!("reason={reason}; ids={}", ids.join(","));
@@ -83,7 +90,8 @@ impl App {
         self.admit_customer_read(by)?;
         let reason = reveal.check(by)?;
         let actor = by.actor(request_id);
-        let c = self.view_customer(&actor, by.scope(), id).await?;
+        let mut c = self.view_customer(&actor, by.scope(), id).await?;
+        self.profile_for(&mut c, reason.is_some()).await?;
         if let Some(reason) = &reason {
             self.db
                 .audit_customer_read(

@@ -262,8 +262,9 @@ impl App {
 }
 
 impl App {
-    /// Adds an admin-defined field: key `[a-z][a-z0-9_]{1,29}`, a label, a type, and for a
-    /// choice field at least two options separated by `|`.
+    /// Adds an admin-defined field: key `[a-z][a-z0-9_]{1,29}`, a label, a type, for a
+    /// choice field at least two options separated by `|`, and whether its values identify a
+    /// person (`personal`: masked for roles that may not reveal personal data).
     pub async fn create_custom_field(
         &self,
         actor: &Actor,
@@ -271,6 +272,7 @@ impl App {
         label: &str,
         kind: &str,
         choices: &str,
+        personal: bool,
     ) -> Result<i64, AppError> {
         let key = key.trim();
         let key_ok = (2..=30).contains(&key.len())
@@ -302,8 +304,39 @@ impl App {
         };
         Ok(self
             .db
-            .create_custom_field(actor, key, label, kind.as_str(), &choices, self.now())
+            .create_custom_field(
+                actor,
+                &patron_store::customers::NewCustomField {
+                    key,
+                    label,
+                    kind: kind.as_str(),
+                    choices: &choices,
+                    personal,
+                },
+                self.now(),
+            )
             .await?)
+    }
+
+    /// The keys of the custom fields marked personal.
+    pub async fn personal_custom_keys(&self) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .db
+            .list_custom_fields()
+            .await?
+            .into_iter()
+            .filter(|f| f.personal == 1)
+            .map(|f| f.field_key)
+            .collect())
+    }
+
+    /// The profile as a viewer sees it: whole, or with the fields that identify a person
+    /// masked.
+    pub async fn profile_for(&self, c: &mut super::Customer, whole: bool) -> Result<(), AppError> {
+        if !whole {
+            c.profile = c.profile.masked(&self.personal_custom_keys().await?);
+        }
+        Ok(())
     }
 }
 

@@ -68,7 +68,14 @@ pub fn neutralise(cell: &str) -> String {
 }
 
 fn cells(c: &Customer, full: bool, store: &str, owner: &str) -> Vec<String> {
-    let p = &c.profile;
+    // Custom fields are not exported, so only the WeChat id and the employer are masked.
+    let masked;
+    let p = if full {
+        &c.profile
+    } else {
+        masked = c.profile.masked(&[]);
+        &masked
+    };
     let national = |ph: &patron_domain::phone::Phone| ph.national().to_string();
     vec![
         c.archive_no.clone(),

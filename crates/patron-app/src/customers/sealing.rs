@@ -109,6 +109,27 @@ fn open_opt(
     sealed.map(|s| open(keys, column, id, s)).transpose()
 }
 
+/// The profile sealed as a whole: it holds the WeChat id, the employer and custom fields.
+pub(crate) fn seal_profile(keys: &Keyring, id: i64, p: &Profile) -> String {
+    seal(
+        keys,
+        "profile",
+        id,
+        &serde_json::to_string(p).unwrap_or_else(|_| "{}".into()),
+    )
+}
+
+/// A sealed profile, or the JSON of a row written before profiles were sealed (sealed ones
+/// are base64 and never start with `{`).
+pub(crate) fn open_profile(keys: &Keyring, id: i64, stored: &str) -> Result<Profile, AppError> {
+    let json = if stored.starts_with('{') {
+        stored.to_string()
+    } else {
+        open(keys, "profile", id, stored)?
+    };
+    Ok(serde_json::from_str(&json).unwrap_or_default())
+}
+
 /// Addresses compared for duplicates: no spaces or punctuation, full-width digits folded.
 pub(crate) fn normalise_address(a: &str) -> String {
     a.chars()
@@ -213,7 +234,7 @@ pub(crate) fn write_row(
         }),
         notes_enc: (!d.notes.is_empty()).then(|| seal(keys, "notes", id, &d.notes)),
         namebirth_idx: namebirth(keys, d.name.as_str(), d.birthday),
-        profile: serde_json::to_string(&d.profile).unwrap_or_else(|_| "{}".into()),
+        profile: seal_profile(keys, id, &d.profile),
         source: d.source.as_str().into(),
         owner_staff_id: owner,
         missing: missing.join(","),
@@ -300,7 +321,7 @@ pub(crate) fn open_record(
         notes: open_opt(keys, "notes", id, r.notes_enc.as_deref())?.unwrap_or_default(),
         source: SourceChannel::parse(&r.source).unwrap_or(SourceChannel::Checkout),
         guardian_consent: r.guardian_consent == 1,
-        profile: serde_json::from_str(&r.profile).unwrap_or_default(),
+        profile: open_profile(keys, id, &r.profile)?,
         owner_staff_id: r.owner_staff_id,
         missing: r
             .missing

@@ -11,7 +11,9 @@ use crate::phone::{Phone, PhoneKind};
 use jiff::civil::Date;
 use std::collections::BTreeMap;
 
-/// Everything else the handbooks ask to know; not secret enough to encrypt, searchable later.
+/// Everything else the handbooks ask to know. Stored sealed as a whole; the WeChat id, the
+/// employer and custom fields marked personal identify a person and are masked for roles
+/// that may not reveal personal data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Profile {
@@ -42,6 +44,28 @@ impl Profile {
     /// True when nothing beyond the minimum is filled in.
     pub fn is_empty(&self) -> bool {
         *self == Profile::default()
+    }
+
+    /// The profile with the fields that identify a person masked: the WeChat id, the
+    /// employer and the custom fields whose keys are in `personal`.
+    pub fn masked(&self, personal: &[String]) -> Profile {
+        let mut p = self.clone();
+        p.wechat = mask_text(&p.wechat);
+        p.employer = mask_text(&p.employer);
+        for (k, v) in p.custom.iter_mut() {
+            if personal.contains(k) {
+                *v = mask_text(v);
+            }
+        }
+        p
+    }
+}
+
+/// The first character and three stars (the length is not shown); blank stays blank.
+pub fn mask_text(s: &str) -> String {
+    match s.trim().chars().next() {
+        Some(first) => format!("{first}***"),
+        None => String::new(),
     }
 }
 

@@ -7,7 +7,7 @@ mod draft;
 
 pub use draft::{
     COMPLETENESS_FIELDS, CustomerDraft, CustomerInput, HouseholdLink, Profile, completeness,
-    missing_fields,
+    mask_text, missing_fields,
 };
 
 use crate::FieldError;

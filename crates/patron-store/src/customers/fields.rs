@@ -16,6 +16,8 @@ pub struct CustomFieldRow {
     pub choices: String,
     pub active: i64,
     pub created_at: i64,
+    /// 1 when its values identify a person (masked for roles that may not reveal them).
+    pub personal: i64,
 }
 
 impl CustomFieldRow {
@@ -29,10 +31,24 @@ impl CustomFieldRow {
     }
 }
 
+/// A field definition to add, checked by the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct NewCustomField<'a> {
+    pub key: &'a str,
+    pub label: &'a str,
+    /// `text`, `number`, `date` or `choice`.
+    pub kind: &'a str,
+    /// Choices separated by `|` (for `choice`).
+    pub choices: &'a str,
+    /// Its values identify a person.
+    pub personal: bool,
+}
+
 impl Db {
     pub async fn list_custom_fields(&self) -> Result<Vec<CustomFieldRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, field_key, label, kind, choices, active, created_at FROM custom_fields \
+            "SELECT id, field_key, label, kind, choices, active, created_at, personal \
+             FROM custom_fields \
              ORDER BY id",
         )
         .fetch_all(self.pool())
@@ -42,22 +58,27 @@ impl Db {
     pub async fn create_custom_field(
         &self,
         actor: &Actor,
-        key: &str,
-        label: &str,
-        kind: &str,
-        choices: &str,
+        f: &NewCustomField<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
+        let NewCustomField {
+            key,
+            label,
+            kind,
+            choices,
+            personal,
+        } = *f;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO custom_fields (field_key, label, kind, choices, active, created_at) \
-             VALUES ($1, $2, $3, $4, 1, $5) RETURNING id",
+            "INSERT INTO custom_fields (field_key, label, kind, choices, active, created_at, \
+             personal) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id",
         )
         .bind(key)
         .bind(label)
         .bind(kind)
         .bind(choices)
         .bind(ms(now))
+        .bind(i64::from(personal))
         .fetch_one(&mut *tx)
         .await?;
         audit::append(

@@ -11,7 +11,7 @@ mod search;
 pub(crate) mod segment;
 
 pub use bulk::BulkLoad;
-pub use fields::{CustomFieldRow, CustomerViewRow};
+pub use fields::{CustomFieldRow, CustomerViewRow, NewCustomField};
 pub use history::{ConsentEvent, ConsentRow, InteractionRow, OwnerLogRow, TimelineEntry};
 pub use merge::MergePlan;
 pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
@@ -43,6 +43,7 @@ pub struct CustomerRecord {
     pub address_enc: Option<String>,
     pub notes_enc: Option<String>,
     pub namebirth_idx: Option<String>,
+    /// Sealed (base64); a row written before profiles were sealed holds JSON (`{…}`).
     pub profile: String,
     pub source: String,
     pub owner_staff_id: Option<i64>,
@@ -330,7 +331,7 @@ impl Db {
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE customers SET mobile_enc = $2, phones_enc = $3, id_number_enc = $4, \
-             email_enc = $5, birthday_enc = $6, address_enc = $7, notes_enc = $8 \
+             email_enc = $5, birthday_enc = $6, address_enc = $7, notes_enc = $8, profile = $10 \
              WHERE id = $1 AND updated_at = $9",
         )
         .bind(row.id)
@@ -342,9 +343,38 @@ impl Db {
         .bind(&row.address_enc)
         .bind(&row.notes_enc)
         .bind(updated_at_seen)
+        .bind(&row.profile)
         .execute(self.pool())
         .await?
         .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// A page of `(id, profile)` still in clear (JSON, written before profiles were sealed).
+    pub async fn clear_profiles(
+        &self,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, profile FROM customers WHERE id > $1 AND profile LIKE '{%' \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Replaces a profile if it is still the one read (no lost update).
+    pub async fn replace_profile(&self, id: i64, old: &str, new: &str) -> Result<bool, StoreError> {
+        let n = sqlx::query("UPDATE customers SET profile = $3 WHERE id = $1 AND profile = $2")
+            .bind(id)
+            .bind(old)
+            .bind(new)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
         Ok(n == 1)
     }
 }

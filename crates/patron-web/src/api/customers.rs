@@ -308,7 +308,11 @@ pub async fn patch(
                 },
             )
             .await?;
-        state.app.view_customer(&actor, p.scope(), id).await
+        let (c, _) = state
+            .app
+            .api_customer(&p, ctx.rid(), id, &RevealRequest::default())
+            .await?;
+        Ok::<_, patron_app::AppError>(c)
     }
     .await;
     // The answer is masked: the caller knows what they sent, and whole values are read only

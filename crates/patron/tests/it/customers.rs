@@ -345,22 +345,22 @@ async fn customer_files_over_the_api(kind: Kind) {
     // Admin-defined fields: values are checked against their type; unknown keys are refused.
     let cli = patron_domain::Actor::cli("test");
     s.app
-        .create_custom_field(&cli, "house_area", "房屋面积", "number", "")
+        .create_custom_field(&cli, "house_area", "房屋面积", "number", "", false)
         .await
         .expect("field");
     s.app
-        .create_custom_field(&cli, "style", "装修风格", "choice", "现代|中式|北欧")
+        .create_custom_field(&cli, "style", "装修风格", "choice", "现代|中式|北欧", false)
         .await
         .expect("field");
     assert!(
         s.app
-            .create_custom_field(&cli, "x", "太短", "text", "")
+            .create_custom_field(&cli, "x", "太短", "text", "", false)
             .await
             .is_err()
     );
     assert!(
         s.app
-            .create_custom_field(&cli, "one_choice", "只有一个", "choice", "现代")
+            .create_custom_field(&cli, "one_choice", "只有一个", "choice", "现代", false)
             .await
             .is_err()
     );
@@ -576,3 +576,144 @@ async fn api_reads_reveal_per_request_with_a_reason(kind: Kind) {
     assert_eq!(st, 200);
 }
 both!(api_reads_reveal_per_request_with_a_reason);
+
+/// The profile is sealed at rest (the WeChat id, the employer and custom fields marked
+/// personal are never in the database in clear) and masked in the API, the export and the
+/// customer page for roles that may not reveal personal data; rows written before profiles
+/// were sealed are sealed by the start-up pass, and key rotation re-seals profiles.
+async fn profiles_are_sealed_and_masked_without_reveal(kind: Kind) {
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let s1 = store(&s.app, "S01").await;
+    staff(&s.app, "boss", "admin", None).await;
+    let clerk_id = staff(&s.app, "li.na", "sales_associate", Some(s1)).await;
+    let admin = token_for(&s.app, "boss").await;
+    let clerk = token_for(&s.app, "li.na").await;
+    let cli = patron_domain::Actor::cli("test");
+    s.app
+        .create_custom_field(&cli, "wx_group", "微信群昵称", "text", "", true)
+        .await
+        .expect("field");
+    s.app
+        .create_custom_field(&cli, "style", "装修风格", "choice", "现代|中式", false)
+        .await
+        .expect("field");
+    let (st, c) = create(
+        &s.base,
+        &clerk,
+        json!({"name": "张三", "mobile": "13800138000",
+               "profile": {"wechat": "wxid_zhangsan88", "employer": "杭州西湖科技有限公司",
+                           "hobbies": "钓鱼", "custom": {"wx_group": "装修群阿三", "style": "中式"}}}),
+    )
+    .await;
+    assert_eq!(st, 201, "{c}");
+    let id = c["id"].as_i64().expect("id");
+    let stored = |s: &crate::harness::Server| {
+        let pool = s.app.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT profile FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("row")
+        }
+    };
+    let at_rest = stored(&s).await;
+    for secret in ["wxid_zhangsan88", "杭州西湖科技", "装修群阿三", "钓鱼"] {
+        assert!(!at_rest.contains(secret), "{secret} in clear: {at_rest}");
+    }
+
+    // Masked for a role without reveal: one file, the list, the export, the customer page.
+    let (_, m, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{id}"),
+        Some(&clerk),
+        None,
+    )
+    .await;
+    assert_eq!(m["profile"]["wechat"], "w***", "{m}");
+    assert_eq!(m["profile"]["employer"], "杭***");
+    assert_eq!(m["profile"]["custom"]["wx_group"], "装***");
+    assert_eq!(
+        m["profile"]["custom"]["style"], "中式",
+        "not marked personal"
+    );
+    assert_eq!(m["profile"]["hobbies"], "钓鱼");
+    let (_, list, _) = api(&s.base, "GET", "/api/v1/customers", Some(&clerk), None).await;
+    assert_eq!(list["customers"][0]["profile"]["wechat"], "w***", "{list}");
+    let by = crate::transfer::principal(&s.app, clerk_id).await;
+    let req = patron_app::customers::export::ExportRequest {
+        query: Default::default(),
+        format: patron_app::customers::export::ExportFormat::Csv,
+        full: false,
+        reason: String::new(),
+    };
+    let out = s
+        .app
+        .export_customers(&by, None, &req, &|h| h.to_string())
+        .await
+        .expect("export");
+    let text = String::from_utf8_lossy(&out.bytes);
+    assert!(
+        !text.contains("wxid_zhangsan88") && !text.contains("杭州西湖科技"),
+        "{text}"
+    );
+    let c = crate::harness::Client::new(&s.base);
+    c.login("li.na", crate::harness::PASSWORD).await;
+    let page = c.get(&format!("/console/customers/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("w***"), "{}", page.body);
+    for secret in ["wxid_zhangsan88", "杭州西湖科技", "装修群阿三"] {
+        assert!(!page.body.contains(secret), "{secret} shown");
+    }
+    // Whole for the admin who asks with a reason.
+    let (_, w, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{id}?reveal=true&reason=check"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(w["profile"]["wechat"], "wxid_zhangsan88");
+    assert_eq!(w["profile"]["custom"]["wx_group"], "装修群阿三");
+
+    // A row written before profiles were sealed is sealed by the start-up pass.
+    sqlx::query("UPDATE customers SET profile = $2 WHERE id = $1")
+        .bind(id)
+        .bind(r#"{"wechat":"wxid_legacy","hobbies":"旧档案"}"#)
+        .execute(s.app.db.pool())
+        .await
+        .expect("legacy row");
+    assert_eq!(s.app.seal_clear_profiles().await.expect("seal"), 1);
+    assert_eq!(s.app.seal_clear_profiles().await.expect("again"), 0);
+    assert!(!stored(&s).await.contains("wxid_legacy"));
+    let (_, w, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{id}?reveal=true&reason=check"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(w["profile"]["wechat"], "wxid_legacy");
+    // Key rotation re-seals the profile with the row's other sealed columns.
+    assert_eq!(s.app.keys.rotate(), Ok(2));
+    s.app.reseal_all().await.expect("reseal");
+    let blob = data_encoding::BASE64
+        .decode(stored(&s).await.as_bytes())
+        .expect("base64");
+    assert_eq!(patron_app::keyring::Keyring::version_of(&blob), Some(2));
+    let (_, w, _) = api(
+        &s.base,
+        "GET",
+        &format!("/api/v1/customers/{id}?reveal=true&reason=check"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(w["profile"]["hobbies"], "旧档案");
+}
+both!(profiles_are_sealed_and_masked_without_reveal);

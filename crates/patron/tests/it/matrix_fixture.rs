@@ -223,6 +223,7 @@ pub(crate) async fn fixture(
             "房屋面积",
             "number",
             "",
+            false,
         )
         .await
         .expect("field");

@@ -25,6 +25,9 @@ pub struct FieldForm {
     kind: String,
     #[serde(default)]
     choices: String,
+    /// A checkbox: present (`on`) when ticked.
+    #[serde(default)]
+    personal: Option<String>,
 }
 
 #[derive(Template)]
@@ -96,6 +99,7 @@ pub async fn create_field(
             &form.label,
             &form.kind,
             &form.choices,
+            form.personal.is_some(),
         )
         .await
     {

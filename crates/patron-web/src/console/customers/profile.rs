@@ -96,10 +96,12 @@ async fn show(
     let t = |k: &str| lang.t(k);
     let tz = state.app.config.timezone();
     let result = async {
-        let c = state
+        let mut c = state
             .app
             .view_customer(&p.actor(ctx.rid()), p.scope(), id)
             .await?;
+        let whole = p.can(patron_domain::Capability::CustomerPiiReveal);
+        state.app.profile_for(&mut c, whole).await?;
         let names = Names::load(state).await?;
         let consents = state.app.consents_of(id).await?;
         let timeline = state.app.timeline(id, 100).await?;
