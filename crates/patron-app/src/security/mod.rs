@@ -3,9 +3,9 @@
 //! `second_factor` (TOTP) and `sessions` (a person's live sessions, and ending them); how
 //! many tries they get (`attempts`); who the client is (`client_address`).
 
-pub mod rate_limit;
 mod attempts;
 mod client_address;
+pub mod rate_limit;
 mod second_factor;
 mod sessions;
 mod signin;

@@ -96,7 +96,11 @@ async fn a_till_spends_only_for_a_member_present(kind: Kind) {
 
     // A mall redemption by bare id is refused too; by phone it is made.
     let cup = app
-        .create_reward(&admin, patron_store::Scope::Chain, &reward("保温杯", 1_000, None, None, app.now()))
+        .create_reward(
+            &admin,
+            patron_store::Scope::Chain,
+            &reward("保温杯", 1_000, None, None, app.now()),
+        )
         .await
         .expect("reward");
     let (st, p, _) = redeem(
