@@ -87,8 +87,9 @@ impl App {
             let Some(last) = page.last() else { break };
             after = last.0;
             for (id, json) in page {
-                let profile = serde_json::from_str(&json).unwrap_or_default();
-                let sealed = sealing::seal_profile(&self.keys, id, &profile);
+                // Sealed as stored, not parsed and written again: a value today's `Profile`
+                // does not read must not turn into an empty profile on the way.
+                let sealed = sealing::seal(&self.keys, "profile", id, &json);
                 if self.db.replace_profile(id, &json, &sealed).await? {
                     done += 1;
                 }

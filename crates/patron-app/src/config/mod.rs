@@ -397,8 +397,20 @@ impl Config {
         if let Some((key, _)) = at_least_one.iter().find(|(_, v)| *v < 1) {
             return bad(format!("security.{key} must be at least 1"));
         }
-        if !(1..=3660).contains(&self.security.token_valid_days) {
-            return bad("security.token_valid_days must be between 1 and 3660".into());
+        // Day counts become durations subtracted from now: bounded so they cannot overflow.
+        for (section, key, days, least) in [
+            ("security", "token_valid_days", s.token_valid_days, 1),
+            (
+                "security",
+                "login_known_address_days",
+                s.login_known_address_days,
+                1,
+            ),
+            ("outbox", "retention_days", self.outbox.retention_days, 8),
+        ] {
+            if !(least..=3660).contains(&days) {
+                return bad(format!("{section}.{key} must be between {least} and 3660"));
+            }
         }
         if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
             return bad(

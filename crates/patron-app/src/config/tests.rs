@@ -34,6 +34,15 @@ fn a_channel_without_its_keys_is_refused() {
     c.outbox.retention_days = 7;
     let e = c.validate().expect_err("too short").to_string();
     assert!(e.contains("retention_days"), "{e}");
+    // Day counts are subtracted from now as durations: a huge one is refused, not a panic.
+    c.outbox.retention_days = 90;
+    c.security.login_known_address_days = i64::MAX / 1_000;
+    let e = c.validate().expect_err("too long").to_string();
+    assert!(e.contains("login_known_address_days"), "{e}");
+    c.security.login_known_address_days = 90;
+    c.outbox.retention_days = 100_000;
+    let e = c.validate().expect_err("too long").to_string();
+    assert!(e.contains("retention_days must be between 8 and 3660"), "{e}");
 }
 
 #[test]

@@ -127,7 +127,16 @@ pub(crate) fn open_profile(keys: &Keyring, id: i64, stored: &str) -> Result<Prof
     } else {
         open(keys, "profile", id, stored)?
     };
-    Ok(serde_json::from_str(&json).unwrap_or_default())
+    // An unreadable profile is an error, not an empty one: the next save would wipe it.
+    serde_json::from_str(&json)
+        // (The position only: serde's message can quote the value, which is personal.)
+        .map_err(|e| {
+            AppError::Internal(format!(
+                "profile of customer {id} does not parse at line {}, column {}",
+                e.line(),
+                e.column()
+            ))
+        })
 }
 
 /// Addresses compared for duplicates: no spaces or punctuation, full-width digits folded.

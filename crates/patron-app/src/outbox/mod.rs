@@ -139,12 +139,32 @@ impl Dispatcher {
             ..Default::default()
         };
         if rows.is_empty() {
-            self.app.refresh_outbox_gauge().await?;
+            self.app.refresh_outbox_gauge(now).await?;
             return Ok(report);
         }
         let rules = self.app.message_rules().await?;
         for row in rows {
-            let row = self.app.open_message(row)?;
+            // A row whose sealed fields do not open (a damaged value, a key missing after a
+            // restore) can never be sent: dead-letter it so it does not stop every pass.
+            let id = row.id;
+            let row = match self.app.open_message(row) {
+                Ok(row) => row,
+                Err(error) => {
+                    tracing::error!(outbox_id = id, %error, "outbox message cannot be opened");
+                    self.app
+                        .db
+                        .mark_failed(
+                            id,
+                            &self.app.instance,
+                            "sealed fields unreadable",
+                            None,
+                            now,
+                        )
+                        .await?;
+                    report.dead += 1;
+                    continue;
+                }
+            };
             match self.gate(&row, &rules, now).await? {
                 Gate::Send => {}
                 Gate::Defer(until) => {
@@ -190,7 +210,7 @@ impl Dispatcher {
                 }
             }
         }
-        self.app.refresh_outbox_gauge().await?;
+        self.app.refresh_outbox_gauge(now).await?;
         Ok(report)
     }
 

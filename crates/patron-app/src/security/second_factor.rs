@@ -43,7 +43,7 @@ impl App {
     }
 
     /// The second step of signing in. Wrong codes count against the account's own second-
-    /// factor key, which a right password does not reset; each code is counted before it is
+    /// factor key, which a right password does not reset (a right code does); each code is counted before it is
     /// checked, so parallel guesses cannot pass the limit. The failure that locks the step
     /// tells the owner by e-mail (`notice`): whoever typed the codes knew the password.
     pub async fn complete_totp(
@@ -93,7 +93,10 @@ impl App {
                 "error.totp.wrong",
             )));
         }
-        self.db.throttle_release(&reservation).await?;
+        // A right code comes only from the owner's app: the count starts again, so earlier
+        // typos and one more later do not lock the owner out and tell them their password
+        // is known. (A right password alone never resets it.)
+        self.db.throttle_succeed(&totp_key(p.staff_id), now).await?;
         self.db
             .record_audit(
                 &actor,

@@ -10,7 +10,8 @@ use jiff::SignedDuration;
 use serde_json::json;
 
 async fn cards_identify_members_at_the_till(kind: Kind) {
-    let Some(s) = start(kind, |_| {}).await else {
+    // The story runs thirteen months; the owner's API token must outlive it.
+    let Some(s) = start(kind, |c| c.security.token_valid_days = 3660).await else {
         return;
     };
     let s1 = store(&s.app, "S1").await;

@@ -48,14 +48,23 @@ async fn enrolled(s: &crate::harness::Server, username: &str) -> String {
     secret
 }
 
+/// The lock e-mails queued for one account, subject and body opened (the outbox seals them).
 async fn lock_mails(s: &crate::harness::Server, staff_id: i64) -> Vec<String> {
-    sqlx::query_scalar(
-        "SELECT subject FROM outbox WHERE purpose = 'staff_totp_locked' AND staff_id = $1",
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE purpose = 'staff_totp_locked' AND staff_id = $1",
     )
     .bind(staff_id)
     .fetch_all(s.app.db.pool())
     .await
-    .expect("outbox")
+    .expect("outbox");
+    s.app
+        .outbox_letters("pending", 100)
+        .await
+        .expect("letters")
+        .into_iter()
+        .filter(|l| ids.contains(&l.id))
+        .map(|l| format!("{}\n{}", l.subject, l.body))
+        .collect()
 }
 
 async fn second_factor_has_its_own_counter_and_tells_the_owner(kind: Kind) {
@@ -99,13 +108,7 @@ async fn second_factor_has_its_own_counter_and_tells_the_owner(kind: Kind) {
     let mails = lock_mails(&s, id).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0].contains("有人知道您的密码") && mails[0].contains("someone knows"));
-    let body: String = sqlx::query_scalar(
-        "SELECT body FROM outbox WHERE purpose = 'staff_totp_locked' AND staff_id = $1",
-    )
-    .bind(id)
-    .fetch_one(s.app.db.pool())
-    .await
-    .expect("body");
+    let body = &mails[0];
     assert!(!body.contains(PASSWORD) && !body.contains(&wrong) && !body.contains(&secret));
     let audit = crate::harness::audit(&s.app, "auth.totp", "denied").await;
     assert!(audit.iter().any(|r| r.detail == "locked"));
@@ -117,6 +120,45 @@ async fn second_factor_has_its_own_counter_and_tells_the_owner(kind: Kind) {
     assert_eq!(ok.location, "/console");
 }
 both!(second_factor_has_its_own_counter_and_tells_the_owner);
+
+async fn a_right_code_starts_the_count_again(kind: Kind) {
+    let Some(s) = start(kind, |c| {
+        c.security.totp_required_roles = vec!["store_manager".into()]
+    })
+    .await
+    else {
+        return;
+    };
+    let st = store(&s.app, "SH01").await;
+    let id = staff(&s.app, "liu.qiang", "store_manager", Some(st)).await;
+    let secret = enrolled(&s, "liu.qiang").await;
+    // Four typos, then the right code: the owner is in.
+    let c = Client::new(&s.base);
+    assert_eq!(c.login("liu.qiang", PASSWORD).await.location, "/login/totp");
+    c.get("/login/totp").await;
+    let wrong = wrong_code(&code_now(&secret, s.app.now()));
+    for _ in 0..4 {
+        assert_eq!(c.post("/login/totp", &[("code", &wrong)]).await.status, 200);
+    }
+    let right = code_now(&secret, s.app.now());
+    assert_eq!(
+        c.post("/login/totp", &[("code", &right)]).await.location,
+        "/console"
+    );
+    // Four more typos at the next sign-in are four, not nine: no lock, no mail.
+    s.clock.advance(SignedDuration::from_mins(1));
+    let c = Client::new(&s.base);
+    assert_eq!(c.login("liu.qiang", PASSWORD).await.location, "/login/totp");
+    c.get("/login/totp").await;
+    let wrong = wrong_code(&code_now(&secret, s.app.now()));
+    for typo in 0..4 {
+        let r = c.post("/login/totp", &[("code", &wrong)]).await;
+        assert_eq!(r.status, 200, "typo {typo} after a right code");
+        assert!(r.body.contains("验证码不正确"));
+    }
+    assert!(lock_mails(&s, id).await.is_empty());
+}
+both!(a_right_code_starts_the_count_again);
 
 async fn parallel_codes_cannot_pass_the_limit(kind: Kind) {
     let Some(s) = start(kind, |c| {
