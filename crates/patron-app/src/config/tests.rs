@@ -42,7 +42,10 @@ fn a_channel_without_its_keys_is_refused() {
     c.security.login_known_address_days = 90;
     c.outbox.retention_days = 100_000;
     let e = c.validate().expect_err("too long").to_string();
-    assert!(e.contains("retention_days must be between 8 and 3660"), "{e}");
+    assert!(
+        e.contains("retention_days must be between 8 and 3660"),
+        "{e}"
+    );
 }
 
 #[test]
