@@ -4,14 +4,17 @@
 //! mail goes out by SMTP). Verification checks the keyed chain against those checkpoints, so
 //! rows cut off the end with the head set back to match are found too.
 
+use crate::i18n::both;
 use crate::keyring::Keyring;
 use crate::{App, AppError, Config, datadir};
 use jiff::Timestamp;
 use patron_domain::audit::AuditKey;
 use patron_domain::audit::ChainBreak;
 use patron_domain::audit::checkpoint::{Checkpoint, CheckpointKind, in_force};
+use patron_domain::staff::StaffStatus;
 use patron_store::Db;
 use patron_store::audit::KeyBinding;
+pub use patron_store::audit::{AuditFilter, AuditRow};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -142,32 +145,49 @@ impl App {
         let mut mailed = 0;
         if self.config.mail.transport == "smtp" {
             let line = c.line(&key);
+            // In both languages, like the other mail about the installation itself.
             let body = format!(
-                "审计日志检查点：请保留本邮件，核对审计日志时它证明日志当时已有多少条记录。\n\
-                 Audit log checkpoint: keep this e-mail; when the log is verified it shows how far \
-                 the log reached.\n\n{line}\n\n记录数 / records: {seq}\n"
+                "{}\n\n{line}\n\n{}: {seq}\n",
+                both("mail.checkpoint_intro", "\n", &[]),
+                both("mail.checkpoint_records", " / ", &[]),
             );
             let staff = self.db.list_staff(patron_store::Scope::Chain).await?;
             for s in staff
                 .iter()
-                .filter(|s| s.status == "active" && s.role == "admin")
+                .filter(|s| s.status == StaffStatus::Active && s.role == patron_domain::Role::Admin)
             {
                 let Some(email) = s.email.as_deref().filter(|e| !e.trim().is_empty()) else {
                     continue;
                 };
+                let subject = both("mail.checkpoint_subject", " / ", &[]);
                 let message = patron_store::outbox::NewMessage {
                     staff_id: Some(s.id),
-                    ..self.staff_mail(
-                        email,
-                        "audit_checkpoint",
-                        "Patron 审计日志检查点 / Audit log checkpoint",
-                        &body,
-                    )
+                    ..self.staff_mail(email, "audit_checkpoint", &subject, &body)
                 };
                 self.db.enqueue_message(&message, now).await?;
                 mailed += 1;
             }
         }
         Ok((c, mailed))
+    }
+}
+
+impl App {
+    /// The audit log as the filter asks, within the caller's scope.
+    pub async fn audit_log(
+        &self,
+        scope: patron_domain::Scope,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRow>, AppError> {
+        Ok(self.db.list_audit(scope, filter).await?)
+    }
+
+    /// Appends one event to the audit log, now.
+    pub async fn record_audit(
+        &self,
+        actor: &patron_domain::Actor,
+        event: &patron_domain::AuditEvent,
+    ) -> Result<i64, AppError> {
+        Ok(self.db.record_audit(actor, event, self.now()).await?)
     }
 }

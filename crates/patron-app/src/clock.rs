@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    // The one reader of the real time: everything else is handed this clock (or a ManualClock).
     #[allow(clippy::disallowed_methods)]
     fn now(&self) -> Timestamp {
         Timestamp::now()

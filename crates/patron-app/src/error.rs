@@ -66,6 +66,12 @@ impl AppError {
     }
 }
 
+impl From<patron_domain::scope::OutOfScope> for AppError {
+    fn from(_: patron_domain::scope::OutOfScope) -> Self {
+        AppError::Forbidden
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

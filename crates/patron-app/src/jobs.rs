@@ -6,7 +6,6 @@ use crate::outbox::Dispatcher;
 use crate::{App, AppError, backup};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::schedule::Schedule;
-use patron_store::Backend;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -80,13 +79,13 @@ impl Job {
         format!("jobs.{}.schedule", self.name())
     }
 
-    /// Used until an admin sets a schedule. PostgreSQL backups belong to pg_dump, so the
-    /// backup job starts disabled there.
-    pub fn default_schedule(self, backend: Backend) -> &'static str {
-        match (self, backend) {
+    /// Used until an admin sets a schedule. Where the database is not backed up to files
+    /// (PostgreSQL: pg_dump's job), the backup job starts disabled.
+    pub fn default_schedule(self, file_backups: bool) -> &'static str {
+        match (self, file_backups) {
             (Job::SessionCleanup, _) => "every 15m",
-            (Job::Backup, Backend::Sqlite) => "daily 03:00",
-            (Job::Backup, Backend::Postgres) => "",
+            (Job::Backup, true) => "daily 03:00",
+            (Job::Backup, false) => "",
             // Lots expire at local midnight (store time zone); a run early each morning
             // (head-office time) ends them before the first sale of the day.
             (Job::PointsExpiry, _) => "daily 00:10",
@@ -125,7 +124,7 @@ pub async fn schedule_of(app: &App, job: Job) -> Result<Schedule, AppError> {
     let text = app.db.setting(&job.setting_key()).await?;
     let text = text
         .as_deref()
-        .unwrap_or(job.default_schedule(app.db.backend()));
+        .unwrap_or(job.default_schedule(app.db.backs_up_to_files()));
     Ok(Schedule::parse(text).unwrap_or(Schedule::Disabled))
 }
 
@@ -280,5 +279,71 @@ pub async fn worker(app: App, mut shutdown: watch::Receiver<bool>) {
         if *shutdown.borrow() {
             return;
         }
+    }
+}
+
+/// Job settings as the settings page edits them.
+impl App {
+    /// Saves every job's schedule (blank disables) and how many backups to keep. The form is
+    /// judged whole first: one bad field saves nothing.
+    pub async fn save_job_settings(
+        &self,
+        actor: &patron_domain::Actor,
+        field: impl Fn(&str) -> String,
+    ) -> Result<(), AppError> {
+        let mut schedules = Vec::new();
+        for &job in Job::ALL {
+            let schedule = Schedule::parse(&field(job.name())).map_err(|_| {
+                patron_domain::FieldError::new(job.name(), "error.schedule.invalid")
+            })?;
+            schedules.push((job, schedule));
+        }
+        let keep: usize = field("keep")
+            .trim()
+            .parse()
+            .ok()
+            .filter(|k| (1..=365).contains(k))
+            .ok_or(patron_domain::FieldError::new("keep", "error.keep.invalid"))?;
+        let now = self.now();
+        for (job, schedule) in schedules {
+            self.db
+                .put_setting(actor, &job.setting_key(), &schedule.to_string(), now)
+                .await?;
+        }
+        self.db
+            .put_setting(actor, "backup.keep", &keep.to_string(), now)
+            .await?;
+        Ok(())
+    }
+
+    /// How many backups are kept.
+    pub async fn backup_keep(&self) -> Result<String, AppError> {
+        Ok(self
+            .db
+            .setting("backup.keep")
+            .await?
+            .unwrap_or_else(|| backup::DEFAULT_KEEP.to_string()))
+    }
+
+    /// The latest job runs, newest first.
+    pub async fn recent_job_runs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<patron_store::jobs::JobRunRow>, AppError> {
+        Ok(self.db.recent_job_runs(limit).await?)
+    }
+
+    /// Runs a job now, outside its schedule, and records who asked.
+    pub async fn run_job_now(
+        &self,
+        actor: &patron_domain::Actor,
+        job: Job,
+    ) -> Result<String, AppError> {
+        let now = self.now();
+        let detail = run_once(self, job, now).await?;
+        let event =
+            patron_domain::AuditEvent::ok("job.run", "job", job.name()).with_detail(detail.clone());
+        self.db.record_audit(actor, &event, now).await?;
+        Ok(detail)
     }
 }

@@ -17,7 +17,9 @@ mod demo_orders;
 mod demo_sales;
 mod demo_service;
 mod demo_surveys;
+pub mod directory;
 mod error;
+pub mod i18n;
 pub mod jobs;
 pub mod keyring;
 pub mod messages;
@@ -40,30 +42,63 @@ use patron_store::Db;
 use std::sync::Arc;
 
 /// Everything a use case needs, shared by the web server, the CLI and the background jobs.
+/// Its parts are private: the layers above ask it for what a page or an answer needs, and
+/// never reach the store themselves.
 #[derive(Clone)]
 pub struct App {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-    pub config: Arc<Config>,
+    pub(crate) db: Db,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: Arc<Config>,
     /// Distinguishes this server process in job claims and outbox leases.
-    pub instance: String,
+    pub(crate) instance: String,
     /// Keys for personal data at rest (from the data folder).
-    pub keys: Arc<keyring::Keyring>,
+    pub(crate) keys: Arc<keyring::Keyring>,
     /// Idempotency keys being written by this process (see `sales::InFlight`).
-    pub in_flight: sales::KeysInFlight,
+    pub(crate) in_flight: sales::KeysInFlight,
     /// Group commit for checkouts (see `sales::SaleWriter`).
-    pub sale_writer: sales::SaleWriter,
+    pub(crate) sale_writer: sales::SaleWriter,
     /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
-    pub programme: sales::loyalty::ProgrammeCache,
+    pub(crate) programme: sales::loyalty::ProgrammeCache,
     /// Customer reads over the API per token or session (`customers.api_reads_per_minute`).
-    pub customer_reads: security::rate_limit::RateLimiter,
+    pub(crate) customer_reads: security::rate_limit::RateLimiter,
     /// Where passwords are hashed and checked, off the async workers (see `password_pool`).
-    pub passwords: password_pool::PasswordPool,
+    pub(crate) passwords: password_pool::PasswordPool,
     /// Outbox figures for `/metrics`, kept by the dispatcher.
-    pub outbox_gauge: outbox::OutboxGauge,
+    pub(crate) outbox_gauge: outbox::OutboxGauge,
+    /// Stores and staff as lists show them (see `directory`).
+    pub(crate) directory: directory::DirectoryCache,
 }
 
 impl App {
+    /// Opens Patron on the database and data folder `config` names: creates the folder,
+    /// connects, applies the migrations, loads the keys, seeds the role table and finishes
+    /// the start-up data passes. What the server, the CLI and the tests all start from.
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<App, AppError> {
+        datadir::ensure(&config.data_dir).map_err(|e| AppError::Unsupported(e.to_string()))?;
+        let mut opts = patron_store::ConnectOptions::new(config.database_url());
+        opts.synchronous = config.database.synchronous;
+        opts.max_connections = config.database.max_connections;
+        // Both failures are the operator's to fix; their text says what was tried.
+        let db = Db::connect(&opts)
+            .await
+            .map_err(|e| AppError::Unsupported(e.to_string()))?;
+        db.migrate()
+            .await
+            .map_err(|e| AppError::Unsupported(format!("applying database migrations: {e}")))?;
+        let keys = App::open_keyring(&config, &db).await?;
+        let app = App::new(db, clock, Arc::new(config), Arc::new(keys));
+        app.db.seed_roles(app.now()).await?;
+        app.seal_clear_messages().await?;
+        // Profiles written before they were sealed (a data migration: finds nothing once done).
+        let sealed = app.seal_clear_profiles().await?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed customer profiles stored in clear");
+        }
+        Ok(app)
+    }
+
+    /// Builds the application on an open database (tests and benchmarks that prepare their
+    /// own database use this; everything else calls [`App::open`]).
     pub fn new(
         db: Db,
         clock: Arc<dyn Clock>,
@@ -88,7 +123,53 @@ impl App {
             customer_reads: Default::default(),
             passwords,
             outbox_gauge: Default::default(),
+            directory: Default::default(),
         }
+    }
+
+    /// The configuration this application runs with.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The keys for personal data at rest (key rotation in the CLI).
+    pub fn keys(&self) -> &Arc<keyring::Keyring> {
+        &self.keys
+    }
+
+    /// Whether the database answers (`/readyz`, `/metrics`).
+    pub async fn database_ready(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+
+    /// Closes the database's connections (the CLI, before it exits).
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// The store itself, for tests and benchmarks that prepare or inspect data below the
+    /// application. Not compiled into the server: `.ci/run` checks the workspace without it.
+    #[cfg(feature = "test-support")]
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The clock, for tests that move it.
+    #[cfg(feature = "test-support")]
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// This process's instance name, for tests of claims and leases.
+    #[cfg(feature = "test-support")]
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The password pool, for tests of its limits.
+    #[cfg(feature = "test-support")]
+    pub fn passwords(&self) -> &password_pool::PasswordPool {
+        &self.passwords
     }
 
     /// Loads the key file. A missing one is created only while the database holds nothing

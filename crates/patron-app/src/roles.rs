@@ -33,17 +33,6 @@ impl App {
         Ok(())
     }
 
-    /// As `ensure_may_manage`, for a role read from a stored row (an unknown name counts as
-    /// admin: refused to everyone but admins).
-    pub(crate) async fn ensure_may_manage_stored(
-        &self,
-        by: Option<&Principal>,
-        role: &str,
-    ) -> Result<(), AppError> {
-        self.ensure_may_manage(by, Role::parse(role).unwrap_or(Role::Admin))
-            .await
-    }
-
     /// Replaces an editable role's capability set. The caller's own role is off limits (a
     /// role would otherwise widen itself), and so is a role, old or new set, holding
     /// capabilities the caller lacks.
@@ -68,5 +57,15 @@ impl App {
             .set_role_capabilities(&by.actor(request_id), role, caps, self.now())
             .await?;
         Ok(())
+    }
+}
+
+impl App {
+    /// What a role may do, as configured.
+    pub async fn role_capabilities(
+        &self,
+        role: patron_domain::Role,
+    ) -> Result<std::collections::BTreeSet<patron_domain::Capability>, AppError> {
+        Ok(self.db.role_capabilities(role).await?)
     }
 }

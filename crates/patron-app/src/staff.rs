@@ -5,17 +5,21 @@
 //! active administrator cannot be removed.
 
 use crate::credentials::{self, token_hash};
+use crate::i18n::both;
 use crate::outbox::DEFAULT_MAX_ATTEMPTS;
 use crate::security::Principal;
 use crate::{App, AppError};
 use jiff::SignedDuration;
 use patron_domain::password::NewPassword;
+use patron_domain::staff::StaffStatus;
 use patron_domain::staff::{DisplayName, Email, Username};
+use patron_domain::store::StoreStatus;
 use patron_domain::{Actor, FieldError, Role};
 use patron_store::Scope;
 use patron_store::links::NewLink;
 use patron_store::outbox::NewMessage;
 use patron_store::staff::NewStaff;
+pub use patron_store::staff::StaffRow;
 
 /// The editable fields of an account, as submitted.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +81,7 @@ impl App {
                 .get_store(Scope::Chain, id)
                 .await
                 .map_err(|_| FieldError::new("store_id", "error.store.unknown"))?;
-            if store.status != "open" {
+            if store.status != StoreStatus::Open {
                 return Err(FieldError::new("store_id", "error.store.closed").into());
             }
             Some(id)
@@ -126,11 +130,11 @@ impl App {
             username: c.username.as_str(),
             display_name: c.display_name.as_str(),
             email: c.email.as_ref().map(Email::as_str),
-            role: Role::Admin.as_str(),
+            role: Role::Admin,
             store_id: None,
             password_hash: Some(&hash),
             must_change_password,
-            status: "active",
+            status: StaffStatus::Active,
         };
         Ok(self
             .db
@@ -153,11 +157,11 @@ impl App {
             username: c.username.as_str(),
             display_name: c.display_name.as_str(),
             email: c.email.as_ref().map(Email::as_str),
-            role: c.role.as_str(),
+            role: c.role,
             store_id: c.store_id,
             password_hash: None,
             must_change_password: false,
-            status: "active",
+            status: StaffStatus::Active,
         };
         match first {
             FirstPassword::Set(pw) => {
@@ -172,7 +176,7 @@ impl App {
                     .email
                     .as_ref()
                     .ok_or(FieldError::new("email", "error.email.required_for_invite"))?;
-                staff.status = "invited";
+                staff.status = StaffStatus::Invited;
                 let token = credentials::random_token(32);
                 let url = format!("{}/invite/{token}", self.config.public_url());
                 let body = invitation_body(
@@ -181,12 +185,8 @@ impl App {
                     &url,
                     self.config.security.link_valid_hours,
                 );
-                let message = self.staff_mail(
-                    email.as_str(),
-                    "staff_invite",
-                    "Patron 账号邀请 / Your Patron account",
-                    &body,
-                );
+                let subject = both("mail.invite_subject", " / ", &[]);
+                let message = self.staff_mail(email.as_str(), "staff_invite", &subject, &body);
                 let hash = token_hash(&token);
                 let link = self.link("invite", &hash);
                 Ok(self
@@ -233,7 +233,7 @@ impl App {
     ) -> Result<(), AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let current = self.db.get_staff(scope, id).await?;
-        self.ensure_may_manage_stored(by, &current.role).await?;
+        self.ensure_may_manage(by, current.role).await?;
         let input = StaffInput {
             username: current.username.clone(),
             ..input.clone()
@@ -241,14 +241,17 @@ impl App {
         let c = self.check_staff_input(by, &input).await?;
         if let Some(p) = by
             && p.staff_id == id
-            && c.role.as_str() != current.role
+            && c.role != current.role
         {
             return Err(AppError::Conflict {
                 key: "error.staff.own_role",
                 field: Some("role"),
             });
         }
-        if current.role == "admin" && c.role != Role::Admin && current.status == "active" {
+        if current.role == Role::Admin
+            && c.role != Role::Admin
+            && current.status == StaffStatus::Active
+        {
             self.ensure_other_admin().await?;
         }
         let actor = Self::actor_of(by, request_id);
@@ -259,7 +262,7 @@ impl App {
                 id,
                 c.display_name.as_str(),
                 c.email.as_ref().map(Email::as_str),
-                c.role.as_str(),
+                c.role,
                 c.store_id,
                 self.now(),
             )
@@ -293,12 +296,16 @@ impl App {
                 field: None,
             });
         }
-        self.ensure_may_manage_stored(by, &current.role).await?;
-        if !active && current.role == "admin" && current.status == "active" {
+        self.ensure_may_manage(by, current.role).await?;
+        if !active && current.role == Role::Admin && current.status == StaffStatus::Active {
             self.ensure_other_admin().await?;
         }
-        let status = if active { "active" } else { "disabled" };
-        if current.status == "invited" && active {
+        let status = if active {
+            StaffStatus::Active
+        } else {
+            StaffStatus::Disabled
+        };
+        if current.status == StaffStatus::Invited && active {
             return Ok(());
         }
         self.db
@@ -322,7 +329,7 @@ impl App {
     ) -> Result<(), AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let staff = self.db.get_staff(scope, id).await?;
-        self.ensure_may_manage_stored(by, &staff.role).await?;
+        self.ensure_may_manage(by, staff.role).await?;
         let email = staff
             .email
             .clone()
@@ -335,12 +342,8 @@ impl App {
             &url,
             self.config.security.link_valid_hours,
         );
-        let message = self.staff_mail(
-            &email,
-            "staff_reset",
-            "Patron 重置密码 / Reset your Patron password",
-            &body,
-        );
+        let subject = both("mail.reset_subject", " / ", &[]);
+        let message = self.staff_mail(&email, "staff_reset", &subject, &body);
         let hash = token_hash(&token);
         let link = self.link("reset", &hash);
         self.db
@@ -406,18 +409,44 @@ impl App {
     }
 }
 
+// Account mail goes out in both languages: whoever opens it has not chosen one yet.
 fn invitation_body(name: &str, username: &str, url: &str, hours: i64) -> String {
-    format!(
-        "{name}，您好：\n\n门店为您开通了 Patron 账号（用户名：{username}）。请在 {hours} 小时内打开下面的链接设置密码：\n{url}\n\n\
-         如果这不是您本人的账号，请忽略本邮件。\n\n---\n\nHello {name},\n\nAn account was created for you in Patron \
-         (username: {username}). Set your password within {hours} hours:\n{url}\n\nIf this is not for you, ignore this message.\n"
-    )
+    account_mail("mail.invite_body", name, username, url, hours)
 }
 
 fn reset_body(name: &str, username: &str, url: &str, hours: i64) -> String {
-    format!(
-        "{name}，您好：\n\n您的 Patron 账号（用户名：{username}）可以通过下面的链接重置密码，{hours} 小时内有效：\n{url}\n\n\
-         如果您没有申请重置，请联系门店管理员。\n\n---\n\nHello {name},\n\nUse this link within {hours} hours to reset \
-         the password of your Patron account ({username}):\n{url}\n\nIf you did not ask for this, tell your administrator.\n"
-    )
+    account_mail("mail.reset_body", name, username, url, hours)
+}
+
+fn account_mail(key: &str, name: &str, username: &str, url: &str, hours: i64) -> String {
+    let hours = hours.to_string();
+    let args = [
+        ("name", name),
+        ("username", username),
+        ("url", url),
+        ("hours", hours.as_str()),
+    ];
+    format!("{}\n", both(key, "\n\n---\n\n", &args))
+}
+
+impl App {
+    /// Whether the first administrator exists (until then every page leads to set-up).
+    pub async fn setup_done(&self) -> Result<bool, AppError> {
+        Ok(self.db.setup_done().await?)
+    }
+
+    /// One staff member's account, within the caller's scope.
+    pub async fn staff_member(&self, scope: Scope, id: i64) -> Result<StaffRow, AppError> {
+        Ok(self.db.get_staff(scope, id).await?)
+    }
+
+    /// Every staff account in scope, with the details the staff page shows.
+    pub async fn staff_accounts(&self, scope: Scope) -> Result<Vec<StaffRow>, AppError> {
+        Ok(self.db.list_staff(scope).await?)
+    }
+
+    /// The account with this user name, if any.
+    pub async fn staff_by_username(&self, name: &Username) -> Result<Option<StaffRow>, AppError> {
+        Ok(self.db.staff_by_username(name.as_str()).await?)
+    }
 }

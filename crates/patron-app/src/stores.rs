@@ -4,9 +4,10 @@ use crate::credentials::{self, token_hash};
 use crate::security::Principal;
 use crate::{App, AppError};
 use patron_domain::FieldError;
+use patron_domain::store::StoreStatus;
 use patron_domain::store::{StoreCode, StoreName, TimeZoneName};
 use patron_store::Scope;
-use patron_store::stores::StoreRow;
+pub use patron_store::stores::StoreRow;
 
 /// A name people give a token or key ("收银台 1", "Power BI"): 1 to 60 characters.
 fn credential_name(input: &str) -> Result<String, FieldError> {
@@ -104,7 +105,11 @@ impl App {
         open: bool,
         request_id: Option<String>,
     ) -> Result<(), AppError> {
-        let status = if open { "open" } else { "closed" };
+        let status = if open {
+            StoreStatus::Open
+        } else {
+            StoreStatus::Closed
+        };
         self.db
             .set_store_status(&by.actor(request_id), by.scope(), id, status, self.now())
             .await?;
@@ -154,7 +159,7 @@ impl App {
             .get_store(scope, store_id)
             .await
             .map_err(|_| FieldError::new("store_id", "error.store.unknown"))?;
-        if store.status != "open" {
+        if store.status != StoreStatus::Open {
             return Err(FieldError::new("store_id", "error.store.closed").into());
         }
         let (secret, prefix) = credentials::new_credential("pk");
@@ -169,5 +174,60 @@ impl App {
             )
             .await?;
         Ok(secret)
+    }
+}
+
+impl App {
+    /// One store, within the caller's scope.
+    pub async fn store(&self, scope: Scope, id: i64) -> Result<StoreRow, AppError> {
+        Ok(self.db.get_store(scope, id).await?)
+    }
+
+    /// The store with this code (the CLI names stores by code).
+    pub async fn store_by_code(&self, code: &StoreCode) -> Result<StoreRow, AppError> {
+        Ok(self.db.store_by_code(code).await?)
+    }
+
+    /// Personal API tokens, of one owner or of everyone in scope.
+    pub async fn api_tokens(
+        &self,
+        scope: Scope,
+        owner: Option<i64>,
+    ) -> Result<Vec<patron_store::credentials::ApiTokenRow>, AppError> {
+        Ok(self.db.list_api_tokens(scope, owner).await?)
+    }
+
+    /// Revokes a personal API token (its owner's own, when `owner` is given; audited).
+    pub async fn revoke_api_token(
+        &self,
+        actor: &patron_domain::Actor,
+        scope: Scope,
+        id: i64,
+        owner: Option<i64>,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .db
+            .revoke_api_token(actor, scope, id, owner, self.now())
+            .await?)
+    }
+}
+
+/// Till API keys.
+impl App {
+    pub async fn api_keys(
+        &self,
+        scope: Scope,
+    ) -> Result<Vec<patron_store::credentials::ApiKeyRow>, AppError> {
+        Ok(self.db.list_api_keys(scope).await?)
+    }
+
+    /// Revokes a till's API key (audited).
+    pub async fn revoke_api_key(
+        &self,
+        actor: &patron_domain::Actor,
+        scope: Scope,
+        id: i64,
+    ) -> Result<(), AppError> {
+        Ok(self.db.revoke_api_key(actor, scope, id, self.now()).await?)
     }
 }

@@ -5,6 +5,14 @@
 use crate::FieldError;
 use crate::sale::spread;
 
+crate::stored::stored_codes! {
+    /// Whether a coupon template still issues coupons.
+    TemplateStatus { Active => "active", Retired => "retired" }
+
+    /// A coupon: issued to a member, then used at a sale or voided.
+    CouponStatus { Issued => "issued", Used => "used", Void => "void" }
+}
+
 /// What a coupon takes off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CouponValue {

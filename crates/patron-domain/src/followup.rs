@@ -94,6 +94,11 @@ impl FollowupRules {
     }
 }
 
+crate::stored::stored_codes! {
+    /// Where a follow-up task stands.
+    TaskStatus { Open => "open", Done => "done", Cancelled => "cancelled" }
+}
+
 /// Why a follow-up task exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskKind {

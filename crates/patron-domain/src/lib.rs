@@ -22,12 +22,15 @@ pub mod phone;
 pub mod points;
 pub mod sale;
 pub mod schedule;
+pub mod scope;
 pub mod service;
 pub mod staff;
 pub mod store;
+mod stored;
 pub mod totp;
 
 pub use audit::{Actor, ActorKind, AuditEvent, Outcome};
 pub use capability::{Capability, Role};
 pub use clock::Clock;
 pub use field::FieldError;
+pub use scope::Scope;

@@ -1,6 +1,13 @@
-//! A sale's arithmetic: checking the lines a till sends, spreading order-level reductions
-//! (points paid as money) over the lines, and splitting a refund of part of a line so that
-//! refunds in any number of parts give back exactly what was paid. All amounts are fen.
+//! A sale's arithmetic: checking the lines a till sends (and, in `checkout`, the rest of a
+//! till's request), spreading order-level reductions (points paid as money) over the lines,
+//! and splitting a refund of part of a line so that refunds in any number of parts give back
+//! exactly what was paid. All amounts are fen.
+
+mod checkout;
+
+pub use checkout::{
+    MAX_AHEAD, MAX_BACKDATE, MAX_RECEIPT_NO, MAX_REDEEM, check_request, redeemed_value,
+};
 
 use crate::FieldError;
 use crate::points::pro_rata_part;

@@ -83,6 +83,31 @@ impl Email {
     }
 }
 
+/// Whether an account may sign in: `Invited` until the first password is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StaffStatus {
+    Active,
+    Disabled,
+    Invited,
+}
+
+impl StaffStatus {
+    pub const ALL: &'static [StaffStatus] = &[Self::Active, Self::Disabled, Self::Invited];
+
+    /// The code as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+            Self::Invited => "invited",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.code() == code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,29 @@ impl TimeZoneName {
     }
 }
 
+/// Whether a store trades: a closed store keeps its records, its till keys stop working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreStatus {
+    Open,
+    Closed,
+}
+
+impl StoreStatus {
+    /// The code as stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Open, Self::Closed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,10 +4,12 @@
 //! are one transaction with the order's timeline entry and the customer's notice.
 
 use crate::db::ms;
+use crate::decode::{Code, Millis, OptMillis};
 use crate::orders::{Event, move_order};
 use crate::outbox::NewMessage;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
+use patron_domain::service::order::{AppointmentKind, AppointmentStatus};
 
 const COLUMNS: &str = "id, order_id, customer_id, store_id, kind, status, starts_at, ends_at, assignee_id, \
      address_enc, proof_note_enc, proof_photo, reschedule_count, created_at, completed_at, \
@@ -19,17 +21,23 @@ pub struct AppointmentRow {
     pub order_id: i64,
     pub customer_id: i64,
     pub store_id: i64,
-    pub kind: String,
-    pub status: String,
-    pub starts_at: i64,
-    pub ends_at: i64,
+    #[sqlx(try_from = "Code")]
+    pub kind: AppointmentKind,
+    #[sqlx(try_from = "Code")]
+    pub status: AppointmentStatus,
+    #[sqlx(try_from = "Millis")]
+    pub starts_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub ends_at: Timestamp,
     pub assignee_id: i64,
     pub address_enc: Option<String>,
     pub proof_note_enc: Option<String>,
     pub proof_photo: Option<String>,
     pub reschedule_count: i64,
-    pub created_at: i64,
-    pub completed_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub completed_at: Option<Timestamp>,
     pub customer_name: String,
 }
 
@@ -171,7 +179,7 @@ impl Db {
         .bind(assignee_id)
         .bind(ms(now))
         .bind(a.id)
-        .bind(a.starts_at)
+        .bind(ms(a.starts_at))
         .bind(a.assignee_id)
         .execute(&mut *tx)
         .await?;

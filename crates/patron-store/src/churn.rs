@@ -3,6 +3,7 @@
 //! customer at most once per cool-down, with its coupon, follow-up task and message written
 //! in the same transaction as the claim.
 
+use crate::decode::{Flag, Millis, OptMillis};
 use crate::outbox::{NewMessage, enqueue};
 use crate::sales::coupons::issue_one_in;
 use crate::{Db, Scope, StoreError, audit, ms};
@@ -37,20 +38,23 @@ pub struct AtRisk {
     pub owner_staff_id: Option<i64>,
     pub score: i64,
     pub reasons: String,
-    pub last_purchase_ms: Option<i64>,
+    #[sqlx(rename = "last_purchase_ms", try_from = "OptMillis")]
+    pub last_purchase: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PlaybookRow {
     pub id: i64,
     pub name: String,
     pub min_score: i64,
-    pub make_task: i64,
+    #[sqlx(try_from = "Flag")]
+    pub make_task: bool,
     pub coupon_template_id: Option<i64>,
     pub message_template: Option<String>,
     pub control_percent: i64,
     pub cooldown_days: i64,
-    pub created_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
     /// Reaches this segment's members instead of the warning list.
     pub segment_id: Option<i64>,
     /// Scheduled as a campaign on this day (`YYYY-MM-DD`), and the day it ran.

@@ -3,12 +3,14 @@
 //! and resolutions waiting for a second person's approval.
 
 use crate::db::ms;
+use crate::decode::{Code, Millis, OptMillis, codes};
 use crate::points::adjust::{AdjustBatch, AdjustRefused, adjust_in};
 use crate::sales::coupons::{CouponIssue, issue_in};
 use crate::ticket_events::Event;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
 use patron_domain::audit::Actor;
+use patron_domain::service::ticket::ApprovalStatus;
 use sqlx::AnyConnection;
 
 /// What a resolution gives through the ledger or the coupon register.
@@ -66,11 +68,18 @@ pub struct RequestRow {
     pub compensation: String,
     pub value_fen: i64,
     pub note_enc: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: ApprovalStatus,
     pub requested_by: Option<i64>,
-    pub requested_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub requested_at: Timestamp,
     pub decided_by: Option<i64>,
-    pub decided_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub decided_at: Option<Timestamp>,
+}
+
+codes! {
+    ApprovalStatus, "compensation_requests.status", |s| ApprovalStatus::parse(s).ok();
 }
 
 const COLUMNS: &str = "id, ticket_id, customer_id, store_id, round, root_cause, corrective_action, \

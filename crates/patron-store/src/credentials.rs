@@ -2,33 +2,42 @@
 //! shown once at creation and stored only as hashes; revoking sets `revoked_at`. Personal
 //! tokens also expire, and die with their owner's password or account (`revoke_tokens_of`).
 
+use crate::decode::{Code, Millis, OptMillis};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
+use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiTokenRow {
     pub id: i64,
     pub staff_id: i64,
     pub username: String,
     pub name: String,
     pub prefix: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_used_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub revoked_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKeyRow {
     pub id: i64,
     pub store_id: i64,
     pub store_code: String,
     pub name: String,
     pub prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_used_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// The account behind a valid personal token.
@@ -37,9 +46,11 @@ pub struct TokenPrincipal {
     pub token_id: i64,
     pub staff_id: i64,
     pub username: String,
-    pub role: String,
+    #[sqlx(try_from = "Code")]
+    pub role: Role,
     pub store_id: Option<i64>,
-    pub last_used_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// The store behind a valid till key.
@@ -50,15 +61,16 @@ pub struct KeyPrincipal {
     pub store_id: i64,
     pub store_code: String,
     pub store_timezone: String,
-    pub last_used_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// `last_used_at` is for people deciding which keys to revoke: minute precision is plenty,
 /// and it spares every API call (a till's checkout above all) a write.
 const LAST_USED_PRECISION_MS: i64 = 60_000;
 
-fn last_used_is_stale(last_used_at: Option<i64>, now: Timestamp) -> bool {
-    last_used_at.is_none_or(|t| ms(now) - t >= LAST_USED_PRECISION_MS)
+fn last_used_is_stale(last_used_at: Option<Timestamp>, now: Timestamp) -> bool {
+    last_used_at.is_none_or(|t| ms(now) - ms(t) >= LAST_USED_PRECISION_MS)
 }
 
 /// Revokes every live personal token of an account, inside the caller's transaction: a new

@@ -6,6 +6,8 @@ use crate::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,38 +61,7 @@ impl ConnectOptions {
     }
 }
 
-/// Which stores a query may touch: the whole chain, or the one store a role is bound to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Chain,
-    Store(i64),
-}
-
-impl Scope {
-    /// The store filter to bind as `$n` in `($n IS NULL OR store_id = $n)`.
-    pub fn store_filter(self) -> Option<i64> {
-        match self {
-            Scope::Chain => None,
-            Scope::Store(id) => Some(id),
-        }
-    }
-
-    /// What belongs to the whole chain (stores themselves, mall rewards, coupon templates) is
-    /// created and changed by chain-wide roles only; a store-bound role may read and use it.
-    pub fn chain_wide(self) -> Result<(), StoreError> {
-        match self {
-            Scope::Chain => Ok(()),
-            Scope::Store(_) => Err(StoreError::OutOfScope),
-        }
-    }
-
-    pub fn allows(self, store_id: Option<i64>) -> bool {
-        match self {
-            Scope::Chain => true,
-            Scope::Store(own) => store_id == Some(own),
-        }
-    }
-}
+pub use patron_domain::scope::Scope;
 
 pub type WriteTx = Transaction<'static, Any>;
 
@@ -101,6 +72,9 @@ pub struct Db {
     /// The SQLite file, when the database is one, for writers that open a connection of
     /// their own (`sales::bulk`).
     sqlite_file: Option<SqliteFile>,
+    /// Bumped after every committed change to the stores or the staff (names, roles, status),
+    /// so the application's directory of names knows when its copy is stale.
+    directory_version: Arc<AtomicU64>,
 }
 
 /// A SQLite database file and the settings its connections are opened with.
@@ -131,6 +105,17 @@ pub fn ms(t: jiff::Timestamp) -> i64 {
 }
 
 impl Db {
+    /// How many changes to stores and staff this process has committed (see `Directory` in
+    /// patron-app). Another server process's changes are not counted here.
+    pub fn directory_version(&self) -> u64 {
+        self.directory_version.load(Ordering::Acquire)
+    }
+
+    /// Called after a commit that changed a store or a staff member.
+    pub(crate) fn directory_changed(&self) {
+        self.directory_version.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`). Every failure
     /// becomes one line that says what was tried, without echoing a password.
     pub async fn connect(opts: &ConnectOptions) -> Result<Db, StoreError> {
@@ -197,6 +182,7 @@ impl Db {
             pool,
             backend,
             sqlite_file,
+            directory_version: Arc::default(),
         })
     }
 
@@ -222,6 +208,22 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How many write transactions this database runs well side by side: SQLite has one
+    /// writer at a time; PostgreSQL locks rows, so a few lanes of batches do not wait on
+    /// each other (see patron-app's `SaleWriter`).
+    pub fn write_lanes(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        }
+    }
+
+    /// Whether Patron's own backups (`VACUUM INTO` a file) apply: they do for the embedded
+    /// database; a PostgreSQL server is backed up with its own tools.
+    pub fn backs_up_to_files(&self) -> bool {
+        self.backend == Backend::Sqlite
     }
 
     pub(crate) fn sqlite_file(&self) -> Option<&SqliteFile> {

@@ -28,6 +28,12 @@ pub enum StoreError {
     Embedded(rusqlite::Error),
 }
 
+impl From<patron_domain::scope::OutOfScope> for StoreError {
+    fn from(_: patron_domain::scope::OutOfScope) -> Self {
+        StoreError::OutOfScope
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
         match &err {

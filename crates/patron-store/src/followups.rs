@@ -5,9 +5,16 @@
 
 use crate::customers::InteractionRow;
 use crate::customers::history::insert_interaction_in;
+use crate::decode::{Code, OptMillis, codes};
 use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::Actor;
+pub use patron_domain::followup::{TaskKind, TaskStatus};
+
+codes!(
+    TaskKind, "followup_tasks.kind", TaskKind::parse;
+    TaskStatus, "followup_tasks.status", TaskStatus::parse;
+);
 
 /// An open task as the list shows it, with the context a caller needs.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -15,14 +22,17 @@ pub struct TaskRow {
     pub id: i64,
     pub customer_id: i64,
     pub store_id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "Code")]
+    pub kind: TaskKind,
     pub reason: String,
     pub due_day: i64,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: TaskStatus,
     pub customer_name: String,
     pub owner_staff_id: Option<i64>,
     pub spend_class: Option<String>,
-    pub last_purchase_ms: Option<i64>,
+    #[sqlx(rename = "last_purchase_ms", try_from = "OptMillis")]
+    pub last_purchase: Option<Timestamp>,
 }
 
 /// Whose tasks a list shows.
@@ -145,7 +155,7 @@ impl Db {
     pub async fn plan_event(
         &self,
         customer_id: i64,
-        kind: &str,
+        kind: TaskKind,
         reference: &str,
         reason: &str,
         today: i64,
@@ -158,7 +168,7 @@ impl Db {
              ON CONFLICT (customer_id, kind, ref) DO NOTHING",
         )
         .bind(customer_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(reference)
         .bind(reason)
         .bind(today)

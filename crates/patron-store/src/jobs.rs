@@ -2,16 +2,20 @@
 //! instance start a period's run, however many servers tick at once and however often they
 //! restart.
 
+use crate::decode::{Millis, OptMillis};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRunRow {
     pub job: String,
     pub period_key: String,
     pub instance: String,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub started_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub finished_at: Option<Timestamp>,
+    /// `ok` or `failed`, shown as it is; `None` while running.
     pub outcome: Option<String>,
     pub detail: Option<String>,
 }

@@ -11,6 +11,7 @@ pub mod compensation;
 pub mod credentials;
 pub mod customers;
 mod db;
+pub mod decode;
 mod error;
 pub mod followups;
 pub mod greetings;

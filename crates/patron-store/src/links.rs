@@ -57,11 +57,12 @@ impl Db {
         audit::append(
             &mut tx,
             actor,
-            &AuditEvent::ok("staff.invite", "staff", id).with_detail(staff.role),
+            &AuditEvent::ok("staff.invite", "staff", id).with_detail(staff.role.as_str()),
             now,
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(id)
     }
 

@@ -1,21 +1,24 @@
 //! Message templates, one per name, channel and language, and the WeChat openid a customer
 //! is reachable at.
 
+use crate::decode::{Flag, Millis};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TemplateRow {
     pub id: i64,
     pub name: String,
     pub channel: String,
     pub language: String,
-    pub marketing: i64,
+    #[sqlx(try_from = "Flag")]
+    pub marketing: bool,
     pub subject: String,
     pub body: String,
     pub provider_template: String,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 /// A template as saved (the caller has checked it).

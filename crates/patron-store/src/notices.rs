@@ -3,6 +3,7 @@
 //! reads small indexed ranges; writing a notice inserts its occasion row and, in the same
 //! transaction, the outbox message, so a crash never leaves one without the other.
 
+use crate::decode::{Code, Millis, codes};
 use crate::outbox::{NewMessage, enqueue};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
@@ -18,32 +19,22 @@ pub struct Due {
     pub label: String,
 }
 
-/// How a notice was delivered, as written on its occasion row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeStatus {
-    Queued,
-    NoChannel,
-    Granted,
-}
+pub use patron_domain::membership::NoticeStatus;
 
-impl NoticeStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            NoticeStatus::Queued => "queued",
-            NoticeStatus::NoChannel => "no_channel",
-            NoticeStatus::Granted => "granted",
-        }
-    }
-}
+codes!(
+    NoticeStatus, "member_notices.status", NoticeStatus::parse;
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NoticeRow {
     pub customer_id: i64,
     pub occasion: String,
     pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: NoticeStatus,
     pub detail: String,
-    pub created_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
 }
 
 /// Members only: not merged or erased, not left the programme.
@@ -301,7 +292,7 @@ async fn claim_occasion_in(
     .bind(customer_id)
     .bind(occasion)
     .bind(kind)
-    .bind(status.as_str())
+    .bind(status.code())
     .bind(detail)
     .bind(ms(now))
     .execute(&mut *conn)

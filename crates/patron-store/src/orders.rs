@@ -4,34 +4,38 @@
 //! retry-safe by request key.
 
 use crate::db::ms;
+use crate::decode::{Code, Millis, OptCode, OptMillis, codes};
 use crate::outbox::NewMessage;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
+use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Stage};
 
 const COLUMNS: &str = "id, order_no, customer_id, store_id, sale_id, stages, status, address_enc, note_enc, total_fen, \
      created_by, created_at, updated_at, completed_at, \
      (SELECT c.name FROM customers c WHERE c.id = orders.customer_id) AS customer_name";
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
     pub id: i64,
     pub order_no: String,
     pub customer_id: i64,
     pub store_id: i64,
     pub sale_id: Option<i64>,
+    /// The order's pipeline as stored (`Pipeline::parse` reads it).
     pub stages: String,
-    pub status: String,
-    #[serde(skip)]
+    #[sqlx(try_from = "Code")]
+    pub status: Stage,
     pub address_enc: Option<String>,
-    #[serde(skip)]
     pub note_enc: Option<String>,
     pub total_fen: i64,
     pub created_by: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub completed_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub completed_at: Option<Timestamp>,
     /// The customer's name (from the file), for lists.
-    #[serde(skip)]
     pub customer_name: String,
 }
 
@@ -61,14 +65,24 @@ pub struct NewOrder<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderEvent {
     pub id: i64,
-    pub at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub at: Timestamp,
     pub staff_id: Option<i64>,
+    /// What happened (`created`, `booked`, `note`, ...): an open set of timeline codes.
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    #[sqlx(try_from = "OptCode")]
+    pub from_status: Option<Stage>,
+    #[sqlx(try_from = "OptCode")]
+    pub to_status: Option<Stage>,
     pub appointment_id: Option<i64>,
     pub note_enc: Option<String>,
     pub notified: Option<i64>,
+}
+
+codes! {
+    Stage, "orders.status", |s| Stage::parse(s).ok();
+    AppointmentKind, "appointments.kind", |s| AppointmentKind::parse(s).ok();
+    AppointmentStatus, "appointments.status", |s| AppointmentStatus::parse(s).ok();
 }
 
 /// One timeline entry of an order, written inside the caller's transaction.

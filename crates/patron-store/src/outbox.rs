@@ -7,9 +7,15 @@
 //! delivered or has failed for good; channel, purpose, customer, status and times stay for
 //! the figures until the retention sweep deletes the row.
 
+use crate::decode::{Code, Flag, Millis, OptMillis, codes};
 use crate::sealed::Sealer;
 use crate::{Db, Scope, StoreError, ms};
 use jiff::{SignedDuration, Timestamp};
+pub use patron_domain::messages::OutboxStatus;
+
+codes!(
+    OutboxStatus, "outbox.status", OutboxStatus::parse;
+);
 
 #[derive(Clone)]
 pub struct NewMessage<'a> {
@@ -85,16 +91,21 @@ pub struct OutboxRow {
     pub subject_enc: Option<String>,
     pub body_enc: Option<String>,
     pub payload_enc: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub max_attempts: i64,
-    pub next_attempt_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub next_attempt_at: Timestamp,
     pub last_error: Option<String>,
-    pub created_at: i64,
-    pub sent_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub sent_at: Option<Timestamp>,
     pub customer_id: Option<i64>,
     pub store_id: Option<i64>,
-    pub marketing: i64,
+    #[sqlx(try_from = "Flag")]
+    pub marketing: bool,
     pub campaign: Option<String>,
     /// Why the dispatcher held the message back for good (`consent`, `frequency_cap`).
     pub suppressed: Option<String>,

@@ -1,5 +1,7 @@
 //! Schema inspection, for the parity test between the two migration trees. Dialect-specific by
-//! nature: SQLite's catalog and PostgreSQL's information schema side by side.
+//! nature: SQLite's catalog and PostgreSQL's information schema side by side. The migration
+//! files themselves are compared statement by statement, with the known dialect translations,
+//! in `tests/migration_trees.rs`.
 
 use crate::{Backend, Db, StoreError};
 use std::collections::{BTreeMap, BTreeSet};

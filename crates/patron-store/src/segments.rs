@@ -2,6 +2,7 @@
 //! The store keeps the definition only; members are found live through the customer list's
 //! query, within the viewer's scope.
 
+use crate::decode::Millis;
 use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 
@@ -13,7 +14,8 @@ pub struct SegmentRow {
     pub name: String,
     /// JSON array of list query strings; a customer matching any one is in the segment.
     pub groups: String,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, store_id, name, groups, updated_at";

@@ -2,17 +2,23 @@
 //! so a leaked database cannot be replayed as cookies. People see their own live sessions and
 //! can end them; staff managers can end anyone's.
 
+use crate::decode::{Code, Millis};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
+use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
+use patron_domain::staff::StaffStatus;
 
 /// One live session of an account, as its owner sees it in the list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionSummary {
     pub id: i64,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub last_seen_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
 }
 
 /// A session joined with the account it belongs to.
@@ -20,16 +26,23 @@ pub struct SessionSummary {
 pub struct SessionRow {
     pub session_id: i64,
     pub csrf_token: String,
+    /// How far signing in got: the application's `Stage` reads the code (its enum lives
+    /// there, and an unknown code falls back to the most limited stage).
     pub stage: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub last_seen_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
     pub staff_id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    #[sqlx(try_from = "Code")]
+    pub role: Role,
     pub store_id: Option<i64>,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: StaffStatus,
 }
 
 pub struct NewSession<'a> {

@@ -2,9 +2,12 @@
 //! Disabling deletes the account's sessions and revokes its personal tokens in the same
 //! transaction, so a disabled account loses access at once (and re-enabling revives nothing).
 
+use crate::decode::{Code, Flag, Millis, OptMillis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
+use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
+use patron_domain::staff::StaffStatus;
 
 /// A staff row. Deliberately not `Debug`: it carries the password hash and TOTP secret.
 #[derive(Clone, sqlx::FromRow)]
@@ -13,17 +16,29 @@ pub struct StaffRow {
     pub username: String,
     pub display_name: String,
     pub email: Option<String>,
-    pub role: String,
+    #[sqlx(try_from = "Code")]
+    pub role: Role,
     pub store_id: Option<i64>,
     pub password_hash: Option<String>,
-    pub must_change_password: i64,
+    #[sqlx(try_from = "Flag")]
+    pub must_change_password: bool,
     pub totp_secret: Option<String>,
-    pub totp_enabled: i64,
+    #[sqlx(try_from = "Flag")]
+    pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
-    pub status: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub last_login_at: Option<i64>,
+    #[sqlx(try_from = "Code")]
+    pub status: StaffStatus,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_login_at: Option<Timestamp>,
+}
+
+codes! {
+    Role, "staff.role", Role::parse;
+    StaffStatus, "staff.status", StaffStatus::parse;
 }
 
 pub(crate) const STAFF_COLUMNS: &str = "id, username, display_name, email, role, store_id, password_hash, \
@@ -34,11 +49,11 @@ pub struct NewStaff<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
     pub email: Option<&'a str>,
-    pub role: &'a str,
+    pub role: Role,
     pub store_id: Option<i64>,
     pub password_hash: Option<&'a str>,
     pub must_change_password: bool,
-    pub status: &'a str,
+    pub status: StaffStatus,
 }
 
 pub(crate) async fn insert_staff(
@@ -53,11 +68,11 @@ pub(crate) async fn insert_staff(
     .bind(s.username)
     .bind(s.display_name)
     .bind(s.email)
-    .bind(s.role)
+    .bind(s.role.as_str())
     .bind(s.store_id)
     .bind(s.password_hash)
     .bind(i64::from(s.must_change_password))
-    .bind(s.status)
+    .bind(s.status.code())
     .bind(ms(now))
     .fetch_one(&mut *conn)
     .await?)
@@ -102,6 +117,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(id)
     }
 
@@ -116,11 +132,12 @@ impl Db {
         audit::append(
             &mut tx,
             actor,
-            &AuditEvent::ok("staff.create", "staff", id).with_detail(s.role),
+            &AuditEvent::ok("staff.create", "staff", id).with_detail(s.role.as_str()),
             now,
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(id)
     }
 
@@ -162,7 +179,7 @@ impl Db {
         id: i64,
         display_name: &str,
         email: Option<&str>,
-        role: &str,
+        role: Role,
         store_id: Option<i64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -173,7 +190,7 @@ impl Db {
         )
         .bind(display_name)
         .bind(email)
-        .bind(role)
+        .bind(role.as_str())
         .bind(store_id)
         .bind(ms(now))
         .bind(id)
@@ -192,28 +209,29 @@ impl Db {
         audit::append(
             &mut tx,
             actor,
-            &AuditEvent::ok("staff.update", "staff", id).with_detail(role),
+            &AuditEvent::ok("staff.update", "staff", id).with_detail(role.as_str()),
             now,
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(())
     }
 
-    /// `active` or `disabled`. Disabling ends every session of the account in the same commit.
+    /// Enables or disables an account. Disabling ends every session of the account in the same commit.
     pub async fn set_staff_status(
         &self,
         actor: &Actor,
         scope: Scope,
         id: i64,
-        status: &str,
+        status: StaffStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE staff SET status = $1, updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR store_id = $4)",
         )
-        .bind(status)
+        .bind(status.code())
         .bind(ms(now))
         .bind(id)
         .bind(scope.store_filter())
@@ -223,20 +241,21 @@ impl Db {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        if status == "disabled" {
+        if status == StaffStatus::Disabled {
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
             crate::credentials::revoke_tokens_of(&mut tx, id, now).await?;
         }
-        let action = if status == "disabled" {
+        let action = if status == StaffStatus::Disabled {
             "staff.disable"
         } else {
             "staff.enable"
         };
         audit::append(&mut tx, actor, &AuditEvent::ok(action, "staff", id), now).await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(())
     }
 

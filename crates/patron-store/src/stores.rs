@@ -1,20 +1,24 @@
 //! Stores (门店): create, rename, move time zone, close and reopen. Closing keeps the record and
 //! its history; a closed store's till keys stop working.
 
+use crate::decode::{Code, Millis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
-use patron_domain::store::{StoreCode, StoreName, TimeZoneName};
+use patron_domain::store::{StoreCode, StoreName, StoreStatus, TimeZoneName};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoreRow {
     pub id: i64,
     pub code: String,
     pub name: String,
     pub timezone: String,
-    pub status: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Code")]
+    pub status: StoreStatus,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
     /// Service hours (`mon-sun 09:00-18:00; holidays closed`); `None`: the default.
     pub opening_hours: Option<String>,
 }
@@ -26,6 +30,10 @@ pub struct StoreEdit<'a> {
     pub tz: &'a TimeZoneName,
     /// Checked and normalised by the caller; `None` for the default hours.
     pub opening_hours: Option<&'a str>,
+}
+
+codes! {
+    StoreStatus, "stores.status", StoreStatus::parse;
 }
 
 const COLUMNS: &str = "id, code, name, timezone, status, created_at, updated_at, opening_hours";
@@ -48,6 +56,7 @@ impl Db {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        self.directory_changed();
         Ok(())
     }
 
@@ -80,6 +89,7 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(row)
     }
 
@@ -116,23 +126,24 @@ impl Db {
         )
         .await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(())
     }
 
-    /// Opens or closes a store (`status` is `open` or `closed`).
+    /// Opens or closes a store.
     pub async fn set_store_status(
         &self,
         actor: &Actor,
         scope: Scope,
         id: i64,
-        status: &str,
+        status: StoreStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE stores SET status = $1, updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR id = $4)",
         )
-        .bind(status)
+        .bind(status.code())
         .bind(ms(now))
         .bind(id)
         .bind(scope.store_filter())
@@ -142,13 +153,14 @@ impl Db {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        let action = if status == "closed" {
+        let action = if status == StoreStatus::Closed {
             "store.close"
         } else {
             "store.reopen"
         };
         audit::append(&mut tx, actor, &AuditEvent::ok(action, "store", id), now).await?;
         tx.commit().await?;
+        self.directory_changed();
         Ok(())
     }
 

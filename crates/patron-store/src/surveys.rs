@@ -2,11 +2,13 @@
 //! as a hash) and the answers. An invitation and its message go into the outbox together;
 //! an answer is taken once, under a conditional update, whatever the number of clicks.
 
+use crate::decode::{Code, Flag, Millis, OptMillis, codes};
 use crate::outbox::{NewMessage, enqueue};
 use crate::tickets::TicketChange;
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
+use patron_domain::service::survey::Trigger;
 
 const COLUMNS: &str =
     "id, name, questions, trigger_kind, delay_days, message, active, created_at, updated_at";
@@ -17,12 +19,20 @@ pub struct SurveyRow {
     pub name: String,
     /// The questions as JSON.
     pub questions: String,
-    pub trigger_kind: String,
+    #[sqlx(try_from = "Code")]
+    pub trigger_kind: Trigger,
     pub delay_days: i64,
     pub message: String,
-    pub active: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Flag")]
+    pub active: bool,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
+}
+
+codes! {
+    Trigger, "surveys.trigger_kind", |s| Trigger::parse(s).ok();
 }
 
 /// A survey as saved from the builder.
@@ -66,9 +76,12 @@ pub struct InvitationRow {
     pub customer_id: i64,
     pub store_id: i64,
     pub ticket_id: Option<i64>,
-    pub sent_at: i64,
-    pub expires_at: i64,
-    pub answered_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub sent_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub answered_at: Option<Timestamp>,
     pub outcome: Option<String>,
 }
 
@@ -88,7 +101,8 @@ pub struct AnswerRow {
     pub question_no: i64,
     pub score: Option<i64>,
     pub choices: Option<String>,
-    pub answered_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub answered_at: Timestamp,
     pub store_id: i64,
 }
 
@@ -98,7 +112,8 @@ pub struct TextAnswer {
     pub customer_id: i64,
     pub question_no: i64,
     pub text_enc: String,
-    pub answered_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub answered_at: Timestamp,
 }
 
 /// A sale to ask about (after-purchase surveys).

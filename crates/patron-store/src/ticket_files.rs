@@ -2,6 +2,7 @@
 //! reads the content.
 
 use crate::db::ms;
+use crate::decode::Millis;
 use crate::ticket_events::Event;
 use crate::tickets::TicketRow;
 use crate::{Db, Scope, StoreError};
@@ -28,7 +29,8 @@ pub struct AttachmentRow {
     pub media_type: String,
     pub size_bytes: i64,
     pub added_by: Option<i64>,
-    pub added_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub added_at: Timestamp,
 }
 
 const COLUMNS: &str = "a.id, a.ticket_id, a.customer_id, a.name_enc, a.media_type, a.size_bytes, a.added_by, a.added_at";

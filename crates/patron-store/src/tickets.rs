@@ -4,10 +4,12 @@
 
 use crate::compensation::Gift;
 use crate::db::ms;
+use crate::decode::{Code, Flag, Millis, OptCode, OptMillis, codes};
 use crate::ticket_events::Event;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
 use patron_domain::audit::Actor;
+use patron_domain::service::ticket::{Severity, Status, TicketChannel, TicketType};
 use sqlx::AnyConnection;
 
 pub(crate) const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_type, category, severity, status, subject, \
@@ -17,43 +19,59 @@ pub(crate) const COLUMNS: &str = "id, customer_id, store_id, channel, ticket_typ
      corrective_action, compensation, satisfaction, closed_unanswered, \
      (SELECT c.name FROM customers c WHERE c.id = tickets.customer_id) AS customer_name";
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketRow {
     pub id: i64,
     pub customer_id: i64,
     pub store_id: i64,
-    pub channel: String,
-    pub ticket_type: String,
+    #[sqlx(try_from = "Code")]
+    pub channel: TicketChannel,
+    #[sqlx(try_from = "Code")]
+    pub ticket_type: TicketType,
+    /// One of the configurable categories (kept in settings).
     pub category: String,
-    pub severity: String,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub severity: Severity,
+    #[sqlx(try_from = "Code")]
+    pub status: Status,
     pub subject: String,
-    #[serde(skip)]
     pub description_enc: String,
     pub sale_id: Option<i64>,
     pub item_ref: Option<String>,
     pub assignee_id: Option<i64>,
     pub created_by: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub response_due_at: i64,
-    pub responded_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub response_due_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub responded_at: Option<Timestamp>,
     pub resolution_target_min: i64,
     pub sla_used_min: i64,
-    pub sla_running_since: Option<i64>,
-    pub resolution_due_at: Option<i64>,
-    pub resolved_at: Option<i64>,
-    pub closed_at: Option<i64>,
-    pub breached_response: i64,
-    pub breached_resolution: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub sla_running_since: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub resolution_due_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub resolved_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub closed_at: Option<Timestamp>,
+    #[sqlx(try_from = "Flag")]
+    pub breached_response: bool,
+    #[sqlx(try_from = "Flag")]
+    pub breached_resolution: bool,
     pub escalation_level: i64,
     pub reopen_count: i64,
     pub root_cause: Option<String>,
     pub corrective_action: Option<String>,
+    /// The settled compensation as JSON (the application reads it).
     pub compensation: Option<String>,
     /// The customer's rating of the resolution (CSAT 1-5), and closing for want of one.
     pub satisfaction: Option<i64>,
-    pub closed_unanswered: i64,
+    #[sqlx(try_from = "Flag")]
+    pub closed_unanswered: bool,
     /// The customer's name (from the file), for lists.
     pub customer_name: String,
 }
@@ -116,12 +134,23 @@ pub struct TicketChange<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TicketEvent {
     pub id: i64,
-    pub at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub at: Timestamp,
     pub staff_id: Option<i64>,
+    /// What happened (an action's code, `note`, `file`, ...): an open set of timeline codes.
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    #[sqlx(try_from = "OptCode")]
+    pub from_status: Option<Status>,
+    #[sqlx(try_from = "OptCode")]
+    pub to_status: Option<Status>,
     pub note_enc: Option<String>,
+}
+
+codes! {
+    TicketChannel, "tickets.channel", |s| TicketChannel::parse(s).ok();
+    TicketType, "tickets.ticket_type", |s| TicketType::parse(s).ok();
+    Severity, "tickets.severity", |s| Severity::parse(s).ok();
+    Status, "tickets.status", |s| Status::parse(s).ok();
 }
 
 /// Which tickets a queue shows.

@@ -2,15 +2,17 @@
 //! customer; reminders before a warranty ends; claims, each filed as a ticket.
 
 use crate::db::ms;
+use crate::decode::{Code, Millis, OptMillis};
 use crate::outbox::NewMessage;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
+use patron_domain::service::ticket::Status;
 
 const COLUMNS: &str = "id, customer_id, store_id, sale_id, order_id, sku, product, serial, starts_on, ends_on, \
      terms, created_at, notice_sent_at, \
      (SELECT c.name FROM customers c WHERE c.id = warranties.customer_id) AS customer_name";
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WarrantyRow {
     pub id: i64,
     pub customer_id: i64,
@@ -20,12 +22,14 @@ pub struct WarrantyRow {
     pub sku: String,
     pub product: String,
     pub serial: Option<String>,
+    /// Calendar dates as stored (`2026-11-22`), compared as text.
     pub starts_on: String,
     pub ends_on: String,
     pub terms: String,
-    pub created_at: i64,
-    pub notice_sent_at: Option<i64>,
-    #[serde(skip)]
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub notice_sent_at: Option<Timestamp>,
     pub customer_name: String,
 }
 
@@ -50,9 +54,11 @@ pub struct ClaimRow {
     pub warranty_id: i64,
     pub ticket_id: i64,
     pub kind: String,
-    pub created_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
     /// The claim's ticket status.
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: Status,
 }
 
 /// Links a claim (warranty, kind) to the ticket filed for it, inside the filing.

@@ -141,12 +141,7 @@ pub async fn enforce(
                     outcome: Outcome::Denied,
                     detail: cap.as_str().into(),
                 };
-                if let Err(e) = state
-                    .app
-                    .db
-                    .record_audit(&p.actor(ctx.rid()), &event, state.app.now())
-                    .await
-                {
+                if let Err(e) = state.app.record_audit(&p.actor(ctx.rid()), &event).await {
                     return crate::error::internal(&e.to_string(), ctx.lang, api);
                 }
                 return crate::error::forbidden(ctx.lang, api);

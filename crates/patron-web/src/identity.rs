@@ -90,7 +90,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
                 Err(e) => {
                     return crate::error::internal(
                         &e.to_string(),
-                        Lang::from_headers(headers),
+                        crate::i18n::request_lang(headers),
                         true,
                     );
                 }
@@ -103,7 +103,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
                 Err(e) => {
                     return crate::error::internal(
                         &e.to_string(),
-                        Lang::from_headers(headers),
+                        crate::i18n::request_lang(headers),
                         false,
                     );
                 }
@@ -142,7 +142,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Ctx {
-            lang: Lang::from_headers(&parts.headers),
+            lang: crate::i18n::request_lang(&parts.headers),
             request_id: parts
                 .extensions
                 .get::<RequestId>()

@@ -123,12 +123,12 @@ pub async fn render_metrics(state: &AppState) -> String {
     ));
     out.push_str("# HELP patron_outbox_messages Outbox messages by status.\n# TYPE patron_outbox_messages gauge\n");
     // As of the dispatcher's last pass: a scrape never reads the outbox table.
-    for (status, n) in state.app.outbox_gauge.figures() {
+    for (status, n) in state.app.outbox_figures() {
         out.push_str(&format!(
             "patron_outbox_messages{{status=\"{status}\"}} {n}\n"
         ));
     }
-    let up = i32::from(state.app.db.ping().await.is_ok());
+    let up = i32::from(state.app.database_ready().await);
     out.push_str(&format!("# HELP patron_database_up Whether the database answers.\n# TYPE patron_database_up gauge\npatron_database_up {up}\n"));
     out
 }

@@ -20,12 +20,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App) -> Result<Self, String> {
-        let secure_cookies = app.config.cookie_secure().map_err(|e| e.to_string())?;
+        let secure_cookies = app.config().cookie_secure().map_err(|e| e.to_string())?;
         Ok(Self {
             metrics: Arc::new(Metrics::default()),
             secure_cookies,
             imports: Arc::default(),
-            trusted_proxies: app.config.trusted_proxies().into(),
+            trusted_proxies: app.config().trusted_proxies().into(),
             app,
         })
     }

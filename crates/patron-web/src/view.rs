@@ -230,8 +230,25 @@ pub fn render<T: Template>(t: &T) -> Response {
 }
 
 /// Epoch milliseconds as a local date and time: 2026年11月23日 19:05 or 2026-11-23 19:05.
-pub fn when(ms: i64, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
-    let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+/// A stored time as pages receive it: epoch milliseconds (rows not yet typed) or an instant.
+pub trait Instant: Copy {
+    fn instant(self) -> Option<jiff::Timestamp>;
+}
+
+impl Instant for i64 {
+    fn instant(self) -> Option<jiff::Timestamp> {
+        jiff::Timestamp::from_millisecond(self).ok()
+    }
+}
+
+impl Instant for jiff::Timestamp {
+    fn instant(self) -> Option<jiff::Timestamp> {
+        Some(self)
+    }
+}
+
+pub fn when(at: impl Instant, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
+    let Some(t) = at.instant() else {
         return String::new();
     };
     let dt = tz.to_datetime(t);
@@ -255,8 +272,8 @@ pub fn when(ms: i64, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
-pub fn when_opt(ms: Option<i64>, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
-    ms.map(|m| when(m, lang, tz)).unwrap_or_else(|| "—".into())
+pub fn when_opt<T: Instant>(at: Option<T>, lang: Lang, tz: &jiff::tz::TimeZone) -> String {
+    at.map(|t| when(t, lang, tz)).unwrap_or_else(|| "—".into())
 }
 
 #[derive(Template)]

@@ -12,6 +12,9 @@
 //! disk: how many `fsync`s a second the disk makes (write 4 KiB, `sync_data`, repeat), i.e.
 //! the rate of durable commits one at a time.
 
+// A benchmark is a command whose output is its figures, printed for the person running it.
+#![allow(clippy::print_stdout)]
+
 use patron_app::{App, Config, ManualClock};
 use patron_domain::Actor;
 use patron_store::{ConnectOptions, Db, Scope, Synchronous};
@@ -53,7 +56,7 @@ async fn open(dir: &std::path::Path, url: String) -> App {
         jiff::Timestamp::from_second(1_795_000_000).expect("time"),
     ));
     let app = App::new(db, clock, Arc::new(config), Arc::new(keys));
-    app.db.seed_roles(app.now()).await.expect("roles");
+    app.db().seed_roles(app.now()).await.expect("roles");
     app
 }
 
@@ -157,7 +160,7 @@ async fn run(app: App, secs: u64) -> Run {
     let elapsed = started.elapsed().as_secs_f64();
     let _ = stop.send(true);
     let _ = served.await;
-    let mismatches = app.db.points_mismatches().await.expect("ledger");
+    let mismatches = app.db().points_mismatches().await.expect("ledger");
     assert!(mismatches.is_empty(), "ledger consistent after the load");
     Run {
         sales_per_sec: all.len() as f64 / elapsed,

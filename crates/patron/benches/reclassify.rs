@@ -10,6 +10,9 @@
 //! with nothing changed. Reference, in the same run: DuckDB computing the same classes from
 //! the raw sales (`duckdb_classes.py`), load untimed. The two answers' class counts must agree.
 
+// A benchmark is a command whose output is its figures, printed for the person running it.
+#![allow(clippy::print_stdout)]
+
 use patron_app::{App, Config, ManualClock};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -173,7 +176,7 @@ async fn class_counts(app: &App) -> BTreeMap<String, BTreeMap<String, i64>> {
         let rows: Vec<(Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {column}, COUNT(*) FROM customer_classes GROUP BY 1"
         )))
-        .fetch_all(app.db.pool())
+        .fetch_all(app.db().pool())
         .await
         .expect("counts");
         out.insert(
@@ -237,7 +240,7 @@ async fn main() {
     let (mut full, mut steady) = (Vec::new(), Vec::new());
     for r in 0..runs {
         sqlx::query("DELETE FROM customer_classes")
-            .execute(app.db.pool())
+            .execute(app.db().pool())
             .await
             .expect("clear");
         let started = Instant::now();
@@ -291,7 +294,7 @@ async fn main() {
         f.as_secs_f64() / duck,
         s.as_secs_f64() / duck
     );
-    app.db.close().await;
+    app.db().close().await;
     if std::env::var_os("PATRON_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -9,6 +9,9 @@
 //! tier, no points. Timed from the file's bytes to the last commit. Reference, measured in the
 //! same run: the same lines written by plain multi-row INSERTs into one unindexed table.
 
+// A benchmark is a command whose output is its figures, printed for the person running it.
+#![allow(clippy::print_stdout)]
+
 use patron_app::{App, Config, ManualClock};
 use patron_domain::Actor;
 use patron_store::{ConnectOptions, Db, Scope};
@@ -72,7 +75,7 @@ async fn open(dir: &std::path::Path) -> App {
         jiff::Timestamp::from_second(1_795_000_000).expect("time"),
     ));
     let app = App::new(db, clock, Arc::new(config), Arc::new(keys));
-    app.db.seed_roles(app.now()).await.expect("roles");
+    app.db().seed_roles(app.now()).await.expect("roles");
     let store = app
         .create_store(None, "S01", "基准门店", "Asia/Shanghai", None)
         .await
@@ -175,7 +178,7 @@ async fn main() {
         );
         imports.push(took);
         plains.push(plain);
-        app.db.close().await;
+        app.db().close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
     let (i, p) = (median(imports), median(plains));

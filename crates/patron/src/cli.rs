@@ -221,6 +221,8 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     )?)
 }
 
+// Command output: `config`, `migrate` and `backup restore` print their result.
+#[allow(clippy::print_stdout)]
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Config(ConfigCmd::Example) = cli.command {
         print!("{}", patron_app::config::EXAMPLE);
@@ -256,7 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(ConfigCmd::Example) => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
             let app = launch::open(config).await?;
-            app.db.close().await;
+            app.close().await;
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
@@ -272,7 +274,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         command => {
             let app = launch::open(config).await?;
             let code = admin_command(&app, command).await;
-            app.db.close().await;
+            app.close().await;
             code
         }
     }
@@ -281,8 +283,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub(crate) async fn store_id(app: &App, code: &str) -> anyhow::Result<i64> {
     let code =
         StoreCode::parse(code).map_err(|_| anyhow::anyhow!("invalid store code '{code}'"))?;
-    app.db
-        .store_by_code(&code)
+    app.store_by_code(&code)
         .await
         .map(|s| s.id)
         .with_context(|| format!("no store with code {}", code.as_str()))
@@ -291,7 +292,7 @@ pub(crate) async fn store_id(app: &App, code: &str) -> anyhow::Result<i64> {
 async fn staff_id(app: &App, username: &str) -> anyhow::Result<i64> {
     let name =
         Username::parse(username).map_err(|_| anyhow::anyhow!("invalid username '{username}'"))?;
-    match app.db.staff_by_username(name.as_str()).await? {
+    match app.staff_by_username(&name).await? {
         Some(s) => Ok(s.id),
         None => bail!("no user named {}", name.as_str()),
     }
@@ -310,6 +311,8 @@ fn message(key: &str) -> &'static str {
     patron_web::Lang::En.t(key)
 }
 
+// Command output: the result on standard output, warnings and failures on standard error.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Store(StoreCmd::Add {
@@ -347,7 +350,7 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
                 role,
                 store_id,
             };
-            let id = if input.role == "admin" && !app.db.setup_done().await? {
+            let id = if input.role == "admin" && !app.setup_done().await? {
                 app.create_first_admin(&input, &password, false, None)
                     .await
                     .map_err(explain)?
@@ -414,7 +417,7 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
             println!(
                 "checkpoint at record #{} written to {}; e-mailed to {mailed} admins",
                 c.seq,
-                patron_app::audit::checkpoint_file(&app.config.data_dir).display()
+                patron_app::audit::checkpoint_file(&app.config().data_dir).display()
             );
         }
         Command::Backup(BackupCmd::Create { out }) => {
@@ -451,7 +454,7 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
             }
         }
         Command::Check(CheckCmd::Ledger) => {
-            let bad = app.db.points_mismatches().await?;
+            let bad = app.points_mismatches().await?;
             if bad.is_empty() {
                 println!("points ledger consistent: every balance equals its entries and lots");
             } else {

@@ -4,7 +4,6 @@
 use anyhow::Context;
 use patron_app::{App, Config, SystemClock, datadir};
 use patron_domain::Clock;
-use patron_store::{ConnectOptions, Db};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -27,24 +26,9 @@ pub fn now() -> jiff::Timestamp {
     SystemClock.now()
 }
 
-/// Connects, migrates and seeds the role table.
+/// Opens the application on the configured database and data folder.
 pub async fn open(config: Config) -> anyhow::Result<App> {
-    datadir::ensure(&config.data_dir)?;
-    let mut opts = ConnectOptions::new(config.database_url());
-    opts.synchronous = config.database.synchronous;
-    opts.max_connections = config.database.max_connections;
-    let db = Db::connect(&opts).await?;
-    db.migrate().await.context("applying database migrations")?;
-    let keys = App::open_keyring(&config, &db).await?;
-    let app = App::new(db, Arc::new(SystemClock), Arc::new(config), Arc::new(keys));
-    app.db.seed_roles(app.now()).await?;
-    app.seal_clear_messages().await?;
-    // Profiles written before they were sealed (a data migration: finds nothing once done).
-    let sealed = app.seal_clear_profiles().await?;
-    if sealed > 0 {
-        tracing::info!(sealed, "sealed customer profiles stored in clear");
-    }
-    Ok(app)
+    Ok(App::open(config, Arc::new(SystemClock)).await?)
 }
 
 pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
@@ -60,10 +44,10 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         None
     };
     let state = patron_web::AppState::new(app.clone()).map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind(&app.config.server.listen)
+    let listener = tokio::net::TcpListener::bind(&app.config().server.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", app.config.server.listen))?;
-    let url = app.config.public_url();
+        .with_context(|| format!("cannot listen on {}", app.config().server.listen))?;
+    let url = app.config().public_url();
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(patron_app::jobs::worker(app.clone(), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
@@ -74,16 +58,18 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: finishing requests in flight");
     let _ = stop_tx.send(true);
-    let grace = Duration::from_secs(app.config.server.shutdown_grace_seconds);
+    let grace = Duration::from_secs(app.config().server.shutdown_grace_seconds);
     if tokio::time::timeout(grace, server).await.is_err() {
         tracing::warn!("requests still running after the grace period were cut off");
     }
     let _ = tokio::time::timeout(grace, worker).await;
-    app.db.close().await;
+    app.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
+// The `serve` command's output: where to open Patron, and the demo's first sign-in.
+#[allow(clippy::print_stdout)]
 async fn announce(
     url: &str,
     demo: bool,
@@ -105,7 +91,7 @@ async fn announce(
                 "演示数据已存在 / demo data already present; `patron user reset-password admin` gives a new one-time password"
             ),
         }
-    } else if !app.db.setup_done().await? {
+    } else if !app.setup_done().await? {
         println!("First run: open {url}/setup to create the administrator");
     }
     Ok(())

@@ -6,6 +6,9 @@ mod transfer;
 
 use clap::Parser;
 
+// The process's last word when it cannot run a command: on standard error, where an operator or
+// a script looks, whether or not logging was set up.
+#[allow(clippy::print_stderr)]
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -7,8 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use patron_app::customers::import::{ImportMode, ImportOptions, MatchBy, guess_mapping};
 use patron_app::{App, AppError};
 use patron_domain::Actor;
+use patron_domain::Scope;
 use patron_domain::customer::ConsentPurpose;
-use patron_store::Scope;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -61,6 +61,8 @@ pub struct ImportArgs {
 }
 
 /// Exit codes: 0 every row imported, 2 some rows rejected (see the report), 1 failure.
+// Command output: the report on standard output, warnings on standard error.
+#[allow(clippy::print_stdout, clippy::print_stderr)]
 pub async fn import_customers(app: &App, args: ImportArgs) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -174,6 +176,8 @@ pub async fn import_customers(app: &App, args: ImportArgs) -> anyhow::Result<Exi
 }
 
 /// `patron import sales`: streams the file, with a bar of lines read.
+// Command output: the counts and each rejected row, on standard output.
+#[allow(clippy::print_stdout)]
 pub async fn import_sales(
     app: &App,
     file: &std::path::Path,
@@ -229,8 +233,10 @@ fn explain_key(e: &patron_app::AppError) -> String {
 /// Adds a data key, then re-encrypts every sealed value under it. Safe while the server runs:
 /// a row edited meanwhile is skipped (it is already under a key the server reads) and is
 /// picked up by running the command again.
+// Command output: the new key version and what to keep, on standard output.
+#[allow(clippy::print_stdout)]
 pub async fn rotate_keys(app: &App) -> anyhow::Result<ExitCode> {
-    let version = app.keys.rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let version = app.keys().rotate().map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("new data key version {version} written to the key file");
     let r = app.reseal_all().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

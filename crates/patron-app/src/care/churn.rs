@@ -3,6 +3,7 @@
 //! customers at or above its score with a follow-up task, a coupon and a message, keeps a
 //! control group back if asked, and reports who came back.
 
+use crate::i18n::Phrase;
 use crate::outbox::template::Vars;
 use crate::{App, AppError};
 use jiff::Timestamp;
@@ -12,6 +13,7 @@ use patron_domain::churn::{ChurnFacts, ChurnRules, Sign, score};
 use patron_domain::classes::DAY_MS;
 use patron_domain::followup::day_number;
 use patron_store::Scope;
+pub use patron_store::churn::PlaybookResult;
 use patron_store::churn::{AtRisk, PlaybookInput, PlaybookRow, Reach};
 
 pub const RULES_KEY: &str = "churn.rules";
@@ -178,7 +180,7 @@ impl App {
         }
         if let Some(t) = form.coupon_template_id {
             let t = self.db.coupon_template(t).await?;
-            if t.status != "active" {
+            if t.status != patron_domain::coupon::TemplateStatus::Active {
                 return Err(FieldError::new("coupon_template_id", "error.coupon.retired").into());
             }
         }
@@ -231,7 +233,9 @@ impl App {
             None => None,
         };
         let campaign = format!("winback:{}", p.id);
-        let reason = format!("挽回：{}", p.name);
+        let reason = Phrase::new("timeline.winback")
+            .arg("playbook", &p.name)
+            .to_stored();
         let mut run = PlaybookRun::default();
         // (customer, churn score), in customer order.
         let mut targets: Vec<(i64, i64)> = self
@@ -296,7 +300,7 @@ impl App {
                     )),
                     _ => None,
                 },
-                task: (p.make_task == 1).then_some((reason.as_str(), today)),
+                task: p.make_task.then_some((reason.as_str(), today)),
                 message: message.as_ref().map(|(m, store_id)| {
                     m.outbox_message(
                         self.keys.as_ref(),
@@ -339,6 +343,21 @@ impl App {
             }
         }
         Ok(format!("{} campaigns run. {}", done.len(), done.join("; ")))
+    }
+}
+
+impl App {
+    /// Every win-back playbook.
+    pub async fn playbooks(&self) -> Result<Vec<PlaybookRow>, AppError> {
+        Ok(self.db.playbooks().await?)
+    }
+
+    /// What each run of a playbook reached and won back.
+    pub async fn playbook_results(
+        &self,
+        playbook_id: i64,
+    ) -> Result<Vec<PlaybookResult>, AppError> {
+        Ok(self.db.playbook_results(playbook_id).await?)
     }
 }
 

@@ -3,13 +3,14 @@
 //! daily list (customers without an owner fall to the store manager), logging a contact
 //! (closes the task and schedules the next), and cadence adherence per staff member.
 
+use crate::i18n::Phrase;
 use crate::security::Principal;
 use crate::{App, AppError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::classes::SpendClass;
 use patron_domain::customer::InteractionKind;
-use patron_domain::followup::{ContactOutcome, FollowupRules, date_of, day_number};
+use patron_domain::followup::{ContactOutcome, FollowupRules, TaskKind, date_of, day_number};
 use patron_domain::{Actor, FieldError, Role};
 use patron_store::customers::InteractionRow;
 use patron_store::followups::{AdherenceRow, Assignee, NextTask, TaskRow};
@@ -134,11 +135,20 @@ impl App {
             let to = now - SignedDuration::from_hours(24 * i64::from(rules.after_complaint_days));
             let from = to - SignedDuration::from_hours(24 * 7);
             for (ticket, customer) in self.db.complaints_resolved_between(from, to).await? {
-                let reason = format!("投诉 #{ticket} 解决后回访");
+                let reason = Phrase::new("timeline.after_complaint")
+                    .arg("ticket", ticket)
+                    .to_stored();
                 let reference = format!("ticket:{ticket}");
                 if self
                     .db
-                    .plan_event(customer, "after_complaint", &reference, &reason, today, now)
+                    .plan_event(
+                        customer,
+                        TaskKind::AfterComplaint,
+                        &reference,
+                        &reason,
+                        today,
+                        now,
+                    )
                     .await?
                 {
                     report.after_complaint += 1;
@@ -151,16 +161,24 @@ impl App {
             let to = now - SignedDuration::from_hours(24 * i64::from(rules.after_visit_days));
             let from = to - SignedDuration::from_hours(24 * 7);
             for (visit, customer, kind) in self.db.visits_done_between(from, to).await? {
-                let what = if kind == "installation" {
-                    "安装"
+                let reason = Phrase::new(if kind == "installation" {
+                    "timeline.after_installation"
                 } else {
-                    "送货"
-                };
-                let reason = format!("上门{what}（预约 #{visit}）后回访");
+                    "timeline.after_delivery"
+                })
+                .arg("visit", visit)
+                .to_stored();
                 let reference = format!("visit:{visit}");
                 if self
                     .db
-                    .plan_event(customer, "after_visit", &reference, &reason, today, now)
+                    .plan_event(
+                        customer,
+                        TaskKind::AfterVisit,
+                        &reference,
+                        &reason,
+                        today,
+                        now,
+                    )
                     .await?
                 {
                     report.after_visit += 1;
@@ -177,11 +195,21 @@ impl App {
             };
             for d in self.db.points_expiring(now, ahead).await? {
                 let until = day_of(d.at_ms);
-                let reason = format!("{} 积分 {until} 到期", d.amount);
+                let reason = Phrase::new("timeline.points_expiry")
+                    .arg("points", d.amount)
+                    .arg("day", &until)
+                    .to_stored();
                 let reference = format!("points:{until}");
                 if self
                     .db
-                    .plan_event(d.customer_id, "expiry", &reference, &reason, today, now)
+                    .plan_event(
+                        d.customer_id,
+                        TaskKind::Expiry,
+                        &reference,
+                        &reason,
+                        today,
+                        now,
+                    )
                     .await?
                 {
                     report.expiry += 1;
@@ -189,11 +217,20 @@ impl App {
             }
             for d in self.db.cards_expiring(now, ahead).await? {
                 let until = day_of(d.at_ms);
-                let reason = format!("会员卡 {until} 到期");
+                let reason = Phrase::new("timeline.card_expiry")
+                    .arg("day", &until)
+                    .to_stored();
                 let reference = format!("card:{}:{until}", d.label);
                 if self
                     .db
-                    .plan_event(d.customer_id, "expiry", &reference, &reason, today, now)
+                    .plan_event(
+                        d.customer_id,
+                        TaskKind::Expiry,
+                        &reference,
+                        &reason,
+                        today,
+                        now,
+                    )
                     .await?
                 {
                     report.expiry += 1;
@@ -234,9 +271,10 @@ impl App {
             let Some(due) = date_of(row.due_day) else {
                 continue;
             };
-            let days_since_purchase = row
-                .last_purchase_ms
-                .map(|ms| (now.as_millisecond() - ms).div_euclid(patron_domain::classes::DAY_MS));
+            let days_since_purchase = row.last_purchase.map(|t| {
+                (now.as_millisecond() - t.as_millisecond())
+                    .div_euclid(patron_domain::classes::DAY_MS)
+            });
             let bucket = match row.due_day.cmp(&today) {
                 std::cmp::Ordering::Less => &mut list.overdue,
                 std::cmp::Ordering::Equal => &mut list.today,
@@ -304,12 +342,12 @@ impl App {
             customer_id: task.customer_id,
             store_id: 0,
             kind: channel.as_str().into(),
-            channel: format!("followup:{}", task.kind),
+            channel: format!("followup:{}", task.kind.as_str()),
             outcome: outcome.as_str().into(),
             note_enc,
             staff_id: Some(p.staff_id),
             actor_name: p.display_name.clone(),
-            at_ms: now.as_millisecond(),
+            at: now,
         };
         Ok(self
             .db

@@ -5,7 +5,8 @@
 //! message template for it, on each customer's best channel (see `App::compose_for`: the
 //! preferred channel, then WeChat, SMS, e-mail, each with its consent).
 
-use super::greetings::{GreetingReport, GreetingRules, Occasion, gift_text};
+use super::greetings::{GreetingReport, GreetingRules, Occasion, gift_text, member_day_benefit};
+use crate::i18n::Lang;
 use crate::outbox::template::{self, Vars};
 use crate::{App, AppError};
 use jiff::Timestamp;
@@ -60,7 +61,8 @@ impl App {
             after = last.id;
             for c in page {
                 let store = stores.get(&c.store_id).cloned().unwrap_or_default();
-                let mut due = due_today(&rules, &occasions, &c, &store, today);
+                let lang = self.config.language();
+                let mut due = due_today(&rules, &occasions, &c, &store, today, lang);
                 if rules.birthday {
                     let (solar, lunar) = crate::customers::sealing::birthdays(
                         &self.keys,
@@ -75,7 +77,7 @@ impl App {
                             .notice_recorded(c.id, &format!("birthday:{}", today.year()))
                             .await?
                         {
-                            gift_text(&programme, &code)
+                            gift_text(&programme, &code, self.config.language())
                         } else {
                             String::new()
                         };
@@ -85,7 +87,7 @@ impl App {
                             template: &rules.templates.birthday,
                             message: &rules.messages.birthday,
                             vars: vars(&c, &store, &[("tier", tier.name.clone()), ("gift", gift)]),
-                            subject: "生日祝福".to_string(),
+                            subject: self.config.language().t("notice.birthday_subject").into(),
                         });
                     }
                 }
@@ -175,6 +177,7 @@ fn due_today<'a>(
     c: &Greetable,
     store: &str,
     today: jiff::civil::Date,
+    lang: Lang,
 ) -> Vec<Greeting<'a>> {
     let mut due = Vec::new();
     for o in occasions {
@@ -192,7 +195,7 @@ fn due_today<'a>(
                         ("wish", f.wish().into()),
                     ],
                 ),
-                subject: format!("{}祝福", f.chinese_name()),
+                subject: lang.format("notice.festival_subject", &[("festival", f.chinese_name())]),
             }),
             Occasion::Anniversary { store_id, years } if *store_id == c.store_id => {
                 due.push(Greeting {
@@ -201,17 +204,20 @@ fn due_today<'a>(
                     template: &rules.templates.anniversary,
                     message: &rules.messages.anniversary,
                     vars: vars(c, store, &[("years", years.to_string())]),
-                    subject: format!("{store}开业{years}周年"),
+                    subject: lang.format(
+                        "notice.anniversary_subject",
+                        &[("store", store), ("years", &years.to_string())],
+                    ),
                 })
             }
             Occasion::Anniversary { .. } => {}
-            Occasion::MemberDay { benefit } => due.push(Greeting {
+            Occasion::MemberDay { times } => due.push(Greeting {
                 occasion: format!("greeting:member_day:{today}"),
                 kind: Kind::MemberDay,
                 template: &rules.templates.member_day,
                 message: &rules.messages.member_day,
-                vars: vars(c, store, &[("benefit", benefit.clone())]),
-                subject: "会员日".to_string(),
+                vars: vars(c, store, &[("benefit", member_day_benefit(lang, times))]),
+                subject: lang.t("notice.member_day_subject").to_string(),
             }),
         }
     }

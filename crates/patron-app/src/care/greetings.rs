@@ -5,6 +5,7 @@
 //! Channel: each kind goes out as the rules' e-mail text, or through a named template of the
 //! message library on each customer's best channel (WeChat, SMS, e-mail).
 
+use crate::i18n::Lang;
 use crate::outbox::template;
 use crate::{App, AppError};
 use jiff::civil::Date;
@@ -183,9 +184,9 @@ pub enum Occasion {
         store_id: i64,
         years: i16,
     },
-    /// The bonus of the day, as told to members (`消费积分 2 倍`).
+    /// The points multiplier of the day (`2`, `1.5`); see [`member_day_benefit`].
     MemberDay {
-        benefit: String,
+        times: String,
     },
 }
 
@@ -226,7 +227,7 @@ impl OccasionSource {
             .max();
         if let Some(m) = best {
             out.push(Occasion::MemberDay {
-                benefit: format!("消费积分 {} 倍", trim_permille(m)),
+                times: trim_permille(m),
             });
         }
         out
@@ -317,21 +318,32 @@ fn trim_permille(m: i64) -> String {
     }
 }
 
-/// The tier's birthday gift in words (`生日礼 200 积分`), empty when the tier has none.
-pub(super) fn gift_text(programme: &crate::sales::loyalty::Programme, code: &str) -> String {
+/// The member day's bonus as told to members (`消费积分 2 倍`).
+pub fn member_day_benefit(lang: Lang, times: &str) -> String {
+    lang.format("notice.member_day_benefit", &[("times", times)])
+}
+
+/// The tier's birthday gift in words (`生日礼（200 积分）`), empty when the tier has none.
+pub(super) fn gift_text(
+    programme: &crate::sales::loyalty::Programme,
+    code: &str,
+    lang: Lang,
+) -> String {
     let Some(t) = programme.settings.tiers.iter().find(|t| t.code == code) else {
         return String::new();
     };
     let mut parts = Vec::new();
     if t.birthday_points > 0 {
-        parts.push(format!("{} 积分", t.birthday_points));
+        let points = t.birthday_points.to_string();
+        parts.push(lang.format("notice.gift_points", &[("points", &points)]));
     }
     if t.birthday_coupon_template.is_some() {
-        parts.push("生日优惠券".to_string());
+        parts.push(lang.t("notice.gift_coupon").to_string());
     }
     if parts.is_empty() {
         String::new()
     } else {
-        format!("生日礼（{}）", parts.join("、"))
+        let parts = parts.join(lang.t("notice.gift_joiner"));
+        lang.format("notice.gift", &[("parts", &parts)])
     }
 }

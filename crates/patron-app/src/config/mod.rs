@@ -102,6 +102,9 @@ pub struct ServerConfig {
     pub public_url: String,
     /// The chain's head-office time zone: schedules and the console's dates use it.
     pub timezone: String,
+    /// The language of what Patron sends (notices to customers, e-mails to staff): neither
+    /// has a language of their own on file. `zh-CN` or `en`.
+    pub language: String,
     pub shutdown_grace_seconds: u64,
     /// Address blocks (CIDR) of the reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
@@ -187,6 +190,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             public_url: String::new(),
             timezone: "Asia/Shanghai".into(),
+            language: "zh-CN".into(),
             shutdown_grace_seconds: 20,
             trusted_proxies: Vec::new(),
         }
@@ -316,6 +320,12 @@ impl Config {
             return bad(format!(
                 "server.timezone '{}' is not a known time zone",
                 self.server.timezone
+            ));
+        }
+        if crate::i18n::Lang::parse(&self.server.language).is_none() {
+            return bad(format!(
+                "server.language '{}' must be zh-CN or en",
+                self.server.language
             ));
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
@@ -486,6 +496,11 @@ impl Config {
             .iter()
             .filter_map(|b| crate::security::Cidr::parse(b).ok())
             .collect()
+    }
+
+    /// The language of what is sent to customers and staff (`server.language`).
+    pub fn language(&self) -> crate::i18n::Lang {
+        crate::i18n::Lang::parse(&self.server.language).unwrap_or_default()
     }
 
     pub fn timezone(&self) -> jiff::tz::TimeZone {

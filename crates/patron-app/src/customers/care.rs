@@ -113,6 +113,8 @@ impl App {
         if at_ms > now + 60_000 {
             return Err(FieldError::new("at_ms", "error.interaction.future").into());
         }
+        let at = jiff::Timestamp::from_millisecond(at_ms)
+            .map_err(|_| FieldError::new("at_ms", "error.date.invalid"))?;
         let id = self.db.allocate_ids("interactions", 1).await?;
         let note_enc = self.seal_interaction_note(id, note);
         let row = InteractionRow {
@@ -125,7 +127,7 @@ impl App {
             note_enc,
             staff_id,
             actor_name: actor.name.clone(),
-            at_ms,
+            at,
         };
         self.db
             .add_interaction(actor, scope, &row, self.now())
@@ -156,7 +158,7 @@ impl App {
                         None => String::new(),
                     };
                     TimelineItem {
-                        at_ms: r.at_ms,
+                        at_ms: r.at.as_millisecond(),
                         kind: "interaction",
                         what: r.kind,
                         channel: r.channel,
@@ -169,19 +171,19 @@ impl App {
                     }
                 }
                 TimelineEntry::Consent(r) => TimelineItem {
-                    at_ms: r.at_ms,
+                    at_ms: r.at.as_millisecond(),
                     kind: "consent",
                     what: r.purpose,
                     channel: r.channel,
                     outcome: r.notice_version,
                     note: String::new(),
                     actor: r.actor_name,
-                    granted: Some(r.granted == 1),
+                    granted: Some(r.granted),
                     from_staff: None,
                     to_staff: None,
                 },
                 TimelineEntry::Owner(r) => TimelineItem {
-                    at_ms: r.at_ms,
+                    at_ms: r.at.as_millisecond(),
                     kind: "owner",
                     what: r.reason,
                     channel: String::new(),
@@ -325,7 +327,7 @@ impl App {
             .list_custom_fields()
             .await?
             .into_iter()
-            .filter(|f| f.personal == 1)
+            .filter(|f| f.personal)
             .map(|f| f.field_key)
             .collect())
     }

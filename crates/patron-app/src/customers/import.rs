@@ -9,6 +9,7 @@ use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::customer::{ConsentChannel, ConsentPurpose, archive_number};
+use patron_domain::staff::StaffStatus;
 use patron_store::Db;
 use patron_store::Scope;
 use patron_store::customers::{BulkLoad, ConsentEvent, NewCustomer};
@@ -161,9 +162,9 @@ impl App {
             .list_staff(scope)
             .await?
             .into_iter()
-            .filter(|s| s.status == "active")
+            .filter(|s| s.status == StaffStatus::Active)
             .map(|s| {
-                let chain = patron_domain::Role::parse(&s.role).is_some_and(|r| r.is_chain_wide());
+                let chain = s.role.is_chain_wide();
                 StaffRef {
                     id: s.id,
                     username: s.username,

@@ -120,7 +120,9 @@ impl App {
         }
         let keep = self.load_customer(scope, survivor_id).await?;
         let gone = self.load_customer(scope, merged_id).await?;
-        if keep.status != "active" || gone.status != "active" {
+        if keep.status != patron_domain::customer::CustomerStatus::Active
+            || gone.status != patron_domain::customer::CustomerStatus::Active
+        {
             return Err(AppError::NotFound);
         }
         let (draft, tags, owner) = combine(&keep, &gone)?;

@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 mod import_row;
 mod merge;
+mod profile_page;
 mod query;
 pub(crate) mod sealing;
 pub mod segments;
@@ -16,7 +17,8 @@ mod table;
 
 pub use api_reads::{MAX_PAGE, RevealRequest};
 pub use care::{InteractionInput, TimelineItem};
-pub use query::{CustomerPage, CustomerQuery, Lookup};
+pub use profile_page::CustomerProfile;
+pub use query::{CustomerList, CustomerPage, CustomerQuery, Lookup};
 pub use sealing::Customer;
 pub use table::{TableLimits, read_table};
 
@@ -26,7 +28,9 @@ use patron_domain::audit::Actor;
 use patron_domain::customer::{
     ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, HouseholdLink, archive_number,
 };
+use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
+pub use patron_store::customers::{COUNT_CAP, CustomFieldRow, CustomerViewRow};
 use patron_store::customers::{ConsentEvent, DuplicateProbe, NewCustomer};
 
 /// A tag as staff type it: 1 to 20 characters; at most 30 per customer.
@@ -110,8 +114,9 @@ impl App {
             .get_staff(Scope::Chain, id)
             .await
             .map_err(|_| bad())?;
-        let chain_wide = patron_domain::Role::parse(&staff.role).is_some_and(|r| r.is_chain_wide());
-        if staff.status != "active" || !(chain_wide || staff.store_id == Some(store_id)) {
+        let chain_wide = staff.role.is_chain_wide();
+        if staff.status != StaffStatus::Active || !(chain_wide || staff.store_id == Some(store_id))
+        {
             return Err(bad());
         }
         Ok(())
@@ -328,23 +333,84 @@ impl App {
         let defs = self.db.list_custom_fields().await?;
         let mut errors = Vec::new();
         for (key, value) in values {
-            let Some(def) = defs.iter().find(|d| &d.field_key == key && d.active == 1) else {
+            let Some(def) = defs.iter().find(|d| &d.field_key == key && d.active) else {
                 errors.push(FieldError::new("custom", "error.custom_field.unknown"));
                 continue;
             };
             if value.trim().is_empty() {
                 continue;
             }
-            let ok = match def.kind.as_str() {
-                "number" => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
-                "date" => patron_domain::customer::parse_date(value, "custom").is_ok(),
-                "choice" => def.choice_list().iter().any(|c| c == value.trim()),
-                _ => value.chars().count() <= 200,
+            use patron_domain::customer::FieldKind;
+            let ok = match def.kind {
+                FieldKind::Number => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+                FieldKind::Date => patron_domain::customer::parse_date(value, "custom").is_ok(),
+                FieldKind::Choice => def.choice_list().iter().any(|c| c == value.trim()),
+                FieldKind::Text => value.chars().count() <= 200,
             };
             if !ok {
                 errors.push(FieldError::new("custom", "error.custom_field.invalid"));
             }
         }
         Ok(errors)
+    }
+}
+
+/// Custom fields, saved list views, and customers named in lists.
+impl App {
+    /// Every custom field, active or not.
+    pub async fn custom_fields(&self) -> Result<Vec<CustomFieldRow>, AppError> {
+        Ok(self.db.list_custom_fields().await?)
+    }
+
+    /// Switches a custom field on or off (audited).
+    pub async fn set_custom_field_active(
+        &self,
+        actor: &Actor,
+        id: i64,
+        active: bool,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .db
+            .set_custom_field_active(actor, id, active, self.now())
+            .await?)
+    }
+
+    /// A staff member's saved customer-list views.
+    pub async fn customer_views(&self, staff_id: i64) -> Result<Vec<CustomerViewRow>, AppError> {
+        Ok(self.db.list_customer_views(staff_id).await?)
+    }
+
+    pub async fn save_customer_view(
+        &self,
+        staff_id: i64,
+        name: &str,
+        query: &str,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .db
+            .save_customer_view(staff_id, name, query, self.now())
+            .await?)
+    }
+
+    pub async fn delete_customer_view(&self, staff_id: i64, id: i64) -> Result<(), AppError> {
+        Ok(self.db.delete_customer_view(staff_id, id).await?)
+    }
+
+    /// "Archive number and name" of each customer in scope, in the order asked; ones out of
+    /// scope or gone are left out. For links to other files (duplicates, household).
+    pub async fn customer_labels(
+        &self,
+        scope: Scope,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, String)>, AppError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            match self.db.get_customer(scope, id).await {
+                Ok(c) => out.push((c.id, format!("{} {}", c.archive_no, c.name))),
+                Err(patron_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
     }
 }

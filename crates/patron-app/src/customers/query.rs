@@ -5,6 +5,7 @@ use super::sealing::{self, Customer};
 use crate::security::Principal;
 use crate::{App, AppError};
 use patron_domain::audit::Actor;
+use patron_domain::customer::Reverification;
 use patron_domain::phone::Phone;
 use patron_domain::{Capability, FieldError};
 use patron_store::Scope;
@@ -169,6 +170,20 @@ impl App {
         Ok(value.unwrap_or_default())
     }
 
+    /// The re-verification rule as configured (`customers.reverify_days`).
+    fn reverification(&self) -> Reverification {
+        Reverification {
+            days: self.config.customers.reverify_days,
+        }
+    }
+
+    /// Whether a file last verified at `verified_at` is due for re-verification now (the
+    /// list's filter, and the mark on the list and the customer page).
+    pub fn reverification_due(&self, verified_at: jiff::Timestamp) -> bool {
+        self.reverification()
+            .is_due(verified_at.as_millisecond(), self.now())
+    }
+
     /// The storage filter for a list query (search text classified, filters applied).
     pub(crate) fn filter_for(&self, q: &CustomerQuery) -> CustomerFilter {
         let per_page = if q.per_page <= 0 {
@@ -187,8 +202,7 @@ impl App {
             ..Default::default()
         };
         if q.stale {
-            let days = self.config.customers.reverify_days;
-            f.verified_before = Some(self.now().as_millisecond() - days * 86_400_000);
+            f.verified_before = Some(self.reverification().due_before(self.now()));
         }
         if q.incomplete {
             f.completeness_below = Some(100);
@@ -333,5 +347,35 @@ impl App {
             out.push(self.view_customer(actor, scope, *id).await?);
         }
         Ok(out)
+    }
+}
+
+/// What the customer list shows: one page of customers, the directory for store and staff
+/// names and the filters' choices, and the viewer's saved views.
+pub struct CustomerList {
+    pub page: CustomerPage,
+    pub directory: std::sync::Arc<crate::directory::Directory>,
+    pub views: Vec<patron_store::customers::CustomerViewRow>,
+}
+
+impl App {
+    /// The customer list for one viewer, its parts read concurrently.
+    pub async fn customer_list(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        staff_id: i64,
+        q: &CustomerQuery,
+    ) -> Result<CustomerList, AppError> {
+        let (page, directory, views) = tokio::try_join!(
+            self.search_customers(actor, scope, q),
+            self.directory(),
+            async { Ok::<_, AppError>(self.db.list_customer_views(staff_id).await?) },
+        )?;
+        Ok(CustomerList {
+            page,
+            directory,
+            views,
+        })
     }
 }

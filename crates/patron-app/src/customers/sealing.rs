@@ -37,11 +37,11 @@ pub struct Customer {
     pub owner_staff_id: Option<i64>,
     pub missing: Vec<String>,
     pub completeness: i64,
-    pub status: String,
+    pub status: patron_domain::customer::CustomerStatus,
     pub merged_into: Option<i64>,
-    pub verified_at: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    pub verified_at: jiff::Timestamp,
+    pub created_at: jiff::Timestamp,
+    pub updated_at: jiff::Timestamp,
     pub tags: Vec<String>,
 }
 
@@ -329,7 +329,7 @@ pub(crate) fn open_record(
         id_number,
         notes: open_opt(keys, "notes", id, r.notes_enc.as_deref())?.unwrap_or_default(),
         source: SourceChannel::parse(&r.source).unwrap_or(SourceChannel::Checkout),
-        guardian_consent: r.guardian_consent == 1,
+        guardian_consent: r.guardian_consent,
         profile: open_profile(keys, id, &r.profile)?,
         owner_staff_id: r.owner_staff_id,
         missing: r

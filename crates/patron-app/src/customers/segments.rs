@@ -14,10 +14,8 @@ use patron_domain::classes::{Lifecycle, SpendClass};
 use patron_domain::customer::ConsentPurpose;
 use patron_store::Scope;
 use patron_store::customers::CustomerSort;
-use patron_store::segments::SegmentRow;
-use serde::{Deserialize, Serialize};
+pub use patron_store::segments::SegmentRow;
 use std::collections::BTreeSet;
-use utoipa::ToSchema;
 
 /// The most condition groups a segment has.
 pub const MAX_GROUPS: usize = 3;
@@ -82,90 +80,6 @@ fn group(field: &'static str, query: &str) -> Result<CustomerQuery, FieldError> 
         return Err(FieldError::new(field, "error.segment.value"));
     }
     Ok(q)
-}
-
-/// One group of conditions as the API takes and gives it: every condition set must hold.
-/// Each is one of the customer list's filters; unset ones are left out.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct Conditions {
-    /// Search text: a name, a mobile or its last four digits, an archive or ID number.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub q: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub tag: String,
-    /// Owner staff id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<i64>,
-    /// Home store id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub store: Option<i64>,
-    /// Only files due for re-verification.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub stale: bool,
-    /// Only incomplete files.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub incomplete: bool,
-    /// Spend class: `key`, `major`, `ordinary` or `small`.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub class: String,
-    /// `new`, `active`, `dormant` or `lost`.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub lifecycle: String,
-    /// Tier code.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub tier: String,
-    /// A consent in force: `service`, `marketing_sms`, `marketing_email` or `wechat`.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub consent: String,
-    /// No purchase for at least this many days.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub idle_days: Option<i64>,
-    /// A purchase within this many days.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub recent_days: Option<i64>,
-    /// Bought in this category, ever.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub category: String,
-    /// A churn score of at least this.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub churn: Option<i64>,
-    /// Bought this product (SKU), ever.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub sku: String,
-    /// Birthday (solar or lunar) in this month, 1-12, of the current year.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub birth_month: Option<i64>,
-}
-
-impl Conditions {
-    /// The list query string a stored segment keeps for this group.
-    pub fn to_query(&self) -> Result<String, AppError> {
-        serde_urlencoded::to_string(self).map_err(|e| AppError::Internal(e.to_string()))
-    }
-}
-
-impl From<CustomerQuery> for Conditions {
-    fn from(q: CustomerQuery) -> Self {
-        Self {
-            q: q.q,
-            tag: q.tag,
-            owner: q.owner,
-            store: q.store,
-            stale: q.stale,
-            incomplete: q.incomplete,
-            class: q.class,
-            lifecycle: q.lifecycle,
-            tier: q.tier,
-            consent: q.consent,
-            idle_days: q.idle_days,
-            recent_days: q.recent_days,
-            category: q.category,
-            churn: q.churn,
-            sku: q.sku,
-            birth_month: q.birth_month,
-        }
-    }
 }
 
 const GROUP_FIELDS: [&str; MAX_GROUPS] = ["group1", "group2", "group3"];
@@ -347,5 +261,17 @@ impl App {
             out.push((row, members));
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// The saved segments a scope may see.
+    pub async fn segments(&self, scope: Scope) -> Result<Vec<SegmentRow>, AppError> {
+        Ok(self.db.segments(scope).await?)
+    }
+
+    /// One saved segment, within the caller's scope.
+    pub async fn segment(&self, scope: Scope, id: i64) -> Result<SegmentRow, AppError> {
+        Ok(self.db.segment(scope, id).await?)
     }
 }

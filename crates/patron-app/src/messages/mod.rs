@@ -8,6 +8,7 @@ mod templates;
 pub use optout::ReplyOutcome;
 pub use templates::{TemplateForm, TemplatePreview, VARIABLES, variables_in};
 
+use crate::i18n::Lang;
 use crate::outbox::Payload;
 use crate::outbox::template::{self, Vars};
 use crate::{App, AppError, Config};
@@ -184,10 +185,10 @@ impl App {
             if !on.contains(&channel) {
                 continue;
             }
-            let Some(t) = pick(&templates, channel) else {
+            let Some(t) = pick(&templates, channel, self.config.language()) else {
                 continue;
             };
-            let marketing = t.marketing == 1;
+            let marketing = t.marketing;
             if marketing && !granted(channel) {
                 continue;
             }
@@ -249,12 +250,13 @@ impl App {
     }
 }
 
-/// The template for a channel: the default language first, then any.
-fn pick(templates: &[TemplateRow], channel: Channel) -> Option<&TemplateRow> {
+/// The template for a channel: the configured language first (customers have none on
+/// file), then the default, then any.
+fn pick(templates: &[TemplateRow], channel: Channel, lang: Lang) -> Option<&TemplateRow> {
     let of_channel = || templates.iter().filter(|t| t.channel == channel.as_str());
-    LANGUAGES
-        .iter()
-        .find_map(|l| of_channel().find(|t| t.language == *l))
+    std::iter::once(lang.code())
+        .chain(LANGUAGES)
+        .find_map(|l| of_channel().find(|t| t.language == l))
         .or_else(|| of_channel().next())
 }
 
@@ -276,7 +278,9 @@ fn compose(
         Channel::Wechat => (body, Some(params_payload(t, vars, None))),
         Channel::Email if marketing => {
             let link = vars.get("unsubscribe").cloned().unwrap_or_default();
-            (format!("{body}\n\n退订 / Unsubscribe: {link}"), None)
+            // Both languages: whoever reads it must find the way out.
+            let unsubscribe = crate::i18n::both("notice.unsubscribe", " / ", &[]);
+            (format!("{body}\n\n{unsubscribe}: {link}"), None)
         }
         _ => (body, None),
     };

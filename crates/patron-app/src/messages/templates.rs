@@ -159,11 +159,11 @@ impl App {
             name: form.name.clone(),
             channel: channel.as_str().into(),
             language: form.language.clone(),
-            marketing: i64::from(form.marketing),
+            marketing: form.marketing,
             subject: form.subject.clone(),
             body: form.body.clone(),
             provider_template: form.provider_template.clone(),
-            updated_at: 0,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
         };
         let c = compose(&row, channel, String::new(), &vars, form.marketing, &rules)?;
         let (chars, parts) = if channel == Channel::Sms {
@@ -177,6 +177,26 @@ impl App {
             chars,
             parts,
         })
+    }
+}
+
+impl App {
+    /// Every message template.
+    pub async fn message_templates(&self) -> Result<Vec<TemplateRow>, AppError> {
+        Ok(self.db.message_templates().await?)
+    }
+
+    /// Deletes a template (chain-wide roles only; audited).
+    pub async fn delete_message_template(
+        &self,
+        actor: &Actor,
+        scope: patron_domain::Scope,
+        id: i64,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .db
+            .delete_message_template(actor, scope, id, self.now())
+            .await?)
     }
 }
 

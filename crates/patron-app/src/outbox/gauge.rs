@@ -52,3 +52,10 @@ impl App {
         Ok(())
     }
 }
+
+impl crate::App {
+    /// The outbox's counts per status as the dispatcher last saw them (for `/metrics`).
+    pub fn outbox_figures(&self) -> Vec<(String, i64)> {
+        self.outbox_gauge.figures()
+    }
+}

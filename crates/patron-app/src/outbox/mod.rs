@@ -6,6 +6,7 @@
 
 mod email;
 mod gauge;
+mod overview;
 mod sealing;
 pub mod signing;
 mod sms;
@@ -15,6 +16,7 @@ mod wechat;
 
 pub use email::EmailTransport;
 pub use gauge::OutboxGauge;
+pub use overview::{CampaignDelivery, OutboxOverview};
 pub use sealing::{Letter, mask_recipient, scrub};
 pub use sms::SmsTransport;
 pub use webhook::WebhookTransport;
@@ -225,7 +227,7 @@ impl Dispatcher {
         let Some(customer) = row.customer_id else {
             return Ok(Gate::Send);
         };
-        let marketing = row.marketing == 1;
+        let marketing = row.marketing;
         if marketing {
             let Some(channel) = Channel::parse(&row.channel) else {
                 return Ok(Gate::Suppress(Suppression::Consent));

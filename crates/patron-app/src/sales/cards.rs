@@ -8,7 +8,7 @@ use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::membership::{CardFormat, card};
 use patron_store::Scope;
-use patron_store::sales::cards::CardRow;
+pub use patron_store::sales::cards::CardRow;
 
 impl App {
     /// The end of validity for a card issued or renewed now (or extended from `from`):
@@ -73,11 +73,7 @@ impl App {
             .await?
             .ok_or(FieldError::new("card", "error.card.none"))?;
         let now = self.now();
-        let from = card
-            .valid_until_ms
-            .and_then(|v| Timestamp::from_millisecond(v).ok())
-            .filter(|t| *t > now)
-            .unwrap_or(now);
+        let from = card.valid_until.filter(|t| *t > now).unwrap_or(now);
         let until = self.card_validity(from).await?;
         self.db.renew_card(actor, customer_id, until, now).await?;
         self.db
@@ -97,12 +93,10 @@ impl App {
         let Some(c) = self.db.card(&digits).await? else {
             return refuse("error.checkout.member_unknown");
         };
-        if c.status != "active" {
+        if c.status != patron_domain::membership::CardStatus::Active {
             return refuse("error.card.inactive");
         }
-        if c.valid_until_ms
-            .is_some_and(|v| v <= self.now().as_millisecond())
-        {
+        if c.valid_until.is_some_and(|v| v <= self.now()) {
             return refuse("error.card.expired");
         }
         Ok(c.customer_id)

@@ -3,14 +3,14 @@
 //! the first answer; the same key with another body, or while the first is still being
 //! written, is refused.
 
+use super::preparation::{Earning, prepare_sale};
 use super::writer::Pending;
-use super::{Answer, Counter, InFlight, Retry, calendar, lot_for, member_id, till_store};
+use super::{Answer, Counter, InFlight, Retry, calendar, member_id, till_store};
 use crate::{App, AppError};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use patron_domain::FieldError;
-use patron_domain::points::SaleLine;
-use patron_domain::sale::{LineInput, check_lines, price};
-use patron_store::sales::{NewSale, NewSaleLine, SaleOutcome, SaleRefused};
+use patron_domain::sale::{LineInput, check_request, redeemed_value};
+use patron_store::sales::{NewSale, SaleOutcome, SaleRefused};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub struct CheckoutRequest {
 }
 
 /// The answer a till gets (and gets again on a retry).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CheckoutReceipt {
     pub sale_id: i64,
     pub receipt_no: String,
@@ -66,15 +66,11 @@ pub struct CheckoutReceipt {
     pub upgraded_from: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CouponUsed {
     pub code: String,
     pub discount_fen: i64,
 }
-
-/// Sales further back than this are refused: a till that has been offline for longer should
-/// be reconciled by an import, not a checkout.
-const MAX_BACKDATE: SignedDuration = SignedDuration::from_hours(24 * 30);
 
 impl App {
     /// Records a sale rung up at `counter` (a till, or the till page). `retry` carries the
@@ -90,12 +86,10 @@ impl App {
         }
         let _guard = InFlight::enter(self, retry)?;
         let (store_id, tz) = till_store(counter, &req.store_code)?;
-        let receipt_no = req.receipt_no.trim().to_string();
-        if receipt_no.is_empty() || receipt_no.chars().count() > 64 {
-            return Err(FieldError::new("receipt_no", "error.checkout.receipt_no").into());
-        }
+        let now = self.now();
+        let sold_at = req.sold_at.unwrap_or(now);
+        let receipt_no = check_request(&req.receipt_no, &req.lines, sold_at, now)?.to_string();
         let mut lines_in = req.lines;
-        check_lines(&lines_in)?;
         // A till may send only SKUs: names and categories come from the product list.
         for l in lines_in
             .iter_mut()
@@ -109,11 +103,6 @@ impl App {
                     l.category = p.category_code;
                 }
             }
-        }
-        let now = self.now();
-        let sold_at = req.sold_at.unwrap_or(now);
-        if sold_at > now + SignedDuration::from_mins(5) || sold_at < now - MAX_BACKDATE {
-            return Err(FieldError::new("sold_at", "error.checkout.sold_at").into());
         }
         let customer_id = member_id(self, &req.member).await?;
         let programme = self.loyalty().await?;
@@ -130,53 +119,34 @@ impl App {
             },
             None => None,
         };
-        let per_yuan = programme.settings.redeem_points_per_yuan;
         let points = req.points_to_redeem;
-        if !(0..=1_000_000_000_000).contains(&points) || (points > 0 && customer_id.is_none()) {
-            return Err(FieldError::new("points", "error.checkout.points_need_member").into());
-        }
-        if (points * 100) % per_yuan != 0 {
-            return Err(FieldError::new("points", "error.checkout.points_step").into());
-        }
-        let points_value_fen = points * 100 / per_yuan;
+        let points_value_fen = redeemed_value(
+            points,
+            customer_id.is_some(),
+            programme.settings.redeem_points_per_yuan,
+        )?;
         // A backdated sale keeps `sold_at` for its reporting day, but what it may use and
         // earn is judged now: a coupon that expired since, or a bonus day or pending window
         // already past, must not apply to a sale recorded today.
         let (lines_in, coupons) = self
             .apply_coupons(customer_id, &req.coupons, lines_in, now)
             .await?;
-        let priced = price(lines_in, points_value_fen)?;
         let ladder = &programme.ladder;
         let multiplier = tier_code
             .as_deref()
             .map_or(1000, |c| ladder.at(ladder.rank(c)).points_permille);
+        let prepared = prepare_sale(
+            &programme,
+            lines_in,
+            points_value_fen,
+            Earning {
+                multiplier,
+                at: now,
+                tz: &tz,
+                lot: customer_id.is_some(),
+            },
+        )?;
         let cal = calendar(sold_at, &tz);
-        let earned = programme.earning.earn(
-            &priced
-                .iter()
-                .map(|l| SaleLine {
-                    category: &l.input.category,
-                    paid_fen: l.paid_fen,
-                })
-                .collect::<Vec<_>>(),
-            multiplier,
-            tz.to_datetime(now).date(),
-        );
-        let lot = customer_id.and_then(|_| lot_for(&programme, earned.points, now, &tz));
-        let lines: Vec<NewSaleLine> = priced
-            .into_iter()
-            .map(|l| NewSaleLine {
-                earns: programme.earning.earns(&l.input.category),
-                sku: l.input.sku,
-                name: l.input.name,
-                category: l.input.category,
-                quantity: l.input.quantity,
-                unit_price_fen: l.input.unit_price_fen,
-                discount_fen: l.input.discount_fen,
-                net_fen: l.net_fen,
-                paid_fen: l.paid_fen,
-            })
-            .collect();
         let sale = NewSale {
             store_id,
             receipt_no: receipt_no.clone(),
@@ -188,12 +158,12 @@ impl App {
             points_redeemed: points,
             points_value_fen,
             coupons: coupons.clone(),
-            earned: lot,
-            eligible_fen: earned.eligible_fen,
+            earned: prepared.earned,
+            eligible_fen: prepared.eligible_fen,
             source: counter.source,
             calendar: cal,
             actor_name: counter.name.clone(),
-            lines,
+            lines: prepared.lines,
         };
         let totals = (
             sale.lines

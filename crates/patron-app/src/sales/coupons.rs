@@ -9,7 +9,9 @@ use patron_domain::audit::Actor;
 use patron_domain::coupon::{CouponRule, CouponValue, Holder, code_from, normalise_code};
 use patron_domain::sale::LineInput;
 use patron_store::Scope;
-use patron_store::sales::coupons::{CouponIssue, CouponRow, TemplateRow};
+pub use patron_store::sales::coupons::TemplateRow;
+pub use patron_store::sales::coupons::UsageRow;
+use patron_store::sales::coupons::{CouponIssue, CouponRow};
 
 /// A new template as typed in the console or sent by a script.
 #[derive(Debug, Clone, Default)]
@@ -66,8 +68,8 @@ fn row_rule(c: &CouponRow) -> CouponRule {
         c.cap_fen,
         c.min_spend_fen,
         &c.category,
-        c.first_purchase != 0,
-        c.birthday_month != 0,
+        c.first_purchase,
+        c.birthday_month,
     )
 }
 
@@ -136,10 +138,10 @@ impl App {
             cap_fen: input.cap_fen.filter(|_| input.off_permille.is_some()),
             min_spend_fen: input.min_spend_fen,
             category: category.to_string(),
-            first_purchase: i64::from(input.first_purchase),
-            birthday_month: i64::from(input.birthday_month),
+            first_purchase: input.first_purchase,
+            birthday_month: input.birthday_month,
             valid_days: input.valid_days,
-            status: "active".into(),
+            status: patron_domain::coupon::TemplateStatus::Active,
         };
         Ok(self
             .db
@@ -185,7 +187,7 @@ impl App {
         counted_for: Option<&Actor>,
     ) -> Result<PlannedCoupons, AppError> {
         let t = self.db.coupon_template(template_id).await?;
-        if t.status != "active" {
+        if t.status != patron_domain::coupon::TemplateStatus::Active {
             return Err(FieldError::new("template", "error.coupon.retired").into());
         }
         let reason = reason.trim();
@@ -265,11 +267,10 @@ impl App {
             if c.customer_id != customer_id {
                 return refuse("error.coupon.unknown");
             }
-            if c.status != "issued" {
+            if c.status != patron_domain::coupon::CouponStatus::Issued {
                 return refuse("error.coupon.used");
             }
-            let at_ms = at.as_millisecond();
-            if at_ms < c.valid_from_ms || at_ms >= c.valid_until_ms {
+            if at < c.valid_from || at >= c.valid_until {
                 return refuse("error.coupon.expired");
             }
             let nets: Vec<(&str, i64)> = lines
@@ -315,5 +316,24 @@ impl App {
     /// A member's coupons usable now.
     pub async fn usable_coupons(&self, customer_id: i64) -> Result<Vec<CouponRow>, AppError> {
         Ok(self.db.usable_coupons(customer_id, self.now()).await?)
+    }
+}
+
+/// Coupon templates and their use, as the console and the API read them.
+impl App {
+    pub async fn coupon_templates(&self) -> Result<Vec<TemplateRow>, AppError> {
+        Ok(self.db.coupon_templates().await?)
+    }
+
+    pub async fn coupon_template(&self, id: i64) -> Result<TemplateRow, AppError> {
+        Ok(self.db.coupon_template(id).await?)
+    }
+
+    /// Issued, used and open coupons per template, within the caller's scope.
+    pub async fn coupon_usage(
+        &self,
+        scope: Scope,
+    ) -> Result<Vec<patron_store::sales::coupons::UsageRow>, AppError> {
+        Ok(self.db.coupon_usage(scope, self.now()).await?)
     }
 }

@@ -4,16 +4,16 @@
 //! usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
 //! summed per member and batch, tiers judged on the last twelve months.
 
-use super::{Programme, calendar, lot_for};
+use super::preparation::{Earning, prepare_sale};
+use super::{Programme, calendar};
 use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use patron_domain::membership::TierLadder;
-use patron_domain::points::SaleLine;
-use patron_domain::sale::{LineInput, check_lines, price};
+use patron_domain::sale::{LineInput, check_lines};
 use patron_store::StoreError;
 use patron_store::sales::bulk::{BulkWritten, TierCheck};
-use patron_store::sales::{BatchRefused, NewSale, NewSaleLine, SaleRefused, SaleSource, Together};
+use patron_store::sales::{BatchRefused, NewSale, SaleRefused, SaleSource, Together};
 use std::sync::Arc;
 
 /// One past sale.
@@ -111,29 +111,18 @@ pub(crate) fn prepare(
             problems.push(problem("sold_at", "error.checkout.sold_at"));
             continue;
         }
-        let priced = match price(s.lines, 0) {
+        let earning = Earning {
+            multiplier,
+            at: s.sold_at,
+            tz: &s.tz,
+            lot: earn && s.customer_id.is_some(),
+        };
+        let prepared = match prepare_sale(programme, s.lines, 0, earning) {
             Ok(p) => p,
             Err(e) => {
                 problems.push(problem(e.field, e.key));
                 continue;
             }
-        };
-        let local_day = s.tz.to_datetime(s.sold_at).date();
-        let earned = programme.earning.earn(
-            &priced
-                .iter()
-                .map(|l| SaleLine {
-                    category: &l.input.category,
-                    paid_fen: l.paid_fen,
-                })
-                .collect::<Vec<_>>(),
-            multiplier,
-            local_day,
-        );
-        let lot = if earn && s.customer_id.is_some() {
-            lot_for(programme, earned.points, s.sold_at, &s.tz)
-        } else {
-            None
         };
         ready.push(NewSale {
             store_id: s.store_id,
@@ -143,25 +132,12 @@ pub(crate) fn prepare(
             staff_id: None,
             sold_at: s.sold_at,
             recorded_at: now,
-            lines: priced
-                .into_iter()
-                .map(|l| NewSaleLine {
-                    earns: programme.earning.earns(&l.input.category),
-                    sku: l.input.sku,
-                    name: l.input.name,
-                    category: l.input.category,
-                    quantity: l.input.quantity,
-                    unit_price_fen: l.input.unit_price_fen,
-                    discount_fen: l.input.discount_fen,
-                    net_fen: l.net_fen,
-                    paid_fen: l.paid_fen,
-                })
-                .collect(),
+            lines: prepared.lines,
             points_redeemed: 0,
             points_value_fen: 0,
             coupons: Vec::new(),
-            earned: lot,
-            eligible_fen: earned.eligible_fen,
+            earned: prepared.earned,
+            eligible_fen: prepared.eligible_fen,
             source: SaleSource::Import,
             calendar: calendar(s.sold_at, &s.tz),
             actor_name: "import".into(),

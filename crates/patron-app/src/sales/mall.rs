@@ -7,8 +7,11 @@ use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
+use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
 use patron_store::Scope;
-use patron_store::mall::{NewOrder, RedeemRefused, Redeemed, RewardRow};
+pub use patron_store::mall::OrderRow;
+pub use patron_store::mall::RewardRow;
+use patron_store::mall::{NewOrder, RedeemRefused, Redeemed};
 use patron_store::sales::Idempotency;
 use serde::Serialize;
 
@@ -29,7 +32,7 @@ pub struct RewardInput {
 }
 
 /// The answer to a till's redemption.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RedeemReceipt {
     pub order_id: i64,
     pub reward: String,
@@ -104,7 +107,7 @@ impl App {
         }
         if let Some(id) = r.coupon_template_id {
             match self.db.coupon_template(id).await {
-                Ok(t) if t.status == "active" => {}
+                Ok(t) if t.status == patron_domain::coupon::TemplateStatus::Active => {}
                 Ok(_) | Err(patron_store::StoreError::NotFound) => errors.push(FieldError::new(
                     "coupon_template_id",
                     "error.coupon.retired",
@@ -120,19 +123,18 @@ impl App {
             name: name.to_string(),
             description: r.description.trim().to_string(),
             kind: if r.coupon_template_id.is_some() {
-                "coupon"
+                RewardKind::Coupon
             } else {
-                "goods"
-            }
-            .into(),
+                RewardKind::Goods
+            },
             coupon_template_id: r.coupon_template_id,
             points_price: r.points_price,
             cash_fen: r.cash_fen,
             stock: r.stock,
             per_member_limit: r.per_member_limit,
-            valid_from_ms: r.valid_from.as_millisecond(),
-            valid_until_ms: r.valid_until.map(|t| t.as_millisecond()),
-            status: "active".into(),
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            status: RewardStatus::Active,
             redeemed: 0,
         };
         Ok(self
@@ -153,7 +155,13 @@ impl App {
         if !(0..=10_000_000).contains(&more_stock) {
             return Err(FieldError::new("stock", "error.mall.stock").into());
         }
-        let status = active.map(|a| if a { "active" } else { "retired" });
+        let status = active.map(|a| {
+            if a {
+                RewardStatus::Active
+            } else {
+                RewardStatus::Retired
+            }
+        });
         match self
             .db
             .update_reward(actor, scope, id, more_stock, status, self.now())
@@ -300,9 +308,10 @@ impl App {
         order_id: i64,
         to: &str,
     ) -> Result<(), AppError> {
-        if !matches!(to, "ready" | "fulfilled") {
-            return Err(FieldError::new("status", "error.mall.status").into());
-        }
+        let to = match RewardOrderStatus::parse(to) {
+            Some(to @ (RewardOrderStatus::Ready | RewardOrderStatus::Fulfilled)) => to,
+            _ => return Err(FieldError::new("status", "error.mall.status").into()),
+        };
         match self
             .db
             .move_reward_order(actor, scope, order_id, to, self.now())
@@ -339,5 +348,28 @@ impl App {
                 field: Some("status"),
             }),
         }
+    }
+}
+
+/// The mall as the console and tills read it.
+impl App {
+    /// Rewards on offer now (for a till or the member's side).
+    pub async fn rewards_offered(&self) -> Result<Vec<RewardRow>, AppError> {
+        Ok(self.db.rewards_offered(self.now()).await?)
+    }
+
+    /// Every reward, offered or not (the console's mall page).
+    pub async fn rewards(&self) -> Result<Vec<RewardRow>, AppError> {
+        Ok(self.db.rewards().await?)
+    }
+
+    /// Redemptions in one status, newest first, at most `limit`.
+    pub async fn reward_orders(
+        &self,
+        scope: Scope,
+        status: &str,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>, AppError> {
+        Ok(self.db.reward_orders(scope, status, limit).await?)
     }
 }

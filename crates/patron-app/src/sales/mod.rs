@@ -11,6 +11,7 @@ pub mod import;
 pub mod loyalty;
 pub mod mall;
 pub mod notices;
+mod preparation;
 pub mod products;
 pub mod ranking;
 pub mod recipients;
@@ -19,12 +20,11 @@ pub mod view;
 mod writer;
 
 use crate::{App, AppError};
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
 use patron_domain::phone::Phone;
 use patron_store::Scope;
-use patron_store::points::NewLot;
 use patron_store::sales::{Calendar, Stored};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 
 pub use checkout::{CheckoutReceipt, CheckoutRequest, MemberRef};
 pub use loyalty::{Loyalty, Programme};
+pub use patron_store::sales::SaleSource;
 pub use writer::SaleWriter;
 
 /// Keys being written right now, in this process. A second request with a key in here is
@@ -188,22 +189,6 @@ pub fn years_from(at: Timestamp, years: i16, tz: &TimeZone) -> Timestamp {
         .map_or(at, |z| z.timestamp())
 }
 
-/// The lot a sale's points go into: usable after the pending window, expiring by the
-/// programme's rule in the store's zone. `None` when nothing was earned.
-pub(crate) fn lot_for(
-    programme: &Programme,
-    points: i64,
-    sold_at: Timestamp,
-    tz: &TimeZone,
-) -> Option<NewLot> {
-    (points > 0).then(|| NewLot {
-        points,
-        usable_from: sold_at
-            + SignedDuration::from_hours(24 * i64::from(programme.settings.pending_days)),
-        expires_at: programme.expiry.expires_at(sold_at, tz),
-    })
-}
-
 impl App {
     /// Refuses to spend a member's value (points, coupons, rewards) unless the member is shown
     /// to be present: named by the phone or card typed or scanned at the till (both resolved
@@ -271,6 +256,22 @@ pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i6
                 }),
             }
         }
+    }
+}
+
+impl App {
+    /// Customers whose points balance disagrees with their ledger entries or lots (`patron
+    /// check ledger`); empty when the ledger is consistent.
+    pub async fn points_mismatches(&self) -> Result<Vec<patron_store::points::Mismatch>, AppError> {
+        Ok(self.db.points_mismatches().await?)
+    }
+
+    /// Points outstanding and their value, within the caller's scope.
+    pub async fn points_liability(
+        &self,
+        scope: patron_domain::Scope,
+    ) -> Result<patron_store::points::report::Liability, AppError> {
+        Ok(self.db.points_liability(scope, self.now()).await?)
     }
 }
 

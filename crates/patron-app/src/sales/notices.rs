@@ -8,6 +8,7 @@
 //! join when the message channels are built; the occasion rows stay the same.
 
 use super::{calendar, years_from};
+use crate::i18n::Phrase;
 use crate::{App, AppError};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -43,14 +44,13 @@ impl std::fmt::Display for NoticeReport {
 /// Coupons are announced this many days before they lapse (they live for weeks, not years).
 const COUPON_NOTICE_DAYS: i64 = 7;
 
-fn local_day(ms: i64, tz: &TimeZone) -> String {
-    // An expiry instant is the midnight that ends the last valid day.
-    Timestamp::from_millisecond(ms - 1)
-        .map(|t| {
-            let d = tz.to_datetime(t).date();
-            format!("{}年{}月{}日", d.year(), d.month(), d.day())
-        })
-        .unwrap_or_default()
+/// The phrase with its `day`: the local day an expiry instant ends (the midnight that ends
+/// the last valid day).
+fn with_day(p: Phrase, ms: i64, tz: &TimeZone) -> Phrase {
+    match Timestamp::from_millisecond(ms - 1) {
+        Ok(t) => p.date("day", tz.to_datetime(t).date()),
+        Err(_) => p.arg("day", ""),
+    }
 }
 
 fn occasion_day(ms: i64, tz: &TimeZone) -> String {
@@ -72,17 +72,17 @@ impl App {
         let ahead = now + SignedDuration::from_hours(24 * days);
         for d in self.db.points_expiring(now, ahead).await? {
             let occasion = format!("points_expiry:{}", occasion_day(d.at_ms, &tz));
-            let text = format!(
-                "您有 {} 积分将于 {} 到期，到期后将自动清零，请在此之前到店使用或兑换礼品。",
-                d.amount,
-                local_day(d.at_ms, &tz)
+            let text = with_day(
+                Phrase::new("notice.points_expiry").arg("points", d.amount),
+                d.at_ms,
+                &tz,
             );
             let sent = self
                 .notify(
                     &d,
                     &occasion,
                     "points_expiry",
-                    "积分即将到期提醒",
+                    "notice.points_expiry_subject",
                     &text,
                     now,
                 )
@@ -91,17 +91,17 @@ impl App {
         }
         for d in self.db.cards_expiring(now, ahead).await? {
             let occasion = format!("card_expiry:{}:{}", d.label, occasion_day(d.at_ms, &tz));
-            let text = format!(
-                "您的会员卡（尾号 {}）有效期至 {}，请到店续期，以免影响积分和会员权益。",
-                tail(&d.label),
-                local_day(d.at_ms, &tz)
+            let text = with_day(
+                Phrase::new("notice.card_expiry").arg("card", tail(&d.label)),
+                d.at_ms,
+                &tz,
             );
             let sent = self
                 .notify(
                     &d,
                     &occasion,
                     "card_expiry",
-                    "会员卡即将到期提醒",
+                    "notice.card_expiry_subject",
                     &text,
                     now,
                 )
@@ -111,17 +111,17 @@ impl App {
         let coupon_ahead = now + SignedDuration::from_hours(24 * COUPON_NOTICE_DAYS.min(days));
         for d in self.db.coupons_expiring(now, coupon_ahead).await? {
             let occasion = format!("coupon_expiry:{}", occasion_day(d.at_ms, &tz));
-            let text = format!(
-                "您有 {} 张优惠券将于 {} 起失效，请及时使用。",
-                d.amount,
-                local_day(d.at_ms, &tz)
+            let text = with_day(
+                Phrase::new("notice.coupon_expiry").arg("count", d.amount),
+                d.at_ms,
+                &tz,
             );
             let sent = self
                 .notify(
                     &d,
                     &occasion,
                     "coupon_expiry",
-                    "优惠券即将失效提醒",
+                    "notice.coupon_expiry_subject",
                     &text,
                     now,
                 )
@@ -162,17 +162,23 @@ impl App {
             let keep = ladder
                 .progress(rank.saturating_sub(1), &standing)
                 .and_then(|p| p.spend_fen)
-                .filter(|f| *f > 0)
-                .map(|f| format!("再消费 {} 即可保级。", format_yuan(f)))
-                .unwrap_or_default();
+                .filter(|f| *f > 0);
             let occasion = format!("tier_review:{}", occasion_day(review_at + 1, tz));
-            let text = format!(
-                "您的{}将于 {} 进行年度评定，按近 12 个月的消费将调整为下一等级。{keep}",
-                ladder.at(rank).name,
-                local_day(review_at + 1, tz)
-            );
+            let text = match keep {
+                Some(f) => Phrase::new("notice.tier_review_keep").arg("amount", format_yuan(f)),
+                None => Phrase::new("notice.tier_review"),
+            }
+            .arg("tier", &ladder.at(rank).name);
+            let text = with_day(text, review_at + 1, tz);
             let sent = self
-                .notify(&d, &occasion, "tier_review", "会员等级评定提醒", &text, now)
+                .notify(
+                    &d,
+                    &occasion,
+                    "tier_review",
+                    "notice.tier_review_subject",
+                    &text,
+                    now,
+                )
                 .await?;
             tally(&mut report.tiers, sent);
         }
@@ -186,8 +192,8 @@ impl App {
         d: &Due,
         occasion: &str,
         purpose: &str,
-        subject: &str,
-        text: &str,
+        subject_key: &str,
+        text: &Phrase,
         now: Timestamp,
     ) -> Result<Option<bool>, AppError> {
         // A cheap look first, so a member told already is not opened again every day; the
@@ -201,7 +207,15 @@ impl App {
             .iter()
             .any(|(p, granted, _)| p == "service" && *granted);
         let email = c.email.filter(|e| !e.trim().is_empty() && service);
-        let body = format!("{}：\n\n{text}\n", c.name);
+        // Sent in the configured language (members have none on file); kept as a phrase, so
+        // the console shows it in each reader's.
+        let lang = self.config.language();
+        let subject = lang.t(subject_key);
+        let body = format!(
+            "{}\n\n{}\n",
+            lang.format("notice.salutation", &[("name", &c.name)]),
+            text.render(lang)
+        );
         let message = email.as_deref().map(|to| NewMessage {
             channel: "email",
             purpose,
@@ -223,7 +237,7 @@ impl App {
                 d.customer_id,
                 occasion,
                 purpose,
-                text,
+                &text.to_stored(),
                 message.as_ref(),
                 now,
             )
@@ -286,7 +300,7 @@ impl App {
                 });
                 let coupon = match tier.birthday_coupon_template {
                     Some(t) => match self.db.coupon_template(t).await {
-                        Ok(row) if row.status == "active" => {
+                        Ok(row) if row.status == patron_domain::coupon::TemplateStatus::Active => {
                             let until = now + SignedDuration::from_hours(24 * row.valid_days);
                             Some((t, super::coupons::new_code(), until))
                         }
@@ -297,7 +311,9 @@ impl App {
                 if points.is_none() && coupon.is_none() {
                     continue;
                 }
-                let detail = format!("{} 生日礼", tier.name);
+                let detail = Phrase::new("ledger.birthday_gift")
+                    .arg("tier", &tier.name)
+                    .to_stored();
                 let gift = patron_store::notices::BirthdayGift {
                     customer_id: id,
                     occasion: &occasion,

@@ -20,7 +20,7 @@ pub struct RefundRequest {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RefundReceipt {
     pub refund_id: i64,
     pub sale_id: i64,

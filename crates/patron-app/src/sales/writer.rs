@@ -8,10 +8,10 @@
 //! sale is retried in a transaction of its own.
 
 use patron_domain::membership::TierLadder;
+use patron_store::Db;
 use patron_store::sales::{
     BatchRefused, Idempotency, NewSale, SaleOutcome, SaleRefused, SaleResult, Together,
 };
-use patron_store::{Backend, Db};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,16 +44,10 @@ pub struct SaleWriter {
     lanes: Arc<std::sync::OnceLock<Vec<mpsc::Sender<Job>>>>,
 }
 
-const POSTGRES_LANES: usize = 4;
-
 impl SaleWriter {
     pub(crate) async fn write(&self, db: &Db, pending: Pending) -> SaleResult {
         let lanes = self.lanes.get_or_init(|| {
-            let n = match db.backend() {
-                Backend::Sqlite => 1,
-                Backend::Postgres => POSTGRES_LANES,
-            };
-            (0..n)
+            (0..db.write_lanes())
                 .map(|_| {
                     let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
                     tokio::spawn(run(db.clone(), rx));

@@ -70,7 +70,7 @@ impl App {
             }
         };
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if staff.totp_enabled != 1 || !self.check_code(&staff, code).await? {
+        if !staff.totp_enabled || !self.check_code(&staff, code).await? {
             let locked = reservation.set_lock.is_some();
             let event = AuditEvent::ok("auth.totp", "staff", p.staff_id)
                 .with_outcome(Outcome::Denied)
@@ -114,7 +114,7 @@ impl App {
         request_id: Option<String>,
     ) -> Result<String, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        if staff.totp_enabled == 1 {
+        if staff.totp_enabled {
             return Err(AppError::Conflict {
                 key: "error.totp.already",
                 field: None,
@@ -137,7 +137,7 @@ impl App {
     /// The pending secret, if enrolment has begun and is not yet confirmed.
     pub async fn pending_totp_secret(&self, p: &Principal) -> Result<Option<String>, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        Ok(if staff.totp_enabled == 0 {
+        Ok(if !staff.totp_enabled {
             self.open_totp(&staff)
         } else {
             None
@@ -152,11 +152,7 @@ impl App {
         request_id: Option<String>,
     ) -> Result<Stage, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;
-        let Some(secret) = staff
-            .totp_secret
-            .clone()
-            .filter(|_| staff.totp_enabled == 0)
-        else {
+        let Some(secret) = staff.totp_secret.clone().filter(|_| !staff.totp_enabled) else {
             return Err(AppError::Conflict {
                 key: "error.totp.not_started",
                 field: None,

@@ -41,7 +41,7 @@ impl App {
     ) -> Result<u64, AppError> {
         let scope = by.map(Principal::scope).unwrap_or(Scope::Chain);
         let target = self.db.get_staff(scope, id).await?;
-        self.ensure_may_manage_stored(by, &target.role).await?;
+        self.ensure_may_manage(by, target.role).await?;
         let keep = by.and_then(|p| match p.via {
             Via::Session { id: own, .. } if p.staff_id == id => Some(own),
             _ => None,

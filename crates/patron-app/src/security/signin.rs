@@ -7,6 +7,7 @@ use crate::credentials::{self, token_hash};
 use crate::{App, AppError};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::password::NewPassword;
+use patron_domain::staff::StaffStatus;
 use patron_domain::staff::Username;
 use patron_domain::{Actor, ActorKind, AuditEvent, Outcome, Role};
 use patron_store::Scope;
@@ -25,12 +26,12 @@ impl App {
     /// The first unfinished step for an account that has proved its password (and, when
     /// `totp_done`, its second factor).
     fn next_stage(&self, staff: &StaffRow, totp_done: bool) -> Stage {
-        let role = Role::parse(&staff.role).unwrap_or(Role::SalesAssociate);
-        if staff.totp_enabled == 1 && !totp_done {
+        let role = staff.role;
+        if staff.totp_enabled && !totp_done {
             Stage::Totp
-        } else if staff.must_change_password == 1 {
+        } else if staff.must_change_password {
             Stage::ChangePassword
-        } else if staff.totp_enabled == 0 && self.requires_totp(role) {
+        } else if !staff.totp_enabled && self.requires_totp(role) {
             Stage::Enrol
         } else {
             Stage::Full
@@ -80,7 +81,7 @@ impl App {
                 return Err(e);
             }
         };
-        let usable = staff.as_ref().filter(|s| s.status == "active");
+        let usable = staff.as_ref().filter(|s| s.status == StaffStatus::Active);
         let stored = usable.and_then(|s| s.password_hash.as_deref());
         let ok = match self.passwords.verify(password, stored).await {
             Ok(ok) => ok,
@@ -116,7 +117,7 @@ impl App {
         self.db.record_login(staff.id, now).await?;
         actor.name = staff.username.clone();
         actor.kind = ActorKind::Staff;
-        actor.role = Role::parse(&staff.role);
+        actor.role = Some(staff.role);
         actor.store_id = staff.store_id;
         self.db
             .record_audit(
@@ -159,18 +160,17 @@ impl App {
         let Some(s) = self.db.session_by_token(&token_hash(token)).await? else {
             return Ok(None);
         };
-        let now = self.now().as_millisecond();
-        let idle_ms = self.config.security.session_idle_minutes * 60_000;
-        if s.expires_at <= now || s.last_seen_at + idle_ms <= now || s.status != "active" {
+        let now = self.now();
+        let idle = SignedDuration::from_mins(self.config.security.session_idle_minutes);
+        let seen_ago = now.duration_since(s.last_seen_at);
+        if s.expires_at <= now || seen_ago >= idle || s.status != StaffStatus::Active {
             self.db.delete_session(s.session_id).await?;
             return Ok(None);
         }
-        if now - s.last_seen_at > 60_000 {
-            self.db.touch_session(s.session_id, self.now()).await?;
+        if seen_ago > SignedDuration::from_mins(1) {
+            self.db.touch_session(s.session_id, now).await?;
         }
-        let Some(role) = Role::parse(&s.role) else {
-            return Ok(None);
-        };
+        let role = s.role;
         Ok(Some(Principal {
             staff_id: s.staff_id,
             username: s.username,
@@ -194,9 +194,7 @@ impl App {
         else {
             return Ok(None);
         };
-        let Some(role) = Role::parse(&p.role) else {
-            return Ok(None);
-        };
+        let role = p.role;
         Ok(Some(Principal {
             staff_id: p.staff_id,
             display_name: p.username.clone(),

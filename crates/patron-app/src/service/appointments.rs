@@ -10,9 +10,11 @@ use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::service::order::{AppointmentKind, Pipeline, Stage, Window};
+use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Pipeline, Window};
+use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
-use patron_store::appointments::{AppointmentRow, Booking, Completion, NewAppointment, Slot};
+pub use patron_store::appointments::AppointmentRow;
+use patron_store::appointments::{Booking, Completion, NewAppointment, Slot};
 use patron_store::orders::Event;
 use std::path::PathBuf;
 
@@ -101,7 +103,7 @@ impl App {
             .list_staff(Scope::Chain)
             .await?
             .into_iter()
-            .filter(|s| s.status == "active" && s.store_id == Some(store))
+            .filter(|s| s.status == StaffStatus::Active && s.store_id == Some(store))
             .map(|s| (s.id, s.display_name))
             .collect())
     }
@@ -116,7 +118,7 @@ impl App {
         f: &VisitForm,
     ) -> Result<i64, AppError> {
         let order = self.db.order(scope, order_id).await?;
-        if !Stage::parse(&order.status)?.is_open() {
+        if !order.status.is_open() {
             return Err(FieldError::new("order_id", "error.appointment.order_closed").into());
         }
         let kind = AppointmentKind::parse(&f.kind)?;
@@ -131,7 +133,7 @@ impl App {
             None => order.address_enc.clone(),
         };
         let customer = self.load_customer(Scope::Chain, order.customer_id).await?;
-        let when = window_text(&tz, window.start_ms, window.end_ms)?;
+        let when = window_text(self.config.language(), &tz, window.start_ms, window.end_ms)?;
         let notice = self
             .service_notice(
                 &customer,
@@ -188,17 +190,31 @@ impl App {
         self.visit_staff(a.store_id, f.assignee_id).await?;
         let reason = optional_text("reason", reason, 500)?
             .ok_or(FieldError::new("reason", "error.appointment.reason"))?;
-        let old = window_text(&tz, a.starts_at, a.ends_at)?;
-        let new = window_text(&tz, window.start_ms, window.end_ms)?;
+        let lang = self.config.language();
+        let old = window_text(
+            lang,
+            &tz,
+            a.starts_at.as_millisecond(),
+            a.ends_at.as_millisecond(),
+        )?;
+        let new = window_text(lang, &tz, window.start_ms, window.end_ms)?;
         let note = sealing::seal(
             &self.keys,
             "order",
             a.customer_id,
-            &format!("{old} → {new}：{reason}"),
+            &lang.format(
+                "timeline.rescheduled",
+                &[("old", &old), ("new", &new), ("reason", &reason)],
+            ),
         );
         let (order_no, customer) = self.visit_customer(&a).await?;
         let notice = self
-            .service_notice(&customer, &order_no, "上门时间已改期", Some(new.as_str()))
+            .service_notice(
+                &customer,
+                &order_no,
+                "notice.visit_rescheduled",
+                Some(new.as_str()),
+            )
             .await?;
         let message = notice.as_ref().map(|m| {
             m.outbox_message(self.keys.as_ref(), "service", customer.id, a.store_id, None)
@@ -242,9 +258,19 @@ impl App {
         let note = sealing::seal(&self.keys, "order", a.customer_id, &reason);
         let (order_no, customer) = self.visit_customer(&a).await?;
         let tz = self.store_timezone(a.store_id).await?;
-        let when = window_text(&tz, a.starts_at, a.ends_at)?;
+        let when = window_text(
+            self.config.language(),
+            &tz,
+            a.starts_at.as_millisecond(),
+            a.ends_at.as_millisecond(),
+        )?;
         let notice = self
-            .service_notice(&customer, &order_no, "上门预约已取消", Some(when.as_str()))
+            .service_notice(
+                &customer,
+                &order_no,
+                "notice.visit_cancelled",
+                Some(when.as_str()),
+            )
             .await?;
         let message = notice.as_ref().map(|m| {
             m.outbox_message(self.keys.as_ref(), "service", customer.id, a.store_id, None)
@@ -274,9 +300,9 @@ impl App {
         let a = self.scheduled(scope, id).await?;
         let note = optional_text("proof_note", note, 2_000)?
             .ok_or(FieldError::new("proof_note", "error.appointment.proof"))?;
-        let kind = AppointmentKind::parse(&a.kind)?;
+        let kind = a.kind;
         let order = self.db.order(Scope::Chain, a.order_id).await?;
-        let from = Stage::parse(&order.status)?;
+        let from = order.status;
         let to = Pipeline::parse(&order.stages)?.after_appointment(from, kind);
         let photo_name = match photo.filter(|p| !p.bytes.is_empty()) {
             Some(p) => Some(self.keep_photo(a.id, &p).await?),
@@ -364,7 +390,7 @@ impl App {
 
     async fn scheduled(&self, scope: Scope, id: i64) -> Result<AppointmentRow, AppError> {
         let a = self.db.appointment(scope, id).await?;
-        if a.status != "scheduled" {
+        if a.status != AppointmentStatus::Scheduled {
             return Err(AppError::Conflict {
                 key: "error.order.changed",
                 field: None,
@@ -420,12 +446,19 @@ fn busy() -> AppError {
 
 fn booked_text(kind: AppointmentKind) -> &'static str {
     match kind {
-        AppointmentKind::Measure => "已预约上门测量",
-        AppointmentKind::Delivery => "已预约送货上门",
-        AppointmentKind::Installation => "已预约上门安装",
+        AppointmentKind::Measure => "notice.visit_booked_measure",
+        AppointmentKind::Delivery => "notice.visit_booked_delivery",
+        AppointmentKind::Installation => "notice.visit_booked_installation",
     }
 }
 
 fn ms_to_ts(ms: i64) -> Result<Timestamp, AppError> {
     Timestamp::from_millisecond(ms).map_err(|e| AppError::Internal(format!("visit time: {e}")))
+}
+
+impl App {
+    /// One appointment, within the caller's scope.
+    pub async fn appointment(&self, scope: Scope, id: i64) -> Result<AppointmentRow, AppError> {
+        Ok(self.db.appointment(scope, id).await?)
+    }
 }

@@ -4,6 +4,8 @@
 use super::{Assignment, ServiceRules};
 use crate::{App, AppError};
 use patron_domain::FieldError;
+use patron_domain::Role;
+use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
 
 impl App {
@@ -33,12 +35,12 @@ impl App {
         let staff = self.db.list_staff(Scope::Chain).await?;
         Ok(staff
             .into_iter()
-            .filter(|s| s.status == "active")
+            .filter(|s| s.status == StaffStatus::Active)
             .filter(|s| {
                 let here = s.store_id == Some(store_id);
-                (here && s.role == "after_sales")
-                    || (managers && here && s.role == "store_manager")
-                    || (managers && s.role == "admin")
+                (here && s.role == Role::AfterSales)
+                    || (managers && here && s.role == Role::StoreManager)
+                    || (managers && s.role == Role::Admin)
             })
             .map(|s| s.id)
             .collect())

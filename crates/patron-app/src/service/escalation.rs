@@ -5,6 +5,8 @@
 
 use crate::{App, AppError};
 use jiff::Timestamp;
+use patron_domain::Role;
+use patron_domain::staff::StaffStatus;
 use patron_store::outbox::NewMessage;
 
 /// What one run did.
@@ -28,12 +30,11 @@ impl App {
     pub async fn escalate_tickets(&self, now: Timestamp) -> Result<EscalationReport, AppError> {
         let mut report = EscalationReport::default();
         let staff = self.db.list_staff(patron_store::Scope::Chain).await?;
-        let now_ms = patron_store::ms(now);
         for t in self.db.tickets_breaching(now).await? {
             let response_late =
-                t.responded_at.is_none() && t.response_due_at <= now_ms && t.breached_response == 0;
+                t.responded_at.is_none() && t.response_due_at <= now && !t.breached_response;
             let resolution_late =
-                t.resolution_due_at.is_some_and(|d| d <= now_ms) && t.breached_resolution == 0;
+                t.resolution_due_at.is_some_and(|d| d <= now) && !t.breached_resolution;
             for resolution in [false, true] {
                 if !(if resolution {
                     resolution_late
@@ -45,21 +46,33 @@ impl App {
                 let level = if resolution { 2 } else { 1 }.max(t.escalation_level);
                 let to: Vec<&patron_store::staff::StaffRow> = staff
                     .iter()
-                    .filter(|s| s.status == "active")
+                    .filter(|s| s.status == StaffStatus::Active)
                     .filter(|s| {
-                        (s.role == "store_manager" && s.store_id == Some(t.store_id))
-                            || (level >= 2 && s.role == "admin")
+                        (s.role == Role::StoreManager && s.store_id == Some(t.store_id))
+                            || (level >= 2 && s.role == Role::Admin)
                     })
                     .collect();
-                let subject = if resolution {
-                    format!("工单 #{} 已超过解决时限", t.id)
-                } else {
-                    format!("工单 #{} 已超过首次响应时限", t.id)
-                };
+                // Staff have no language on file: the configured one.
+                let lang = self.config.language();
+                let ticket = t.id.to_string();
+                let subject = lang.format(
+                    if resolution {
+                        "mail.escalation_resolution_subject"
+                    } else {
+                        "mail.escalation_response_subject"
+                    },
+                    &[("ticket", &ticket)],
+                );
                 // The subject line is the ticket's, not the customer's words.
-                let body = format!(
-                    "{subject}：{}（{} / {}）。请在服务台处理：/console/service/tickets/{}",
-                    t.subject, t.category, t.severity, t.id
+                let body = lang.format(
+                    "mail.escalation_body",
+                    &[
+                        ("subject", &subject),
+                        ("ticket_subject", &t.subject),
+                        ("category", &t.category),
+                        ("severity", t.severity.code()),
+                        ("link", &format!("/console/service/tickets/{}", t.id)),
+                    ],
                 );
                 let messages: Vec<NewMessage> = to
                     .iter()

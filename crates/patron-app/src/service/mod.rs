@@ -12,6 +12,7 @@ pub mod survey_answers;
 pub mod survey_results;
 pub mod surveys;
 pub mod ticket_files;
+pub mod ticket_page;
 pub mod tickets;
 pub mod warranties;
 

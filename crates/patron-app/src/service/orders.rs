@@ -3,14 +3,17 @@
 //! visits and timeline. The address and notes are sealed like the customer's file.
 
 use crate::customers::{Customer, sealing};
+use crate::i18n::Lang;
 use crate::messages::Composed;
 use crate::outbox::template::Vars;
 use crate::{App, AppError};
+use jiff::Timestamp;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Pipeline, Stage};
 use patron_store::appointments::AppointmentRow;
-use patron_store::orders::{Event, NewOrder, OrderFilter, OrderLine, OrderRow};
+use patron_store::orders::{Event, NewOrder};
+pub use patron_store::orders::{OrderFilter, OrderLine, OrderRow};
 use patron_store::{Scope, StoreError};
 
 /// The built-in template of order notices (migration 0016); staff may edit or delete it.
@@ -37,11 +40,11 @@ pub struct OrderForm {
 /// One timeline entry, opened.
 #[derive(Debug, Clone)]
 pub struct OrderEntry {
-    pub at: i64,
+    pub at: Timestamp,
     pub staff_id: Option<i64>,
     pub kind: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<Stage>,
+    pub to: Option<Stage>,
     pub appointment_id: Option<i64>,
     pub note: String,
     /// Whether the customer was told: `None` not asked, `Some(false)` nobody reachable.
@@ -65,8 +68,8 @@ impl Visit {
         row: AppointmentRow,
     ) -> Result<Self, AppError> {
         Ok(Visit {
-            kind: AppointmentKind::parse(&row.kind)?,
-            status: AppointmentStatus::parse(&row.status)?,
+            kind: row.kind,
+            status: row.status,
             address: open_sealed(keys, row.customer_id, &row.address_enc)?,
             proof_note: open_sealed(keys, row.customer_id, &row.proof_note_enc)?,
             row,
@@ -99,16 +102,16 @@ pub struct OrderView {
     pub timeline: Vec<OrderEntry>,
 }
 
-/// The stage as the customer reads it in a notice.
+/// The stage as the customer reads it in a notice (its catalog key).
 pub fn stage_notice(s: Stage) -> &'static str {
     match s {
-        Stage::Confirmed => "已确认",
-        Stage::Preparing => "正在备货",
-        Stage::OutForDelivery => "已出库，正在配送",
-        Stage::Delivered => "已送达",
-        Stage::Installed => "已安装完成",
-        Stage::Completed => "已完成",
-        Stage::Cancelled => "已取消",
+        Stage::Confirmed => "notice.stage_confirmed",
+        Stage::Preparing => "notice.stage_preparing",
+        Stage::OutForDelivery => "notice.stage_out_for_delivery",
+        Stage::Delivered => "notice.stage_delivered",
+        Stage::Installed => "notice.stage_installed",
+        Stage::Completed => "notice.stage_completed",
+        Stage::Cancelled => "notice.stage_cancelled",
     }
 }
 
@@ -121,8 +124,9 @@ fn order_number(now: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     format!("{}-{n:06}", tz.to_datetime(now).strftime("%Y%m%d"))
 }
 
-/// A visit's window in the store's time zone: `11月25日 09:00-12:00`.
+/// A visit's window in the store's time zone: `11月25日 09:00-12:00` or `11/25 09:00-12:00`.
 pub fn window_text(
+    lang: Lang,
     tz: &jiff::tz::TimeZone,
     starts_ms: i64,
     ends_ms: i64,
@@ -133,12 +137,14 @@ pub fn window_text(
             .map_err(|e| AppError::Internal(format!("visit time: {e}")))
     };
     let (a, b) = (at(starts_ms)?, at(ends_ms)?);
-    Ok(format!(
-        "{}月{}日 {}-{}",
-        a.month(),
-        a.day(),
-        a.strftime("%H:%M"),
-        b.strftime("%H:%M")
+    Ok(lang.format(
+        "notice.visit_window",
+        &[
+            ("month", &a.month().to_string()),
+            ("day", &a.day().to_string()),
+            ("from", &a.strftime("%H:%M").to_string()),
+            ("to", &b.strftime("%H:%M").to_string()),
+        ],
     ))
 }
 
@@ -305,7 +311,7 @@ impl App {
         self.db.record_audit(actor, &event, self.now()).await?;
         Ok(OrderView {
             pipeline: Pipeline::parse(&row.stages)?,
-            status: Stage::parse(&row.status)?,
+            status: row.status,
             address: open(&row.address_enc)?,
             note: open(&row.note_enc)?,
             lines: self.db.order_lines(id).await?,
@@ -328,7 +334,7 @@ impl App {
         notify: bool,
     ) -> Result<bool, AppError> {
         let row = self.db.order(scope, id).await?;
-        let from = Stage::parse(&row.status)?;
+        let from = row.status;
         let to = Stage::parse(to)?;
         if from == to {
             return Ok(false);
@@ -389,17 +395,23 @@ impl App {
 
     /// The next scheduled visit of an order, as the customer reads it.
     async fn next_visit_text(&self, order: i64, store: i64) -> Result<Option<String>, AppError> {
-        let now = self.now().as_millisecond();
+        let now = self.now();
         let next = self
             .db
             .order_appointments(order)
             .await?
             .into_iter()
-            .find(|a| a.status == "scheduled" && a.ends_at > now);
+            .find(|a| a.status == AppointmentStatus::Scheduled && a.ends_at > now);
         match next {
             Some(a) => {
                 let tz = self.store_timezone(store).await?;
-                Ok(Some(window_text(&tz, a.starts_at, a.ends_at)?))
+                let lang = self.config.language();
+                Ok(Some(window_text(
+                    lang,
+                    &tz,
+                    a.starts_at.as_millisecond(),
+                    a.ends_at.as_millisecond(),
+                )?))
             }
             None => Ok(None),
         }
@@ -419,7 +431,8 @@ impl App {
             .await
     }
 
-    /// A notice about an order in the customer's words (`status`), with a visit window.
+    /// A notice about an order in the customer's words (`status`, a catalog key, in the
+    /// configured language: customers have none on file), with a visit window.
     pub(crate) async fn service_notice(
         &self,
         customer: &Customer,
@@ -429,7 +442,7 @@ impl App {
     ) -> Result<Option<Composed>, AppError> {
         let mut vars = Vars::new();
         vars.insert("order", order.to_string());
-        vars.insert("status", status.to_string());
+        vars.insert("status", self.config.language().t(status).to_string());
         vars.insert("appointment", visit.unwrap_or_default().to_string());
         self.compose_if_kept(customer, NOTICE_TEMPLATE, &vars).await
     }

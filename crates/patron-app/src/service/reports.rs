@@ -3,7 +3,6 @@
 //! `patron_domain::service::report`, and the same as an xlsx workbook.
 
 use crate::{App, AppError};
-use jiff::Timestamp;
 use jiff::civil::Date;
 use patron_domain::service::report::{ServiceReport, TicketFact, summarise};
 use patron_domain::service::sla::BusinessClock;
@@ -54,11 +53,9 @@ impl App {
                 holidays,
                 tz: zone.clone(),
             };
-            let at = |ms: i64| Timestamp::from_millisecond(ms).ok();
-            let response_minutes = match (at(r.created_at), r.responded_at.and_then(at)) {
-                (Some(c), Some(d)) => Some(clock.minutes_between(c, d)),
-                _ => None,
-            };
+            let response_minutes = r
+                .responded_at
+                .map(|d| clock.minutes_between(r.created_at, d));
             let product = match (&r.item_ref, r.sale_id) {
                 (Some(item), _) => item.clone(),
                 (None, Some(sale)) => products.get(&sale).cloned().unwrap_or_default(),
@@ -71,12 +68,12 @@ impl App {
                 assignee_id: r.assignee_id,
                 root_cause: r.root_cause.clone(),
                 response_minutes,
-                response_breached: r.breached_response == 1,
+                response_breached: r.breached_response,
                 resolution_minutes: r.resolved_at.map(|_| r.sla_used_min),
-                resolution_breached: r.breached_resolution == 1,
+                resolution_breached: r.breached_resolution,
                 reopened: r.reopen_count > 0,
                 satisfaction: r.satisfaction,
-                closed_unanswered: r.closed_unanswered == 1,
+                closed_unanswered: r.closed_unanswered,
             });
         }
         Ok(summarise(&facts))

@@ -7,53 +7,20 @@
 use super::tickets::{Settled, text};
 use crate::customers::sealing;
 use crate::day_limits::Tally;
+use crate::i18n::Phrase;
 use crate::sales::adjust::PlannedAdjustment;
 use crate::sales::coupons::PlannedCoupons;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::capability::{Capability, Role};
+use patron_domain::capability::Capability;
+pub use patron_domain::service::compensation::Compensation;
 use patron_domain::service::ticket::{Action, Status};
+use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
 use patron_store::compensation::{Gift, NewRequest, RequestRow};
 use patron_store::outbox::NewMessage;
 use patron_store::tickets::TicketRow;
-use serde::{Deserialize, Serialize};
-
-/// What a resolution gives the customer. Points and coupons go through the ledger and the
-/// coupon register; a refund, replacement or repair is recorded with its value (the refund
-/// itself is made against the sale at the till, `POST /api/v1/refunds`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Compensation {
-    #[default]
-    None,
-    Points {
-        points: i64,
-        /// Applied at once, or waiting for a second person's approval (above the
-        /// programme's threshold for manual points).
-        #[serde(default)]
-        applied: bool,
-    },
-    Coupon {
-        template_id: i64,
-        #[serde(default)]
-        code: String,
-    },
-    Refund {
-        amount_fen: i64,
-    },
-    /// The goods replaced; `value_fen` what the replacement is worth (0: not stated).
-    Replacement {
-        #[serde(default)]
-        value_fen: i64,
-    },
-    /// A repair; `value_fen` what it costs the store (0: not stated).
-    Repair {
-        #[serde(default)]
-        value_fen: i64,
-    },
-}
 
 /// A resolution as typed.
 #[derive(Debug, Clone, Default)]
@@ -68,8 +35,9 @@ pub struct Resolution {
 pub enum Resolved {
     /// The ticket moved to this status.
     Done(Status),
-    /// The compensation waits for approval (the request's id); the ticket has not moved.
-    AwaitingApproval(i64),
+    /// The compensation waits for approval (the request's id); the ticket has not moved
+    /// from the status given.
+    AwaitingApproval(i64, Status),
 }
 
 /// A resolution about to be written, as typed or as approved.
@@ -129,7 +97,8 @@ impl App {
         }
         let corrective = text("corrective_action", &r.corrective_action, 1_000)?;
         let row = self.db.ticket(scope, id).await?;
-        Status::parse(&row.status)?.after(Action::Resolve)?;
+        let status = row.status;
+        status.after(Action::Resolve)?;
         if self.db.pending_compensation(row.id).await?.is_some() {
             return Err(conflict("error.ticket.approval_pending"));
         }
@@ -157,7 +126,7 @@ impl App {
         };
         let Some(counted) = counted else {
             let request = self.ask_approval(actor, &row, &s, value).await?;
-            return Ok(Resolved::AwaitingApproval(request));
+            return Ok(Resolved::AwaitingApproval(request, status));
         };
         let settled = self.settle(actor, scope, &row, s).await;
         if settled.is_err() {
@@ -265,7 +234,7 @@ impl App {
                     .coupon_template(*template_id)
                     .await
                     .map_err(|_| FieldError::new("amount", "error.ticket.coupon"))?;
-                if t.status != "active" {
+                if t.status != patron_domain::coupon::TemplateStatus::Active {
                     return Err(FieldError::new("amount", "error.ticket.coupon").into());
                 }
                 t.amount_fen.or(t.cap_fen).unwrap_or(i64::MAX)
@@ -298,13 +267,19 @@ impl App {
         let note = s.note.trim();
         let sealed =
             (!note.is_empty()).then(|| sealing::seal(&self.keys, "ticket", row.customer_id, note));
-        let subject = format!("工单 #{} 的补偿待审批", row.id);
+        // Staff have no language on file: the configured one.
+        let lang = self.config.language();
+        let ticket = row.id.to_string();
+        let subject = lang.format("mail.compensation_subject", &[("ticket", &ticket)]);
         // The ticket's subject and the amount, not the customer's words.
-        let body = format!(
-            "{subject}：{}，补偿价值 {}。请在服务台审批：/console/service/tickets/{}",
-            row.subject,
-            patron_domain::money::format_yuan(value),
-            row.id
+        let body = lang.format(
+            "mail.compensation_body",
+            &[
+                ("subject", &subject),
+                ("ticket_subject", &row.subject),
+                ("value", &patron_domain::money::format_yuan(value)),
+                ("link", &format!("/console/service/tickets/{}", row.id)),
+            ],
         );
         let approvers = self.approvers(row.store_id, actor.id).await?;
         let outbox: Vec<NewMessage> = approvers
@@ -348,10 +323,8 @@ impl App {
         let mut may = std::collections::BTreeMap::new();
         let mut out = Vec::new();
         for s in self.db.list_staff(Scope::Chain).await? {
-            let Some(role) = Role::parse(&s.role) else {
-                continue;
-            };
-            if s.status != "active" || Some(s.id) == asker {
+            let role = s.role;
+            if s.status != StaffStatus::Active || Some(s.id) == asker {
                 continue;
             }
             if !(role.is_chain_wide() || s.store_id == Some(store)) {
@@ -387,10 +360,13 @@ impl App {
         row: &TicketRow,
         s: Settle<'_>,
     ) -> Result<Status, AppError> {
+        // Kept as a phrase: the ledger and the coupon register show it in the reader's language.
         let reason = match row.reopen_count {
-            0 => format!("投诉补偿 #{}", row.id),
-            n => format!("投诉补偿 #{}（重开 {n} 次后）", row.id),
-        };
+            0 => Phrase::new("ledger.compensation"),
+            n => Phrase::new("ledger.compensation_reopened").arg("times", n),
+        }
+        .arg("ticket", row.id)
+        .to_stored();
         let customer = [row.customer_id];
         let (compensation, planned) = match s.compensation {
             Compensation::Points { points, .. } => {

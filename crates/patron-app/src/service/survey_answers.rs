@@ -6,6 +6,7 @@ use super::surveys::Survey;
 use super::tickets::Rating;
 use crate::credentials::token_hash;
 use crate::customers::sealing;
+use crate::i18n::Phrase;
 use crate::{App, AppError};
 use patron_domain::audit::Actor;
 use patron_domain::service::survey::{Answer, check_answers};
@@ -48,8 +49,7 @@ impl App {
             .get_store(Scope::Chain, invitation.store_id)
             .await?
             .name;
-        let closed = invitation.answered_at.is_some()
-            || invitation.expires_at <= self.now().as_millisecond();
+        let closed = invitation.answered_at.is_some() || invitation.expires_at <= self.now();
         Ok(OpenSurvey {
             survey,
             store,
@@ -129,15 +129,19 @@ impl App {
             } else {
                 (Action::Close, "closed", Answered::Closed)
             };
-            let mut note = format!("客户满意度评分：{score} / 5");
-            if !comment.is_empty() {
-                note.push_str(&format!("。{comment}"));
+            // Kept as a phrase: the timeline shows it in the reader's language.
+            let note = if comment.is_empty() {
+                Phrase::new("timeline.survey_score")
+            } else {
+                Phrase::new("timeline.survey_score_comment").arg("comment", &comment)
             }
+            .arg("score", score)
+            .to_stored();
             let rating = Rating {
                 satisfaction: Some(score),
                 unanswered: false,
             };
-            let change = if row.status == Status::Resolved.code() {
+            let change = if row.status == Status::Resolved {
                 let (change, _, _) = self
                     .plan_change(&customer, &row, action, &note, None, rating)
                     .await?;

@@ -41,7 +41,7 @@ pub struct TrendPoint {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    pub at: i64,
+    pub at: Timestamp,
     pub customer_id: i64,
     pub prompt: String,
     pub text: String,
@@ -181,9 +181,7 @@ fn trend(questions: &[Question], rows: &[AnswerRow], tz: &jiff::tz::TimeZone) ->
         let (Some(score), Ok(no)) = (r.score, usize::try_from(r.question_no)) else {
             continue;
         };
-        let Ok(at) = Timestamp::from_millisecond(r.answered_at) else {
-            continue;
-        };
+        let at = r.answered_at;
         let month = tz.to_datetime(at).strftime("%Y-%m").to_string();
         let entry = months.entry(month).or_default();
         if Some(no) == c {

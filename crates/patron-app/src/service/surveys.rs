@@ -4,6 +4,7 @@
 //! closes it, and no answer in time closes it with a flag. Results: `survey_results`.
 
 use crate::credentials::{random_token, token_hash};
+use crate::i18n::Phrase;
 use crate::outbox::template::Vars;
 use crate::{App, AppError};
 use jiff::{SignedDuration, Timestamp};
@@ -47,7 +48,7 @@ impl Survey {
     fn read(row: SurveyRow) -> Result<Self, AppError> {
         let questions = serde_json::from_str(&row.questions)
             .map_err(|e| AppError::Internal(format!("survey {} unreadable: {e}", row.id)))?;
-        let trigger = Trigger::parse(&row.trigger_kind)?;
+        let trigger = row.trigger_kind;
         Ok(Self {
             row,
             questions,
@@ -256,13 +257,20 @@ impl App {
             .get_store(Scope::Chain, customer.store_id)
             .await?
             .name;
-        let mut body = format!(
-            "{}您好：\n\n感谢您选择{store}。请花一分钟告诉我们您的感受：\n{url}\n\n此链接 {days} 天内有效。",
-            customer.name
+        // Customers have no language on file: the configured one.
+        let mut body = self.config.language().format(
+            "notice.survey_invitation",
+            &[
+                ("name", &customer.name),
+                ("store", &store),
+                ("url", url),
+                ("days", &days.to_string()),
+            ],
         );
         if marketing {
             let link = self.unsubscribe_link(customer.id, Channel::Email.marketing_consent());
-            body.push_str(&format!("\n\n退订 / Unsubscribe: {link}"));
+            let unsubscribe = crate::i18n::both("notice.unsubscribe", " / ", &[]);
+            body.push_str(&format!("\n\n{unsubscribe}: {link}"));
         }
         Ok(Some(crate::messages::Composed {
             channel: Channel::Email,
@@ -303,7 +311,7 @@ impl App {
         ticket_id: i64,
     ) -> Result<bool, AppError> {
         let t = self.db.ticket(Scope::Chain, ticket_id).await?;
-        if t.status != Status::Resolved.code() {
+        if t.status != Status::Resolved {
             return Ok(false);
         }
         let expires = self.now() + SignedDuration::from_hours(24 * i64::from(wait_days));
@@ -331,7 +339,7 @@ impl App {
         batch: &str,
     ) -> Result<SendReport, AppError> {
         let survey = self.survey(survey_id).await?;
-        if survey.row.active == 0 {
+        if !survey.row.active {
             return Err(FieldError::new("survey_id", "error.survey.inactive").into());
         }
         let members = self.segment_recipients(scope, segment_id).await?;
@@ -368,7 +376,7 @@ impl App {
                 .customer_changes_ticket(
                     &row,
                     Action::Close,
-                    "客户未在期限内回复满意度回访",
+                    &Phrase::new("timeline.survey_unanswered").to_stored(),
                     None,
                     true,
                 )
@@ -437,5 +445,12 @@ impl App {
                 e => e.into(),
             })?;
         Ok(format!("{}/s/{token}", self.config.public_url()))
+    }
+}
+
+impl App {
+    /// How many invitations a survey sent, and how many were answered.
+    pub async fn survey_counts(&self, scope: Scope, id: i64) -> Result<(i64, i64), AppError> {
+        Ok(self.db.survey_counts(scope, id).await?)
     }
 }

@@ -32,7 +32,7 @@ pub struct AttachmentView {
     pub media_type: String,
     pub size_bytes: i64,
     pub added_by: Option<i64>,
-    pub added_at: i64,
+    pub added_at: jiff::Timestamp,
 }
 
 /// An attachment's file, opened.

@@ -4,6 +4,7 @@
 //! coupons. Descriptions and notes are sealed like the customer's file.
 
 use crate::customers::sealing;
+use crate::i18n::{Lang, Phrase};
 use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::FieldError;
@@ -12,7 +13,8 @@ use patron_domain::service::sla::{BusinessClock, SlaClock};
 use patron_domain::service::ticket::{Action, Severity, Status, TicketChannel, TicketType};
 use patron_store::Scope;
 use patron_store::compensation::Gift;
-use patron_store::tickets::{NewTicket, Queue, TicketChange, TicketRow};
+use patron_store::tickets::{NewTicket, TicketChange};
+pub use patron_store::tickets::{Queue, TicketRow};
 use serde::Deserialize;
 
 pub use super::resolution::{Compensation, Resolution, Resolved};
@@ -56,12 +58,24 @@ pub(super) struct Rating {
 /// One entry of a ticket's timeline, opened.
 #[derive(Debug, Clone)]
 pub struct TimelineEntry {
-    pub at: i64,
+    pub at: Timestamp,
     pub staff_id: Option<i64>,
     pub kind: String,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+    /// What was written, with a note the app wrote (a [`Phrase`]) in the configured language.
     pub note: String,
+    /// The note the app wrote, for a reader in another language.
+    pub phrase: Option<Phrase>,
+}
+
+impl TimelineEntry {
+    /// The note in the reader's language.
+    pub fn note_in(&self, lang: Lang) -> String {
+        self.phrase
+            .as_ref()
+            .map_or_else(|| self.note.clone(), |p| p.render(lang))
+    }
 }
 
 /// A ticket with its description and timeline opened.
@@ -200,6 +214,11 @@ impl App {
                 Some(n) => sealing::open(&self.keys, "ticket", row.customer_id, n)?,
                 None => String::new(),
             };
+            let phrase = Phrase::from_stored(&note);
+            let note = match &phrase {
+                Some(p) => p.render(self.config.language()),
+                None => note,
+            };
             timeline.push(TimelineEntry {
                 at: e.at,
                 staff_id: e.staff_id,
@@ -207,10 +226,11 @@ impl App {
                 from: e.from_status,
                 to: e.to_status,
                 note,
+                phrase,
             });
         }
         self.audit_ticket_read(actor, &row).await?;
-        let status = Status::parse(&row.status)?;
+        let status = row.status;
         let compensation = row
             .compensation
             .as_deref()
@@ -335,7 +355,7 @@ impl App {
         resolution: Option<Settled<'a>>,
         rating: Rating,
     ) -> Result<(TicketChange<'a>, Status, Timestamp), AppError> {
-        let from = Status::parse(&row.status)?;
+        let from = row.status;
         let to = from.after(action)?;
         let now = self.now();
         let (hours, holidays, tz) = self.business_time(row.store_id).await?;
@@ -346,9 +366,7 @@ impl App {
         };
         let sla = SlaClock {
             used_minutes: row.sla_used_min,
-            running_since: row
-                .sla_running_since
-                .and_then(|m| Timestamp::from_millisecond(m).ok()),
+            running_since: row.sla_running_since,
         };
         let sla = match to {
             Status::WaitingCustomer | Status::Resolved | Status::Closed => sla.pause(now, &clock),
@@ -378,5 +396,12 @@ impl App {
             gift: resolution.and_then(|r| r.gift).map(|g| (actor, g)),
         };
         Ok((change, to, now))
+    }
+}
+
+impl App {
+    /// One ticket, within the caller's scope.
+    pub async fn ticket(&self, scope: Scope, id: i64) -> Result<TicketRow, AppError> {
+        Ok(self.db.ticket(scope, id).await?)
     }
 }

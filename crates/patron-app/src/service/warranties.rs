@@ -11,7 +11,8 @@ use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::phone::Phone;
 use patron_store::Scope;
-use patron_store::warranties::{ClaimRow, NewWarranty, WarrantyRow};
+use patron_store::warranties::NewWarranty;
+pub use patron_store::warranties::{ClaimRow, WarrantyRow};
 
 /// The built-in reminder template (migration 0016).
 pub const REMINDER_TEMPLATE: &str = "保修到期提醒";
@@ -231,7 +232,14 @@ impl App {
             ticket_type: "complaint".into(),
             category: category.into(),
             severity: "normal".into(),
-            subject: format!("保修申请（{}）：{}", claim_text(kind), w.product),
+            // A ticket's subject is one text staff edit and mail on: the configured language.
+            subject: self.config.language().format(
+                "notice.warranty_claim",
+                &[
+                    ("kind", claim_text(self.config.language(), kind)),
+                    ("product", &w.product),
+                ],
+            ),
             description: form.description.clone(),
             sale_id: w.sale_id,
             item_ref: w.serial.clone().unwrap_or_else(|| w.sku.clone()),
@@ -294,11 +302,53 @@ impl App {
     }
 }
 
-fn claim_text(kind: &str) -> &'static str {
-    match kind {
-        "replacement" => "换货",
-        "refund" => "退款",
-        _ => "维修",
+fn claim_text(lang: crate::i18n::Lang, kind: &str) -> &'static str {
+    lang.t(match kind {
+        "replacement" => "warranty.claim.replacement",
+        "refund" => "warranty.claim.refund",
+        _ => "warranty.claim.repair",
+    })
+}
+
+/// What registering an item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    New(i64),
+    /// The same item was registered before for the same customer (and sale): a retry.
+    Again(i64),
+}
+
+impl App {
+    /// Registers an item, treating the same item again for the same customer (and sale) as
+    /// a client's retry that answers with the first registration; anyone else's registration
+    /// of the serial number stays a conflict.
+    pub async fn register_warranty_once(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &WarrantyForm,
+    ) -> Result<Registered, AppError> {
+        match self.register_warranty(actor, scope, form).await {
+            Ok(id) => Ok(Registered::New(id)),
+            Err(e @ AppError::Conflict { .. }) => {
+                let first = self
+                    .db
+                    .find_warranties(scope, Some(form.serial.trim()), None, 10)
+                    .await?
+                    .into_iter()
+                    .find(|w| {
+                        w.sku == form.sku.trim()
+                            && (form.customer_id == 0 || w.customer_id == form.customer_id)
+                    });
+                match first {
+                    Some(w) if form.sale_id.is_none() || w.sale_id == form.sale_id => {
+                        Ok(Registered::Again(w.id))
+                    }
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -4,11 +4,13 @@
 //! child under 14 may only have the minimum recorded until a guardian has consented.
 
 mod draft;
+mod reverification;
 
 pub use draft::{
     COMPLETENESS_FIELDS, CustomerDraft, CustomerInput, HouseholdLink, Profile, completeness,
     mask_text, missing_fields,
 };
+pub use reverification::Reverification;
 
 use crate::FieldError;
 use jiff::civil::Date;
@@ -34,6 +36,14 @@ macro_rules! closed_set {
             }
         }
     };
+}
+
+crate::stored::stored_codes! {
+    /// A customer file's state: merged files stay as tombstones pointing at the survivor.
+    CustomerStatus { Active => "active", Merged => "merged" }
+
+    /// What a custom field holds.
+    FieldKind { Text => "text", Number => "number", Date => "date", Choice => "choice" }
 }
 
 closed_set! {

@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 mod tests;
 
+crate::stored::stored_codes! {
+    /// An outbox message: pending until claimed, sending while a dispatcher holds it, then
+    /// sent, or dead once its attempts are used up.
+    OutboxStatus { Pending => "pending", Sending => "sending", Sent => "sent", Dead => "dead" }
+}
+
 /// Where a message goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {

@@ -15,6 +15,21 @@ pub use lots::{Lot, Take, plan_redemption, usable_balance};
 /// may allow a negative balance.
 pub type Points = i64;
 
+crate::stored::stored_codes! {
+    /// What a points ledger entry records.
+    EntryKind {
+        Earn => "earn",
+        Redeem => "redeem",
+        Expire => "expire",
+        Adjust => "adjust",
+        Clawback => "clawback",
+        Restore => "restore",
+    }
+
+    /// A manual points adjustment: a large one waits for a second person's approval.
+    AdjustmentStatus { Pending => "pending", Applied => "applied", Rejected => "rejected" }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PointsError {
     #[error("not enough usable points: {available} available, {wanted} wanted")]

@@ -1,5 +1,5 @@
-//! After-sales service: the ticket workflow, the SLA clock counted in each store's
-//! business hours, and surveys.
+//! After-sales service: the ticket workflow and what a resolution gives, the SLA clock
+//! counted in each store's business hours, and surveys.
 
 /// A closed set of codes: the enum, its stored code, `ALL`, and parsing with the field
 /// error a form shows.
@@ -27,6 +27,7 @@ macro_rules! codes {
     };
 }
 
+pub mod compensation;
 pub mod order;
 pub mod report;
 pub mod sla;

@@ -41,6 +41,13 @@ codes!(
     }
 );
 
+codes!(
+    /// Where a resolution waiting for a second person's approval stands.
+    ApprovalStatus, "status", "error.ticket.status" {
+        Pending => "pending", Approved => "approved", Rejected => "rejected",
+    }
+);
+
 /// The default categories (configurable: the list is kept in settings).
 pub const DEFAULT_CATEGORIES: [&str; 7] = [
     "product_quality",

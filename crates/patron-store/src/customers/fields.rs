@@ -1,6 +1,8 @@
 //! Admin-defined custom fields (自定义字段): their definitions. Values live in each customer's
 //! profile, keyed by `field_key`, and are checked against these definitions on write.
 
+use super::FieldKind;
+use crate::decode::{Code, Flag, Millis};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -11,13 +13,17 @@ pub struct CustomFieldRow {
     pub field_key: String,
     pub label: String,
     /// `text`, `number`, `date` or `choice`.
-    pub kind: String,
+    #[sqlx(try_from = "Code")]
+    pub kind: FieldKind,
     /// Choices separated by `|` (for `choice`).
     pub choices: String,
-    pub active: i64,
-    pub created_at: i64,
+    #[sqlx(try_from = "Flag")]
+    pub active: bool,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
     /// 1 when its values identify a person (masked for roles that may not reveal them).
-    pub personal: i64,
+    #[sqlx(try_from = "Flag")]
+    pub personal: bool,
 }
 
 impl CustomFieldRow {

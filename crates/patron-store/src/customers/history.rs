@@ -1,6 +1,7 @@
 //! What happened to a customer over time: consent decisions (an append-only ledger plus the
 //! latest state per purpose), owner changes, and interactions. The timeline merges them.
 
+use crate::decode::{Flag, Millis};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -20,11 +21,13 @@ pub struct ConsentRow {
     pub id: i64,
     pub customer_id: i64,
     pub purpose: String,
-    pub granted: i64,
+    #[sqlx(try_from = "Flag")]
+    pub granted: bool,
     pub notice_version: String,
     pub channel: String,
     pub actor_name: String,
-    pub at_ms: i64,
+    #[sqlx(rename = "at_ms", try_from = "Millis")]
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,7 +38,8 @@ pub struct OwnerLogRow {
     pub to_staff_id: Option<i64>,
     pub reason: String,
     pub actor_name: String,
-    pub at_ms: i64,
+    #[sqlx(rename = "at_ms", try_from = "Millis")]
+    pub at: Timestamp,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -49,7 +53,8 @@ pub struct InteractionRow {
     pub note_enc: Option<String>,
     pub staff_id: Option<i64>,
     pub actor_name: String,
-    pub at_ms: i64,
+    #[sqlx(rename = "at_ms", try_from = "Millis")]
+    pub at: Timestamp,
 }
 
 /// One line of the timeline, newest first. `note_enc` is sealed for interactions.
@@ -61,11 +66,11 @@ pub enum TimelineEntry {
 }
 
 impl TimelineEntry {
-    pub fn at_ms(&self) -> i64 {
+    pub fn at(&self) -> Timestamp {
         match self {
-            TimelineEntry::Interaction(r) => r.at_ms,
-            TimelineEntry::Consent(r) => r.at_ms,
-            TimelineEntry::Owner(r) => r.at_ms,
+            TimelineEntry::Interaction(r) => r.at,
+            TimelineEntry::Consent(r) => r.at,
+            TimelineEntry::Owner(r) => r.at,
         }
     }
 }
@@ -295,7 +300,7 @@ impl Db {
             .chain(consents.into_iter().map(TimelineEntry::Consent))
             .chain(owners.into_iter().map(TimelineEntry::Owner))
             .collect();
-        all.sort_by_key(|e| std::cmp::Reverse(e.at_ms()));
+        all.sort_by_key(|e| std::cmp::Reverse(e.at()));
         all.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(all)
     }
@@ -355,7 +360,7 @@ pub(crate) async fn insert_interaction_in(
     .bind(&row.note_enc)
     .bind(row.staff_id)
     .bind(&actor.name)
-    .bind(row.at_ms)
+    .bind(ms(row.at))
     .bind(ms(now))
     .execute(&mut *conn)
     .await?;

@@ -17,10 +17,18 @@ pub use merge::MergePlan;
 pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
 pub use segment::SegmentFilter;
 
+use crate::decode::{Code, Flag, Millis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
+
+pub use patron_domain::customer::{CustomerStatus, FieldKind};
+
+codes!(
+    CustomerStatus, "customers.status", CustomerStatus::parse;
+    FieldKind, "custom_fields.kind", FieldKind::parse;
+);
 
 /// One stored customer, sealed columns as stored (base64 ciphertext).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,8 +38,10 @@ pub struct CustomerRecord {
     pub archive_no: String,
     pub name: String,
     pub gender: String,
-    pub birthday_lunar: i64,
-    pub guardian_consent: i64,
+    #[sqlx(try_from = "Flag")]
+    pub birthday_lunar: bool,
+    #[sqlx(try_from = "Flag")]
+    pub guardian_consent: bool,
     pub mobile_enc: Option<String>,
     pub mobile_idx: Option<String>,
     pub last4_idx: Option<String>,
@@ -49,11 +59,15 @@ pub struct CustomerRecord {
     pub owner_staff_id: Option<i64>,
     pub missing: String,
     pub completeness: i64,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: CustomerStatus,
     pub merged_into: Option<i64>,
-    pub verified_at: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub verified_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 pub(crate) const COLUMNS: &str = "c.id, c.store_id, c.archive_no, c.name, c.gender, \
@@ -327,7 +341,7 @@ impl Db {
     pub async fn reseal_customer(
         &self,
         row: &CustomerRecord,
-        updated_at_seen: i64,
+        updated_at_seen: Timestamp,
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE customers SET mobile_enc = $2, phones_enc = $3, id_number_enc = $4, \
@@ -342,7 +356,7 @@ impl Db {
         .bind(&row.birthday_enc)
         .bind(&row.address_enc)
         .bind(&row.notes_enc)
-        .bind(updated_at_seen)
+        .bind(ms(updated_at_seen))
         .bind(&row.profile)
         .execute(self.pool())
         .await?

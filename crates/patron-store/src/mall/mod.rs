@@ -3,37 +3,47 @@
 
 mod orders;
 
-pub use orders::{NewOrder, OrderRow, RedeemRefused, Redeemed, may_move};
+pub use orders::{NewOrder, OrderRow, RedeemRefused, Redeemed};
 
+use crate::decode::{Code, Millis, OptMillis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
+pub use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
+
+codes!(
+    RewardKind, "rewards.kind", RewardKind::parse;
+    RewardStatus, "rewards.status", RewardStatus::parse;
+    RewardOrderStatus, "reward_orders.status", RewardOrderStatus::parse;
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RewardRow {
     pub id: i64,
     pub name: String,
     pub description: String,
-    /// `goods` or `coupon`.
-    pub kind: String,
+    #[sqlx(try_from = "Code")]
+    pub kind: RewardKind,
     pub coupon_template_id: Option<i64>,
     pub points_price: i64,
     pub cash_fen: i64,
     pub stock: Option<i64>,
     pub per_member_limit: Option<i64>,
-    pub valid_from_ms: i64,
-    pub valid_until_ms: Option<i64>,
-    pub status: String,
+    #[sqlx(rename = "valid_from_ms", try_from = "Millis")]
+    pub valid_from: Timestamp,
+    #[sqlx(rename = "valid_until_ms", try_from = "OptMillis")]
+    pub valid_until: Option<Timestamp>,
+    #[sqlx(try_from = "Code")]
+    pub status: RewardStatus,
     pub redeemed: i64,
 }
 
 impl RewardRow {
     /// Whether members can redeem it at `at` (stock aside).
     pub fn offered_at(&self, at: Timestamp) -> bool {
-        let at = ms(at);
-        self.status == "active"
-            && self.valid_from_ms <= at
-            && self.valid_until_ms.is_none_or(|until| at < until)
+        self.status == RewardStatus::Active
+            && self.valid_from <= at
+            && self.valid_until.is_none_or(|until| at < until)
     }
 }
 
@@ -57,14 +67,14 @@ impl Db {
         )
         .bind(&r.name)
         .bind(&r.description)
-        .bind(&r.kind)
+        .bind(r.kind.code())
         .bind(r.coupon_template_id)
         .bind(r.points_price)
         .bind(r.cash_fen)
         .bind(r.stock)
         .bind(r.per_member_limit)
-        .bind(r.valid_from_ms)
-        .bind(r.valid_until_ms)
+        .bind(ms(r.valid_from))
+        .bind(r.valid_until.map(ms))
         .bind(ms(now))
         .fetch_one(&mut *tx)
         .await?;
@@ -81,7 +91,7 @@ impl Db {
         scope: Scope,
         id: i64,
         more_stock: i64,
-        status: Option<&str>,
+        status: Option<RewardStatus>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         scope.chain_wide()?;
@@ -90,13 +100,16 @@ impl Db {
             "UPDATE rewards SET stock = stock + $1, status = COALESCE($2, status) WHERE id = $3",
         )
         .bind(more_stock)
-        .bind(status)
+        .bind(status.map(RewardStatus::code))
         .bind(id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if n == 1 {
-            let detail = format!("stock +{more_stock}; status {}", status.unwrap_or("kept"));
+            let detail = format!(
+                "stock +{more_stock}; status {}",
+                status.map_or("kept", RewardStatus::code)
+            );
             let event = AuditEvent::ok("reward.update", "reward", id).with_detail(detail);
             audit::append(&mut tx, actor, &event, now).await?;
         }

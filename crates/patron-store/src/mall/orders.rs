@@ -3,7 +3,8 @@
 //! redeemed against it (`reward_order:<id>`), a coupon reward issues its coupons, and a till's
 //! idempotency key is stored with the answer. Any refusal rolls all of it back.
 
-use super::{REWARD_COLUMNS, RewardRow};
+use super::{REWARD_COLUMNS, RewardKind, RewardOrderStatus, RewardRow};
+use crate::decode::{Code, Millis};
 use crate::points::correction::restore_in;
 use crate::points::{EntryNote, PointsRefused, redeem_in};
 use crate::sales::coupons::issue_one_in;
@@ -23,13 +24,16 @@ pub struct OrderRow {
     pub quantity: i64,
     pub points: i64,
     pub cash_fen: i64,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: RewardOrderStatus,
     pub coupon_codes: String,
     pub note: String,
     pub placed_by_name: String,
-    pub placed_at_ms: i64,
+    #[sqlx(rename = "placed_at_ms", try_from = "Millis")]
+    pub placed_at: Timestamp,
     pub updated_by_name: String,
-    pub updated_at_ms: i64,
+    #[sqlx(rename = "updated_at_ms", try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.customer_id, o.reward_id, r.name AS reward_name, o.store_id, \
@@ -40,7 +44,8 @@ const ORDER_COLUMNS: &str = "o.id, o.customer_id, o.reward_id, r.name AS reward_
 #[derive(sqlx::FromRow)]
 struct Taken {
     name: String,
-    kind: String,
+    #[sqlx(try_from = "Code")]
+    kind: RewardKind,
     coupon_template_id: Option<i64>,
     points_price: i64,
     cash_fen: i64,
@@ -114,14 +119,6 @@ impl From<PointsRefused> for RedeemRefused {
     }
 }
 
-/// Order states staff move an order to, and from which.
-pub fn may_move(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("placed", "ready") | ("placed", "fulfilled") | ("ready", "fulfilled")
-    )
-}
-
 impl Db {
     /// Redeems a reward for a member (see the module note). `valid_days` is the coupon
     /// template's, for a coupon reward.
@@ -176,10 +173,9 @@ impl Db {
                 .collect(),
             None => Vec::new(),
         };
-        let status = if kind == "coupon" {
-            "fulfilled"
-        } else {
-            "placed"
+        let status = match kind {
+            RewardKind::Coupon => RewardOrderStatus::Fulfilled,
+            RewardKind::Goods => RewardOrderStatus::Placed,
         };
         let order_id: i64 = sqlx::query_scalar(
             "INSERT INTO reward_orders (customer_id, reward_id, store_id, quantity, points, cash_fen, \
@@ -192,7 +188,7 @@ impl Db {
         .bind(o.quantity)
         .bind(points)
         .bind(cash * o.quantity)
-        .bind(status)
+        .bind(status.code())
         .bind(codes.join(","))
         .bind(o.note)
         .bind(&actor.name)
@@ -221,7 +217,7 @@ impl Db {
             reward_name: name,
             points,
             cash_fen: cash * o.quantity,
-            status: status.to_string(),
+            status: status.code().to_string(),
             coupon_codes: codes,
             balance,
         };
@@ -246,11 +242,11 @@ impl Db {
         actor: &Actor,
         scope: Scope,
         order_id: i64,
-        to: &str,
+        to: RewardOrderStatus,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let from: Option<(String, Option<i64>)> =
+        let from: Option<(Code, Option<i64>)> =
             sqlx::query_as("SELECT status, store_id FROM reward_orders WHERE id = $1")
                 .bind(order_id)
                 .fetch_optional(&mut *tx)
@@ -258,24 +254,25 @@ impl Db {
         let Some((from, store_id)) = from else {
             return Ok(false);
         };
-        if !may_move(&from, to) || !scope.allows(store_id) {
+        let from = RewardOrderStatus::try_from(from)?;
+        if !from.may_move_to(to) || !scope.allows(store_id) {
             return Ok(false);
         }
         let n = sqlx::query(
             "UPDATE reward_orders SET status = $1, updated_by_name = $2, updated_at_ms = $3 \
              WHERE id = $4 AND status = $5",
         )
-        .bind(to)
+        .bind(to.code())
         .bind(&actor.name)
         .bind(ms(now))
         .bind(order_id)
-        .bind(&from)
+        .bind(from.code())
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if n == 1 {
             let event = AuditEvent::ok("reward.order", "reward_order", order_id)
-                .with_detail(format!("{from} -> {to}"));
+                .with_detail(format!("{} -> {}", from.code(), to.code()));
             audit::append(&mut tx, actor, &event, now).await?;
         }
         tx.commit().await?;

@@ -4,10 +4,16 @@
 
 use super::correction::{held_in, take_back_in};
 use super::{EntryKind, EntryNote, NewLot, earn_in};
+use crate::decode::{Code, Millis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
+pub use patron_domain::points::AdjustmentStatus;
 use patron_domain::points::Points;
+
+codes!(
+    AdjustmentStatus, "points_adjustments.status", AdjustmentStatus::parse;
+);
 use sqlx::AnyConnection;
 
 /// One adjustment asked for.
@@ -26,10 +32,12 @@ pub struct AdjustmentRow {
     pub points: i64,
     pub reason: String,
     pub batch: String,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: AdjustmentStatus,
     pub requested_by: Option<i64>,
     pub requested_by_name: String,
-    pub requested_at_ms: i64,
+    #[sqlx(rename = "requested_at_ms", try_from = "Millis")]
+    pub requested_at: Timestamp,
     pub decided_by_name: String,
 }
 
@@ -187,7 +195,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<(), AdjustRefused> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(i64, i64, String, Option<i64>, String)> = sqlx::query_as(
+        let row: Option<(i64, i64, String, Option<i64>, Code)> = sqlx::query_as(
             "SELECT a.customer_id, a.points, a.reason, a.requested_by, a.status \
              FROM points_adjustments a JOIN customers c ON c.id = a.customer_id \
              WHERE a.id = $1 AND ($2 IS NULL OR c.store_id = $2)",
@@ -199,7 +207,9 @@ impl Db {
         let Some((customer_id, points, reason, requested_by, status)) = row else {
             return Err(AdjustRefused::Store(StoreError::NotFound));
         };
-        if status != "pending" {
+        if AdjustmentStatus::try_from(status).map_err(StoreError::from)?
+            != AdjustmentStatus::Pending
+        {
             return Err(AdjustRefused::Decided);
         }
         if requested_by.is_some() && requested_by == actor.id {
@@ -209,7 +219,14 @@ impl Db {
             "UPDATE points_adjustments SET status = $1, decided_by = $2, decided_by_name = $3, \
              decided_at_ms = $4 WHERE id = $5 AND status = 'pending'",
         )
-        .bind(if approve { "applied" } else { "rejected" })
+        .bind(
+            if approve {
+                AdjustmentStatus::Applied
+            } else {
+                AdjustmentStatus::Rejected
+            }
+            .code(),
+        )
         .bind(actor.id)
         .bind(&actor.name)
         .bind(ms(now))

@@ -7,34 +7,17 @@ pub mod adjust;
 pub mod correction;
 pub mod report;
 
+use crate::decode::{Code, Millis, codes};
 use crate::{Db, StoreError, WriteTx, ms};
 use jiff::Timestamp;
 use patron_domain::points::{Lot, Points, PointsError, Take, plan_redemption};
 use sqlx::AnyConnection;
 
-/// Why an entry exists; stored in `points_entries.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    Earn,
-    Redeem,
-    Expire,
-    Adjust,
-    Clawback,
-    Restore,
-}
+pub use patron_domain::points::EntryKind;
 
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Earn => "earn",
-            EntryKind::Redeem => "redeem",
-            EntryKind::Expire => "expire",
-            EntryKind::Adjust => "adjust",
-            EntryKind::Clawback => "clawback",
-            EntryKind::Restore => "restore",
-        }
-    }
-}
+codes!(
+    EntryKind, "points_entries.kind", EntryKind::parse;
+);
 
 /// Who and why, written on every entry: members and staff always see why it exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +56,15 @@ impl From<sqlx::Error> for PointsRefused {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct EntryRow {
     pub id: i64,
-    pub kind: String,
+    #[sqlx(try_from = "Code")]
+    pub kind: EntryKind,
     pub points: i64,
     pub lot_id: Option<i64>,
     pub reason: String,
     pub reference: String,
     pub actor_name: String,
-    pub at_ms: i64,
+    #[sqlx(rename = "at_ms", try_from = "Millis")]
+    pub at: Timestamp,
 }
 
 /// A customer whose stored balance differs from the sum of the ledger or of the lots.
@@ -105,7 +90,7 @@ pub(crate) async fn append_entry(
          actor_name, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(customer_id)
-    .bind(kind.as_str())
+    .bind(kind.code())
     .bind(points)
     .bind(lot_id)
     .bind(&note.reason)

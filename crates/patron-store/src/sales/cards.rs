@@ -1,17 +1,26 @@
 //! Member cards: at most one active card per member (a partial unique index); issuing a new
 //! one marks the old one replaced, in one transaction with its audit row.
 
+use crate::decode::{Code, Millis, OptMillis, codes};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
+pub use patron_domain::membership::CardStatus;
+
+codes!(
+    CardStatus, "member_cards.status", CardStatus::parse;
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CardRow {
     pub card_no: String,
     pub customer_id: i64,
-    pub status: String,
-    pub issued_at_ms: i64,
-    pub valid_until_ms: Option<i64>,
+    #[sqlx(try_from = "Code")]
+    pub status: CardStatus,
+    #[sqlx(rename = "issued_at_ms", try_from = "Millis")]
+    pub issued_at: Timestamp,
+    #[sqlx(rename = "valid_until_ms", try_from = "OptMillis")]
+    pub valid_until: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "card_no, customer_id, status, issued_at_ms, valid_until_ms";

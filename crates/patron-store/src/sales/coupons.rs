@@ -2,9 +2,16 @@
 //! is a conditional update inside the sale's transaction, so a code is used at most once.
 
 use crate::db::placeholders;
+use crate::decode::{Code, Flag, Millis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
+pub use patron_domain::coupon::{CouponStatus, TemplateStatus};
+
+codes!(
+    TemplateStatus, "coupon_templates.status", TemplateStatus::parse;
+    CouponStatus, "coupons.status", CouponStatus::parse;
+);
 use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -17,11 +24,14 @@ pub struct TemplateRow {
     pub min_spend_fen: i64,
     /// Empty: every category.
     pub category: String,
-    pub first_purchase: i64,
-    pub birthday_month: i64,
+    #[sqlx(try_from = "Flag")]
+    pub first_purchase: bool,
+    #[sqlx(try_from = "Flag")]
+    pub birthday_month: bool,
     /// Days a coupon stays valid after it is issued.
     pub valid_days: i64,
-    pub status: String,
+    #[sqlx(try_from = "Code")]
+    pub status: TemplateStatus,
 }
 
 /// A coupon with its template's rule, as the till and the customer page see it.
@@ -29,9 +39,12 @@ pub struct TemplateRow {
 pub struct CouponRow {
     pub code: String,
     pub customer_id: i64,
-    pub status: String,
-    pub valid_from_ms: i64,
-    pub valid_until_ms: i64,
+    #[sqlx(try_from = "Code")]
+    pub status: CouponStatus,
+    #[sqlx(rename = "valid_from_ms", try_from = "Millis")]
+    pub valid_from: Timestamp,
+    #[sqlx(rename = "valid_until_ms", try_from = "Millis")]
+    pub valid_until: Timestamp,
     pub reason: String,
     pub template_id: i64,
     pub name: String,
@@ -40,8 +53,10 @@ pub struct CouponRow {
     pub cap_fen: Option<i64>,
     pub min_spend_fen: i64,
     pub category: String,
-    pub first_purchase: i64,
-    pub birthday_month: i64,
+    #[sqlx(try_from = "Flag")]
+    pub first_purchase: bool,
+    #[sqlx(try_from = "Flag")]
+    pub birthday_month: bool,
 }
 
 /// Per template: issued, used, still usable, expired unused, and the discount given.
@@ -132,8 +147,8 @@ impl Db {
         .bind(t.cap_fen)
         .bind(t.min_spend_fen)
         .bind(&t.category)
-        .bind(t.first_purchase)
-        .bind(t.birthday_month)
+        .bind(i64::from(t.first_purchase))
+        .bind(i64::from(t.birthday_month))
         .bind(t.valid_days)
         .bind(ms(now))
         .fetch_one(&mut *tx)

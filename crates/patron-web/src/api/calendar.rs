@@ -56,7 +56,7 @@ pub async fn festivals(
     let year = match q.year.as_deref().map(str::trim) {
         None | Some("") => state
             .app
-            .config
+            .config()
             .timezone()
             .to_datetime(state.app.now())
             .year(),

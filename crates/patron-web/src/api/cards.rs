@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_store::sales::cards::CardRow;
+use patron_app::sales::cards::CardRow;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -21,10 +21,7 @@ pub struct CardBody {
 fn body(c: CardRow) -> CardBody {
     CardBody {
         card_no: c.card_no,
-        valid_until: c
-            .valid_until_ms
-            .and_then(|v| jiff::Timestamp::from_millisecond(v).ok())
-            .map(|t| t.to_string()),
+        valid_until: c.valid_until.map(|t| t.to_string()),
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn create_template(
             .app
             .create_coupon_template(&p.actor(ctx.rid()), p.scope(), &input)
             .await?;
-        Ok::<_, patron_app::AppError>(state.app.db.coupon_template(id).await?)
+        state.app.coupon_template(id).await
     }
     .await;
     match made {
@@ -120,7 +120,7 @@ pub async fn create_template(
     }
 }
 
-fn template_view(t: patron_store::sales::coupons::TemplateRow) -> TemplateView {
+fn template_view(t: patron_app::sales::coupons::TemplateRow) -> TemplateView {
     TemplateView {
         id: t.id,
         name: t.name,
@@ -129,10 +129,10 @@ fn template_view(t: patron_store::sales::coupons::TemplateRow) -> TemplateView {
         cap_fen: t.cap_fen,
         min_spend_fen: t.min_spend_fen,
         category: t.category,
-        first_purchase: t.first_purchase != 0,
-        birthday_month: t.birthday_month != 0,
+        first_purchase: t.first_purchase,
+        birthday_month: t.birthday_month,
         valid_days: t.valid_days,
-        status: t.status,
+        status: t.status.code().to_string(),
     }
 }
 
@@ -144,10 +144,9 @@ pub async fn list_templates(
 ) -> Result<Json<Vec<TemplateView>>, WebError> {
     let rows = state
         .app
-        .db
         .coupon_templates()
         .await
-        .map_err(|e| WebError::api(patron_app::AppError::from(e), ctx.lang))?;
+        .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(rows.into_iter().map(template_view).collect()))
 }
 
@@ -186,10 +185,9 @@ pub async fn usage(
 ) -> Result<Json<Vec<UsageView>>, WebError> {
     let rows = state
         .app
-        .db
-        .coupon_usage(p.scope(), state.app.now())
+        .coupon_usage(p.scope())
         .await
-        .map_err(|e| WebError::api(patron_app::AppError::from(e), ctx.lang))?;
+        .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(
         rows.into_iter()
             .map(|u| UsageView {

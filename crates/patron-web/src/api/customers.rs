@@ -103,9 +103,9 @@ pub(crate) fn customer_body(c: Customer, reveal: bool) -> CustomerBody {
         completeness: c.completeness,
         missing: c.missing,
         masked: !reveal,
-        verified_at_ms: c.verified_at,
-        created_at_ms: c.created_at,
-        updated_at_ms: c.updated_at,
+        verified_at_ms: c.verified_at.as_millisecond(),
+        created_at_ms: c.created_at.as_millisecond(),
+        updated_at_ms: c.updated_at.as_millisecond(),
     }
 }
 

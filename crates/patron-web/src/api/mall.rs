@@ -41,25 +41,21 @@ pub async fn offered(
 ) -> Result<Json<Vec<RewardView>>, WebError> {
     let rows = state
         .app
-        .db
-        .rewards_offered(state.app.now())
+        .rewards_offered()
         .await
-        .map_err(|e| WebError::api(patron_app::AppError::from(e), ctx.lang))?;
+        .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(
         rows.into_iter()
             .map(|r| RewardView {
                 id: r.id,
                 name: r.name,
                 description: r.description,
-                kind: r.kind,
+                kind: r.kind.code().to_string(),
                 points_price: r.points_price,
                 cash_fen: r.cash_fen,
                 stock: r.stock,
                 per_member_limit: r.per_member_limit,
-                valid_until: r
-                    .valid_until_ms
-                    .and_then(|v| jiff::Timestamp::from_millisecond(v).ok())
-                    .map(|t| t.to_string()),
+                valid_until: r.valid_until.map(|t| t.to_string()),
             })
             .collect(),
     ))
@@ -93,7 +89,7 @@ fn one() -> i64 {
 
 #[utoipa::path(post, path = "/api/v1/rewards/redeem", tag = "till", request_body = RedeemBody,
     params(("Idempotency-Key" = String, Header, description = "unique per redemption attempt; retries reuse it")),
-    responses((status = 201, body = patron_app::sales::mall::RedeemReceipt), (status = 400, body = Problem),
+    responses((status = 201, body = super::receipts::RedeemReceipt), (status = 400, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn redeem(
     State(state): State<AppState>,

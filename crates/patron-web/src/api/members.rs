@@ -41,7 +41,7 @@ pub async fn lookup(
     let m = if q.card.trim().is_empty() {
         state
             .app
-            .lookup_member(&actor, patron_store::Scope::Chain, &q.phone)
+            .lookup_member(&actor, patron_domain::Scope::Chain, &q.phone)
             .await
     } else {
         state.app.lookup_member_by_card(&actor, &q.card).await
@@ -84,9 +84,7 @@ pub async fn member_coupons(
     Ok(Json(
         rows.into_iter()
             .map(|c| CouponView {
-                valid_until: jiff::Timestamp::from_millisecond(c.valid_until_ms)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
+                valid_until: c.valid_until.to_string(),
                 code: c.code,
                 name: c.name,
                 amount_fen: c.amount_fen,

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod orders;
 pub mod points;
 pub mod ranking;
+pub mod receipts;
 pub mod sales;
 pub mod segments;
 pub mod ticket_files;
@@ -55,15 +56,15 @@ use utoipa::{Modify, OpenApi, ToSchema};
         customers::CustomerListBody, customers::InteractionBody, customers::IdBody, customers::MergeBody,
         customers::MergedBody, contact::ConsentBody, contact::WechatBody, members::MemberBody,
         sales::CheckoutBody, sales::LineBody, sales::RefundBody, sales::RefundLineBody,
-        patron_app::sales::CheckoutReceipt, patron_app::sales::checkout::CouponUsed, patron_app::sales::refund::RefundReceipt,
+        receipts::CheckoutReceipt, receipts::CouponUsed, receipts::RefundReceipt,
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         members::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
         ranking::RankBody, ranking::OptOutBody, mall::RewardView, mall::RedeemBody,
-        patron_app::sales::mall::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
+        receipts::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
         calendar::OfficialDayBody, tickets::NewTicketBody, tickets::TicketBody, tickets::EventBody,
         tickets::ActionBody, tickets::StatusBody, segments::SegmentInputBody, segments::SegmentBody,
-        segments::MembersBody, patron_app::customers::segments::Conditions, orders::LineBody,
+        segments::MembersBody, segments::Conditions, orders::LineBody,
         orders::NewOrderBody, orders::OrderSummary, orders::OrderBody, visits::VisitBody, orders::OrderEventBody,
         orders::StageBody, orders::MovedBody, visits::VisitInputBody, visits::ReasonBody, visits::CompleteBody,
         warranties::NewWarrantyBody, warranties::WarrantyBody, warranties::ClaimBody, warranties::ClaimInputBody,
@@ -169,14 +170,14 @@ pub struct StoreBody {
     pub status: String,
 }
 
-impl From<patron_store::stores::StoreRow> for StoreBody {
-    fn from(s: patron_store::stores::StoreRow) -> Self {
+impl From<patron_app::stores::StoreRow> for StoreBody {
+    fn from(s: patron_app::stores::StoreRow) -> Self {
         Self {
             id: s.id,
             code: s.code,
             name: s.name,
             timezone: s.timezone,
-            status: s.status,
+            status: s.status.code().into(),
         }
     }
 }
@@ -188,8 +189,7 @@ pub async fn list_stores(
 ) -> Result<Json<Vec<StoreBody>>, WebError> {
     let rows = state
         .app
-        .db
-        .list_stores(p.scope())
+        .stores(p.scope())
         .await
         .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(rows.into_iter().map(StoreBody::from).collect()))
@@ -243,8 +243,7 @@ pub async fn list_staff(
 ) -> Result<Json<Vec<StaffBody>>, WebError> {
     let rows = state
         .app
-        .db
-        .list_staff(p.scope())
+        .staff_accounts(p.scope())
         .await
         .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(
@@ -253,9 +252,9 @@ pub async fn list_staff(
                 id: s.id,
                 username: s.username,
                 display_name: s.display_name,
-                role: s.role,
+                role: s.role.as_str().into(),
                 store_id: s.store_id,
-                status: s.status,
+                status: s.status.code().into(),
             })
             .collect(),
     ))
@@ -310,13 +309,12 @@ pub async fn list_audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditBody>>, WebError> {
     let mut f = q
-        .filter(&state.app.config.timezone())
+        .filter(&state.app.config().timezone())
         .map_err(|e| WebError::api(e, ctx.lang))?;
     f.limit = crate::console::audit::PAGE_SIZE;
     let rows = state
         .app
-        .db
-        .list_audit(p.scope(), &f)
+        .audit_log(p.scope(), &f)
         .await
         .map_err(|e| WebError::api(e, ctx.lang))?;
     Ok(Json(

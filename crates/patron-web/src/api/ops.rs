@@ -14,9 +14,9 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(),
     responses((status = 200, description = "Ready to serve."), (status = 503, description = "The database does not answer.")))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.db.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    match state.app.database_ready().await {
+        true => "ready".into_response(),
+        false => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
     }
 }
 

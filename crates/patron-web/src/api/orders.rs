@@ -13,8 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
+use patron_app::service::orders::{OrderFilter, OrderLine};
 use patron_app::service::orders::{OrderForm, OrderView};
-use patron_store::orders::{OrderFilter, OrderLine};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -129,17 +129,17 @@ pub struct MovedBody {
     pub changed: bool,
 }
 
-fn summary_of(r: &patron_store::orders::OrderRow) -> OrderSummary {
+fn summary_of(r: &patron_app::service::orders::OrderRow) -> OrderSummary {
     OrderSummary {
         id: r.id,
         order_no: r.order_no.clone(),
         customer_id: r.customer_id,
         store_id: r.store_id,
         sale_id: r.sale_id,
-        status: r.status.clone(),
+        status: r.status.code().to_string(),
         total_fen: r.total_fen,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
+        created_at: r.created_at.as_millisecond(),
+        updated_at: r.updated_at.as_millisecond(),
     }
 }
 
@@ -172,11 +172,11 @@ fn body_of(v: OrderView) -> OrderBody {
             .timeline
             .into_iter()
             .map(|e| OrderEventBody {
-                at: e.at,
+                at: e.at.as_millisecond(),
                 kind: e.kind,
                 staff_id: e.staff_id,
-                from: e.from,
-                to: e.to,
+                from: e.from.map(|s| s.code().to_string()),
+                to: e.to.map(|s| s.code().to_string()),
                 visit_id: e.appointment_id,
                 note: e.note,
                 notified: e.notified,

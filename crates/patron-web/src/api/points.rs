@@ -103,9 +103,9 @@ pub async fn pending(
                 customer_id: r.customer_id,
                 customer_name: r.customer_name,
                 points: r.points,
-                reason: r.reason,
+                reason: ctx.lang.stored(&r.reason),
                 requested_by: r.requested_by_name,
-                requested_at_ms: r.requested_at_ms,
+                requested_at_ms: r.requested_at.as_millisecond(),
             })
             .collect(),
     ))

@@ -153,7 +153,7 @@ pub(crate) fn send(answer: Answer) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/checkout", tag = "till", request_body = CheckoutBody,
     params(("Idempotency-Key" = String, Header, description = "unique per sale attempt; retries reuse it")),
-    responses((status = 201, body = patron_app::sales::CheckoutReceipt), (status = 400, body = Problem),
+    responses((status = 201, body = super::receipts::CheckoutReceipt), (status = 400, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn checkout(
     State(state): State<AppState>,
@@ -216,7 +216,7 @@ pub async fn checkout(
 
 #[utoipa::path(post, path = "/api/v1/refunds", tag = "till", request_body = RefundBody,
     params(("Idempotency-Key" = String, Header, description = "unique per refund attempt; retries reuse it")),
-    responses((status = 201, body = patron_app::sales::refund::RefundReceipt), (status = 400, body = Problem),
+    responses((status = 201, body = super::receipts::RefundReceipt), (status = 400, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn refund(
     State(state): State<AppState>,

@@ -12,10 +12,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
-use patron_app::customers::segments::{Conditions, SegmentInput, groups_of};
+use patron_app::customers::CustomerQuery;
+use patron_app::customers::segments::SegmentRow;
+use patron_app::customers::segments::{SegmentInput, groups_of};
 use patron_app::sales::recipients::MAX_RECIPIENTS;
 use patron_app::security::Principal;
-use patron_store::segments::SegmentRow;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,6 +32,90 @@ pub struct SegmentInputBody {
     /// One to three groups; a customer is in the segment when every condition of at least
     /// one group holds. Groups with no condition are dropped.
     pub groups: Vec<Conditions>,
+}
+
+/// One group of conditions as the API takes and gives it: every condition set must hold.
+/// Each is one of the customer list's filters; unset ones are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Conditions {
+    /// Search text: a name, a mobile or its last four digits, an archive or ID number.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub q: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tag: String,
+    /// Owner staff id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<i64>,
+    /// Home store id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<i64>,
+    /// Only files due for re-verification.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
+    /// Only incomplete files.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
+    /// Spend class: `key`, `major`, `ordinary` or `small`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub class: String,
+    /// `new`, `active`, `dormant` or `lost`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub lifecycle: String,
+    /// Tier code.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tier: String,
+    /// A consent in force: `service`, `marketing_sms`, `marketing_email` or `wechat`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub consent: String,
+    /// No purchase for at least this many days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_days: Option<i64>,
+    /// A purchase within this many days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recent_days: Option<i64>,
+    /// Bought in this category, ever.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub category: String,
+    /// A churn score of at least this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub churn: Option<i64>,
+    /// Bought this product (SKU), ever.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub sku: String,
+    /// Birthday (solar or lunar) in this month, 1-12, of the current year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_month: Option<i64>,
+}
+
+impl Conditions {
+    /// The list query string a stored segment keeps for this group.
+    pub fn to_query(&self) -> Result<String, AppError> {
+        serde_urlencoded::to_string(self).map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+impl From<CustomerQuery> for Conditions {
+    fn from(q: CustomerQuery) -> Self {
+        Self {
+            q: q.q,
+            tag: q.tag,
+            owner: q.owner,
+            store: q.store,
+            stale: q.stale,
+            incomplete: q.incomplete,
+            class: q.class,
+            lifecycle: q.lifecycle,
+            tier: q.tier,
+            consent: q.consent,
+            idle_days: q.idle_days,
+            recent_days: q.recent_days,
+            category: q.category,
+            churn: q.churn,
+            sku: q.sku,
+            birth_month: q.birth_month,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,7 +164,7 @@ fn view_of(row: SegmentRow, members: Option<Vec<i64>>) -> Result<SegmentBody, Ap
         groups,
         members: members.map(|m| m.len()),
         max_members: MAX_RECIPIENTS,
-        updated_at: row.updated_at,
+        updated_at: row.updated_at.as_millisecond(),
     })
 }
 
@@ -116,7 +201,7 @@ pub async fn get_one(
     Path(id): Path<i64>,
 ) -> Result<Json<SegmentBody>, WebError> {
     let found = async {
-        let row = state.app.db.segment(p.scope(), id).await?;
+        let row = state.app.segment(p.scope(), id).await?;
         body_of(&state.app, &p, row).await
     }
     .await;
@@ -146,7 +231,7 @@ async fn save(
             groups,
         };
         let id = state.app.save_segment(p, id, &input).await?;
-        let row = state.app.db.segment(p.scope(), id).await?;
+        let row = state.app.segment(p.scope(), id).await?;
         body_of(&state.app, p, row).await
     }
     .await;
@@ -205,7 +290,7 @@ pub async fn members(
         return Err(WebError::api(AppError::from(e), ctx.lang));
     }
     let found = async {
-        let row = state.app.db.segment(p.scope(), id).await?;
+        let row = state.app.segment(p.scope(), id).await?;
         state
             .app
             .segment_members(p.scope(), &row)

@@ -44,7 +44,7 @@ pub async fn list(
                     media_type: a.media_type,
                     size_bytes: a.size_bytes,
                     added_by: a.added_by,
-                    added_at: a.added_at,
+                    added_at: a.added_at.as_millisecond(),
                 })
                 .collect::<Vec<_>>(),
         )

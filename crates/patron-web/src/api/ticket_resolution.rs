@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use patron_app::security::Principal;
 use patron_app::service::resolution::Closing;
-use patron_app::service::tickets::{Compensation, Resolution, Resolved};
+use patron_app::service::tickets::{Resolution, Resolved};
 use patron_domain::FieldError;
+use patron_domain::service::compensation::{Compensation, CompensationKind, Input};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -64,34 +65,22 @@ pub struct RejectBody {
     pub reason: String,
 }
 
+/// The body's compensation: the kind by its code, and the field in fen its kind takes, named
+/// as the API names it (what each kind requires is the domain's rule).
 fn compensation(b: Option<CompensationBody>) -> Result<Compensation, FieldError> {
     let Some(b) = b else {
         return Ok(Compensation::None);
     };
-    let need = |v: Option<i64>, field: &'static str| {
-        v.ok_or(FieldError::new(field, "error.ticket.amount"))
+    let kind = CompensationKind::parse(&b.kind)
+        .ok_or(FieldError::new("kind", "error.ticket.compensation"))?;
+    let (field, given) = match kind.input() {
+        None => ("kind", None),
+        Some(Input::Points) => ("points", b.points),
+        Some(Input::TemplateId) => ("template_id", b.template_id),
+        Some(Input::AmountFen) => ("amount_fen", b.amount_fen),
+        Some(Input::ValueFen) => ("value_fen", b.value_fen),
     };
-    Ok(match b.kind.as_str() {
-        "none" => Compensation::None,
-        "points" => Compensation::Points {
-            points: need(b.points, "points")?,
-            applied: false,
-        },
-        "coupon" => Compensation::Coupon {
-            template_id: need(b.template_id, "template_id")?,
-            code: String::new(),
-        },
-        "refund" => Compensation::Refund {
-            amount_fen: need(b.amount_fen, "amount_fen")?,
-        },
-        "replacement" => Compensation::Replacement {
-            value_fen: b.value_fen.unwrap_or(0),
-        },
-        "repair" => Compensation::Repair {
-            value_fen: b.value_fen.unwrap_or(0),
-        },
-        _ => return Err(FieldError::new("kind", "error.ticket.compensation")),
-    })
+    Compensation::new(kind, given).map_err(|_| FieldError::new(field, "error.ticket.amount"))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "service", request_body = ResolveBody,
@@ -129,18 +118,15 @@ pub async fn resolve(
             request_id: None,
         })
         .into_response(),
-        Ok(Resolved::AwaitingApproval(request)) => match state.app.db.ticket(p.scope(), id).await {
-            Ok(t) => (
-                StatusCode::ACCEPTED,
-                Json(ResolvedBody {
-                    status: t.status,
-                    awaiting_approval: true,
-                    request_id: Some(request),
-                }),
-            )
-                .into_response(),
-            Err(e) => WebError::api(patron_app::AppError::from(e), ctx.lang).into_response(),
-        },
+        Ok(Resolved::AwaitingApproval(request, s)) => (
+            StatusCode::ACCEPTED,
+            Json(ResolvedBody {
+                status: s.code().to_string(),
+                awaiting_approval: true,
+                request_id: Some(request),
+            }),
+        )
+            .into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
     }
 }
@@ -210,5 +196,52 @@ async fn close(
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(kind: &str) -> CompensationBody {
+        CompensationBody {
+            kind: kind.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_kind_reads_its_own_field_and_names_it_when_missing() {
+        let missing = |kind| compensation(Some(body(kind))).err().map(|e| e.field);
+        assert_eq!(missing("points"), Some("points"));
+        assert_eq!(missing("coupon"), Some("template_id"));
+        assert_eq!(missing("refund"), Some("amount_fen"));
+        assert_eq!(compensation(None), Ok(Compensation::None));
+        assert_eq!(
+            compensation(Some(body("repair"))),
+            Ok(Compensation::Repair { value_fen: 0 })
+        );
+        // A refund reads amount_fen only, a replacement value_fen only.
+        let refund = CompensationBody {
+            value_fen: Some(500),
+            ..body("refund")
+        };
+        assert_eq!(
+            compensation(Some(refund)).err().map(|e| e.field),
+            Some("amount_fen")
+        );
+        let replacement = CompensationBody {
+            amount_fen: Some(500),
+            value_fen: Some(700),
+            ..body("replacement")
+        };
+        assert_eq!(
+            compensation(Some(replacement)),
+            Ok(Compensation::Replacement { value_fen: 700 })
+        );
+        assert_eq!(
+            compensation(Some(body("cash"))),
+            Err(FieldError::new("kind", "error.ticket.compensation"))
+        );
     }
 }

@@ -18,6 +18,7 @@ use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::appointments::VisitForm;
 use patron_domain::FieldError;
+use patron_domain::service::order::AppointmentStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -90,13 +91,13 @@ pub(crate) fn visit_body(v: &patron_app::service::orders::Visit) -> VisitBody {
         id: v.row.id,
         kind: v.kind.code().to_string(),
         status: v.status.code().to_string(),
-        starts_at: v.row.starts_at,
-        ends_at: v.row.ends_at,
+        starts_at: v.row.starts_at.as_millisecond(),
+        ends_at: v.row.ends_at.as_millisecond(),
         assignee_id: v.row.assignee_id,
         address: v.address.clone(),
         proof_note: v.proof_note.clone(),
         has_photo: v.row.proof_photo.is_some(),
-        completed_at: v.row.completed_at,
+        completed_at: v.row.completed_at.map(|t| t.as_millisecond()),
     }
 }
 
@@ -106,12 +107,12 @@ async fn settle(
     state: &AppState,
     p: &Principal,
     id: i64,
-    settled: Option<&str>,
+    settled: Option<AppointmentStatus>,
     code: StatusCode,
     change: impl Future<Output = Result<(), AppError>>,
 ) -> Result<Response, AppError> {
     let done = match settled {
-        Some(s) => state.app.db.appointment(p.scope(), id).await?.status == s,
+        Some(s) => state.app.appointment(p.scope(), id).await?.status == s,
         None => false,
     };
     if !done {
@@ -182,9 +183,16 @@ pub async fn cancel(
     };
     let actor = p.actor(ctx.rid());
     let change = state.app.cancel_visit(&actor, p.scope(), id, &b.reason);
-    settle(&state, &p, id, Some("cancelled"), StatusCode::OK, change)
-        .await
-        .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+    settle(
+        &state,
+        &p,
+        id,
+        Some(AppointmentStatus::Cancelled),
+        StatusCode::OK,
+        change,
+    )
+    .await
+    .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/visits/{id}/complete", tag = "service",
@@ -221,9 +229,16 @@ pub async fn complete(
     let change = state
         .app
         .complete_visit(&actor, p.scope(), id, &note, photo);
-    settle(&state, &p, id, Some("done"), StatusCode::OK, change)
-        .await
-        .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+    settle(
+        &state,
+        &p,
+        id,
+        Some(AppointmentStatus::Done),
+        StatusCode::OK,
+        change,
+    )
+    .await
+    .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/visits/{id}/photo", tag = "service",

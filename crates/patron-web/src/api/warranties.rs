@@ -12,9 +12,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use patron_app::AppError;
 use patron_app::service::warranties::{ClaimForm, WarrantyForm};
-use patron_store::warranties::{ClaimRow, WarrantyRow};
+use patron_app::service::warranties::{ClaimRow, Registered, WarrantyRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -112,16 +111,16 @@ fn body_of(w: WarrantyRow, claims: Vec<ClaimRow>) -> WarrantyBody {
         starts_on: w.starts_on,
         ends_on: w.ends_on,
         terms: w.terms,
-        created_at: w.created_at,
-        notice_sent_at: w.notice_sent_at,
+        created_at: w.created_at.as_millisecond(),
+        notice_sent_at: w.notice_sent_at.map(|t| t.as_millisecond()),
         claims: claims
             .into_iter()
             .map(|c| ClaimBody {
                 id: c.id,
                 ticket_id: c.ticket_id,
                 kind: c.kind,
-                status: c.status,
-                created_at: c.created_at,
+                status: c.status.code().to_string(),
+                created_at: c.created_at.as_millisecond(),
             })
             .collect(),
     }
@@ -151,33 +150,14 @@ pub async fn register(
         terms: b.terms,
     };
     let actor = p.actor(ctx.rid());
-    let registered = async {
-        match state.app.register_warranty(&actor, p.scope(), &form).await {
-            Ok(id) => Ok((StatusCode::CREATED, id)),
-            Err(e @ AppError::Conflict { .. }) => {
-                // The same item again for the same customer is a retry; anyone else's
-                // registration of it stays a conflict.
-                let first = state
-                    .app
-                    .db
-                    .find_warranties(p.scope(), Some(form.serial.trim()), None, 10)
-                    .await?
-                    .into_iter()
-                    .find(|w| {
-                        w.sku == form.sku.trim()
-                            && (form.customer_id == 0 || w.customer_id == form.customer_id)
-                    });
-                match first {
-                    Some(w) if form.sale_id.is_none() || w.sale_id == form.sale_id => {
-                        Ok((StatusCode::OK, w.id))
-                    }
-                    _ => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }
-    .await;
+    let registered = state
+        .app
+        .register_warranty_once(&actor, p.scope(), &form)
+        .await
+        .map(|r| match r {
+            Registered::New(id) => (StatusCode::CREATED, id),
+            Registered::Again(id) => (StatusCode::OK, id),
+        });
     let shown = match registered {
         Ok((code, id)) => state
             .app

@@ -173,11 +173,10 @@ async fn account_view(
 ) -> Result<AccountPage, AppError> {
     let staff = state
         .app
-        .db
-        .get_staff(patron_store::Scope::Chain, p.staff_id)
+        .staff_member(patron_domain::Scope::Chain, p.staff_id)
         .await?;
-    let tz = state.app.config.timezone();
-    let now = state.app.now().as_millisecond();
+    let tz = state.app.config().timezone();
+    let now = state.app.now();
     let current = match p.via {
         Via::Session { id, .. } => Some(id),
         Via::Token { .. } => None,
@@ -195,8 +194,7 @@ async fn account_view(
         .collect();
     let tokens = state
         .app
-        .db
-        .list_api_tokens(patron_store::Scope::Chain, Some(p.staff_id))
+        .api_tokens(patron_domain::Scope::Chain, Some(p.staff_id))
         .await?
         .into_iter()
         .map(|t| TokenView {
@@ -215,7 +213,7 @@ async fn account_view(
         page: Page::console(ctx.lang, p, "account.title", "/console/account").with_flash(flash),
         username: staff.username,
         role: ctx.lang.t(&format!("role.{}", p.role.as_str())),
-        totp_enabled: staff.totp_enabled == 1,
+        totp_enabled: staff.totp_enabled,
         totp_required: state.app.requires_totp(p.role),
         setup: pending.map(|s| setup_for(p, s)),
         sessions,
@@ -243,7 +241,7 @@ async fn show(
                 view.new_token_expires = when(
                     t.expires_at.as_millisecond(),
                     ctx.lang,
-                    &state.app.config.timezone(),
+                    &state.app.config().timezone(),
                 );
             }
             render(&view)
@@ -362,19 +360,11 @@ pub async fn revoke_token(
     let owner = Some(p.staff_id);
     match state
         .app
-        .db
-        .revoke_api_token(
-            &p.actor(ctx.rid()),
-            patron_store::Scope::Chain,
-            id,
-            owner,
-            state.app.now(),
-        )
+        .revoke_api_token(&p.actor(ctx.rid()), patron_domain::Scope::Chain, id, owner)
         .await
     {
         Ok(()) => see_other("/console/account?ok=token_revoked"),
         Err(e) => {
-            let e = AppError::from(e);
             super::on_form_error(&e, ctx.lang, async {
                 show(&state, &p, &ctx, "", Some(&e), None).await
             })

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
-use patron_store::audit::AuditFilter;
+use patron_app::audit::AuditFilter;
 use serde::Deserialize;
 
 pub const PAGE_SIZE: i64 = 50;
@@ -91,14 +91,13 @@ pub async fn audit_page(
     Staff(p, ctx): Staff,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    let tz = state.app.config.timezone();
+    let tz = state.app.config().timezone();
     let mut page = Page::console(ctx.lang, &p, "audit.title", "/console/audit");
     let rows = match q.filter(&tz) {
-        Ok(f) => match state.app.db.list_audit(p.scope(), &f).await {
+        Ok(f) => match state.app.audit_log(p.scope(), &f).await {
             Ok(rows) => rows,
             Err(e) => {
-                return crate::error::WebError::page(AppError::from(e), ctx.lang)
-                    .into_response_page();
+                return crate::error::WebError::page(e, ctx.lang).into_response_page();
             }
         },
         Err(e) => {

@@ -53,10 +53,9 @@ pub async fn root(
 ) -> Result<Response, crate::error::WebError> {
     let done = state
         .app
-        .db
         .setup_done()
         .await
-        .map_err(|e| crate::error::WebError::page(AppError::from(e), ctx.lang))?;
+        .map_err(|e| crate::error::WebError::page(e, ctx.lang))?;
     Ok(see_other(if done { "/console" } else { "/setup" }))
 }
 
@@ -80,7 +79,7 @@ pub struct SetupForm {
 }
 
 pub async fn setup_page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
-    match state.app.db.setup_done().await {
+    match state.app.setup_done().await {
         Ok(true) => see_other("/login"),
         Ok(false) => {
             let (page, set) = bare_page(&state, &ctx, &headers, "setup.title");
@@ -162,7 +161,7 @@ pub async fn login_page(
     if ctx.principal().is_some_and(|p| p.stage() == Stage::Full) {
         return see_other("/console");
     }
-    if let Ok(false) = state.app.db.setup_done().await {
+    if let Ok(false) = state.app.setup_done().await {
         return see_other("/setup");
     }
     let (page, set) = bare_page(&state, &ctx, &headers, "login.title");
@@ -193,7 +192,7 @@ pub async fn login_submit(
         .await
     {
         Ok(issued) => {
-            let max_age = state.app.config.security.session_absolute_hours * 3600;
+            let max_age = state.app.config().security.session_absolute_hours * 3600;
             let set = state.cookie(state.session_cookie(), &issued.token, Some(max_age));
             let to = match issued.stage {
                 Stage::Full => "/console",
@@ -266,7 +265,7 @@ pub async fn totp_submit(
         .complete_totp(
             p,
             &form.code,
-            &totp_lock_notice(state.app.config.security.totp_lock_minutes),
+            &totp_lock_notice(state.app.config().security.totp_lock_minutes),
             ctx.rid(),
         )
         .await

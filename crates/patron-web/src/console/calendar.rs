@@ -102,7 +102,7 @@ async fn show(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let today = app.config.timezone().to_datetime(app.now()).date();
+        let today = app.config().timezone().to_datetime(app.now()).date();
         let year = year.unwrap_or(today.year());
         let saved = app.greeting_rules().await?;
         let rules = unsaved.rules.unwrap_or(&saved);
@@ -111,7 +111,7 @@ async fn show(
         let source = app.occasion_source(rules).await?;
         // Playbooks scheduled as campaigns, by day.
         let mut campaigns: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for pb in app.db.playbooks().await? {
+        for pb in app.playbooks().await? {
             if let Some(on) = pb.run_on {
                 let label = match pb.ran_on {
                     Some(_) => format!(
@@ -138,9 +138,11 @@ async fn show(
                         stores.get(&store_id).cloned().unwrap_or_default(),
                         ctx.lang.t("calendar.anniversary"),
                     ),
-                    Occasion::MemberDay { benefit } => {
-                        format!("{}（{benefit}）", ctx.lang.t("calendar.member_day"))
-                    }
+                    Occasion::MemberDay { times } => format!(
+                        "{}（{}）",
+                        ctx.lang.t("calendar.member_day"),
+                        patron_app::care::greetings::member_day_benefit(ctx.lang, &times)
+                    ),
                 })
                 .collect();
             occasions.extend(campaigns.remove(&day.to_string()).unwrap_or_default());
@@ -198,7 +200,6 @@ async fn show(
             )
             .collect();
         let mut message_names: Vec<String> = app
-            .db
             .message_templates()
             .await?
             .into_iter()

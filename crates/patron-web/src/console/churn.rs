@@ -105,7 +105,7 @@ async fn show(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let owner = mine.then_some(p.staff_id);
         let risks = app
             .at_risk(p.scope(), owner, 200)
@@ -117,35 +117,33 @@ async fn show(
                 score: r.score,
                 signs: signs.iter().map(|s| sign_text(ctx, s)).collect(),
                 last: r
-                    .last_purchase_ms
+                    .last_purchase
                     .map(|t| when(t, ctx.lang, &tz))
                     .unwrap_or_default(),
             })
             .collect();
         let templates: Vec<(i64, String)> = app
-            .db
             .coupon_templates()
             .await?
             .into_iter()
-            .filter(|t| t.status == "active")
+            .filter(|t| t.status == patron_domain::coupon::TemplateStatus::Active)
             .map(|t| (t.id, t.name))
             .collect();
         let segments: Vec<(i64, String)> = app
-            .db
             .segments(p.scope())
             .await?
             .into_iter()
             .map(|s| (s.id, s.name))
             .collect();
         let mut playbooks = Vec::new();
-        for pb in app.db.playbooks().await? {
-            let results = app.db.playbook_results(pb.id).await?;
+        for pb in app.playbooks().await? {
+            let results = app.playbook_results(pb.id).await?;
             let group = |control: i64| {
                 results
                     .iter()
                     .find(|r| r.control == control)
                     .copied()
-                    .unwrap_or(patron_store::churn::PlaybookResult {
+                    .unwrap_or(patron_app::care::churn::PlaybookResult {
                         control,
                         customers: 0,
                         returned: 0,
@@ -154,7 +152,7 @@ async fn show(
             };
             let (reached, held) = (group(0), group(1));
             let mut actions = Vec::new();
-            if pb.make_task == 1 {
+            if pb.make_task {
                 actions.push(ctx.lang.t("churn.action.task").to_string());
             }
             if let Some(t) = pb.coupon_template_id {

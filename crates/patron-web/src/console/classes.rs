@@ -73,7 +73,7 @@ pub async fn classes_page(
                 }
             })
             .collect();
-        let tz = state.app.config.timezone();
+        let tz = state.app.config().timezone();
         let runs = o
             .runs
             .iter()

@@ -47,13 +47,9 @@ async fn show(
 ) -> Response {
     let t = |k: &str| ctx.lang.t(k);
     let result = async {
-        let usage = state
-            .app
-            .db
-            .coupon_usage(p.scope(), state.app.now())
-            .await?;
+        let usage = state.app.coupon_usage(p.scope()).await?;
         let mut templates = Vec::new();
-        for row in state.app.db.coupon_templates().await? {
+        for row in state.app.coupon_templates().await? {
             let u = usage.iter().find(|u| u.template_id == row.id);
             let value = match (row.amount_fen, row.off_permille) {
                 (Some(fen), _) => format!("{} {}", t("coupons.minus"), format_yuan(fen)),
@@ -77,10 +73,10 @@ async fn show(
             if !row.category.is_empty() {
                 conditions.push(format!("{} {}", t("coupons.category"), row.category));
             }
-            if row.first_purchase != 0 {
+            if row.first_purchase {
                 conditions.push(t("coupons.first_purchase").to_string());
             }
-            if row.birthday_month != 0 {
+            if row.birthday_month {
                 conditions.push(t("coupons.birthday_month").to_string());
             }
             templates.push(TemplateLine {

@@ -89,8 +89,10 @@ fn view(t: Task, ctx: &Ctx) -> TaskView {
         customer_id: t.row.customer_id,
         customer: t.row.customer_name,
         class,
-        kind: ctx.lang.t(&format!("followup.kind.{}", t.row.kind)),
-        reason: t.row.reason,
+        kind: ctx
+            .lang
+            .t(&format!("followup.kind.{}", t.row.kind.as_str())),
+        reason: ctx.lang.stored(&t.row.reason),
         due: t.due.to_string(),
         last_purchase,
     }

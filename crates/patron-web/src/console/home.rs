@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
+use patron_app::audit::AuditFilter;
 use patron_domain::Capability;
-use patron_store::audit::AuditFilter;
 
 pub struct RecentEvent {
     pub at: String,
@@ -39,27 +39,28 @@ pub async fn home(
     Query(flash): Query<Flash>,
 ) -> Response {
     let result: Result<HomePage, AppError> = async {
-        let db = &state.app.db;
+        let app = &state.app;
         let scope = p.scope();
-        let stores = db.list_stores(scope).await?;
+        let directory = app.directory().await?;
+        let stores = directory.stores(scope).count();
         let staff = if p.can(Capability::StaffRead) {
-            db.list_staff(scope).await?
+            directory.staff(scope).count()
         } else {
-            Vec::new()
+            0
         };
         let keys = if p.can(Capability::ApiKeyManage) {
-            db.list_api_keys(scope).await?
+            app.api_keys(scope).await?
         } else {
             Vec::new()
         };
         let outbox = if p.can(Capability::OutboxRead) {
-            db.outbox_counts(scope).await?
+            app.outbox_counts(scope).await?
         } else {
             Vec::new()
         };
-        let tz = state.app.config.timezone();
+        let tz = state.app.config().timezone();
         let recent = if p.can(Capability::AuditRead) {
-            db.list_audit(
+            app.audit_log(
                 scope,
                 &AuditFilter {
                     limit: 8,
@@ -79,10 +80,10 @@ pub async fn home(
             Vec::new()
         };
         let mut todo = Vec::new();
-        if p.can(Capability::StoreManage) && stores.is_empty() {
+        if p.can(Capability::StoreManage) && stores == 0 {
             todo.push(("/console/stores", ctx.lang.t("home.todo_store")));
         }
-        if p.can(Capability::StaffManage) && staff.len() <= 1 {
+        if p.can(Capability::StaffManage) && staff <= 1 {
             todo.push(("/console/staff/new", ctx.lang.t("home.todo_staff")));
         }
         if p.can(Capability::ApiKeyManage) && keys.is_empty() {
@@ -97,8 +98,8 @@ pub async fn home(
         Ok(HomePage {
             followups,
             page: Page::console(ctx.lang, &p, "home.title", "/console").with_flash(&flash.ok),
-            stores: stores.len(),
-            staff: staff.len(),
+            stores,
+            staff,
             keys: keys.iter().filter(|k| k.revoked_at.is_none()).count(),
             outbox,
             recent,

@@ -12,6 +12,7 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_domain::Capability;
+use patron_domain::store::StoreStatus;
 use serde::Deserialize;
 
 pub struct KeyView {
@@ -55,10 +56,10 @@ async fn show(
     new_key: String,
 ) -> Response {
     let result: Result<Response, AppError> = async {
-        let db = &state.app.db;
-        let tz = state.app.config.timezone();
-        let keys = db
-            .list_api_keys(p.scope())
+        let app = &state.app;
+        let tz = state.app.config().timezone();
+        let keys = app
+            .api_keys(p.scope())
             .await?
             .into_iter()
             .map(|k| KeyView {
@@ -72,9 +73,9 @@ async fn show(
             })
             .collect();
         let show_tokens = p.can(Capability::StaffManage);
-        let now = state.app.now().as_millisecond();
+        let now = state.app.now();
         let tokens = if show_tokens {
-            db.list_api_tokens(p.scope(), None)
+            app.api_tokens(p.scope(), None)
                 .await?
                 .into_iter()
                 .map(|t| TokenRow {
@@ -91,11 +92,11 @@ async fn show(
         } else {
             Vec::new()
         };
-        let stores = db
-            .list_stores(p.scope())
+        let stores = app
+            .stores(p.scope())
             .await?
             .into_iter()
-            .filter(|s| s.status == "open")
+            .filter(|s| s.status == StoreStatus::Open)
             .map(|s| (s.id, format!("{} {}", s.code, s.name)))
             .collect();
         let mut page = Page::console(ctx.lang, p, "keys.title", "/console/keys").with_flash(flash);
@@ -165,13 +166,11 @@ pub async fn revoke_key(
 ) -> Response {
     match state
         .app
-        .db
-        .revoke_api_key(&p.actor(ctx.rid()), p.scope(), id, state.app.now())
+        .revoke_api_key(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
         Ok(()) => see_other("/console/keys?ok=key_revoked"),
         Err(e) => {
-            let e = AppError::from(e);
             super::on_form_error(&e, ctx.lang, async {
                 show(&state, &p, &ctx, "", Some(&e), String::new()).await
             })
@@ -187,13 +186,11 @@ pub async fn revoke_staff_token(
 ) -> Response {
     match state
         .app
-        .db
-        .revoke_api_token(&p.actor(ctx.rid()), p.scope(), id, None, state.app.now())
+        .revoke_api_token(&p.actor(ctx.rid()), p.scope(), id, None)
         .await
     {
         Ok(()) => see_other("/console/keys?ok=token_revoked"),
         Err(e) => {
-            let e = AppError::from(e);
             super::on_form_error(&e, ctx.lang, async {
                 show(&state, &p, &ctx, "", Some(&e), String::new()).await
             })

@@ -135,14 +135,14 @@ async fn show(
     if let Some(e) = error {
         page = page.with_error(e);
     }
-    let templates = match state.app.db.coupon_templates().await {
+    let templates = match state.app.coupon_templates().await {
         Ok(rows) => rows
             .into_iter()
-            .filter(|t| t.status == "active")
+            .filter(|t| t.status == patron_domain::coupon::TemplateStatus::Active)
             .map(|t| (t.id, t.name))
             .collect(),
         Err(e) => {
-            return crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page();
+            return crate::error::WebError::page(e, ctx.lang).into_response_page();
         }
     };
     render(&LoyaltyPage {

@@ -13,11 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use jiff::tz::TimeZone;
 use patron_app::AppError;
+use patron_app::sales::mall::{OrderRow, RewardRow};
 use patron_app::sales::mall::{RedeemRequest, RewardInput};
 use patron_app::security::Principal;
+use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
 use patron_domain::money::{format_yuan, parse_yuan};
 use patron_domain::{Capability, FieldError};
-use patron_store::mall::{OrderRow, RewardRow};
 use serde::Deserialize;
 
 pub struct RewardLine {
@@ -40,7 +41,10 @@ pub struct OrderLine {
     pub quantity: i64,
     pub price: String,
     pub status: &'static str,
-    pub status_code: String,
+    /// Placed, not yet ready: it may be marked ready.
+    pub placed: bool,
+    /// Placed or ready: it may be handed over or cancelled.
+    pub open: bool,
     pub at: String,
     pub by: String,
     pub coupons: String,
@@ -59,12 +63,13 @@ pub fn price_label(points: i64, cash_fen: i64, lang: crate::i18n::Lang) -> Strin
 
 pub fn reward_line(r: RewardRow, lang: crate::i18n::Lang, tz: &TimeZone) -> RewardLine {
     let t = |k: &str| lang.t(k);
-    let until = r
-        .valid_until_ms
-        .map_or_else(|| "…".to_string(), |u| day(u - 1, lang, tz));
+    let until = r.valid_until.map_or_else(
+        || "…".to_string(),
+        |u| day(u.as_millisecond() - 1, lang, tz),
+    );
     RewardLine {
         id: r.id,
-        kind: if r.kind == "coupon" {
+        kind: if r.kind == RewardKind::Coupon {
             t("mall.kind_coupon")
         } else {
             t("mall.kind_goods")
@@ -76,9 +81,9 @@ pub fn reward_line(r: RewardRow, lang: crate::i18n::Lang, tz: &TimeZone) -> Rewa
         limit: r
             .per_member_limit
             .map_or_else(|| "—".to_string(), |l| l.to_string()),
-        window: format!("{} – {until}", day(r.valid_from_ms, lang, tz)),
+        window: format!("{} – {until}", day(r.valid_from.as_millisecond(), lang, tz)),
         redeemed: r.redeemed,
-        active: r.status == "active",
+        active: r.status == RewardStatus::Active,
         limited: r.stock.is_some(),
         name: r.name,
     }
@@ -89,14 +94,18 @@ pub fn order_line(o: OrderRow, lang: crate::i18n::Lang, tz: &TimeZone) -> OrderL
         id: o.id,
         customer_id: o.customer_id,
         price: price_label(o.points, o.cash_fen, lang),
-        status: lang.t(&format!("mall.status_{}", o.status)),
-        at: when(o.placed_at_ms, lang, tz),
+        status: lang.t(&format!("mall.status_{}", o.status.code())),
+        at: when(o.placed_at, lang, tz),
         by: o.placed_by_name,
         coupons: o.coupon_codes.replace(',', " "),
         note: o.note,
         reward: o.reward_name,
         quantity: o.quantity,
-        status_code: o.status,
+        placed: o.status == RewardOrderStatus::Placed,
+        open: matches!(
+            o.status,
+            RewardOrderStatus::Placed | RewardOrderStatus::Ready
+        ),
     }
 }
 
@@ -128,7 +137,7 @@ async fn show(
     error: Option<&AppError>,
 ) -> Response {
     let result = async {
-        let tz = state.app.config.timezone();
+        let tz = state.app.config().timezone();
         let status = match q.status.as_str() {
             "placed" | "ready" | "fulfilled" | "cancelled" | "all" => q.status.clone(),
             _ => String::new(),
@@ -138,17 +147,16 @@ async fn show(
             "all" => "",
             one => one,
         };
-        let orders = state.app.db.reward_orders(p.scope(), wanted, 200).await?;
+        let orders = state.app.reward_orders(p.scope(), wanted, 200).await?;
         let can_manage = p.can(Capability::CouponManage);
-        let rewards = state.app.db.rewards().await?;
+        let rewards = state.app.rewards().await?;
         let templates = if can_manage {
             state
                 .app
-                .db
                 .coupon_templates()
                 .await?
                 .into_iter()
-                .filter(|t| t.status == "active")
+                .filter(|t| t.status == patron_domain::coupon::TemplateStatus::Active)
                 .map(|t| (t.id, t.name))
                 .collect()
         } else {
@@ -318,7 +326,7 @@ pub async fn create_reward(
     Staff(p, ctx): Staff,
     Form(form): Form<RewardForm>,
 ) -> Response {
-    let tz = state.app.config.timezone();
+    let tz = state.app.config().timezone();
     let result = async {
         let input = read_reward(&form, state.app.now(), &tz)?;
         state

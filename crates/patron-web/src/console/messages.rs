@@ -99,7 +99,6 @@ async fn show(state: &AppState, p: &Principal, ctx: &Ctx, s: Shown) -> Response 
     let result: Result<Response, AppError> = async {
         let app = &state.app;
         let templates = app
-            .db
             .message_templates()
             .await?
             .into_iter()
@@ -109,7 +108,7 @@ async fn show(state: &AppState, p: &Principal, ctx: &Ctx, s: Shown) -> Response 
                 name: t.name,
                 channel: t.channel,
                 language: t.language,
-                marketing: t.marketing == 1,
+                marketing: t.marketing,
                 provider_template: t.provider_template,
             })
             .collect();
@@ -128,7 +127,7 @@ async fn show(state: &AppState, p: &Principal, ctx: &Ctx, s: Shown) -> Response 
             rules,
             can_rules: p.can(Capability::SettingsManage),
             channels: Channel::ALL.iter().map(|c| c.as_str()).collect(),
-            channels_on: patron_app::messages::configured_channels(&app.config)
+            channels_on: patron_app::messages::configured_channels(app.config())
                 .iter()
                 .map(|c| c.as_str())
                 .collect::<Vec<_>>()
@@ -158,14 +157,14 @@ pub async fn messages_page(
         ..Default::default()
     };
     if let Some(id) = q.edit {
-        match state.app.db.message_templates().await {
+        match state.app.message_templates().await {
             Ok(all) => {
                 if let Some(t) = all.into_iter().find(|t| t.id == id) {
                     form = FormView {
                         name: t.name,
                         channel: t.channel,
                         language: t.language,
-                        marketing: (t.marketing == 1).then(|| "1".into()),
+                        marketing: t.marketing.then(|| "1".into()),
                         subject: t.subject,
                         body: t.body,
                         provider_template: t.provider_template,
@@ -174,8 +173,7 @@ pub async fn messages_page(
                 }
             }
             Err(e) => {
-                return crate::error::WebError::page(AppError::from(e), ctx.lang)
-                    .into_response_page();
+                return crate::error::WebError::page(e, ctx.lang).into_response_page();
             }
         }
     }
@@ -243,12 +241,11 @@ pub async fn delete_template(
 ) -> Response {
     match state
         .app
-        .db
-        .delete_message_template(&p.actor(ctx.rid()), p.scope(), id, state.app.now())
+        .delete_message_template(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
         Ok(()) => see_other("/console/messages?ok=template_deleted"),
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 

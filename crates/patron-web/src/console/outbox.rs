@@ -17,6 +17,8 @@ pub struct MessageView {
     pub purpose: String,
     pub recipient: String,
     pub status: String,
+    /// Out of attempts: shown as a warning.
+    pub dead: bool,
     pub attempts: i64,
     pub created: String,
     pub sent: String,
@@ -57,37 +59,21 @@ pub async fn outbox_page(
     Query(q): Query<OutboxQuery>,
 ) -> Response {
     let result: Result<Response, AppError> = async {
-        let tz = state.app.config.timezone();
-        let counts = state.app.db.outbox_counts(p.scope()).await?;
-        let rows = match q.customer {
-            Some(c) => {
-                // Within the viewer's scope only.
-                state.app.db.get_customer(p.scope(), c).await?;
-                state.app.db.messages_of(c, 100).await?
-            }
-            None => {
-                state
-                    .app
-                    .db
-                    .list_outbox_in(p.scope(), &q.status, 100)
-                    .await?
-            }
-        };
-        let mut campaigns: Vec<CampaignView> = Vec::new();
-        for (campaign, st, n) in state
+        let tz = state.app.config().timezone();
+        let overview = state
             .app
-            .db
-            .campaign_delivery(p.scope().store_filter())
-            .await?
-        {
-            match campaigns.last_mut() {
-                Some(c) if c.campaign == campaign => c.states.push((st, n)),
-                _ => campaigns.push(CampaignView {
-                    campaign,
-                    states: vec![(st, n)],
-                }),
-            }
-        }
+            .outbox_overview(p.scope(), q.customer, &q.status)
+            .await?;
+        let counts = overview.counts;
+        let rows = overview.messages;
+        let campaigns: Vec<CampaignView> = overview
+            .campaigns
+            .into_iter()
+            .map(|c| CampaignView {
+                campaign: c.campaign,
+                states: c.states,
+            })
+            .collect();
         // A provider's error can quote the recipient or the text: only those who may see
         // personal data read it.
         let may_reveal = p.can(patron_domain::Capability::CustomerPiiReveal);
@@ -103,7 +89,8 @@ pub async fn outbox_page(
                 suppressed: m.suppressed.unwrap_or_default(),
                 channel: m.channel,
                 purpose: m.purpose,
-                status: m.status,
+                dead: m.status == patron_domain::messages::OutboxStatus::Dead,
+                status: m.status.code().to_string(),
                 attempts: m.attempts,
             })
             .collect();

@@ -63,7 +63,7 @@ async fn show_section(
     section: Section,
 ) -> Response {
     let result = async {
-        let tz = state.app.config.timezone();
+        let tz = state.app.config().timezone();
         let can_adjust = section == Section::Approvals && p.can(Capability::PointsAdjust);
         let can_report = p.can(Capability::ReportRead);
         let pending = if can_adjust {
@@ -77,9 +77,9 @@ async fn show_section(
                     customer_id: a.customer_id,
                     customer: a.customer_name,
                     points: a.points,
-                    reason: a.reason,
+                    reason: ctx.lang.stored(&a.reason),
                     by: a.requested_by_name,
-                    at: when(a.requested_at_ms, ctx.lang, &tz),
+                    at: when(a.requested_at, ctx.lang, &tz),
                 })
                 .collect()
         } else {
@@ -87,11 +87,7 @@ async fn show_section(
         };
         let mut report = Vec::new();
         if can_report {
-            let l = state
-                .app
-                .db
-                .points_liability(p.scope(), state.app.now())
-                .await?;
+            let l = state.app.points_liability(p.scope()).await?;
             let rate = state.app.loyalty().await?.settings.redeem_points_per_yuan;
             let value = |points: i64| format_yuan(points.saturating_mul(100) / rate.max(1));
             let breakage = if l.earned_year > 0 {

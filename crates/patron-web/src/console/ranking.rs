@@ -42,8 +42,7 @@ pub async fn leaderboard_page(
             .await?;
         let stores = state
             .app
-            .db
-            .list_stores(p.scope())
+            .stores(p.scope())
             .await?
             .into_iter()
             .map(|s| (s.id, s.code, Some(s.id) == q.store))

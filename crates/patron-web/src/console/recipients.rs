@@ -16,26 +16,17 @@ pub async fn views_of(
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut out: Vec<(String, String)> = state
         .app
-        .db
-        .list_customer_views(p.staff_id)
+        .customer_views(p.staff_id)
         .await?
         .into_iter()
         .map(|v| (v.id.to_string(), v.name))
         .collect();
-    out.extend(
-        state
-            .app
-            .db
-            .segments(p.scope())
-            .await?
-            .into_iter()
-            .map(|s| {
-                (
-                    format!("segment:{}", s.id),
-                    format!("{segment_label}{}", s.name),
-                )
-            }),
-    );
+    out.extend(state.app.segments(p.scope()).await?.into_iter().map(|s| {
+        (
+            format!("segment:{}", s.id),
+            format!("{segment_label}{}", s.name),
+        )
+    }));
     Ok(out)
 }
 
@@ -63,8 +54,7 @@ pub async fn resolve(
         .ok_or_else(|| AppError::from(FieldError::new("view_id", "error.recipients.view")))?;
     let view = state
         .app
-        .db
-        .list_customer_views(p.staff_id)
+        .customer_views(p.staff_id)
         .await?
         .into_iter()
         .find(|v| v.id == id)

@@ -40,11 +40,10 @@ pub async fn roles_page(
 ) -> Response {
     let mut roles = Vec::new();
     for role in Role::ALL {
-        let held = match state.app.db.role_capabilities(*role).await {
+        let held = match state.app.role_capabilities(*role).await {
             Ok(h) => h,
             Err(e) => {
-                return crate::error::WebError::page(AppError::from(e), ctx.lang)
-                    .into_response_page();
+                return crate::error::WebError::page(e, ctx.lang).into_response_page();
             }
         };
         roles.push(RoleView {

@@ -15,7 +15,7 @@ use patron_app::customers::CustomerQuery;
 use patron_app::customers::segments::{MAX_GROUPS, SegmentInput, groups_of};
 use patron_app::security::Principal;
 use patron_domain::Capability;
-use patron_store::Scope;
+use patron_domain::Scope;
 use serde::Deserialize;
 
 #[derive(Clone)]
@@ -109,8 +109,8 @@ async fn show(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let tz = app.config.timezone();
-        let stores = app.db.list_stores(p.scope()).await?;
+        let tz = app.config().timezone();
+        let stores = app.stores(p.scope()).await?;
         let store_name = |id: Option<i64>| match id {
             None => ctx.lang.t("segment.chain").to_string(),
             Some(id) => stores
@@ -196,10 +196,10 @@ pub async fn segment_page(
     Path(id): Path<i64>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let row = match state.app.db.segment(p.scope(), id).await {
+    let row = match state.app.segment(p.scope(), id).await {
         Ok(r) => r,
         Err(e) => {
-            return crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page();
+            return crate::error::WebError::page(e, ctx.lang).into_response_page();
         }
     };
     let groups = match groups_of(&row) {

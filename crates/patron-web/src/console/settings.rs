@@ -12,8 +12,6 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::jobs::{self, Job};
 use patron_app::security::Principal;
-use patron_domain::schedule::Schedule;
-use patron_domain::{AuditEvent, FieldError};
 
 pub struct JobView {
     pub name: &'static str,
@@ -55,16 +53,10 @@ async fn show(
                 schedule: jobs::schedule_of(&state.app, job).await?.to_string(),
             });
         }
-        let keep = state
-            .app
-            .db
-            .setting("backup.keep")
-            .await?
-            .unwrap_or_else(|| patron_app::backup::DEFAULT_KEEP.to_string());
-        let tz = state.app.config.timezone();
+        let keep = state.app.backup_keep().await?;
+        let tz = state.app.config().timezone();
         let runs = state
             .app
-            .db
             .recent_job_runs(20)
             .await?
             .into_iter()
@@ -106,38 +98,11 @@ pub async fn save_settings(
     Staff(p, ctx): Staff,
     Form(form): Form<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let get = |k: &str| form.get(k).map_or("", |v| v.as_str());
-    let result: Result<(), AppError> = async {
-        // Every schedule is checked before any is saved.
-        let mut schedules = Vec::new();
-        for &job in Job::ALL {
-            let schedule = Schedule::parse(get(job.name()))
-                .map_err(|_| FieldError::new(job.name(), "error.schedule.invalid"))?;
-            schedules.push((job, schedule));
-        }
-        let keep: usize = get("keep")
-            .trim()
-            .parse()
-            .ok()
-            .filter(|k| (1..=365).contains(k))
-            .ok_or(FieldError::new("keep", "error.keep.invalid"))?;
-        let actor = p.actor(ctx.rid());
-        let now = state.app.now();
-        for (job, schedule) in schedules {
-            state
-                .app
-                .db
-                .put_setting(&actor, &job.setting_key(), &schedule.to_string(), now)
-                .await?;
-        }
-        state
-            .app
-            .db
-            .put_setting(&actor, "backup.keep", &keep.to_string(), now)
-            .await?;
-        Ok(())
-    }
-    .await;
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let result = state
+        .app
+        .save_job_settings(&p.actor(ctx.rid()), field)
+        .await;
     match result {
         Ok(()) => see_other("/console/settings?ok=settings_saved"),
         Err(e) => {
@@ -158,20 +123,8 @@ pub async fn run_job(
     let Some(job) = Job::ALL.iter().copied().find(|j| j.name() == name) else {
         return crate::error::WebError::page(AppError::NotFound, ctx.lang).into_response_page();
     };
-    let now = state.app.now();
-    match jobs::run_once(&state.app, job, now).await {
-        Ok(detail) => {
-            let event = AuditEvent::ok("job.run", "job", job.name()).with_detail(detail);
-            if let Err(e) = state
-                .app
-                .db
-                .record_audit(&p.actor(ctx.rid()), &event, now)
-                .await
-            {
-                return crate::error::internal(&e.to_string(), ctx.lang, false);
-            }
-            see_other("/console/settings?ok=job_ran")
-        }
+    match state.app.run_job_now(&p.actor(ctx.rid()), job).await {
+        Ok(_) => see_other("/console/settings?ok=job_ran"),
         Err(e) => {
             super::on_form_error(&e, ctx.lang, async {
                 show(&state, &p, &ctx, "", Some(&e)).await

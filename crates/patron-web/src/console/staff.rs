@@ -11,10 +11,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
+use patron_app::staff::StaffRow;
 use patron_app::staff::{FirstPassword, StaffInput};
+use patron_app::stores::StoreRow;
+use patron_domain::store::StoreStatus;
 use patron_domain::{Capability, Role};
-use patron_store::staff::StaffRow;
-use patron_store::stores::StoreRow;
 use serde::Deserialize;
 
 pub struct StaffView {
@@ -38,16 +39,16 @@ fn view(s: StaffRow, stores: &[StoreRow], ctx: &Ctx, tz: &jiff::tz::TimeZone) ->
         .map(|st| format!("{} {}", st.code, st.name));
     StaffView {
         id: s.id,
-        role_label: ctx.lang.t(&format!("role.{}", s.role)),
-        status_label: ctx.lang.t(&format!("status.{}", s.status)),
+        role_label: ctx.lang.t(&format!("role.{}", s.role.as_str())),
+        status_label: ctx.lang.t(&format!("status.{}", s.status.code())),
         last_login: when_opt(s.last_login_at, ctx.lang, tz),
         store: store.unwrap_or_else(|| ctx.lang.t("staff.chain_wide").to_string()),
         store_value: s.store_id.map(|i| i.to_string()).unwrap_or_default(),
         username: s.username,
         display_name: s.display_name,
         email: s.email.unwrap_or_default(),
-        role: s.role,
-        status: s.status,
+        role: s.role.as_str().into(),
+        status: s.status.code().into(),
     }
 }
 
@@ -69,7 +70,7 @@ fn role_choices(ctx: &Ctx) -> Vec<Choice> {
 fn store_choices(stores: &[StoreRow]) -> Vec<Choice> {
     stores
         .iter()
-        .filter(|s| s.status == "open")
+        .filter(|s| s.status == StoreStatus::Open)
         .map(|s| Choice {
             value: s.id.to_string(),
             label: format!("{} {}", s.code, s.name),
@@ -108,13 +109,12 @@ pub async fn staff_page(
     Query(filter): Query<StaffFilter>,
 ) -> Response {
     let result: Result<Response, AppError> = async {
-        let stores = state.app.db.list_stores(p.scope()).await?;
-        let tz = state.app.config.timezone();
+        let stores = state.app.stores(p.scope()).await?;
+        let tz = state.app.config().timezone();
         let q = filter.q.trim().to_lowercase();
         let staff = state
             .app
-            .db
-            .list_staff(p.scope())
+            .staff_accounts(p.scope())
             .await?
             .into_iter()
             .filter(|s| {
@@ -122,8 +122,8 @@ pub async fn staff_page(
                     || s.username.contains(&q)
                     || s.display_name.to_lowercase().contains(&q)
             })
-            .filter(|s| filter.role.is_empty() || s.role == filter.role)
-            .filter(|s| filter.status.is_empty() || s.status == filter.status)
+            .filter(|s| filter.role.is_empty() || s.role.as_str() == filter.role)
+            .filter(|s| filter.status.is_empty() || s.status.code() == filter.status)
             .filter(|s| filter.store.is_empty() || s.store_id == opt_id(&filter.store))
             .map(|s| view(s, &stores, &ctx, &tz))
             .collect();
@@ -189,7 +189,7 @@ async fn new_form(
     form: StaffForm,
     error: Option<&AppError>,
 ) -> Response {
-    match state.app.db.list_stores(p.scope()).await {
+    match state.app.stores(p.scope()).await {
         Ok(stores) => {
             let mut page = Page::console(ctx.lang, p, "staff.new_title", "/console/staff");
             if let Some(e) = error {
@@ -206,7 +206,7 @@ async fn new_form(
                 stores: store_choices(&stores),
             })
         }
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 
@@ -264,9 +264,9 @@ async fn edit(
     error: Option<&AppError>,
 ) -> Response {
     let result: Result<Response, AppError> = async {
-        let stores = state.app.db.list_stores(p.scope()).await?;
-        let row = state.app.db.get_staff(p.scope(), id).await?;
-        let tz = state.app.config.timezone();
+        let stores = state.app.stores(p.scope()).await?;
+        let row = state.app.staff_member(p.scope(), id).await?;
+        let tz = state.app.config().timezone();
         let mut page =
             Page::console(ctx.lang, p, "staff.edit_title", "/console/staff").with_flash(flash);
         if let Some(e) = error {

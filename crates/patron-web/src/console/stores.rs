@@ -10,8 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
+use patron_app::stores::StoreRow;
 use patron_domain::Capability;
-use patron_store::stores::StoreRow;
+use patron_domain::store::StoreStatus;
 use serde::Deserialize;
 
 pub struct StoreView {
@@ -28,7 +29,7 @@ pub struct StoreView {
 fn view(s: StoreRow, ctx: &Ctx, tz: &jiff::tz::TimeZone) -> StoreView {
     StoreView {
         id: s.id,
-        open: s.status == "open",
+        open: s.status == StoreStatus::Open,
         created: when(s.created_at, ctx.lang, tz),
         opening_hours: s
             .opening_hours
@@ -68,8 +69,8 @@ async fn list(
     error: Option<&AppError>,
     form: StoreForm,
 ) -> Response {
-    let tz = state.app.config.timezone();
-    match state.app.db.list_stores(p.scope()).await {
+    let tz = state.app.config().timezone();
+    match state.app.stores(p.scope()).await {
         Ok(rows) => {
             let mut page =
                 Page::console(ctx.lang, p, "stores.title", "/console/stores").with_flash(flash);
@@ -84,7 +85,7 @@ async fn list(
                 form,
             })
         }
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 
@@ -137,8 +138,8 @@ async fn edit(
     error: Option<&AppError>,
     typed: Option<&StoreForm>,
 ) -> Response {
-    let tz = state.app.config.timezone();
-    match state.app.db.get_store(p.scope(), id).await {
+    let tz = state.app.config().timezone();
+    match state.app.store(p.scope(), id).await {
         Ok(s) => {
             let mut page = Page::console(ctx.lang, p, "stores.edit_title", "/console/stores")
                 .with_flash(flash);
@@ -158,7 +159,7 @@ async fn edit(
                 can_manage: p.can(Capability::StoreManage),
             })
         }
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 

@@ -89,18 +89,18 @@ async fn show(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let mut surveys = Vec::new();
         for s in app.surveys().await? {
-            let (sent, answered) = app.db.survey_counts(p.scope(), s.row.id).await?;
+            let (sent, answered) = app.survey_counts(p.scope(), s.row.id).await?;
             surveys.push(SurveyView {
                 id: s.row.id,
                 name: s.row.name.clone(),
                 trigger: ctx
                     .lang
-                    .t(&format!("survey.trigger.{}", s.row.trigger_kind))
+                    .t(&format!("survey.trigger.{}", s.row.trigger_kind.code()))
                     .to_string(),
-                active: s.row.active == 1,
+                active: s.row.active,
                 sent,
                 answered,
             });
@@ -116,10 +116,10 @@ async fn show(
             Some(r) => SurveyForm {
                 name: r.survey.row.name.clone(),
                 questions: r.survey.builder_text(),
-                trigger: r.survey.row.trigger_kind.clone(),
+                trigger: r.survey.row.trigger_kind.code().into(),
                 delay_days: r.survey.row.delay_days,
                 message: r.survey.row.message.clone(),
-                active: r.survey.row.active == 1,
+                active: r.survey.row.active,
             },
             None => SurveyForm {
                 trigger: Trigger::Manual.code().into(),
@@ -151,7 +151,6 @@ async fn show(
             })
             .unwrap_or_default();
         let segments = app
-            .db
             .segments(p.scope())
             .await?
             .into_iter()

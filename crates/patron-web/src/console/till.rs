@@ -13,13 +13,14 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::credentials::random_token;
+use patron_app::sales::SaleSource;
 use patron_app::sales::refund::RefundRequest;
 use patron_app::sales::{CheckoutRequest, Counter, MemberRef, Retry};
 use patron_app::security::Principal;
 use patron_domain::FieldError;
 use patron_domain::money::{format_yuan, parse_yuan};
 use patron_domain::sale::LineInput;
-use patron_store::sales::SaleSource;
+use patron_domain::store::StoreStatus;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -63,14 +64,13 @@ pub struct TillQuery {
 /// first open store they can see (a store picker is not built yet).
 async fn counter(state: &AppState, p: &Principal) -> Result<Counter, AppError> {
     let store = match p.store_id {
-        Some(id) => state.app.db.get_store(p.scope(), id).await?,
+        Some(id) => state.app.store(p.scope(), id).await?,
         None => state
             .app
-            .db
-            .list_stores(p.scope())
+            .stores(p.scope())
             .await?
             .into_iter()
-            .find(|s| s.status == "open")
+            .find(|s| s.status == StoreStatus::Open)
             .ok_or(AppError::NotFound)?,
     };
     Ok(Counter {
@@ -94,13 +94,13 @@ async fn member_view(
     }
     let m = state
         .app
-        .lookup_member(&p.actor(ctx.rid()), patron_store::Scope::Chain, phone)
+        .lookup_member(&p.actor(ctx.rid()), patron_domain::Scope::Chain, phone)
         .await?;
     let v = state.app.membership_of(m.id).await?;
     let panel = crate::console::customers::membership::MemberPanel::new(
         v.clone(),
         ctx.lang,
-        &state.app.config.timezone(),
+        &state.app.config().timezone(),
         state.app.now().as_millisecond(),
     );
     let programme = state.app.loyalty().await?;

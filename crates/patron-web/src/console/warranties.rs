@@ -11,8 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
+use patron_app::service::warranties::WarrantyRow;
 use patron_app::service::warranties::{ClaimForm, WarrantyForm};
-use patron_store::warranties::WarrantyRow;
 use serde::Deserialize;
 
 pub struct WarrantyView {
@@ -74,7 +74,7 @@ async fn show_search(
         let rows = app
             .find_warranties(&p.actor(ctx.rid()), p.scope(), &q.q)
             .await?;
-        let today = app.config.timezone().to_datetime(app.now()).date();
+        let today = app.config().timezone().to_datetime(app.now()).date();
         let mut page = Page::console(ctx.lang, p, "warranty.title", "/console/warranties");
         page.error = error;
         Ok(render(&WarrantiesPage {
@@ -189,7 +189,7 @@ async fn show_warranty(
     let result: Result<Response, AppError> = async {
         let app = &state.app;
         let (w, claims) = app.warranty(p.scope(), id).await?;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let today = tz.to_datetime(app.now()).date().to_string();
         let mut page =
             Page::console(ctx.lang, p, "warranty.one", "/console/warranties").with_flash(flash);
@@ -208,7 +208,7 @@ async fn show_warranty(
                 .map(|c| ClaimView {
                     ticket_id: c.ticket_id,
                     kind: ctx.lang.t(&format!("warranty.claim.{}", c.kind)),
-                    status: ctx.lang.t(&format!("ticket.status.{}", c.status)),
+                    status: ctx.lang.t(&format!("ticket.status.{}", c.status.code())),
                     at: when(c.created_at, ctx.lang, &tz),
                 })
                 .collect(),

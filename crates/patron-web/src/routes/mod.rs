@@ -192,7 +192,7 @@ pub fn build(state: AppState) -> Router {
 }
 
 async fn not_found(req: Request) -> Response {
-    let lang = crate::i18n::Lang::from_headers(req.headers());
+    let lang = crate::i18n::request_lang(req.headers());
     if req.uri().path().starts_with("/api/") {
         crate::error::problem(
             StatusCode::NOT_FOUND,

@@ -42,10 +42,18 @@ async fn adjustments_need_a_reason_and_large_ones_a_second_person(kind: Kind) {
     )
     .await;
     assert_eq!((st, a["status"].as_str()), (201, Some("applied")), "{a}");
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 500);
-    let entries = s.app.db.points_entries(member, 10).await.expect("entries");
     assert_eq!(
-        (entries[0].kind.as_str(), entries[0].reason.as_str()),
+        s.app.db().points_balance(member).await.expect("balance"),
+        500
+    );
+    let entries = s
+        .app
+        .db()
+        .points_entries(member, 10)
+        .await
+        .expect("entries");
+    assert_eq!(
+        (entries[0].kind.code(), entries[0].reason.as_str()),
         ("adjust", "老客户回馈"),
         "the member sees why"
     );
@@ -58,7 +66,10 @@ async fn adjustments_need_a_reason_and_large_ones_a_second_person(kind: Kind) {
     )
     .await;
     assert_eq!((st, big["status"].as_str()), (201, Some("pending")));
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 500);
+    assert_eq!(
+        s.app.db().points_balance(member).await.expect("balance"),
+        500
+    );
     let id = big["ids"][0].as_i64().expect("id");
     let (st, p, _) = post(
         &owner,
@@ -95,7 +106,7 @@ async fn adjustments_need_a_reason_and_large_ones_a_second_person(kind: Kind) {
     .await;
     assert_eq!(st, 204);
     assert_eq!(
-        s.app.db.points_balance(member).await.expect("balance"),
+        s.app.db().points_balance(member).await.expect("balance"),
         5500
     );
     let (st, _, _) = post(
@@ -135,11 +146,11 @@ async fn adjustments_need_a_reason_and_large_ones_a_second_person(kind: Kind) {
     .await;
     assert_eq!(st, 204);
     assert_eq!(
-        s.app.db.points_balance(others[0]).await.expect("balance"),
+        s.app.db().points_balance(others[0]).await.expect("balance"),
         0
     );
     assert_eq!(
-        s.app.db.points_balance(others[1]).await.expect("balance"),
+        s.app.db().points_balance(others[1]).await.expect("balance"),
         600
     );
 
@@ -159,10 +170,13 @@ async fn adjustments_need_a_reason_and_large_ones_a_second_person(kind: Kind) {
     .await;
     assert_eq!(st, 201);
     assert_eq!(
-        s.app.db.points_balance(others[1]).await.expect("balance"),
+        s.app.db().points_balance(others[1]).await.expect("balance"),
         500
     );
-    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert_eq!(
+        s.app.db().points_mismatches().await.expect("ledger"),
+        vec![]
+    );
     assert_eq!(
         crate::harness::audit(&s.app, "points.adjust", "")
             .await

@@ -52,7 +52,7 @@ async fn tamper_detection(kind: Kind) {
     app.login("user.0", PASSWORD, Some("127.0.0.1"), None)
         .await
         .expect("login");
-    let url = app.config.database_url();
+    let url = app.config().database_url();
     let n = app.verify_audit().await.expect("db").expect("intact");
     assert!(n >= 7, "store, 4 staff, a denied and a good login: {n}");
     let (code, out) = verify_cli(&url, &dir);
@@ -61,12 +61,12 @@ async fn tamper_detection(kind: Kind) {
 
     // The database itself refuses edits while its guards are in place.
     let refused = sqlx::query("UPDATE audit_log SET outcome = 'ok' WHERE seq = 2")
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await;
     assert!(refused.is_err(), "append-only trigger");
     assert!(
         sqlx::query("DELETE FROM audit_log WHERE seq = 2")
-            .execute(app.db.pool())
+            .execute(app.db().pool())
             .await
             .is_err()
     );
@@ -74,23 +74,23 @@ async fn tamper_detection(kind: Kind) {
     let pg = kind == Kind::Postgres;
     let suffix = if pg { " ON audit_log" } else { "" };
     exec(
-        &app.db,
+        app.db(),
         &format!("DROP TRIGGER tr_audit_log_no_update{suffix}"),
     )
     .await;
     exec(
-        &app.db,
+        app.db(),
         &format!("DROP TRIGGER tr_audit_log_no_delete{suffix}"),
     )
     .await;
 
     // An edit is named at its row; undoing it makes the chain whole again.
     let original: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE seq = 3")
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("q");
     exec(
-        &app.db,
+        app.db(),
         "UPDATE audit_log SET detail = 'admin' WHERE seq = 3",
     )
     .await;
@@ -99,7 +99,7 @@ async fn tamper_detection(kind: Kind) {
     assert!(out.contains("first bad record is #3"), "{out}");
     sqlx::query("UPDATE audit_log SET detail = $1 WHERE seq = 3")
         .bind(&original)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("undo");
     assert_eq!(verify_cli(&url, &dir).0, 0);
@@ -111,18 +111,18 @@ async fn tamper_detection(kind: Kind) {
         "UPDATE audit_log SET seq = 5 WHERE seq = -1",
     ];
     for sql in swap {
-        exec(&app.db, sql).await;
+        exec(app.db(), sql).await;
     }
     let (code, out) = verify_cli(&url, &dir);
     assert_eq!(code, 2);
     assert!(out.contains("first bad record is #5"), "{out}");
     for sql in swap {
-        exec(&app.db, sql).await;
+        exec(app.db(), sql).await;
     }
     assert_eq!(verify_cli(&url, &dir).0, 0, "swapped back");
 
     // A deleted row is caught where the gap begins.
-    exec(&app.db, "DELETE FROM audit_log WHERE seq = 4").await;
+    exec(app.db(), "DELETE FROM audit_log WHERE seq = 4").await;
     let (code, out) = verify_cli(&url, &dir);
     assert_eq!(code, 2);
     assert!(out.contains("first bad record is #5"), "{out}");
@@ -144,11 +144,11 @@ async fn truncation_is_detected(kind: Kind) {
         ""
     };
     exec(
-        &app.db,
+        app.db(),
         &format!("DROP TRIGGER tr_audit_log_no_delete{suffix}"),
     )
     .await;
-    exec(&app.db, &format!("DELETE FROM audit_log WHERE seq = {n}")).await;
+    exec(app.db(), &format!("DELETE FROM audit_log WHERE seq = {n}")).await;
     let bad = app
         .verify_audit()
         .await
@@ -168,7 +168,7 @@ async fn concurrent_appends_keep_the_chain(kind: Kind) {
         let app = app.clone();
         tasks.push(tokio::spawn(async move {
             let event = patron_domain::AuditEvent::ok("test.concurrent", "n", i);
-            app.db
+            app.db()
                 .record_audit(&patron_domain::Actor::system("test"), &event, app.now())
                 .await
                 .expect("append")
@@ -257,26 +257,26 @@ async fn a_chain_rehashed_without_the_key_fails(kind: Kind) {
         return;
     };
     some_history(&app).await;
-    let url = app.config.database_url();
+    let url = app.config().database_url();
     let n = app.verify_audit().await.expect("db").expect("intact");
     assert!(n >= 5, "{n}");
-    drop_guards(&app.db, kind).await;
+    drop_guards(app.db(), kind).await;
 
-    rehash_from(&app.db, 3, true, chain_hash).await;
+    rehash_from(app.db(), 3, true, chain_hash).await;
     let (code, out) = verify_cli(&url, &dir);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("first bad record is #3"), "{out}");
 
     let wrong = AuditKey::from_bytes([7; 32]);
-    rehash_from(&app.db, 3, true, |p, r| chain_mac(&wrong, p, r)).await;
+    rehash_from(app.db(), 3, true, |p, r| chain_mac(&wrong, p, r)).await;
     let (code, out) = verify_cli(&url, &dir);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("first bad record is #3"), "{out}");
 
     // The whole log re-hashed plainly, the head claiming it was never keyed.
-    rehash_from(&app.db, 1, false, chain_hash).await;
+    rehash_from(app.db(), 1, false, chain_hash).await;
     exec(
-        &app.db,
+        app.db(),
         &format!("UPDATE audit_head SET keyed_from = {} WHERE id = 1", n + 1),
     )
     .await;
@@ -293,7 +293,7 @@ async fn a_deleted_tail_is_caught_by_the_checkpoint(kind: Kind) {
         return;
     };
     some_history(&app).await;
-    let url = app.config.database_url();
+    let url = app.config().database_url();
     let (c, _) = app
         .write_audit_checkpoint(
             patron_domain::audit::checkpoint::CheckpointKind::Manual,
@@ -304,27 +304,27 @@ async fn a_deleted_tail_is_caught_by_the_checkpoint(kind: Kind) {
     let n = c.seq;
     assert_eq!(verify_cli(&url, &dir).0, 0);
 
-    drop_guards(&app.db, kind).await;
+    drop_guards(app.db(), kind).await;
     let keep = n - 2;
     let kept_hash: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
         .bind(keep)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("hash");
     exec(
-        &app.db,
+        app.db(),
         &format!("DELETE FROM audit_log WHERE seq > {keep}"),
     )
     .await;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(keep)
         .bind(&kept_hash)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("head");
-    let key = app.keys.audit_key();
+    let key = app.keys().audit_key();
     assert_eq!(
-        app.db.verify_audit(&key, Vec::new()).await.expect("db"),
+        app.db().verify_audit(&key, Vec::new()).await.expect("db"),
         Ok(keep),
         "the database alone cannot tell"
     );
@@ -395,12 +395,12 @@ async fn the_checkpoint_job_runs_once_a_day(kind: Kind) {
     let mails: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE purpose = 'audit_checkpoint' AND staff_id IS NOT NULL",
     )
-    .fetch_one(app.db.pool())
+    .fetch_one(app.db().pool())
     .await
     .expect("count");
     assert_eq!(mails, 4, "two admins, two days");
     let n = app.verify_audit().await.expect("db").expect("intact");
-    let (code, out) = verify_cli(&app.config.database_url(), &dir);
+    let (code, out) = verify_cli(&app.config().database_url(), &dir);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&format!("{n} records verified")), "{out}");
 }
@@ -413,38 +413,38 @@ async fn rows_from_before_the_key_keep_plain_hashes(kind: Kind) {
         return;
     };
     some_history(&app).await;
-    drop_guards(&app.db, kind).await;
+    drop_guards(app.db(), kind).await;
     // As the log stood before migration 0024: plain hashes, no key named.
-    rehash_from(&app.db, 1, false, chain_hash).await;
+    rehash_from(app.db(), 1, false, chain_hash).await;
     exec(
-        &app.db,
+        app.db(),
         "UPDATE audit_head SET key_id = NULL, keyed_from = NULL, keyed_seal = NULL WHERE id = 1",
     )
     .await;
-    let (n, _) = app.db.audit_end().await.expect("end");
+    let (n, _) = app.db().audit_end().await.expect("end");
 
-    App::open_keyring(&app.config, &app.db)
+    App::open_keyring(app.config(), app.db())
         .await
         .expect("keys bind the log");
-    let head = app.db.audit_head().await.expect("head");
+    let head = app.db().audit_head().await.expect("head");
     assert_eq!(head.keyed_from, Some(n + 1));
     assert_eq!(app.verify_audit().await.expect("db"), Ok(n));
     store(&app, "SH02").await;
     assert_eq!(app.verify_audit().await.expect("db"), Ok(n + 1));
 
     // A plain row edited and the plain part re-hashed: the keyed row after it disagrees.
-    let tail = rows(&app.db).await.pop().expect("last row");
-    rehash_from(&app.db, 2, true, chain_hash).await;
+    let tail = rows(app.db()).await.pop().expect("last row");
+    rehash_from(app.db(), 2, true, chain_hash).await;
     sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
         .bind(&tail.prev_hash)
         .bind(&tail.hash)
         .bind(tail.seq)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("keyed row as it was");
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&tail.hash)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("head");
     let bad = app.verify_audit().await.expect("db").expect_err("caught");

@@ -186,7 +186,7 @@ async fn scheduled_backups_run_once_per_day_and_prune(kind: Kind) {
         assert_eq!(s, patron_domain::schedule::Schedule::Disabled);
         return;
     }
-    app.db
+    app.db()
         .put_setting(
             &patron_domain::Actor::system("test"),
             "backup.keep",
@@ -233,7 +233,7 @@ async fn backups_carry_the_visit_photos() {
     patron_app::demo::seed(&app).await.expect("seed");
     let visit: i64 =
         sqlx::query_scalar("SELECT MIN(id) FROM appointments WHERE status = 'scheduled'")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("a scheduled visit");
     let actor = patron_domain::Actor::cli("test");
@@ -250,7 +250,7 @@ async fn backups_carry_the_visit_photos() {
     .expect("done with a photo");
     let name: String = sqlx::query_scalar("SELECT proof_photo FROM appointments WHERE id = $1")
         .bind(visit)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("photo name");
     let live = dir.join("photos").join(&name);
@@ -268,8 +268,8 @@ async fn backups_carry_the_visit_photos() {
     );
 
     // The photo is lost from the data folder; the restore brings it back.
-    let config = (*app.config).clone();
-    app.db.close().await;
+    let config = (*app.config()).clone();
+    app.db().close().await;
     std::fs::remove_file(&live).expect("lose the photo");
     patron_app::backup::restore(&config, &file, jiff::Timestamp::UNIX_EPOCH)
         .await

@@ -238,7 +238,7 @@ async fn first_visit_in_a_browser(kind: Kind) {
     );
     let store_id = s
         .app
-        .db
+        .db()
         .list_stores(patron_store::Scope::Chain)
         .await
         .expect("stores")[0]
@@ -272,7 +272,7 @@ async fn first_visit_in_a_browser(kind: Kind) {
     );
     let staff = s
         .app
-        .db
+        .db()
         .staff_by_username("li.na")
         .await
         .expect("q")

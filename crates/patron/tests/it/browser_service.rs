@@ -113,10 +113,10 @@ async fn a_complaint_is_filed_resolved_and_closed_in_a_browser(kind: Kind) {
     browser.wait_url(&format!("/tickets/{id}")).await;
     let text = browser.text().await;
     assert!(text.contains("已关闭") && text.contains("5 / 5"), "{text}");
-    let row = app.db.ticket(Scope::Chain, id).await.expect("ticket");
+    let row = app.db().ticket(Scope::Chain, id).await.expect("ticket");
     assert_eq!(
         (
-            row.status.as_str(),
+            row.status.code(),
             row.satisfaction,
             row.root_cause.as_deref()
         ),

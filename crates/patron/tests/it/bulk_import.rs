@@ -53,7 +53,7 @@ async fn bulk_loads_a_file_whole(kind: Kind) {
              'ix_customers_name', 'ix_customer_keys_lookup')"
         }
     }))
-    .fetch_one(app.db.pool())
+    .fetch_one(app.db().pool())
     .await
     .expect("indexes");
     assert_eq!(indexes, 5);
@@ -81,18 +81,18 @@ async fn bulk_loads_a_file_whole(kind: Kind) {
         .remove(0);
     assert_eq!(zhou.owner_staff_id, Some(lina));
     assert_eq!(zhou.addresses, ["上海市徐汇区漕溪北路 1 号"]);
-    let log = app.db.owner_log(zhou.id, 10).await.expect("owner log");
+    let log = app.db().owner_log(zhou.id, 10).await.expect("owner log");
     assert_eq!(
         log.iter()
             .map(|l| (l.from_staff_id, l.to_staff_id, l.reason.as_str()))
             .collect::<Vec<_>>(),
         [(None, Some(lina), "import")]
     );
-    let consents = app.db.consent_events(zhou.id, 10).await.expect("ledger");
+    let consents = app.db().consent_events(zhou.id, 10).await.expect("ledger");
     assert_eq!(
         consents
             .iter()
-            .map(|c| (c.purpose.as_str(), c.granted, c.channel.as_str()))
+            .map(|c| (c.purpose.as_str(), i64::from(c.granted), c.channel.as_str()))
             .collect::<Vec<_>>(),
         [("service", 1, "import")]
     );

@@ -199,10 +199,10 @@ async fn ending_a_membership_follows_the_stated_policy(kind: Kind) {
         ),
         (&json!(500), &json!(1), &json!(1))
     );
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 0);
-    let entries = s.app.db.points_entries(member, 5).await.expect("entries");
+    assert_eq!(s.app.db().points_balance(member).await.expect("balance"), 0);
+    let entries = s.app.db().points_entries(member, 5).await.expect("entries");
     assert_eq!(
-        (entries[0].kind.as_str(), entries[0].reason.as_str()),
+        (entries[0].kind.code(), entries[0].reason.as_str()),
         ("adjust", "本人申请注销")
     );
     assert!(
@@ -232,7 +232,10 @@ async fn ending_a_membership_follows_the_stated_policy(kind: Kind) {
         (201, &json!(500), &json!("standard")),
         "{r}"
     );
-    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert_eq!(
+        s.app.db().points_mismatches().await.expect("ledger"),
+        vec![]
+    );
     assert_eq!(crate::harness::audit(&s.app, "member.", "").await.len(), 2);
     s.shutdown().await;
 }

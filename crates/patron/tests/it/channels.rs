@@ -93,12 +93,12 @@ async fn queue(
     recipient: &str,
     payload: Option<&str>,
 ) -> i64 {
-    app.db
+    app.db()
         .enqueue_message(
             &NewMessage {
                 payload,
                 ..NewMessage::plain(
-                    app.keys.as_ref(),
+                    app.keys().as_ref(),
                     channel,
                     "test",
                     recipient,
@@ -115,14 +115,14 @@ async fn queue(
 
 async fn status_of(app: &patron_app::App, id: i64) -> (String, Option<String>) {
     let row = app
-        .db
+        .db()
         .list_outbox("", 50)
         .await
         .expect("list")
         .into_iter()
         .find(|r| r.id == id)
         .expect("row");
-    (row.status, row.last_error)
+    (row.status.code().to_string(), row.last_error)
 }
 
 async fn aliyun_sms_is_signed_as_alibaba_cloud_checks_it(kind: Kind) {

@@ -61,7 +61,7 @@ pub(crate) fn sale(receipt: &str, lines: Value, points: i64) -> Value {
 
 pub(crate) async fn ledger_is_sound(s: &Server) {
     assert_eq!(
-        s.app.db.points_mismatches().await.expect("check"),
+        s.app.db().points_mismatches().await.expect("check"),
         vec![],
         "balance equals the ledger and the lots"
     );
@@ -106,7 +106,10 @@ async fn checkout_is_idempotent_and_earns(kind: Kind) {
     assert_eq!((st, p["field"].as_str()), (422, Some("Idempotency-Key")));
     let (st, p, _) = till.post("/api/v1/checkout", Some("k-2"), &body).await;
     assert_eq!((st, p["field"].as_str()), (409, Some("receipt_no")));
-    assert_eq!(s.app.db.sales_of(member, 10).await.expect("sales").len(), 1);
+    assert_eq!(
+        s.app.db().sales_of(member, 10).await.expect("sales").len(),
+        1
+    );
 
     // Redeeming 300 points pays ¥3; the rest earns.
     let (st, r, _) = till
@@ -171,7 +174,7 @@ async fn checkout_is_idempotent_and_earns(kind: Kind) {
     );
     let stats = s
         .app
-        .db
+        .db()
         .customer_stats(member, 0)
         .await
         .expect("stats")
@@ -248,14 +251,14 @@ async fn checkout_is_idempotent_and_earns(kind: Kind) {
     assert_eq!(r4["balance"], 389);
     let stats = s
         .app
-        .db
+        .db()
         .customer_stats(member, 0)
         .await
         .expect("stats")
         .expect("bought");
     assert_eq!(stats.total_spend_fen, 38_900);
     assert_eq!(stats.standing.spend_fen, 38_900);
-    let history = s.app.db.tier_history(member).await.expect("history");
+    let history = s.app.db().tier_history(member).await.expect("history");
     assert_eq!(
         history
             .iter()
@@ -336,8 +339,11 @@ async fn refund_policy_decides_when_points_were_spent(kind: Kind) {
         .post("/api/v1/checkout", Some("c"), &sale("C", line(15_000), 0))
         .await;
     assert_eq!((st, &c["balance"]), (201, &json!(50)), "{c}");
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 50);
-    let lots = s.app.db.points_lots(member).await.expect("lots");
+    assert_eq!(
+        s.app.db().points_balance(member).await.expect("balance"),
+        50
+    );
+    let lots = s.app.db().points_lots(member).await.expect("lots");
     assert_eq!(lots.iter().map(|l| l.remaining).sum::<i64>(), 50);
     ledger_is_sound(&s).await;
     s.shutdown().await;
@@ -381,16 +387,16 @@ async fn retrying_tills_write_each_sale_once(kind: Kind) {
             other => panic!("unexpected {other}: {v}"),
         }
     }
-    let sales = s.app.db.sales_of(member, 100).await.expect("sales");
+    let sales = s.app.db().sales_of(member, 100).await.expect("sales");
     assert_eq!(sales.len(), 20, "one sale per key");
     let earned = s
         .app
-        .db
+        .db()
         .points_entries(member, 1000)
         .await
         .expect("entries")
         .into_iter()
-        .filter(|e| e.kind == "earn")
+        .filter(|e| e.kind.code() == "earn")
         .count();
     assert_eq!(earned, 20, "one earning per key");
     ledger_is_sound(&s).await;

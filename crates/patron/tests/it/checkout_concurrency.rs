@@ -51,7 +51,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
     let (a, b, c) = (sale("B-1", 0), sale("B-2", 500), sale("B-3", 0));
     let refused = s
         .app
-        .db
+        .db()
         .record_sales_together(&[
             (&a, &ladder, None),
             (&b, &ladder, None),
@@ -70,7 +70,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
     );
     assert!(
         s.app
-            .db
+            .db()
             .sales_of(member, 10)
             .await
             .expect("sales")
@@ -80,12 +80,15 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
     // Written again without the refused sale, the rest commits together.
     let written = s
         .app
-        .db
+        .db()
         .record_sales_together(&[(&a, &ladder, None), (&c, &ladder, None)])
         .await
         .expect("the rest commits");
     assert_eq!(written.len(), 2);
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 20);
+    assert_eq!(
+        s.app.db().points_balance(member).await.expect("balance"),
+        20
+    );
     ledger_is_sound(&s).await;
 
     // Through the till: many checkouts at once, one of them redeeming more than the member
@@ -112,7 +115,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
         }
     }
     assert_eq!(
-        s.app.db.sales_of(member, 100).await.expect("sales").len(),
+        s.app.db().sales_of(member, 100).await.expect("sales").len(),
         2 + 29
     );
     ledger_is_sound(&s).await;
@@ -127,7 +130,7 @@ async fn redemptions_on_two_servers_never_overdraw(kind: Kind) {
         return;
     };
     s.app
-        .db
+        .db()
         .earn_points(
             member,
             &patron_store::points::NewLot {
@@ -147,7 +150,7 @@ async fn redemptions_on_two_servers_never_overdraw(kind: Kind) {
         .expect("earn");
     // The second server: its own process state (writer, in-flight keys, caches), the same
     // database and key file.
-    let config = (*s.app.config).clone();
+    let config = (**s.app.config()).clone();
     let db = patron_store::Db::connect(&patron_store::ConnectOptions::new(config.database_url()))
         .await
         .expect("connect");
@@ -203,7 +206,7 @@ async fn redemptions_on_two_servers_never_overdraw(kind: Kind) {
             other => panic!("unexpected {other}: {v}"),
         }
     }
-    let balance = s.app.db.points_balance(member).await.expect("balance");
+    let balance = s.app.db().points_balance(member).await.expect("balance");
     assert!(balance >= 0, "balance {balance}");
     assert_eq!(
         balance,

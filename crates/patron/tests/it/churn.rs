@@ -75,7 +75,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     let scored = app.score_churn(app.now()).await.expect("score");
     assert_eq!(scored, 2, "the regular customer scores nothing");
-    assert_eq!(app.db.churn_score(regular).await.expect("q"), None);
+    assert_eq!(app.db().churn_score(regular).await.expect("q"), None);
 
     // The lapsed customer: 197 days against a usual 30, no visits or spend in six months.
     let list = app.at_risk(Scope::Chain, None, 100).await.expect("list");
@@ -191,7 +191,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     assert_eq!(a.reached + b.reached, 1);
     assert_eq!(a.skipped + b.skipped, 1);
     let coupons = app
-        .db
+        .db()
         .usable_coupons(lapsed, app.now())
         .await
         .expect("coupons");
@@ -207,7 +207,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
         "SELECT COUNT(*) FROM followup_tasks WHERE customer_id = $1 AND kind = 'winback'",
     )
     .bind(lapsed)
-    .fetch_one(app.db.pool())
+    .fetch_one(app.db().pool())
     .await
     .expect("tasks");
     assert_eq!(tasks, 1);
@@ -233,7 +233,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     app.import_sales(back.as_bytes(), false, &|_| {})
         .await
         .expect("import");
-    let results = app.db.playbook_results(pb).await.expect("results");
+    let results = app.db().playbook_results(pb).await.expect("results");
     assert_eq!(results.len(), 1);
     assert_eq!(
         (
@@ -307,7 +307,7 @@ async fn churn_scores_warn_and_playbooks_win_back(kind: Kind) {
     let again = app.run_scheduled_playbooks().await.expect("again");
     assert!(again.starts_with("0 campaigns"), "{again}");
     let row = app
-        .db
+        .db()
         .playbooks()
         .await
         .expect("playbooks")

@@ -50,7 +50,7 @@ async fn reclassification_from_running_statistics(kind: Kind) {
     assert_eq!(first.customers, 8);
     assert_eq!(first.changed, 8, "every customer classified the first time");
     let classes = |id| {
-        let db = s.app.db.clone();
+        let db = s.app.db().clone();
         async move {
             db.stored_classes(id)
                 .await
@@ -127,7 +127,7 @@ async fn reclassification_from_running_statistics(kind: Kind) {
         .find(|m| m.from == Some(SpendClass::Small) && m.to == SpendClass::Key)
         .map(|m| m.customers);
     assert_eq!(small_to_key, Some(1));
-    let runs = s.app.db.class_runs(10).await.expect("runs");
+    let runs = s.app.db().class_runs(10).await.expect("runs");
     assert_eq!(runs.len(), 3);
     assert_eq!(runs[0].id, moved.run_id);
     assert_eq!(runs[0].changed, moved.changed as i64);
@@ -158,7 +158,7 @@ async fn reclassification_from_running_statistics(kind: Kind) {
     );
     let run = c.post("/console/care/classes/run", &[]).await;
     assert_eq!(run.status, 303);
-    assert_eq!(s.app.db.class_runs(10).await.expect("runs").len(), 4);
+    assert_eq!(s.app.db().class_runs(10).await.expect("runs").len(), 4);
 
     // Rules: checked, saved, used by the next run.
     let actor = Actor::cli("test");

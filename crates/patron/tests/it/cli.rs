@@ -314,21 +314,21 @@ async fn demo_data(kind: crate::harness::Kind) {
         .expect("first seed");
     let staff = s
         .app
-        .db
+        .db()
         .list_staff(patron_store::Scope::Chain)
         .await
         .expect("staff");
     assert_eq!(staff.len(), 22);
     for role in patron_domain::Role::ALL {
         assert!(
-            staff.iter().any(|m| m.role == role.as_str()),
+            staff.iter().any(|m| m.role.as_str() == role.as_str()),
             "{}",
             role.as_str()
         );
     }
     assert_eq!(
         s.app
-            .db
+            .db()
             .list_stores(patron_store::Scope::Chain)
             .await
             .expect("stores")
@@ -337,7 +337,7 @@ async fn demo_data(kind: crate::harness::Kind) {
     );
     assert_eq!(
         s.app
-            .db
+            .db()
             .list_api_keys(patron_store::Scope::Chain)
             .await
             .expect("keys")
@@ -347,7 +347,7 @@ async fn demo_data(kind: crate::harness::Kind) {
     // About 2,000 customers, spread over the stores, with duplicates waiting to be merged.
     let (_, total) = s
         .app
-        .db
+        .db()
         .search_customers(
             patron_store::Scope::Chain,
             &patron_store::customers::CustomerFilter {
@@ -366,27 +366,30 @@ async fn demo_data(kind: crate::harness::Kind) {
     assert!(pairs.len() >= 10, "{} duplicate pairs", pairs.len());
     // Products and a year of sales: members with purchases, points and higher tiers, and a
     // ledger that balances.
-    assert!(s.app.db.count_products().await.expect("products") >= 10);
+    assert!(s.app.db().count_products().await.expect("products") >= 10);
     let (sales, tiers): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM sales), \
          (SELECT COUNT(*) FROM memberships WHERE tier_code <> 'standard')",
     )
-    .fetch_one(s.app.db.pool())
+    .fetch_one(s.app.db().pool())
     .await
     .expect("counts");
     assert!(sales > 2000, "{sales} demo sales");
     assert!(tiers > 50, "{tiers} members above the entry tier");
-    let offered = s.app.db.rewards_offered(s.app.now()).await.expect("mall");
+    let offered = s.app.db().rewards_offered(s.app.now()).await.expect("mall");
     assert_eq!(offered.len(), 3, "the demo mall has its rewards");
-    assert!(offered.iter().any(|r| r.kind == "coupon"));
-    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert!(offered.iter().any(|r| r.kind.code() == "coupon"));
+    assert_eq!(
+        s.app.db().points_mismatches().await.expect("ledger"),
+        vec![]
+    );
     // Every customer classified, and follow-ups due today for the associates.
     let today = patron_domain::followup::day_number(
-        s.app.config.timezone().to_datetime(s.app.now()).date(),
+        s.app.config().timezone().to_datetime(s.app.now()).date(),
     );
     let due_today = s
         .app
-        .db
+        .db()
         .open_followups(
             patron_store::Scope::Chain,
             patron_store::followups::Assignee::All,

@@ -130,7 +130,10 @@ async fn coupons_apply_once_with_their_conditions(kind: Kind) {
     );
     let audit = crate::harness::audit(&s.app, "coupon.issue", "").await;
     assert_eq!(audit.len(), 1);
-    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert_eq!(
+        s.app.db().points_mismatches().await.expect("ledger"),
+        vec![]
+    );
     s.shutdown().await;
 }
 both!(coupons_apply_once_with_their_conditions);

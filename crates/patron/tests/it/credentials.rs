@@ -60,7 +60,7 @@ async fn till_keys_authenticate_and_revoke(kind: Kind) {
             .0,
         200
     );
-    let id = s.app.db.list_api_keys(Scope::Chain).await.expect("keys")[0].id;
+    let id = s.app.db().list_api_keys(Scope::Chain).await.expect("keys")[0].id;
     c.get("/console/keys").await;
     assert_eq!(
         c.post(&format!("/console/keys/{id}/revoke"), &[])
@@ -76,7 +76,7 @@ async fn till_keys_authenticate_and_revoke(kind: Kind) {
     assert_eq!(ctype, "application/problem+json");
     // The database holds only hashes.
     let stored: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys")
-        .fetch_all(s.app.db.pool())
+        .fetch_all(s.app.db().pool())
         .await
         .expect("q");
     assert!(stored.iter().all(|h| h.len() == 64 && !h.contains(&key)));
@@ -120,7 +120,7 @@ async fn personal_tokens_stop_with_the_account(kind: Kind) {
     );
     let second_id = s
         .app
-        .db
+        .db()
         .list_api_tokens(Scope::Chain, Some(id))
         .await
         .expect("q")[0]
@@ -255,11 +255,13 @@ async fn personal_tokens_are_for_the_api_only_and_expire(kind: Kind) {
     );
     let row = &s
         .app
-        .db
+        .db()
         .list_api_tokens(Scope::Chain, Some(id))
         .await
         .expect("q")[0];
-    assert!(row.revoked_at.is_none() && row.expires_at <= s.app.now().as_millisecond());
+    assert!(
+        row.revoked_at.is_none() && row.expires_at.as_millisecond() <= s.app.now().as_millisecond()
+    );
     let c = Client::new(&s.base);
     c.login("lin.yan", PASSWORD).await;
     assert!(c.get("/console/account").await.body.contains("已过期"));
@@ -304,7 +306,7 @@ async fn personal_tokens_die_with_the_password(kind: Kind) {
     let token = token_for(&s.app, "lin.yan").await;
     let id = s
         .app
-        .db
+        .db()
         .staff_by_username("lin.yan")
         .await
         .expect("q")

@@ -192,11 +192,12 @@ async fn a_file_with_history_is_only_merged_as_the_survivor(kind: Kind) {
         "{e:?}"
     );
     assert_eq!(
-        app.db
+        app.db()
             .get_customer(Scope::Chain, buyer)
             .await
             .expect("kept")
-            .status,
+            .status
+            .code(),
         "active",
         "nothing changed"
     );
@@ -205,7 +206,7 @@ async fn a_file_with_history_is_only_merged_as_the_survivor(kind: Kind) {
         .expect("the newcomer merged into the buyer");
     let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE customer_id = $1")
         .bind(buyer)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("sales");
     assert_eq!(sales, 1);

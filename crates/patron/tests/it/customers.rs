@@ -431,10 +431,10 @@ async fn rotating_keys_re_encrypts_everything(kind: Kind) {
             .expect("note");
         ids.push(c.id);
     }
-    assert_eq!(app.keys.rotate(), Ok(2));
+    assert_eq!(app.keys().rotate(), Ok(2));
     let r = app.reseal_all().await.expect("reseal");
     assert_eq!((r.done, r.skipped), (4, 0), "two customers and two notes");
-    for r in app.db.customers_after(0, 10).await.expect("rows") {
+    for r in app.db().customers_after(0, 10).await.expect("rows") {
         let blob = data_encoding::BASE64
             .decode(r.mobile_enc.as_deref().expect("sealed").as_bytes())
             .expect("b64");
@@ -610,7 +610,7 @@ async fn profiles_are_sealed_and_masked_without_reveal(kind: Kind) {
     assert_eq!(st, 201, "{c}");
     let id = c["id"].as_i64().expect("id");
     let stored = |s: &crate::harness::Server| {
-        let pool = s.app.db.pool().clone();
+        let pool = s.app.db().pool().clone();
         async move {
             sqlx::query_scalar::<_, String>("SELECT profile FROM customers WHERE id = $1")
                 .bind(id)
@@ -684,7 +684,7 @@ async fn profiles_are_sealed_and_masked_without_reveal(kind: Kind) {
     sqlx::query("UPDATE customers SET profile = $2 WHERE id = $1")
         .bind(id)
         .bind(r#"{"wechat":"wxid_legacy","hobbies":"旧档案"}"#)
-        .execute(s.app.db.pool())
+        .execute(s.app.db().pool())
         .await
         .expect("legacy row");
     assert_eq!(s.app.seal_clear_profiles().await.expect("seal"), 1);
@@ -700,7 +700,7 @@ async fn profiles_are_sealed_and_masked_without_reveal(kind: Kind) {
     .await;
     assert_eq!(w["profile"]["wechat"], "wxid_legacy");
     // Key rotation re-seals the profile with the row's other sealed columns.
-    assert_eq!(s.app.keys.rotate(), Ok(2));
+    assert_eq!(s.app.keys().rotate(), Ok(2));
     s.app.reseal_all().await.expect("reseal");
     let blob = data_encoding::BASE64
         .decode(stored(&s).await.as_bytes())

@@ -51,7 +51,7 @@ async fn customer_pages(kind: Kind) {
     assert!(bad.body.contains("value=\"钓鱼\""), "typed values kept");
     assert_eq!(
         s.app
-            .db
+            .db()
             .search_customers(patron_store::Scope::Chain, &Default::default())
             .await
             .map(|r| r.1)
@@ -231,7 +231,7 @@ async fn customer_pages(kind: Kind) {
     assert_eq!(h.status, 303);
     let mine = c.get("/console/customers/mine").await;
     assert!(mine.body.contains("张三"));
-    let log = s.app.db.owner_log(id, 10).await.expect("log");
+    let log = s.app.db().owner_log(id, 10).await.expect("log");
     assert_eq!(
         (
             log[0].from_staff_id,

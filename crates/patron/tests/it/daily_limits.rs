@@ -42,7 +42,10 @@ async fn split_requests_count_on_a_daily_total(kind: Kind) {
         .await
         .expect("adjust");
     assert!(!fourth.applied, "past the daily total it waits");
-    assert_eq!(app.db.points_balance(member).await.expect("balance"), 2_997);
+    assert_eq!(
+        app.db().points_balance(member).await.expect("balance"),
+        2_997
+    );
     // Taking points back gives nothing and is not counted.
     let back = app
         .adjust_points(&clerk, Scope::Chain, &[member], -10, "更正")
@@ -105,7 +108,7 @@ async fn split_requests_count_on_a_daily_total(kind: Kind) {
         ("customers", "error.coupon.daily_limit")
     );
     assert_eq!(
-        app.db
+        app.db()
             .usable_coupons(member, app.now())
             .await
             .expect("coupons")
@@ -178,7 +181,7 @@ async fn compensation_past_the_daily_total_waits(kind: Kind) {
     assert!(matches!(resolve("第一单").await, Resolved::Done(_)));
     assert!(matches!(
         resolve("第二单").await,
-        Resolved::AwaitingApproval(_)
+        Resolved::AwaitingApproval(..)
     ));
 }
 both!(compensation_past_the_daily_total_waits);

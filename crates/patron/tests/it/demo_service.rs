@@ -14,7 +14,7 @@ pub(crate) async fn after_sales(app: &App) {
         )
         .await
         .expect("tickets");
-    let mut statuses: Vec<&str> = tickets.iter().map(|t| t.status.as_str()).collect();
+    let mut statuses: Vec<&str> = tickets.iter().map(|t| t.status.code()).collect();
     statuses.sort_unstable();
     statuses.dedup();
     assert_eq!(
@@ -30,7 +30,7 @@ pub(crate) async fn after_sales(app: &App) {
     );
     let breached = tickets
         .iter()
-        .filter(|t| t.breached_response == 1 && t.breached_resolution == 1)
+        .filter(|t| i64::from(t.breached_response) == 1 && i64::from(t.breached_resolution) == 1)
         .count();
     assert_eq!(breached, 2);
     // A refund above the approval threshold waits for the store manager.
@@ -44,7 +44,7 @@ pub(crate) async fn after_sales(app: &App) {
     assert!(
         tickets
             .iter()
-            .any(|t| t.status == "closed" && t.satisfaction == Some(5))
+            .any(|t| t.status.code() == "closed" && t.satisfaction == Some(5))
     );
     let survey = app
         .surveys()
@@ -54,7 +54,7 @@ pub(crate) async fn after_sales(app: &App) {
         .find(|v| v.row.name == "到店体验调查")
         .expect("demo survey");
     let (sent, answered) = app
-        .db
+        .db()
         .survey_counts(patron_store::Scope::Chain, survey.row.id)
         .await
         .expect("counts");
@@ -73,7 +73,7 @@ async fn orders_and_warranties(app: &App, tickets: &[patron_store::tickets::Tick
         )
         .await
         .expect("orders");
-    let mut stages: Vec<&str> = orders.iter().map(|o| o.status.as_str()).collect();
+    let mut stages: Vec<&str> = orders.iter().map(|o| o.status.code()).collect();
     stages.sort_unstable();
     stages.dedup();
     assert_eq!(
@@ -98,10 +98,12 @@ async fn orders_and_warranties(app: &App, tickets: &[patron_store::tickets::Tick
         )
         .await
         .expect("visits");
-    let done = visits.iter().filter(|v| v.status == "done").count();
+    let done = visits.iter().filter(|v| v.status.code() == "done").count();
     let ahead = visits
         .iter()
-        .filter(|v| v.status == "scheduled" && v.starts_at > now.as_millisecond())
+        .filter(|v| {
+            v.status.code() == "scheduled" && v.starts_at.as_millisecond() > now.as_millisecond()
+        })
         .count();
     assert!(
         done >= 4 && ahead >= 3,
@@ -109,7 +111,7 @@ async fn orders_and_warranties(app: &App, tickets: &[patron_store::tickets::Tick
     );
     assert!(visits.iter().any(|v| v.reschedule_count == 1));
     let warranties = app
-        .db
+        .db()
         .find_warranties(patron_store::Scope::Chain, None, None, 500)
         .await
         .expect("warranties");

@@ -53,7 +53,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
         reference: String::new(),
         actor_name: "test".into(),
     };
-    app.db
+    app.db()
         .earn_points(quiet, &lot, EntryKind::Adjust, &note, app.now())
         .await
         .expect("points");
@@ -78,9 +78,9 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
         "planned once however often it runs"
     );
 
-    let today = day_number(app.config.timezone().to_datetime(app.now()).date());
+    let today = day_number(app.config().timezone().to_datetime(app.now()).date());
     let open = |who| {
-        let db = app.db.clone();
+        let db = app.db().clone();
         async move {
             db.open_followups(Scope::Chain, who, today + 30, 100)
                 .await
@@ -91,29 +91,28 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     // The only buyer is the key customer; the two others are small (due today, every day).
     let key_task = all
         .iter()
-        .find(|t| t.customer_id == bought && t.kind == "cadence")
+        .find(|t| t.customer_id == bought && t.kind.as_str() == "cadence")
         .expect("key cadence");
     assert!(key_task.due_day >= today && key_task.due_day < today + 7);
     assert_eq!(key_task.spend_class.as_deref(), Some("key"));
+    assert!(all.iter().any(|t| t.customer_id == bought
+        && t.kind.as_str() == "after_purchase"
+        && t.reason == "R1"));
     assert!(
         all.iter()
-            .any(|t| t.customer_id == bought && t.kind == "after_purchase" && t.reason == "R1")
-    );
-    assert!(
-        all.iter()
-            .any(|t| t.customer_id == quiet && t.kind == "expiry")
+            .any(|t| t.customer_id == quiet && t.kind.as_str() == "expiry")
     );
     // A key customer demoted to small is brought forward to the small cadence.
     sqlx::query("UPDATE customer_classes SET spend_store = 'small' WHERE customer_id = $1")
         .bind(bought)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("demote");
     app.plan_followups(app.now()).await.expect("replan");
     let moved = open(Assignee::All).await;
     let moved = moved
         .iter()
-        .find(|t| t.customer_id == bought && t.kind == "cadence")
+        .find(|t| t.customer_id == bought && t.kind.as_str() == "cadence")
         .expect("cadence");
     assert_eq!(moved.due_day, today + 1);
 
@@ -147,7 +146,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     assert!(page.body.contains("积分"), "the expiry task says why");
     let task = mine
         .iter()
-        .find(|t| t.customer_id == quiet && t.kind == "cadence")
+        .find(|t| t.customer_id == quiet && t.kind.as_str() == "cadence")
         .expect("task")
         .id;
     let path = format!("/console/followups/{task}/log");
@@ -167,7 +166,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     let after = open(Assignee::All).await;
     let next: Vec<_> = after
         .iter()
-        .filter(|t| t.customer_id == quiet && t.kind == "cadence")
+        .filter(|t| t.customer_id == quiet && t.kind.as_str() == "cadence")
         .collect();
     assert_eq!(
         next.len(),
@@ -175,7 +174,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
         "one next task, however often the form is sent"
     );
     assert_eq!(next[0].due_day, today + 1, "the small cadence");
-    let timeline = app.db.timeline(quiet, 10).await.expect("timeline");
+    let timeline = app.db().timeline(quiet, 10).await.expect("timeline");
     assert_eq!(
         timeline
             .iter()
@@ -186,11 +185,11 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     // Not reached: tried again tomorrow; a date given wins.
     let expiry = mine
         .iter()
-        .find(|t| t.customer_id == quiet && t.kind == "expiry")
+        .find(|t| t.customer_id == quiet && t.kind.as_str() == "expiry")
         .expect("expiry")
         .id;
     let when = app
-        .config
+        .config()
         .timezone()
         .to_datetime(app.now() + SignedDuration::from_hours(24 * 5))
         .date()
@@ -209,7 +208,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     let after = open(Assignee::All).await;
     let cadence = after
         .iter()
-        .find(|t| t.customer_id == quiet && t.kind == "cadence")
+        .find(|t| t.customer_id == quiet && t.kind.as_str() == "cadence")
         .expect("cadence");
     assert_eq!(cadence.due_day, today + 5);
 
@@ -217,7 +216,7 @@ async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     // was not.
     s.clock.advance(SignedDuration::from_hours(48));
     let rows = app
-        .db
+        .db()
         .followup_adherence(Scope::Store(s1), today - 30, today + 1)
         .await
         .expect("adherence");

@@ -144,12 +144,12 @@ async fn greetings_go_out_once_per_customer_and_occasion(kind: Kind) {
     );
     assert!(to("d@x.cn").is_empty());
     // The birthday gift is given whether or not the customer can be greeted.
-    assert_eq!(app.db.points_balance(no_email).await.expect("b"), 88);
-    assert_eq!(app.db.points_balance(no_consent).await.expect("b"), 88);
-    assert_eq!(app.db.points_balance(other_store).await.expect("b"), 0);
+    assert_eq!(app.db().points_balance(no_email).await.expect("b"), 88);
+    assert_eq!(app.db().points_balance(no_consent).await.expect("b"), 88);
+    assert_eq!(app.db().points_balance(other_store).await.expect("b"), 0);
     for id in [solar, lunar] {
-        assert_eq!(app.db.points_balance(id).await.expect("b"), 88);
-        let notices = app.db.notices_of(id).await.expect("notices");
+        assert_eq!(app.db().points_balance(id).await.expect("b"), 88);
+        let notices = app.db().notices_of(id).await.expect("notices");
         assert!(
             notices
                 .iter()

@@ -113,7 +113,7 @@ pub async fn open_app(
     let clock = Arc::new(ManualClock::new(start_time()));
     let keys = App::open_keyring(&config, &db).await.expect("keys");
     let app = App::new(db, clock.clone(), Arc::new(config), Arc::new(keys));
-    app.db.seed_roles(app.now()).await.expect("seed roles");
+    app.db().seed_roles(app.now()).await.expect("seed roles");
     Some((app, clock, dir))
 }
 
@@ -418,7 +418,7 @@ pub fn shown_secret(body: &str) -> String {
 /// A new personal API token for an existing account.
 pub async fn token_for(app: &App, username: &str) -> String {
     let id = app
-        .db
+        .db()
         .staff_by_username(username)
         .await
         .expect("query")
@@ -443,7 +443,7 @@ pub async fn audit(
         limit: 500,
         ..Default::default()
     };
-    app.db
+    app.db()
         .list_audit(patron_store::Scope::Chain, &filter)
         .await
         .expect("audit")

@@ -96,7 +96,7 @@ async fn loyalty_pages_change_what_the_till_does(kind: Kind) {
         )
         .await;
     assert_eq!(made.status, 303, "{}", made.body);
-    let template = s.app.db.coupon_templates().await.expect("templates")[0].id;
+    let template = s.app.db().coupon_templates().await.expect("templates")[0].id;
     let issued = owner
         .post(
             "/console/coupons/issue",
@@ -138,7 +138,10 @@ async fn loyalty_pages_change_what_the_till_does(kind: Kind) {
         .await;
     assert_eq!(asked.status, 303);
     assert!(asked.location.contains("adjustment_pending"));
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 200);
+    assert_eq!(
+        s.app.db().points_balance(member).await.expect("balance"),
+        200
+    );
     staff(&s.app, "mgr", "store_manager", Some(s1)).await;
     let manager = Client::new(&s.base);
     manager.login("mgr", PASSWORD).await;
@@ -154,7 +157,10 @@ async fn loyalty_pages_change_what_the_till_does(kind: Kind) {
         .post(&format!("/console/points/adjustments/{id}/approve"), &[])
         .await;
     assert_eq!(done.status, 303);
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 700);
+    assert_eq!(
+        s.app.db().points_balance(member).await.expect("balance"),
+        700
+    );
 
     let report = owner.get("/console/reports/points").await;
     assert_eq!(report.status, 200);
@@ -207,11 +213,11 @@ async fn the_till_page_rings_up_and_refunds(kind: Kind) {
     );
     let again = c.post("/console/till/sale", &form).await;
     assert_eq!(again.status, 303, "a resent form is answered, not repeated");
-    let sales = s.app.db.sales_of(member, 10).await.expect("sales");
+    let sales = s.app.db().sales_of(member, 10).await.expect("sales");
     assert_eq!(sales.len(), 1);
     assert_eq!(sales[0].paid_fen, 32_050);
     let staff_id: Option<i64> = sqlx::query_scalar("SELECT staff_id FROM sales")
-        .fetch_one(s.app.db.pool())
+        .fetch_one(s.app.db().pool())
         .await
         .expect("staff");
     assert!(staff_id.is_some(), "the sale is attributed to the cashier");
@@ -227,7 +233,7 @@ async fn the_till_page_rings_up_and_refunds(kind: Kind) {
         )
         .await;
     assert_eq!(refunded.status, 303, "{}", refunded.body);
-    assert_eq!(s.app.db.points_balance(member).await.expect("balance"), 0);
+    assert_eq!(s.app.db().points_balance(member).await.expect("balance"), 0);
     let bad = c
         .post(
             "/console/till/sale",

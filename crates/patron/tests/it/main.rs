@@ -2,6 +2,10 @@
 //! test, driven over HTTP. Every scenario runs on SQLite and on PostgreSQL
 //! (`PATRON_TEST_PG_URL`); with `PATRON_TEST_REQUIRE_PG=1` a missing PostgreSQL fails.
 
+// Everything here is test code, helpers included: a failed unwrap fails the test that reached
+// it, and a run says on standard error which optional suites it skipped.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
 mod harness;
 
 mod adjust;
@@ -26,6 +30,7 @@ mod customers;
 mod customers_console;
 mod daily_limits;
 mod demo_service;
+mod directory;
 mod followups;
 mod greetings;
 mod jobs;
@@ -44,6 +49,7 @@ mod outbox;
 mod password_work;
 mod points;
 mod privileges;
+mod reader_language;
 mod sales_import;
 mod saved_segments;
 mod scoping;

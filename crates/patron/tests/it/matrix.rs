@@ -98,7 +98,7 @@ async fn role_route_matrix(kind: Kind) {
         let store_id = (!role.is_chain_wide()).then_some(s1);
         let username = format!("r.{}", role.as_str().replace('_', "-"));
         let me = staff(&s.app, &username, role.as_str(), store_id).await;
-        let caps = s.app.db.role_capabilities(*role).await.expect("caps");
+        let caps = s.app.db().role_capabilities(*role).await.expect("caps");
         let token = s
             .app
             .create_api_token(None, me, "matrix", None)
@@ -160,7 +160,7 @@ async fn role_route_matrix(kind: Kind) {
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN outcome <> 'denied' THEN 1 ELSE 0 END), 0) \
          FROM audit_log WHERE action = 'access.denied'",
     )
-    .fetch_one(s.app.db.pool())
+    .fetch_one(s.app.db().pool())
     .await
     .expect("audit count");
     assert_eq!(logged as usize, denied, "every refusal is in the audit log");
@@ -229,7 +229,7 @@ async fn every_page_in_english(kind: Kind) {
     let s1 = store(&s.app, "S01").await;
     let me = s
         .app
-        .db
+        .db()
         .staff_by_username("owner")
         .await
         .expect("q")

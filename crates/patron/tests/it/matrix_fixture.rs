@@ -149,14 +149,14 @@ pub(crate) async fn fixture(
         .create_api_key(None, store_id, "矩阵", None)
         .await
         .expect("key");
-    let key = s.app.db.list_api_keys(Scope::Chain).await.expect("keys")[0].id;
+    let key = s.app.db().list_api_keys(Scope::Chain).await.expect("keys")[0].id;
     s.app
         .create_api_token(None, me, "mine", None)
         .await
         .expect("token");
     let own_token = s
         .app
-        .db
+        .db()
         .list_api_tokens(Scope::Chain, Some(me))
         .await
         .expect("tokens")[0]
@@ -167,7 +167,7 @@ pub(crate) async fn fixture(
         .expect("token");
     let staff_token = s
         .app
-        .db
+        .db()
         .list_api_tokens(Scope::Chain, Some(target))
         .await
         .expect("tokens")[0]
@@ -197,13 +197,13 @@ pub(crate) async fn fixture(
     }
     let view_name = unique("v");
     s.app
-        .db
+        .db()
         .save_customer_view(me, &view_name, "q=zs", s.app.now())
         .await
         .expect("view");
     let view = s
         .app
-        .db
+        .db()
         .list_customer_views(me)
         .await
         .expect("views")
@@ -282,7 +282,7 @@ pub(crate) async fn fixture(
         actor_name: "matrix".into(),
     };
     s.app
-        .db
+        .db()
         .earn_points(
             customers[0],
             &lot,
@@ -338,7 +338,7 @@ pub(crate) async fn fixture(
         .expect("playbook");
     let segment = s
         .app
-        .db
+        .db()
         .save_segment(
             None,
             None,
@@ -388,7 +388,7 @@ pub(crate) async fn fixture(
     )
     .bind(customers[0])
     .bind(store_id)
-    .fetch_one(s.app.db.pool())
+    .fetch_one(s.app.db().pool())
     .await
     .expect("follow-up task");
     Fixture {

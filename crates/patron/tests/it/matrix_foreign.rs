@@ -51,7 +51,7 @@ async fn second_store_objects_are_refused(kind: Kind) {
         .filter(|c| !matches!(c, Capability::RoleManage | Capability::SettingsManage))
         .collect();
     s.app
-        .db
+        .db()
         .set_role_capabilities(
             &Actor::cli("matrix"),
             Role::StoreManager,
@@ -76,7 +76,7 @@ async fn second_store_objects_are_refused(kind: Kind) {
     let mut f = fixture(&s, other, other, theirs).await;
     f.segment = s
         .app
-        .db
+        .db()
         .save_segment(
             None,
             Some(other),
@@ -89,7 +89,12 @@ async fn second_store_objects_are_refused(kind: Kind) {
         .expect("segment");
     let mut personal = vec!["矩阵甲".to_string(), "矩阵乙".to_string()];
     for id in [f.customer, f.other_customer] {
-        let row = s.app.db.get_customer(Scope::Chain, id).await.expect("row");
+        let row = s
+            .app
+            .db()
+            .get_customer(Scope::Chain, id)
+            .await
+            .expect("row");
         personal.push(row.archive_no);
     }
     let mut routes = route_table();

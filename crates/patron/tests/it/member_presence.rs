@@ -76,7 +76,10 @@ async fn a_till_spends_only_for_a_member_present(kind: Kind) {
         )
         .await;
     assert_eq!((st, p["field"].as_str()), (422, Some("member")), "{p}");
-    assert_eq!(app.db.points_balance(member).await.expect("balance"), 5_000);
+    assert_eq!(
+        app.db().points_balance(member).await.expect("balance"),
+        5_000
+    );
     // Earning by id stays open: it gives the member value, it takes none.
     let (st, r, _) = till
         .post(

@@ -197,7 +197,7 @@ async fn channel_choice_and_send_time_checks(kind: Kind) {
         row(app, mail_id).await.suppressed.as_deref(),
         Some("consent")
     );
-    assert_eq!(row(app, sms_id).await.status, "sent");
+    assert_eq!(row(app, sms_id).await.status.code(), "sent");
     let file = std::fs::read_dir(s.dir.join("outbox-files"))
         .expect("dir")
         .filter_map(|e| e.ok())
@@ -243,9 +243,9 @@ async fn channel_choice_and_send_time_checks(kind: Kind) {
     let report = d.run_once(app.now()).await.expect("run");
     assert_eq!(report.deferred, 1);
     let held = row(app, night).await;
-    assert_eq!((held.status.as_str(), held.attempts), ("pending", 0));
+    assert_eq!((held.status.code(), held.attempts), ("pending", 0));
     assert_eq!(
-        held.next_attempt_at,
+        held.next_attempt_at.as_millisecond(),
         "2026-11-25T01:00:00Z"
             .parse::<jiff::Timestamp>()
             .expect("ts")
@@ -254,10 +254,10 @@ async fn channel_choice_and_send_time_checks(kind: Kind) {
     s.clock.set("2026-11-25T01:00:30Z".parse().expect("ts"));
     let report = d.run_once(app.now()).await.expect("run");
     assert_eq!(report.sent, 1);
-    assert_eq!(row(app, night).await.status, "sent");
+    assert_eq!(row(app, night).await.status.code(), "sent");
 
     // Delivery per campaign.
-    let figures = app.db.campaign_delivery(None).await.expect("figures");
+    let figures = app.db().campaign_delivery(None).await.expect("figures");
     assert!(
         figures.contains(&("winback-1".into(), "sent".into(), 1)),
         "{figures:?}"
@@ -329,11 +329,11 @@ async fn refusals_by_reply_and_link_withdraw_consent(kind: Kind) {
         granted(ConsentPurpose::MarketingEmail).await,
         "e-mail consent untouched"
     );
-    let events = app.db.consent_events(id, 100).await.expect("events");
+    let events = app.db().consent_events(id, 100).await.expect("events");
     assert!(
         events
             .iter()
-            .any(|e| e.channel == "sms_reply" && e.granted == 0)
+            .any(|e| e.channel == "sms_reply" && i64::from(e.granted) == 0)
     );
 
     // The e-mail now goes out by e-mail, with its link; the link withdraws the e-mail consent.
@@ -367,13 +367,13 @@ async fn refusals_by_reply_and_link_withdraw_consent(kind: Kind) {
     assert_eq!(done.status(), 200, "one click, no session or token needed");
     assert!(!granted(ConsentPurpose::MarketingEmail).await);
     // A second click records nothing new.
-    let before = app.db.consent_events(id, 100).await.expect("e").len();
+    let before = app.db().consent_events(id, 100).await.expect("e").len();
     http.post(format!("{}{path}", s.base))
         .send()
         .await
         .expect("post");
     assert_eq!(
-        app.db.consent_events(id, 100).await.expect("e").len(),
+        app.db().consent_events(id, 100).await.expect("e").len(),
         before
     );
 }
@@ -434,7 +434,7 @@ async fn the_template_editor_previews_and_names_mistakes(kind: Kind) {
         preview.body
     );
     // The built-in service notices (orders, warranties) are there from the start.
-    let built_in = s.app.db.message_templates().await.expect("t").len();
+    let built_in = s.app.db().message_templates().await.expect("t").len();
     assert_eq!(built_in, 4, "preview saves nothing");
     let bad = post_form(&c, &form("save", body.clone(), "")).await;
     assert_eq!(bad.status, 200);
@@ -445,7 +445,7 @@ async fn the_template_editor_previews_and_names_mistakes(kind: Kind) {
     let saved = post_form(&c, &form("save", body, "SMS_7")).await;
     assert_eq!(saved.status, 303, "{}", saved.body);
     assert_eq!(
-        s.app.db.message_templates().await.expect("t").len(),
+        s.app.db().message_templates().await.expect("t").len(),
         built_in + 1
     );
     // The outbox page shows campaign delivery (none yet) without missing messages.

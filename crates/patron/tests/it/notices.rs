@@ -62,7 +62,7 @@ async fn points_expiring(app: &App, customer_id: i64, points: i64, in_days: i64)
         reference: String::new(),
         actor_name: "test".into(),
     };
-    app.db
+    app.db()
         .earn_points(customer_id, &lot, EntryKind::Adjust, &note, app.now())
         .await
         .expect("earn");
@@ -76,14 +76,14 @@ async fn at_tier(app: &App, customer_id: i64, tier: &str, since: Timestamp) {
     .bind(customer_id)
     .bind(tier)
     .bind(since.as_millisecond())
-    .execute(app.db.pool())
+    .execute(app.db().pool())
     .await
     .expect("membership");
 }
 
 async fn outbox_purposes(app: &App) -> Vec<String> {
     let mut p: Vec<String> = app
-        .db
+        .db()
         .list_outbox("", 100)
         .await
         .expect("outbox")
@@ -184,11 +184,11 @@ async fn members_are_told_once_before_things_run_out(kind: Kind) {
     assert_eq!((a.points, a.cards, a.coupons, a.tiers), Default::default());
     assert_eq!((b.points, b.cards, b.coupons, b.tiers), Default::default());
     assert_eq!(app.outbox_letters("", 100).await.expect("outbox").len(), 3);
-    let staff_sees = app.db.notices_of(unreachable).await.expect("notices");
+    let staff_sees = app.db().notices_of(unreachable).await.expect("notices");
     assert_eq!(staff_sees.len(), 1);
-    assert_eq!(staff_sees[0].status, "no_channel");
-    assert!(app.db.notices_of(later).await.expect("n").is_empty());
-    assert!(app.db.notices_of(left).await.expect("n").is_empty());
+    assert_eq!(staff_sees[0].status.code(), "no_channel");
+    assert!(app.db().notices_of(later).await.expect("n").is_empty());
+    assert!(app.db().notices_of(left).await.expect("n").is_empty());
 
     // Forty more days: the later member's points are now due, a new occasion.
     s.clock.advance(SignedDuration::from_hours(24 * 40));
@@ -232,7 +232,7 @@ async fn birthday_gifts_follow_the_tier_once_a_year(kind: Kind) {
         .await
         .expect("save");
 
-    let tz = app.config.timezone();
+    let tz = app.config().timezone();
     let today = tz.to_datetime(app.now()).date();
     let born_today = format!("1990-{:02}-{:02}", today.month(), today.day());
     let tomorrow = today.tomorrow().expect("tomorrow");
@@ -245,25 +245,28 @@ async fn birthday_gifts_follow_the_tier_once_a_year(kind: Kind) {
     }
 
     assert_eq!(app.grant_birthday_gifts(app.now()).await.expect("gifts"), 1);
-    assert_eq!(app.db.points_balance(gold_today).await.expect("b"), 200);
+    assert_eq!(app.db().points_balance(gold_today).await.expect("b"), 200);
     assert_eq!(app.usable_coupons(gold_today).await.expect("c").len(), 1);
-    assert_eq!(app.db.points_balance(gold_tomorrow).await.expect("b"), 0);
-    assert_eq!(app.db.points_balance(standard_today).await.expect("b"), 0);
+    assert_eq!(app.db().points_balance(gold_tomorrow).await.expect("b"), 0);
+    assert_eq!(app.db().points_balance(standard_today).await.expect("b"), 0);
     // Later the same day, and twice at once: still one gift.
     let (a, b) = tokio::join!(
         app.grant_birthday_gifts(app.now()),
         app.grant_birthday_gifts(app.now())
     );
     assert_eq!(a.expect("a") + b.expect("b"), 0);
-    assert_eq!(app.db.points_balance(gold_today).await.expect("b"), 200);
+    assert_eq!(app.db().points_balance(gold_today).await.expect("b"), 200);
     // Tomorrow it is the other member's turn.
     s.clock.advance(SignedDuration::from_hours(24));
     assert_eq!(app.grant_birthday_gifts(app.now()).await.expect("gifts"), 1);
-    assert_eq!(app.db.points_balance(gold_tomorrow).await.expect("b"), 200);
+    assert_eq!(
+        app.db().points_balance(gold_tomorrow).await.expect("b"),
+        200
+    );
     let view = app.membership_of(gold_today).await.expect("view");
     assert_eq!(view.free_services, "免费上门测量");
-    assert!(view.notices.iter().any(|n| n.status == "granted"));
-    assert_eq!(app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert!(view.notices.iter().any(|n| n.status.code() == "granted"));
+    assert_eq!(app.db().points_mismatches().await.expect("ledger"), vec![]);
     s.shutdown().await;
 }
 both!(birthday_gifts_follow_the_tier_once_a_year);

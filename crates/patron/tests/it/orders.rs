@@ -58,7 +58,7 @@ pub(crate) async fn sale(app: &App, receipt: &str, mobile: &str) -> i64 {
         .expect("sale");
     sqlx::query_scalar("SELECT id FROM sales WHERE receipt_no = $1")
         .bind(receipt)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("sale id")
 }
@@ -253,7 +253,7 @@ async fn an_order_moves_along_its_pipeline_with_visits(kind: Kind) {
         .await
         .expect("photo");
     assert_eq!((photo.as_slice(), kind_of), (PNG, "image/png"));
-    let files: Vec<_> = std::fs::read_dir(s.app.config.data_dir.join("photos"))
+    let files: Vec<_> = std::fs::read_dir(s.app.config().data_dir.join("photos"))
         .expect("photos")
         .map(|f| std::fs::read(f.expect("entry").path()).expect("read"))
         .collect();

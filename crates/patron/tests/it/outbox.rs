@@ -66,7 +66,7 @@ async fn invitation_by_email(kind: Kind) {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let queued = s.app.db.list_outbox("pending", 10).await.expect("outbox");
+    let queued = s.app.db().list_outbox("pending", 10).await.expect("outbox");
     assert_eq!(
         queued.len(),
         1,
@@ -194,7 +194,7 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
         return;
     };
     let m = NewMessage::plain(
-        s.app.keys.as_ref(),
+        s.app.keys().as_ref(),
         "email",
         "test",
         "a@shop.example.cn",
@@ -204,7 +204,7 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
     );
     let id = s
         .app
-        .db
+        .db()
         .enqueue_message(&m, s.app.now())
         .await
         .expect("enqueue");
@@ -213,10 +213,10 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
     for (i, minutes) in waits.iter().enumerate() {
         let r = d.run_once(s.app.now()).await.expect("run");
         assert_eq!((r.claimed, r.retried), (1, 1), "attempt {}", i + 1);
-        let row = &s.app.db.list_outbox("", 10).await.expect("q")[0];
-        assert_eq!(row.status, "pending");
+        let row = &s.app.db().list_outbox("", 10).await.expect("q")[0];
+        assert_eq!(row.status.code(), "pending");
         assert_eq!(
-            row.next_attempt_at,
+            row.next_attempt_at.as_millisecond(),
             (s.app.now() + SignedDuration::from_mins(*minutes)).as_millisecond()
         );
         assert!(row.last_error.as_deref().is_some_and(|e| !e.is_empty()));
@@ -229,7 +229,7 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
     }
     let r = d.run_once(s.app.now()).await.expect("run");
     assert_eq!(r.dead, 1, "the fourth failure dead-letters");
-    let row = &s.app.db.list_outbox("dead", 10).await.expect("q")[0];
+    let row = &s.app.db().list_outbox("dead", 10).await.expect("q")[0];
     assert_eq!((row.id, row.attempts), (id, 4));
     s.clock.advance(SignedDuration::from_hours(48));
     assert_eq!(
@@ -240,7 +240,7 @@ async fn failed_deliveries_back_off_then_dead_letter(kind: Kind) {
     let attempts: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox_attempts WHERE outbox_id = $1")
             .bind(id)
-            .fetch_one(s.app.db.pool())
+            .fetch_one(s.app.db().pool())
             .await
             .expect("q");
     assert_eq!(attempts, 4, "every attempt recorded");
@@ -299,7 +299,7 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
         return;
     };
     let m = NewMessage::plain(
-        s.app.keys.as_ref(),
+        s.app.keys().as_ref(),
         "email",
         "test",
         "li.na@shop.example.cn",
@@ -308,7 +308,7 @@ async fn delivers_through_a_real_smtp_server(kind: Kind) {
         3,
     );
     s.app
-        .db
+        .db()
         .enqueue_message(&m, s.app.now())
         .await
         .expect("enqueue");
@@ -352,7 +352,7 @@ async fn raw_row(app: &patron_app::App, id: i64) -> Option<String> {
             "SELECT recipient, subject, body, payload, recipient_enc, body_enc FROM outbox WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(app.db.pool())
+        .fetch_optional(app.db().pool())
         .await
         .expect("raw row");
     row.map(|(a, b, c, d, e, f)| format!("{a}|{b}|{c}|{d:?}|{e:?}|{f:?}"))
@@ -367,7 +367,7 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
         return;
     };
     let app = &s.app;
-    let keys = app.keys.as_ref();
+    let keys = app.keys().as_ref();
     let payload = patron_app::outbox::Payload {
         template: "SMS_1".into(),
         params: vec![("name".into(), "王芳".into())],
@@ -387,7 +387,11 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
             3,
         )
     };
-    let sms = app.db.enqueue_message(&sms, app.now()).await.expect("sms");
+    let sms = app
+        .db()
+        .enqueue_message(&sms, app.now())
+        .await
+        .expect("sms");
     let mail = NewMessage::plain(
         keys,
         "email",
@@ -398,14 +402,14 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
         3,
     );
     let mail = app
-        .db
+        .db()
         .enqueue_message(&mail, app.now())
         .await
         .expect("mail");
     // No WeChat account is configured: this one fails for good on its only attempt.
     let wechat = NewMessage::plain(keys, "wechat", "test", "oOPENID-wang", "", "王芳", 1);
     let wechat = app
-        .db
+        .db()
         .enqueue_message(&wechat, app.now())
         .await
         .expect("wx");
@@ -433,11 +437,11 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
     assert_eq!(letter.payload.as_deref(), Some(payload.as_str()));
 
     // Key rotation re-seals the outbox too, and the messages still open.
-    assert_eq!(app.keys.rotate(), Ok(2));
+    assert_eq!(app.keys().rotate(), Ok(2));
     app.reseal_all().await.expect("reseal");
     let sealed: String = sqlx::query_scalar("SELECT recipient_enc FROM outbox WHERE id = $1")
         .bind(sms)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("sealed");
     let blob = data_encoding::BASE64
@@ -470,7 +474,7 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
     }
     let kept: Vec<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT channel, status, sent_at FROM outbox ORDER BY id")
-            .fetch_all(app.db.pool())
+            .fetch_all(app.db().pool())
             .await
             .expect("kept");
     assert_eq!(kept[0].0, "sms");
@@ -491,7 +495,7 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
          RETURNING id",
     )
     .bind(app.now().as_millisecond())
-    .fetch_one(app.db.pool())
+    .fetch_one(app.db().pool())
     .await
     .expect("legacy row");
     assert_eq!(app.seal_clear_messages().await.expect("seal"), 1);
@@ -521,7 +525,7 @@ async fn outbox_messages_are_sealed_masked_erased_and_swept(kind: Kind) {
     let attempts: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox_attempts WHERE outbox_id <> $1")
             .bind(legacy)
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("attempts");
     assert_eq!(attempts, 0);
@@ -543,8 +547,8 @@ async fn metrics_show_the_dispatchers_outbox_figures(kind: Kind) {
             .collect()
     };
     for to in ["a@shop.example.cn", "b@shop.example.cn"] {
-        let m = NewMessage::plain(app.keys.as_ref(), "email", "test", to, "s", "b", 3);
-        app.db
+        let m = NewMessage::plain(app.keys().as_ref(), "email", "test", to, "s", "b", 3);
+        app.db()
             .enqueue_message(&m, app.now())
             .await
             .expect("enqueue");
@@ -556,7 +560,7 @@ async fn metrics_show_the_dispatchers_outbox_figures(kind: Kind) {
         vec!["patron_outbox_messages{status=\"sent\"} 2".to_string()]
     );
     let m = NewMessage::plain(
-        app.keys.as_ref(),
+        app.keys().as_ref(),
         "email",
         "test",
         "c@shop.example.cn",
@@ -564,7 +568,7 @@ async fn metrics_show_the_dispatchers_outbox_figures(kind: Kind) {
         "b",
         3,
     );
-    app.db
+    app.db()
         .enqueue_message(&m, app.now())
         .await
         .expect("enqueue");
@@ -598,9 +602,9 @@ async fn an_unreadable_message_does_not_stop_delivery(kind: Kind) {
     let app = &s.app;
     let mut ids = Vec::new();
     for to in ["a@shop.example.cn", "b@shop.example.cn"] {
-        let m = NewMessage::plain(app.keys.as_ref(), "email", "test", to, "s", "b", 3);
+        let m = NewMessage::plain(app.keys().as_ref(), "email", "test", to, "s", "b", 3);
         ids.push(
-            app.db
+            app.db()
                 .enqueue_message(&m, app.now())
                 .await
                 .expect("enqueue"),
@@ -608,7 +612,7 @@ async fn an_unreadable_message_does_not_stop_delivery(kind: Kind) {
     }
     sqlx::query("UPDATE outbox SET recipient_enc = 'AAAA' WHERE id = $1")
         .bind(ids[0])
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("damage");
     let d = Dispatcher::new(app.clone()).expect("dispatcher");
@@ -618,7 +622,7 @@ async fn an_unreadable_message_does_not_stop_delivery(kind: Kind) {
         let (status, sealed): (String, Option<String>) =
             sqlx::query_as("SELECT status, recipient_enc FROM outbox WHERE id = $1")
                 .bind(id)
-                .fetch_one(app.db.pool())
+                .fetch_one(app.db().pool())
                 .await
                 .expect("row");
         assert_eq!(status, want);

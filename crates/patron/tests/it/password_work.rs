@@ -12,7 +12,7 @@ async fn setup_is_refused_before_any_hashing(kind: Kind) {
     };
     let c = Client::new(&s.base);
     c.get("/login").await;
-    let before = s.app.passwords.stats().done;
+    let before = s.app.passwords().stats().done;
     for password in ["12345678", PASSWORD, "另一个足够长的新密码口令"] {
         let again = c
             .post(
@@ -32,13 +32,13 @@ async fn setup_is_refused_before_any_hashing(kind: Kind) {
         );
     }
     assert_eq!(
-        s.app.passwords.stats().done,
+        s.app.passwords().stats().done,
         before,
         "no password was hashed"
     );
     assert!(
         s.app
-            .db
+            .db()
             .staff_by_username("intruder")
             .await
             .expect("query")
@@ -78,7 +78,7 @@ async fn sign_ins_queue_on_a_bounded_pool_while_the_server_answers(kind: Kind) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let before = s.app.passwords.stats().done;
+    let before = s.app.passwords().stats().done;
     let began = Instant::now();
     let mut logins = tokio::task::JoinSet::new();
     for i in 0..24 {
@@ -87,11 +87,11 @@ async fn sign_ins_queue_on_a_bounded_pool_while_the_server_answers(kind: Kind) {
     }
     // While the hashes queue, the async workers stay free: the health check (no database
     // work, so only the workers are measured) answers at once.
-    while s.app.passwords.stats().done - before < 2 {
+    while s.app.passwords().stats().done - before < 2 {
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let mut latencies = Vec::new();
-    while s.app.passwords.stats().done - before < 20 {
+    while s.app.passwords().stats().done - before < 20 {
         let t = Instant::now();
         let health = http
             .get(format!("{}/healthz", s.base))
@@ -106,7 +106,7 @@ async fn sign_ins_queue_on_a_bounded_pool_while_the_server_answers(kind: Kind) {
         assert_eq!(done.expect("login task"), 401);
     }
     let burst = began.elapsed();
-    let stats = s.app.passwords.stats();
+    let stats = s.app.passwords().stats();
     assert_eq!(stats.done - before, 24, "every sign-in was checked");
     assert!(
         latencies.len() >= 3,
@@ -183,7 +183,7 @@ async fn stored_hashes_carry_the_intended_argon2id_parameters(kind: Kind) {
     for name in ["owner", "li.na"] {
         let stored = s
             .app
-            .db
+            .db()
             .staff_by_username(name)
             .await
             .expect("query")

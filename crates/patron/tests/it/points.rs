@@ -48,7 +48,7 @@ async fn lots_spend_soonest_expiry_first(kind: Kind) {
     let s = store(&app, "S01").await;
     let c = customer(&app, s, "13800000011").await;
     let now: Timestamp = "2027-03-01T02:00:00Z".parse().expect("time");
-    let db = &app.db;
+    let db = &app.db();
     let earn = |points, usable: Timestamp, expires: Option<Timestamp>, r: &'static str| {
         let lot = NewLot {
             points,
@@ -121,7 +121,7 @@ async fn lots_spend_soonest_expiry_first(kind: Kind) {
     let entries = db.points_entries(c, 20).await.expect("entries");
     let kinds: Vec<(&str, i64, &str)> = entries
         .iter()
-        .map(|e| (e.kind.as_str(), e.points, e.reason.as_str()))
+        .map(|e| (e.kind.code(), e.points, e.reason.as_str()))
         .collect();
     assert_eq!(
         kinds,
@@ -169,14 +169,14 @@ async fn concurrent_redemptions_never_overdraw(kind: Kind) {
             usable_from: now,
             expires_at: Some(now + days(30 * (i as i64 + 1))),
         };
-        app.db
+        app.db()
             .earn_points(c, &lot, EntryKind::Earn, &note("消费积分", "sale"), now)
             .await
             .expect("earn");
     }
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let db = app.db.clone();
+        let db = app.db().clone();
         tasks.push(tokio::spawn(async move {
             // Retry a lost race, as the checkout does; a lack of points is final.
             loop {
@@ -200,7 +200,7 @@ async fn concurrent_redemptions_never_overdraw(kind: Kind) {
     }
     // 200 points pay for 13 redemptions of 15; 5 points stay.
     assert_eq!(granted, 13);
-    assert_eq!(app.db.points_balance(c).await.expect("balance"), 5);
-    assert_eq!(app.db.points_mismatches().await.expect("check"), []);
+    assert_eq!(app.db().points_balance(c).await.expect("balance"), 5);
+    assert_eq!(app.db().points_mismatches().await.expect("check"), []);
 }
 both!(concurrent_redemptions_never_overdraw);

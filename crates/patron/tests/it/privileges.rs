@@ -49,7 +49,7 @@ async fn nobody_edits_their_own_role_or_a_higher_one(kind: Kind) {
     }
     let held = s
         .app
-        .db
+        .db()
         .role_capabilities(Role::StoreManager)
         .await
         .expect("caps");
@@ -129,12 +129,12 @@ async fn nobody_manages_an_account_above_their_own(kind: Kind) {
     }
     let row = s
         .app
-        .db
+        .db()
         .get_staff(patron_store::Scope::Chain, clerk)
         .await
         .expect("row");
     assert_eq!(
-        (row.role.as_str(), row.status.as_str()),
+        (row.role.as_str(), row.status.code()),
         ("data_clerk", "active")
     );
     let still = Client::new(&s.base);
@@ -185,7 +185,7 @@ async fn passwords_among_the_ten_thousand_likeliest_are_refused(kind: Kind) {
     assert!(r.body.contains("这个密码太常见"), "{}", r.body);
     let staff_row = s
         .app
-        .db
+        .db()
         .staff_by_username("li.na")
         .await
         .expect("q")

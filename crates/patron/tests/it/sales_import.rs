@@ -14,7 +14,7 @@ async fn sales_history_imports_once(kind: Kind) {
     let member = customer(&s.app, s1, "13300133000").await;
     let archive = s
         .app
-        .db
+        .db()
         .get_customer(patron_store::Scope::Chain, member)
         .await
         .expect("member")
@@ -22,7 +22,7 @@ async fn sales_history_imports_once(kind: Kind) {
     let other = customer(&s.app, s1, "13300133001").await;
     let other_archive = s
         .app
-        .db
+        .db()
         .get_customer(patron_store::Scope::Chain, other)
         .await
         .expect("other")
@@ -58,7 +58,7 @@ async fn sales_history_imports_once(kind: Kind) {
     );
     let stats = s
         .app
-        .db
+        .db()
         .customer_stats(member, 0)
         .await
         .expect("stats")
@@ -67,13 +67,13 @@ async fn sales_history_imports_once(kind: Kind) {
     assert_eq!(stats.visit_count, 2);
     assert_eq!(stats.total_spend_fen, 80_000 + 7_100 + 89_900);
     assert_eq!(
-        s.app.db.points_balance(member).await.expect("balance"),
+        s.app.db().points_balance(member).await.expect("balance"),
         871 + 899,
         "points at today's rate: ¥871 and ¥899"
     );
     assert_eq!(
         s.app
-            .db
+            .db()
             .customer_stats(other, 0)
             .await
             .expect("stats")
@@ -94,14 +94,17 @@ async fn sales_history_imports_once(kind: Kind) {
     );
     assert_eq!(
         s.app
-            .db
+            .db()
             .customer_stats(member, 0)
             .await
             .expect("stats")
             .map(|x| x.purchase_count),
         Some(2)
     );
-    assert_eq!(s.app.db.points_mismatches().await.expect("ledger"), vec![]);
+    assert_eq!(
+        s.app.db().points_mismatches().await.expect("ledger"),
+        vec![]
+    );
     s.shutdown().await;
 }
 both!(sales_history_imports_once);
@@ -129,7 +132,7 @@ async fn products_import_and_update(kind: Kind) {
     );
     let tile = s
         .app
-        .db
+        .db()
         .product("T-01")
         .await
         .expect("read")
@@ -143,7 +146,7 @@ async fn products_import_and_update(kind: Kind) {
     assert_eq!(r.saved, 1);
     let paint = s
         .app
-        .db
+        .db()
         .product("P-01")
         .await
         .expect("read")
@@ -167,7 +170,7 @@ async fn products_import_and_update(kind: Kind) {
         "store_code": "S1", "receipt_no": "P1", "lines": [{"sku": "T-01", "quantity": 2, "unit_price_fen": 9950}]})).await;
     assert_eq!(st, 201, "{r}");
     let sale_id = r["sale_id"].as_i64().expect("id");
-    let lines = s.app.db.sale_lines(sale_id).await.expect("lines");
+    let lines = s.app.db().sale_lines(sale_id).await.expect("lines");
     assert_eq!(
         (lines[0].name.as_str(), lines[0].category.as_str()),
         ("抛光砖 600", "tile")
@@ -214,7 +217,7 @@ async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
 
     let app = &s.app;
     let stats = |id| async move {
-        app.db
+        app.db()
             .customer_stats(id, 202_512)
             .await
             .expect("stats")
@@ -229,10 +232,10 @@ async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
     let ladder = s.app.loyalty().await.expect("programme").ladder.clone();
     // ¥2,200 in the window: 银卡 (¥2,000); the history says why.
     assert_eq!(
-        s.app.db.tier_code(member, &ladder).await.expect("tier"),
+        s.app.db().tier_code(member, &ladder).await.expect("tier"),
         "silver"
     );
-    let history = s.app.db.tier_history(member).await.expect("history");
+    let history = s.app.db().tier_history(member).await.expect("history");
     assert_eq!(
         history
             .iter()
@@ -244,7 +247,7 @@ async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
     let q = stats(quiet).await;
     assert_eq!((q.total_spend_fen, q.standing.spend_fen), (1_000_000, 0));
     assert_eq!(
-        s.app.db.tier_code(quiet, &ladder).await.expect("tier"),
+        s.app.db().tier_code(quiet, &ladder).await.expect("tier"),
         "standard"
     );
 
@@ -274,11 +277,11 @@ async fn bulk_history_keeps_statistics_and_tiers(kind: Kind) {
         (6, 4, 222_000)
     );
     assert_eq!(m.standing.visits, 4);
-    let sales = s.app.db.sales_of(member, 50).await.expect("sales");
+    let sales = s.app.db().sales_of(member, 50).await.expect("sales");
     assert_eq!(sales.len(), 6);
     let lines = s
         .app
-        .db
+        .db()
         .sale_lines(sales.last().expect("oldest").id)
         .await
         .expect("lines");
@@ -298,7 +301,7 @@ async fn index_names(app: &patron_app::App) -> Vec<String> {
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sales' \
          AND (name = 'ix_sales_customer' OR name = 'ix_sales_store_time') ORDER BY name",
     )
-    .fetch_all(app.db.pool())
+    .fetch_all(app.db().pool())
     .await
     .expect("indexes")
 }
@@ -316,13 +319,13 @@ async fn large_history_rebuilds_the_sales_indexes() {
     customer(&app, s1, "13300133020").await;
     let options = patron_store::ConnectOptions {
         bulk_unindexed_from: 1,
-        ..patron_store::ConnectOptions::new(app.config.database_url())
+        ..patron_store::ConnectOptions::new(app.config().database_url())
     };
     let db = patron_store::Db::connect(&options).await.expect("connect");
-    let keys = patron_app::App::open_keyring(&app.config, &db)
+    let keys = patron_app::App::open_keyring(app.config(), &db)
         .await
         .expect("keys");
-    let fast = patron_app::App::new(db, clock, app.config.clone(), std::sync::Arc::new(keys));
+    let fast = patron_app::App::new(db, clock, app.config().clone(), std::sync::Arc::new(keys));
     let header = "小票号,销售时间,门店,手机号,商品编码,商品名称,品类,数量,单价\n";
     let first = format!(
         "{header}L1,2026-03-01 10:00,S1,13300133020,T1,瓷砖,tile,5,100\n\
@@ -348,16 +351,16 @@ async fn large_history_rebuilds_the_sales_indexes() {
     assert!(!report.reindexed, "one sale against three stored");
     let stored: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE customer_id IS NOT NULL")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("count");
     assert_eq!(stored, 3);
     sqlx::query("DROP INDEX ix_sales_customer")
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("drop");
     assert_eq!(index_names(&app).await, ["ix_sales_store_time"]);
-    app.db.migrate().await.expect("migrate");
+    app.db().migrate().await.expect("migrate");
     assert_eq!(
         index_names(&app).await,
         ["ix_sales_customer", "ix_sales_store_time"]
@@ -411,7 +414,7 @@ async fn history_writer_checks_what_sales_refer_to() {
         now,
     };
     let mut writer = app
-        .db
+        .db()
         .open_sqlite_bulk()
         .expect("open")
         .expect("a SQLite file");
@@ -425,7 +428,7 @@ async fn history_writer_checks_what_sales_refer_to() {
     );
     let count = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sales")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("count")
     };
@@ -437,12 +440,12 @@ async fn history_writer_checks_what_sales_refer_to() {
     writer.finish().expect("finish");
     let definition: String =
         sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'sales'")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("definition");
     assert!(!definition.contains("AUTOINCREMENT"), "{definition}");
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sales ORDER BY receipt_no")
-        .fetch_all(app.db.pool())
+        .fetch_all(app.db().pool())
         .await
         .expect("ids");
     assert_eq!(ids.len(), 2);

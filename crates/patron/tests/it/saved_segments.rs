@@ -56,7 +56,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         .expect("import");
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     let owner_id = app
-        .db
+        .db()
         .staff_by_username("owner")
         .await
         .expect("query")
@@ -72,7 +72,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         )
         .await
         .expect("save");
-    let row = app.db.segment(Scope::Chain, id).await.expect("row");
+    let row = app.db().segment(Scope::Chain, id).await.expect("row");
     assert_eq!(
         app.segment_members(Scope::Chain, &row)
             .await
@@ -127,7 +127,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         .await
         .expect("own");
     assert_eq!(
-        app.db
+        app.db()
             .segment(Scope::Chain, own)
             .await
             .expect("row")
@@ -169,7 +169,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         "SELECT COUNT(*) FROM followup_tasks WHERE kind = 'winback' AND customer_id <> $1",
     )
     .bind(other)
-    .fetch_one(app.db.pool())
+    .fetch_one(app.db().pool())
     .await
     .expect("tasks");
     assert_eq!(tasks, 3);
@@ -220,7 +220,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         page.body
     );
     let only_tiles = app
-        .db
+        .db()
         .segments(Scope::Chain)
         .await
         .expect("segments")

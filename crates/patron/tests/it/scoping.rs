@@ -40,11 +40,12 @@ async fn store_manager_sees_only_own_store(kind: Kind) {
     );
     assert_eq!(
         s.app
-            .db
+            .db()
             .get_staff(Scope::Chain, in_b)
             .await
             .expect("row")
-            .status,
+            .status
+            .code(),
         "active",
         "nothing changed"
     );
@@ -143,7 +144,7 @@ async fn scope_is_enforced_in_queries(kind: Kind) {
     };
     assert!(
         s.app
-            .db
+            .db()
             .list_staff(orphan.scope())
             .await
             .expect("q")
@@ -151,7 +152,7 @@ async fn scope_is_enforced_in_queries(kind: Kind) {
     );
     assert!(
         s.app
-            .db
+            .db()
             .list_stores(orphan.scope())
             .await
             .expect("q")
@@ -159,14 +160,20 @@ async fn scope_is_enforced_in_queries(kind: Kind) {
     );
     assert_eq!(
         s.app
-            .db
+            .db()
             .list_stores(Scope::Store(a))
             .await
             .expect("q")
             .len(),
         1
     );
-    assert!(s.app.db.get_store(Scope::Store(a + 100), a).await.is_err());
+    assert!(
+        s.app
+            .db()
+            .get_store(Scope::Store(a + 100), a)
+            .await
+            .is_err()
+    );
 }
 both!(scope_is_enforced_in_queries);
 
@@ -199,7 +206,7 @@ async fn member(s: &crate::harness::Server, store: i64, name: &str, points: i64)
             actor_name: "test".into(),
         };
         s.app
-            .db
+            .db()
             .earn_points(id, &lot, EntryKind::Adjust, &note, s.app.now())
             .await
             .expect("points");
@@ -212,7 +219,7 @@ async fn grant(s: &crate::harness::Server, role: Role, more: &[Capability]) {
     let mut caps = role.default_capabilities();
     caps.extend(more.iter().copied());
     s.app
-        .db
+        .db()
         .set_role_capabilities(&Actor::cli("test"), role, &caps, s.app.now())
         .await
         .expect("capabilities");
@@ -226,17 +233,25 @@ async fn outbox_list_is_scoped_and_hides_errors(kind: Kind) {
     };
     let a = store(&s.app, "SH01").await;
     let b = store(&s.app, "HZ01").await;
-    let mut conn = s.app.db.pool().acquire().await.expect("connection");
+    let mut conn = s.app.db().pool().acquire().await.expect("connection");
     for (store_id, to) in [(a, "anna@a.example.cn"), (b, "bob@b.example.cn")] {
         let m = NewMessage {
             store_id: Some(store_id),
-            ..NewMessage::plain(s.app.keys.as_ref(), "email", "test", to, "测试", "测试", 3)
+            ..NewMessage::plain(
+                s.app.keys().as_ref(),
+                "email",
+                "test",
+                to,
+                "测试",
+                "测试",
+                3,
+            )
         };
         enqueue(&mut conn, &m, s.app.now()).await.expect("queued");
     }
     drop(conn);
     sqlx::query("UPDATE outbox SET last_error = 'bounced: anna@a.example.cn'")
-        .execute(s.app.db.pool())
+        .execute(s.app.db().pool())
         .await
         .expect("error");
     staff(&s.app, "liu.qiang", "store_manager", Some(a)).await;
@@ -348,7 +363,7 @@ async fn chain_rewards_and_templates_are_read_only_for_stores(kind: Kind) {
         )
         .await;
     assert_eq!(changed.status, 403);
-    assert_eq!(s.app.db.reward(reward).await.expect("row").stock, Some(5));
+    assert_eq!(s.app.db().reward(reward).await.expect("row").stock, Some(5));
     c.get("/console/coupons").await;
     let template = c
         .post(
@@ -431,7 +446,7 @@ async fn store_roles_cannot_create_or_close_other_stores(kind: Kind) {
     let (status, _, _) = api(&s.base, "POST", "/api/v1/stores", Some(&token), Some(body)).await;
     assert_eq!(status, 403);
     assert_eq!(
-        s.app.db.list_stores(Scope::Chain).await.expect("q").len(),
+        s.app.db().list_stores(Scope::Chain).await.expect("q").len(),
         2
     );
     c.get("/console/stores").await;
@@ -439,11 +454,12 @@ async fn store_roles_cannot_create_or_close_other_stores(kind: Kind) {
     assert_eq!(closed.status, 404);
     assert_eq!(
         s.app
-            .db
+            .db()
             .get_store(Scope::Chain, b)
             .await
             .expect("row")
-            .status,
+            .status
+            .code(),
         "open",
         "the other store stays open"
     );

@@ -60,7 +60,7 @@ async fn totp_enrolment_and_second_step(kind: Kind) {
     // The secret is sealed at rest: not in the database in any readable form.
     let raw: String =
         sqlx::query_scalar("SELECT totp_secret FROM staff WHERE username = 'liu.qiang'")
-            .fetch_one(s.app.db.pool())
+            .fetch_one(s.app.db().pool())
             .await
             .expect("row");
     assert!(
@@ -68,10 +68,10 @@ async fn totp_enrolment_and_second_step(kind: Kind) {
         "TOTP secret stored in clear"
     );
     // Without the key file, the server refuses to start instead of making new keys.
-    let key_file = patron_app::keyring::key_path(&s.app.config.data_dir);
+    let key_file = patron_app::keyring::key_path(&s.app.config().data_dir);
     let moved = key_file.with_extension("away");
     std::fs::rename(&key_file, &moved).expect("move key file");
-    let refused = patron_app::App::open_keyring(&s.app.config, &s.app.db)
+    let refused = patron_app::App::open_keyring(s.app.config(), s.app.db())
         .await
         .err()
         .map(|e| e.to_string())
@@ -230,7 +230,7 @@ async fn role_edits_apply_and_the_last_admin_stays(kind: Kind) {
     // The only admin can neither disable nor demote themselves, nor be disabled by anyone.
     let owner = s
         .app
-        .db
+        .db()
         .staff_by_username("owner")
         .await
         .expect("q")
@@ -389,6 +389,10 @@ fn message_catalogs_are_complete() {
                         "action.",
                         "filter.",
                         "password_required.",
+                        "ledger.",
+                        "timeline.",
+                        "notice.",
+                        "mail.",
                     ]
                     .iter()
                     .any(|p| quote.starts_with(p));

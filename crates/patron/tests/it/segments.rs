@@ -20,17 +20,17 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
     }
     let elsewhere = customer(app, s2, "13000130009").await;
     let owner_id = app
-        .db
+        .db()
         .staff_by_username("owner")
         .await
         .expect("query")
         .expect("owner")
         .id;
-    app.db
+    app.db()
         .save_customer_view(owner_id, "一店客户", &format!("store={s1}"), app.now())
         .await
         .expect("view");
-    let view = app.db.list_customer_views(owner_id).await.expect("views")[0].id;
+    let view = app.db().list_customer_views(owner_id).await.expect("views")[0].id;
     let template = app
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
@@ -102,9 +102,12 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
         "300 points in all is under the approval threshold"
     );
     for c in &in_s1 {
-        assert_eq!(app.db.points_balance(*c).await.expect("balance"), 100);
+        assert_eq!(app.db().points_balance(*c).await.expect("balance"), 100);
     }
-    assert_eq!(app.db.points_balance(elsewhere).await.expect("balance"), 0);
+    assert_eq!(
+        app.db().points_balance(elsewhere).await.expect("balance"),
+        0
+    );
     // Ten times as much needs a second person.
     let waiting = owner
         .post(
@@ -117,7 +120,10 @@ async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
         )
         .await;
     assert!(waiting.location.contains("adjustment_pending"));
-    assert_eq!(app.db.points_balance(in_s1[0]).await.expect("balance"), 100);
+    assert_eq!(
+        app.db().points_balance(in_s1[0]).await.expect("balance"),
+        100
+    );
     s.shutdown().await;
 }
 both!(saved_views_are_segments_for_coupons_and_points);

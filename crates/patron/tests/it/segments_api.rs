@@ -28,7 +28,7 @@ async fn segments_over_the_api(kind: Kind) {
         .expect("import");
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     let owner_id = app
-        .db
+        .db()
         .staff_by_username("owner")
         .await
         .expect("query")

@@ -414,7 +414,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
     ] {
         for (channel, code) in [("sms", "SMS_1"), ("email", ""), ("wechat", "TPL-1")] {
             let exists = app
-                .db
+                .db()
                 .message_templates_named(name)
                 .await
                 .expect("templates")
@@ -433,7 +433,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
                 .bind(channel)
                 .bind(body)
                 .bind(code)
-                .execute(app.db.pool())
+                .execute(app.db().pool())
                 .await
                 .expect("built-in template");
                 continue;
@@ -461,7 +461,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
     }
     sqlx::query("UPDATE surveys SET message = $1 WHERE trigger_kind = 'after_resolution'")
         .bind(survey_template)
-        .execute(app.db.pool())
+        .execute(app.db().pool())
         .await
         .expect("survey by template");
     // One customer per channel: the SMS one has only a mobile, the e-mail one prefers
@@ -582,7 +582,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
         "SELECT channel, status, CAST(COUNT(*) AS BIGINT) FROM outbox WHERE customer_id IS NOT NULL \
          GROUP BY channel, status ORDER BY channel, status",
     )
-    .fetch_all(app.db.pool())
+    .fetch_all(app.db().pool())
     .await
     .expect("figures");
     let channels: Vec<&str> = delivered.iter().map(|(c, ..)| c.as_str()).collect();

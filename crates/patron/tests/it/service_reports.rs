@@ -69,7 +69,7 @@ async fn the_service_report_adds_up(kind: Kind) {
         .await
         .expect("again");
 
-    let today = app.config.timezone().to_datetime(app.now()).date();
+    let today = app.config().timezone().to_datetime(app.now()).date();
     let r = app
         .service_report(Scope::Chain, today, today)
         .await

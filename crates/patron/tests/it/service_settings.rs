@@ -106,7 +106,7 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
         bad.body.contains("value=\"weekdays 9-6\""),
         "the typed text stays"
     );
-    let kept = app.db.get_store(Scope::Chain, s1).await.expect("store");
+    let kept = app.db().get_store(Scope::Chain, s1).await.expect("store");
     assert_ne!(kept.name, "改名不该生效", "nothing saved");
     let ok = c
         .post(
@@ -143,11 +143,15 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
         )
         .await
         .expect("ticket");
-    let t = app.db.ticket(Scope::Chain, ticket).await.expect("row");
-    assert_eq!(t.response_due_at - t.created_at, 30 * 60_000);
+    let t = app.db().ticket(Scope::Chain, ticket).await.expect("row");
+    assert_eq!(
+        t.response_due_at.as_millisecond() - t.created_at.as_millisecond(),
+        30 * 60_000
+    );
     // Resolution: 4 working hours from 10:00 on a Monday is 14:00 the same day.
     assert_eq!(
-        t.resolution_due_at.map(|d| d - t.created_at),
+        t.resolution_due_at
+            .map(|d| d.as_millisecond() - t.created_at.as_millisecond()),
         Some(4 * 3_600_000)
     );
 
@@ -170,7 +174,7 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
         )
         .await
         .expect("order");
-    let row = app.db.order(Scope::Chain, order).await.expect("order");
+    let row = app.db().order(Scope::Chain, order).await.expect("order");
     assert_eq!(row.stages, "confirmed > preparing > installed > completed");
     s.shutdown().await;
 }

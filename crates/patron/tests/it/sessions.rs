@@ -10,7 +10,7 @@ use jiff::SignedDuration;
 async fn live_sessions(app: &patron_app::App, staff_id: i64) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE staff_id = $1")
         .bind(staff_id)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("count sessions")
 }
@@ -76,7 +76,7 @@ async fn sign_out_and_expiry_end_sessions_on_the_server(kind: Kind) {
     s.clock.advance(SignedDuration::from_hours(13));
     let now = s.app.now();
     s.app
-        .db
+        .db()
         .delete_expired_sessions(now, now - SignedDuration::from_mins(30))
         .await
         .expect("cleanup");

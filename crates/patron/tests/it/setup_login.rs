@@ -66,13 +66,13 @@ async fn first_run_setup(kind: Kind) {
     assert_eq!(again.location, "/login");
     assert!(
         s.app
-            .db
+            .db()
             .staff_by_username("intruder")
             .await
             .expect("query")
             .is_none()
     );
-    assert_eq!(s.app.db.count_active_admins().await.expect("count"), 1);
+    assert_eq!(s.app.db().count_active_admins().await.expect("count"), 1);
     let login = c.login("boss", PASSWORD).await;
     assert_eq!((login.status, login.location.as_str()), (303, "/console"));
     assert_eq!(c.get("/console").await.status, 200);
@@ -273,7 +273,7 @@ async fn csrf_is_required_on_every_state_change(kind: Kind) {
     *c.origin.lock().expect("lock") = None;
     assert!(
         s.app
-            .db
+            .db()
             .list_stores(patron_store::Scope::Chain)
             .await
             .expect("list")

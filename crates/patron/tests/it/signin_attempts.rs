@@ -54,7 +54,7 @@ async fn lock_mails(s: &crate::harness::Server, staff_id: i64) -> Vec<String> {
         "SELECT id FROM outbox WHERE purpose = 'staff_totp_locked' AND staff_id = $1",
     )
     .bind(staff_id)
-    .fetch_all(s.app.db.pool())
+    .fetch_all(s.app.db().pool())
     .await
     .expect("outbox");
     s.app

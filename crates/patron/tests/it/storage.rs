@@ -18,8 +18,8 @@ async fn migration_trees_produce_the_same_schema() {
     let Some((pg, _, _)) = open_app(Kind::Postgres, |_| {}).await else {
         return;
     };
-    let a = sqlite.db.schema_shape().await.expect("sqlite shape");
-    let b = pg.db.schema_shape().await.expect("pg shape");
+    let a = sqlite.db().schema_shape().await.expect("sqlite shape");
+    let b = pg.db().schema_shape().await.expect("pg shape");
     assert!(a.tables.len() >= 14, "{:?}", a.tables.keys());
     for (table, cols) in &a.tables {
         assert_eq!(Some(cols), b.tables.get(table), "table {table} differs");
@@ -36,10 +36,15 @@ async fn migration_trees_produce_the_same_schema() {
 
 /// A second application (another server instance) on the same database.
 async fn second_instance(app: &App) -> App {
-    let db = Db::connect(&ConnectOptions::new(app.config.database_url()))
+    let db = Db::connect(&ConnectOptions::new(app.config().database_url()))
         .await
         .expect("connect");
-    App::new(db, app.clock.clone(), app.config.clone(), app.keys.clone())
+    App::new(
+        db,
+        app.clock().clone(),
+        app.config().clone(),
+        app.keys().clone(),
+    )
 }
 
 async fn job_periods_run_once_across_instances(kind: Kind) {
@@ -47,7 +52,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         return;
     };
     let b = second_instance(&a).await;
-    assert_ne!(a.instance, b.instance);
+    assert_ne!(a.instance(), b.instance());
     for _ in 0..3 {
         let (ra, rb) = tokio::join!(
             patron_app::jobs::run_due(&a, a.now()),
@@ -105,7 +110,7 @@ async fn job_periods_run_once_across_instances(kind: Kind) {
         );
         clock.advance(SignedDuration::from_hours(24));
     }
-    let runs = a.db.recent_job_runs(100).await.expect("runs");
+    let runs = a.db().recent_job_runs(100).await.expect("runs");
     assert!(
         runs.iter().all(|r| r.outcome.as_deref() == Some("ok")),
         "all finished ok"
@@ -120,15 +125,15 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
     let b = second_instance(&a).await;
     for i in 0..60 {
         let to = format!("staff{i}@shop.example.cn");
-        let m = NewMessage::plain(a.keys.as_ref(), "email", "test", &to, "s", "b", 3);
-        a.db.enqueue_message(&m, a.now()).await.expect("enqueue");
+        let m = NewMessage::plain(a.keys().as_ref(), "email", "test", &to, "s", "b", 3);
+        a.db().enqueue_message(&m, a.now()).await.expect("enqueue");
     }
     async fn drain(app: App) -> Vec<i64> {
         let mut got = Vec::new();
         loop {
             let rows = app
-                .db
-                .claim_messages(&app.instance, app.now(), SignedDuration::from_mins(5), 7)
+                .db()
+                .claim_messages(app.instance(), app.now(), SignedDuration::from_mins(5), 7)
                 .await
                 .expect("claim");
             if rows.is_empty() {
@@ -150,21 +155,23 @@ async fn outbox_rows_are_claimed_by_one_instance(kind: Kind) {
     // A claim whose lease ran out (its instance died) is taken over; the dead instance can no
     // longer record the delivery.
     let later = a.now() + SignedDuration::from_mins(6);
-    let retaken =
-        b.db.claim_messages(&b.instance, later, SignedDuration::from_mins(5), 100)
-            .await
-            .expect("claim");
+    let retaken = b
+        .db()
+        .claim_messages(b.instance(), later, SignedDuration::from_mins(5), 100)
+        .await
+        .expect("claim");
     assert_eq!(retaken.len(), 60, "expired leases are claimable again");
     let first = retaken[0].id;
     assert!(
-        !a.db
-            .mark_sent(first, &a.instance, later)
+        !a.db()
+            .mark_sent(first, a.instance(), later)
             .await
             .expect("mark"),
         "old owner refused"
     );
     assert!(
-        b.db.mark_sent(first, &b.instance, later)
+        b.db()
+            .mark_sent(first, b.instance(), later)
             .await
             .expect("mark")
     );
@@ -179,7 +186,7 @@ async fn rewritten_sqlite_tables_keep_their_rules() {
         return;
     };
     let sql = |name: &'static str| {
-        let pool = app.db.pool().clone();
+        let pool = app.db().pool().clone();
         async move {
             sqlx::query_scalar::<_, String>("SELECT sql FROM sqlite_master WHERE name = $1")
                 .bind(name)
@@ -197,7 +204,7 @@ async fn rewritten_sqlite_tables_keep_their_rules() {
     assert!(sql("customer_months").await.contains("WITHOUT ROWID"));
     let store = crate::harness::store(&app, "S1").await;
     let insert = |source: &'static str| {
-        let pool = app.db.pool().clone();
+        let pool = app.db().pool().clone();
         async move {
             sqlx::query(
                 "INSERT INTO sales (store_id, receipt_no, till_name, sold_at_ms, local_month, \
@@ -220,7 +227,7 @@ async fn rewritten_sqlite_tables_keep_their_rules() {
          unit_price_fen, discount_fen, net_fen, paid_fen, earns) \
          VALUES (999999, 1, 'x', 'x', 'x', 1, 0, 0, 0, 0, 1)",
     )
-    .execute(app.db.pool())
+    .execute(app.db().pool())
     .await;
     assert!(orphan.is_err());
 }

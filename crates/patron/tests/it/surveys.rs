@@ -60,7 +60,7 @@ async fn links(app: &App, recipient: &str) -> Vec<String> {
 }
 
 async fn status(app: &App, id: i64) -> patron_store::tickets::TicketRow {
-    app.db.ticket(Scope::Chain, id).await.expect("ticket")
+    app.db().ticket(Scope::Chain, id).await.expect("ticket")
 }
 
 async fn a_resolution_is_followed_up_for_satisfaction(kind: Kind) {
@@ -120,14 +120,14 @@ async fn a_resolution_is_followed_up_for_satisfaction(kind: Kind) {
     // A score out of range is refused on its question; nothing is recorded.
     let bad = c.post(&sent[0], &[("q0", "9")]).await;
     assert!(bad.body.contains("第 1：请选择一个分数"), "{}", bad.body);
-    assert_eq!(status(app, t).await.status, "resolved");
+    assert_eq!(status(app, t).await.status.code(), "resolved");
 
     // Unhappy: the ticket opens again, with the rating and comment on its timeline.
     let unhappy = c.post(&sent[0], &[("q0", "2"), ("q1", "还是有响声")]).await;
     assert!(unhappy.body.contains("已重新处理"), "{}", unhappy.body);
     let row = status(app, t).await;
     assert_eq!(
-        (row.status.as_str(), row.satisfaction, row.reopen_count),
+        (row.status.code(), row.satisfaction, row.reopen_count),
         ("in_progress", Some(2), 1)
     );
     let view = app
@@ -149,14 +149,14 @@ async fn a_resolution_is_followed_up_for_satisfaction(kind: Kind) {
     let happy = c.post(&sent[1], &[("q0", "5")]).await;
     assert!(happy.body.contains("感谢您的反馈"), "{}", happy.body);
     let row = status(app, t).await;
-    assert_eq!((row.status.as_str(), row.satisfaction), ("closed", Some(5)));
-    assert_eq!(row.closed_unanswered, 0);
+    assert_eq!((row.status.code(), row.satisfaction), ("closed", Some(5)));
+    assert_eq!(i64::from(row.closed_unanswered), 0);
     // Each answered invitation records what it did, written with the answers.
     let outcomes: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT outcome FROM survey_invitations WHERE ticket_id = $1 ORDER BY id",
     )
     .bind(t)
-    .fetch_all(app.db.pool())
+    .fetch_all(app.db().pool())
     .await
     .expect("outcomes");
     assert_eq!(
@@ -167,7 +167,7 @@ async fn a_resolution_is_followed_up_for_satisfaction(kind: Kind) {
     // The low rating of the first round counts against the customer in the churn score.
     app.score_churn(app.now()).await.expect("churn");
     let (score, reasons) = app
-        .db
+        .db()
         .churn_score(customer)
         .await
         .expect("q")
@@ -213,7 +213,7 @@ async fn no_answer_closes_the_ticket_with_a_flag(kind: Kind) {
         .await
         .expect("surveys")
         .into_iter()
-        .find(|s| s.row.trigger_kind == "after_resolution")
+        .find(|s| s.row.trigger_kind.code() == "after_resolution")
         .expect("built in");
     let mut form = SurveyForm {
         name: follow_up.row.name.clone(),
@@ -250,7 +250,11 @@ async fn no_answer_closes_the_ticket_with_a_flag(kind: Kind) {
     assert_eq!((r.tickets_asked, r.closed_unanswered), (0, 1));
     let row = status(app, t).await;
     assert_eq!(
-        (row.status.as_str(), row.closed_unanswered, row.satisfaction),
+        (
+            row.status.code(),
+            i64::from(row.closed_unanswered),
+            row.satisfaction
+        ),
         ("closed", 1, None)
     );
     let r = app.run_surveys(app.now()).await.expect("job");

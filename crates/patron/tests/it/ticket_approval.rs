@@ -88,9 +88,9 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
         .resolve_ticket(&asker, Scope::Chain, big, &refund, "客户同意退款")
         .await
         .expect("ask");
-    assert!(matches!(asked, Resolved::AwaitingApproval(_)), "{asked:?}");
-    let row = app.db.ticket(Scope::Chain, big).await.expect("ticket");
-    assert_eq!(row.status, "acknowledged");
+    assert!(matches!(asked, Resolved::AwaitingApproval(..)), "{asked:?}");
+    let row = app.db().ticket(Scope::Chain, big).await.expect("ticket");
+    assert_eq!(row.status.code(), "acknowledged");
     assert!(row.root_cause.is_none(), "nothing recorded as resolved yet");
     // A second resolution while one waits is refused, not stacked.
     let again = app
@@ -120,7 +120,7 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
             .expect("approve"),
         Status::Resolved
     );
-    let row = app.db.ticket(Scope::Chain, big).await.expect("ticket");
+    let row = app.db().ticket(Scope::Chain, big).await.expect("ticket");
     assert_eq!(row.root_cause.as_deref(), Some("product_defect"));
     assert!(
         row.compensation
@@ -155,7 +155,7 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
         .file_ticket(&asker, Scope::Chain, &complaint(customer, "安装损坏"), None)
         .await
         .expect("file");
-    let before = app.db.points_balance(customer).await.expect("balance");
+    let before = app.db().points_balance(customer).await.expect("balance");
     let points = resolution(Compensation::Points {
         points: 50_000,
         applied: false,
@@ -164,7 +164,7 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
         .await
         .expect("ask");
     assert_eq!(
-        app.db.points_balance(customer).await.expect("balance"),
+        app.db().points_balance(customer).await.expect("balance"),
         before,
         "nothing given while waiting"
     );
@@ -183,18 +183,18 @@ async fn large_compensation_waits_for_a_second_person(kind: Kind) {
     )
     .await
     .expect("reject");
-    let row = app.db.ticket(Scope::Chain, third).await.expect("ticket");
-    assert_ne!(row.status, "resolved");
+    let row = app.db().ticket(Scope::Chain, third).await.expect("ticket");
+    assert_ne!(row.status.code(), "resolved");
     let asked_again = app
         .resolve_ticket(&asker, Scope::Chain, third, &points, "")
         .await
         .expect("ask again");
-    assert!(matches!(asked_again, Resolved::AwaitingApproval(_)));
+    assert!(matches!(asked_again, Resolved::AwaitingApproval(..)));
     app.approve_compensation(&approver, Scope::Chain, third)
         .await
         .expect("approve");
     assert_eq!(
-        app.db.points_balance(customer).await.expect("balance"),
+        app.db().points_balance(customer).await.expect("balance"),
         before + 50_000,
         "given once, applied"
     );
@@ -289,7 +289,11 @@ async fn approval_over_the_api(kind: Kind) {
             .iter()
             .any(|e| e.kind == "compensation_withdrawn" && e.note == "填错金额")
     );
-    assert_eq!(view.row.status, "new", "nothing resolved, nothing given");
+    assert_eq!(
+        view.row.status.code(),
+        "new",
+        "nothing resolved, nothing given"
+    );
     let (status, body, _) = post("/resolve", &desk_t, Some(ask)).await;
     assert_eq!(status, 202, "asked again: {body}");
     // After-sales staff do not hold ticket.approve; another store's manager cannot see it.
@@ -302,7 +306,7 @@ async fn approval_over_the_api(kind: Kind) {
     assert_eq!(body["status"], "resolved");
     let (status, _, _) = post("/compensation/approve", &manager_t, None).await;
     assert_eq!(status, 409, "a retried approval finds nothing pending");
-    let row = app.db.ticket(Scope::Chain, ticket).await.expect("ticket");
+    let row = app.db().ticket(Scope::Chain, ticket).await.expect("ticket");
     assert!(
         row.compensation
             .as_deref()

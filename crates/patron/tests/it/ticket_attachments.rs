@@ -79,7 +79,7 @@ async fn files_are_attached_checked_and_scoped(kind: Kind) {
         )
         .await
         .expect("attach");
-    let row = app.db.ticket(Scope::Chain, ticket).await.expect("ticket");
+    let row = app.db().ticket(Scope::Chain, ticket).await.expect("ticket");
     let list = app.ticket_attachments(&row).await.expect("list");
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "破损照片.png");
@@ -89,7 +89,7 @@ async fn files_are_attached_checked_and_scoped(kind: Kind) {
     let (name_enc, content_enc): (String, String) =
         sqlx::query_as("SELECT name_enc, content_enc FROM ticket_attachments WHERE id = $1")
             .bind(id)
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("row");
     assert!(!name_enc.contains("破损") && !content_enc.contains("iVBOR"));
@@ -236,7 +236,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
     patron_app::demo::seed(app).await.expect("seed");
     let actor = patron_domain::Actor::cli("test");
     let ticket: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tickets")
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("ticket");
     let upload = Upload {
@@ -249,7 +249,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
         .expect("attach");
     let visit: i64 =
         sqlx::query_scalar("SELECT MIN(id) FROM appointments WHERE status = 'scheduled'")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("a scheduled visit");
     app.complete_visit(
@@ -264,7 +264,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
     .await
     .expect("done with a photo");
 
-    assert_eq!(app.keys.rotate(), Ok(2));
+    assert_eq!(app.keys().rotate(), Ok(2));
     let r = app.reseal_all().await.expect("reseal");
     assert_eq!(r.skipped, 0);
     let version = |sealed: &str| {
@@ -277,7 +277,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
     for col in patron_store::sealed::SEALED_COLUMNS {
         let mut after = 0;
         loop {
-            let page = app.db.sealed_values(col, after).await.expect("page");
+            let page = app.db().sealed_values(col, after).await.expect("page");
             let Some(last) = page.last() else { break };
             after = last.0;
             for (_, _, sealed) in &page {
@@ -301,10 +301,10 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
     }
     let photo: String = sqlx::query_scalar("SELECT proof_photo FROM appointments WHERE id = $1")
         .bind(visit)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("photo name");
-    let on_disk = std::fs::read(app.config.data_dir.join("photos").join(photo)).expect("file");
+    let on_disk = std::fs::read(app.config().data_dir.join("photos").join(photo)).expect("file");
     assert_eq!(patron_app::keyring::Keyring::version_of(&on_disk), Some(2));
     assert_eq!(
         app.reseal_all().await.expect("again"),
@@ -328,7 +328,7 @@ async fn key_rotation_reaches_every_sealed_value(kind: Kind) {
 
     // Every sealed column in the schema is on the rotation's list (or is one of the
     // profile columns rewritten together), so a new one cannot be forgotten.
-    let shape = app.db.schema_shape().await.expect("schema");
+    let shape = app.db().schema_shape().await.expect("schema");
     let listed: Vec<String> = patron_store::sealed::SEALED_COLUMNS
         .iter()
         .map(|c| c.name())

@@ -78,7 +78,7 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
         assert!(moved || after, "{lost:?}");
     }
     assert_eq!(
-        app.db.points_balance(customer).await.expect("balance"),
+        app.db().points_balance(customer).await.expect("balance"),
         200,
         "given once, not once per try"
     );
@@ -140,7 +140,10 @@ async fn compensation_is_given_once_per_round(kind: Kind) {
             code: usable[0].code.clone()
         }
     );
-    assert_eq!(app.db.points_balance(customer).await.expect("balance"), 200);
+    assert_eq!(
+        app.db().points_balance(customer).await.expect("balance"),
+        200
+    );
     s.shutdown().await;
 }
 both!(compensation_is_given_once_per_round);

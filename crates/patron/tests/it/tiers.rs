@@ -34,7 +34,7 @@ async fn a_quiet_year_costs_one_tier_at_a_time(kind: Kind) {
         "0 members reviewed: 0 down, 0 up"
     );
     let ladder = patron_domain::membership::TierLadder::standard();
-    let tier = || s.app.db.tier_code(member, &ladder);
+    let tier = || s.app.db().tier_code(member, &ladder);
     assert_eq!(
         tier().await.expect("tier"),
         "gold",
@@ -56,7 +56,7 @@ async fn a_quiet_year_costs_one_tier_at_a_time(kind: Kind) {
         "1 members reviewed: 1 down, 0 up"
     );
     assert_eq!(tier().await.expect("tier"), "standard");
-    let history = s.app.db.tier_history(member).await.expect("history");
+    let history = s.app.db().tier_history(member).await.expect("history");
     assert_eq!(
         history
             .iter()

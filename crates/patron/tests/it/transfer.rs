@@ -51,7 +51,7 @@ async fn importing_checks_every_row(kind: Kind) {
         .expect("dry run");
     assert_eq!((dry.created, dry.rejected()), (2, 4));
     let (_, n) = app
-        .db
+        .db()
         .search_customers(Scope::Chain, &Default::default())
         .await
         .expect("count");
@@ -83,7 +83,7 @@ async fn importing_checks_every_row(kind: Kind) {
         .expect("import");
     assert_eq!((report.created, report.rejected()), (2, 4));
     let (rows, _) = app
-        .db
+        .db()
         .search_customers(
             Scope::Chain,
             &patron_store::customers::CustomerFilter {
@@ -228,15 +228,15 @@ async fn importing_checks_every_row(kind: Kind) {
 both!(importing_checks_every_row);
 
 pub(crate) async fn principal(app: &patron_app::App, id: i64) -> patron_app::security::Principal {
-    let row = app.db.get_staff(Scope::Chain, id).await.expect("staff");
-    let role = patron_domain::Role::parse(&row.role).expect("role");
+    let row = app.db().get_staff(Scope::Chain, id).await.expect("staff");
+    let role = row.role;
     patron_app::security::Principal {
         staff_id: id,
         username: row.username,
         display_name: row.display_name,
         role,
         store_id: row.store_id,
-        capabilities: app.db.role_capabilities(role).await.expect("caps"),
+        capabilities: app.db().role_capabilities(role).await.expect("caps"),
         via: patron_app::security::Via::Token { id: 0 },
     }
 }
@@ -356,7 +356,7 @@ async fn the_console_import_wizard(kind: Kind) {
     assert!(done.contains("日期格式应为"), "reasons in Chinese");
     assert!(
         !s.app
-            .config
+            .config()
             .data_dir
             .join("imports")
             .read_dir()

@@ -60,12 +60,12 @@ async fn every_upload_route_checks_size_and_type(kind: Kind) {
     staff(app, "uploads.boss", "admin", None).await;
     let token = token_for(app, "uploads.boss").await;
     let ticket: i64 = sqlx::query_scalar("SELECT MIN(id) FROM tickets")
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("ticket");
     let visit: i64 =
         sqlx::query_scalar("SELECT MIN(id) FROM appointments WHERE status = 'scheduled'")
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("a scheduled visit");
     let attachment_limit = patron_app::service::ticket_files::MAX_ATTACHMENT_BYTES;
@@ -119,7 +119,7 @@ async fn every_upload_route_checks_size_and_type(kind: Kind) {
     }
     let status: String = sqlx::query_scalar("SELECT status FROM appointments WHERE id = $1")
         .bind(visit)
-        .fetch_one(app.db.pool())
+        .fetch_one(app.db().pool())
         .await
         .expect("status");
     assert_eq!(status, "scheduled", "a refused photo completes nothing");

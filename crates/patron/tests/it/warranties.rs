@@ -104,7 +104,7 @@ async fn warranties_are_found_reminded_and_claimed(kind: Kind) {
         .claim_warranty(&actor, Scope::Chain, id, &claim, None)
         .await
         .expect("claim");
-    let t = app.db.ticket(Scope::Chain, ticket).await.expect("ticket");
+    let t = app.db().ticket(Scope::Chain, ticket).await.expect("ticket");
     assert_eq!(t.item_ref.as_deref(), Some("JSQ25-0001"));
     assert_eq!(
         (t.category.as_str(), t.sale_id),

@@ -84,7 +84,7 @@ async fn wechat_openids_are_bound_by_api_and_used(kind: Kind) {
     let stored: Option<String> =
         sqlx::query_scalar("SELECT wechat_openid_enc FROM customers WHERE id = $1")
             .bind(id)
-            .fetch_one(app.db.pool())
+            .fetch_one(app.db().pool())
             .await
             .expect("q");
     assert!(!stored.expect("sealed").contains("oAbC"));

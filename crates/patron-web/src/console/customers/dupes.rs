@@ -153,7 +153,7 @@ async fn handover_show(
     error: Option<&AppError>,
 ) -> Response {
     // Leavers are usually disabled already, so the "from" list includes everyone in scope.
-    let staff = match state.app.db.list_staff(p.scope()).await {
+    let staff = match state.app.staff_list(p.scope()).await {
         Ok(rows) => rows
             .into_iter()
             .map(|s| Choices {
@@ -162,7 +162,7 @@ async fn handover_show(
             })
             .collect(),
         Err(e) => {
-            return crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page();
+            return crate::error::WebError::page(e, ctx.lang).into_response_page();
         }
     };
     let mut page = Page::console(

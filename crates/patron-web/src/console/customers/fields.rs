@@ -11,9 +11,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
+use patron_app::customers::CustomFieldRow;
 use patron_app::security::Principal;
 use patron_domain::customer::CustomFieldKind;
-use patron_store::customers::CustomFieldRow;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct FieldForm {
@@ -40,8 +40,8 @@ pub struct FieldsPage {
 }
 
 impl FieldsPage {
-    fn kind_label(&self, kind: &str) -> &'static str {
-        self.page.t(&format!("fields.kind_{kind}"))
+    fn kind_label(&self, kind: &patron_domain::customer::FieldKind) -> &'static str {
+        self.page.t(&format!("fields.kind_{}", kind.code()))
     }
 }
 
@@ -54,7 +54,7 @@ async fn show(
     form: FieldForm,
 ) -> Response {
     let lang = ctx.lang;
-    match state.app.db.list_custom_fields().await {
+    match state.app.custom_fields().await {
         Ok(fields) => {
             let mut page =
                 Page::console(lang, p, "fields.title", "/console/customers").with_flash(flash);
@@ -74,7 +74,7 @@ async fn show(
                 form,
             })
         }
-        Err(e) => crate::error::WebError::page(AppError::from(e), lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, lang).into_response_page(),
     }
 }
 
@@ -116,12 +116,11 @@ pub async fn create_field(
 async fn set_active(state: AppState, p: Principal, ctx: Ctx, id: i64, active: bool) -> Response {
     match state
         .app
-        .db
-        .set_custom_field_active(&p.actor(ctx.rid()), id, active, state.app.now())
+        .set_custom_field_active(&p.actor(ctx.rid()), id, active)
         .await
     {
         Ok(()) => see_other("/console/custom-fields?ok=field_saved"),
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 

@@ -256,20 +256,20 @@ async fn show(
         Ok(c) => c,
         Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
     };
-    let custom = match state.app.db.list_custom_fields().await {
+    let custom = match state.app.custom_fields().await {
         Ok(defs) => defs
             .into_iter()
-            .filter(|d| d.active == 1)
+            .filter(|d| d.active)
             .map(|d| CustomFieldView {
                 name: format!("custom.{}", d.field_key),
                 value: form.get(&format!("custom.{}", d.field_key)).to_string(),
                 choices: d.choice_list(),
                 label: d.label,
-                kind: d.kind,
+                kind: d.kind.code().to_string(),
             })
             .collect(),
         Err(e) => {
-            return crate::error::WebError::page(AppError::from(e), lang).into_response_page();
+            return crate::error::WebError::page(e, lang).into_response_page();
         }
     };
     let label = |prefix: &str, code: &str| Choices {
@@ -356,7 +356,7 @@ pub async fn edit_page(
         .view_customer(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(c) if c.status == "active" => {
+        Ok(c) if c.status == patron_domain::customer::CustomerStatus::Active => {
             show(
                 &state,
                 &p,

@@ -136,10 +136,10 @@ impl MemberPanel {
             .entries
             .iter()
             .map(|e| EntryLine {
-                at: when(e.at_ms, lang, tz),
-                kind: t(&format!("membership.entry_{}", e.kind)),
+                at: when(e.at, lang, tz),
+                kind: t(&format!("membership.entry_{}", e.kind.code())),
                 points: signed(e.points),
-                reason: e.reason.clone(),
+                reason: lang.stored(&e.reason),
                 actor: e.actor_name.clone(),
             })
             .collect();
@@ -196,9 +196,15 @@ impl MemberPanel {
             })
             .collect();
         let card = v.card.as_ref().map_or_else(String::new, |c| {
-            let until = c.valid_until_ms.map_or_else(
+            let until = c.valid_until.map_or_else(
                 || t("membership.never_expires").to_string(),
-                |u| format!("{} {}", t("membership.valid_through"), day(u - 1, lang, tz)),
+                |u| {
+                    format!(
+                        "{} {}",
+                        t("membership.valid_through"),
+                        day(u.as_millisecond() - 1, lang, tz)
+                    )
+                },
             );
             format!("{} · {until}", c.card_no)
         });
@@ -222,8 +228,8 @@ impl MemberPanel {
             .map(|n| {
                 (
                     when(n.created_at, lang, tz),
-                    n.detail.clone(),
-                    t(&format!("membership.notice_{}", n.status)),
+                    lang.stored(&n.detail),
+                    t(&format!("membership.notice_{}", n.status.code())),
                 )
             })
             .collect();

@@ -19,10 +19,13 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::customers::{Customer, CustomerQuery};
+use patron_app::directory::Directory;
 use patron_app::security::Principal;
 use patron_domain::Capability;
-use patron_store::Scope;
-use std::collections::BTreeMap;
+use patron_domain::Scope;
+use patron_domain::staff::StaffStatus;
+use patron_domain::store::StoreStatus;
+use std::sync::Arc;
 
 /// An option of a select.
 #[derive(Debug, Clone)]
@@ -36,68 +39,45 @@ pub(crate) async fn choices(
     state: &AppState,
     p: &Principal,
 ) -> Result<(Vec<Choices>, Vec<Choices>), AppError> {
-    let stores = state
-        .app
-        .db
-        .list_stores(p.scope())
-        .await?
-        .into_iter()
-        .filter(|s| s.status == "open")
+    Ok(choices_in(&*state.app.directory().await?, p.scope()))
+}
+
+/// Open stores and active staff of the directory within `scope`, for selects.
+pub(crate) fn choices_in(directory: &Directory, scope: Scope) -> (Vec<Choices>, Vec<Choices>) {
+    let stores = directory
+        .stores(scope)
+        .filter(|s| s.status == StoreStatus::Open)
         .map(|s| Choices {
             value: s.id.to_string(),
             label: format!("{} {}", s.code, s.name),
         })
         .collect();
-    let staff = state
-        .app
-        .db
-        .list_staff(p.scope())
-        .await?
-        .into_iter()
-        .filter(|s| s.status == "active")
+    let staff = directory
+        .staff(scope)
+        .filter(|s| s.status == StaffStatus::Active)
         .map(|s| Choices {
             value: s.id.to_string(),
-            label: s.display_name,
+            label: s.display_name.clone(),
         })
         .collect();
-    Ok((stores, staff))
+    (stores, staff)
 }
 
 /// Names for ids in lists: store codes and staff names.
-pub(crate) struct Names {
-    stores: BTreeMap<i64, String>,
-    staff: BTreeMap<i64, String>,
-}
+pub(crate) struct Names(Arc<Directory>);
 
 impl Names {
     pub(crate) async fn load(state: &AppState) -> Result<Names, AppError> {
-        Ok(Names {
-            stores: state
-                .app
-                .db
-                .list_stores(Scope::Chain)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s.code))
-                .collect(),
-            staff: state
-                .app
-                .db
-                .list_staff(Scope::Chain)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s.display_name))
-                .collect(),
-        })
+        Ok(Names(state.app.directory().await?))
     }
 
     pub(crate) fn store(&self, id: i64) -> String {
-        self.stores.get(&id).cloned().unwrap_or_default()
+        self.0.store(id).map(|s| s.code.clone()).unwrap_or_default()
     }
 
     pub(crate) fn staff(&self, id: Option<i64>) -> String {
-        id.and_then(|i| self.staff.get(&i).cloned())
-            .unwrap_or_else(|| "—".into())
+        id.and_then(|i| self.0.staff_name(i))
+            .map_or_else(|| "—".into(), str::to_string)
     }
 }
 
@@ -116,9 +96,7 @@ pub struct CustomerRow {
 }
 
 pub(crate) fn row(c: &Customer, names: &Names, ctx: &Ctx, state: &AppState) -> CustomerRow {
-    let tz = state.app.config.timezone();
-    let due =
-        state.app.now().as_millisecond() - state.app.config.customers.reverify_days * 86_400_000;
+    let tz = state.app.config().timezone();
     CustomerRow {
         id: c.id,
         archive_no: c.archive_no.clone(),
@@ -133,7 +111,7 @@ pub(crate) fn row(c: &Customer, names: &Names, ctx: &Ctx, state: &AppState) -> C
             .next()
             .unwrap_or("")
             .to_string(),
-        stale: c.verified_at < due,
+        stale: state.app.reverification_due(c.verified_at),
     }
 }
 
@@ -221,17 +199,15 @@ async fn list(
 ) -> Response {
     let lang = ctx.lang;
     let result = async {
-        let page = state
+        let list = state
             .app
-            .search_customers(&p.actor(ctx.rid()), p.scope(), &q)
+            .customer_list(&p.actor(ctx.rid()), p.scope(), p.staff_id, &q)
             .await?;
-        let names = Names::load(state).await?;
-        let (stores, owners) = choices(state, p).await?;
-        let views = state
-            .app
-            .db
-            .list_customer_views(p.staff_id)
-            .await?
+        let (stores, owners) = choices_in(&list.directory, p.scope());
+        let names = Names(list.directory);
+        let page = list.page;
+        let views = list
+            .views
             .into_iter()
             .map(|v| (v.id, v.name, v.query))
             .collect();
@@ -252,7 +228,7 @@ async fn list(
     } else {
         "/console/customers"
     };
-    let cap = patron_store::customers::COUNT_CAP;
+    let cap = patron_app::customers::COUNT_CAP;
     let total = if page.total > cap {
         format!("{cap}+")
     } else {
@@ -343,14 +319,9 @@ pub async fn save_view(
         ));
         return crate::error::WebError::page(e, ctx.lang).into_response_page();
     }
-    match state
-        .app
-        .db
-        .save_customer_view(p.staff_id, name, query, state.app.now())
-        .await
-    {
+    match state.app.save_customer_view(p.staff_id, name, query).await {
         Ok(()) => see_other(&format!("/console/customers?{query}&ok=view_saved")),
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }
 
@@ -359,8 +330,8 @@ pub async fn delete_view(
     Staff(p, ctx): Staff,
     axum::extract::Path(id): axum::extract::Path<i64>,
 ) -> Response {
-    match state.app.db.delete_customer_view(p.staff_id, id).await {
+    match state.app.delete_customer_view(p.staff_id, id).await {
         Ok(()) => see_other("/console/customers?ok=view_deleted"),
-        Err(e) => crate::error::WebError::page(AppError::from(e), ctx.lang).into_response_page(),
+        Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::membership::MemberPanel;
 use super::service_panel::ServicePanel;
-use super::{Choices, Names, choices};
+use super::{Choices, Names, choices_in};
 use crate::console::see_other;
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
-use patron_app::customers::{Customer, InteractionInput};
+use patron_app::customers::{Customer, CustomerProfile, InteractionInput};
 use patron_app::security::Principal;
 use patron_domain::Capability;
 use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
@@ -94,50 +94,24 @@ async fn show(
 ) -> Response {
     let lang = ctx.lang;
     let t = |k: &str| lang.t(k);
-    let tz = state.app.config.timezone();
-    let result = async {
-        let mut c = state
-            .app
-            .view_customer(&p.actor(ctx.rid()), p.scope(), id)
-            .await?;
-        let whole = p.can(patron_domain::Capability::CustomerPiiReveal);
-        state.app.profile_for(&mut c, whole).await?;
-        let names = Names::load(state).await?;
-        let consents = state.app.consents_of(id).await?;
-        let timeline = state.app.timeline(id, 100).await?;
-        let dupes = if c.status == "active" {
-            state.app.duplicates_of(p.scope(), &c).await?
-        } else {
-            Vec::new()
-        };
-        let mut duplicates = Vec::new();
-        for (other, reason) in dupes {
-            let o = state.app.db.get_customer(p.scope(), other).await?;
-            duplicates.push((other, format!("{} {}", o.archive_no, o.name), reason));
-        }
-        let (_, owners) = choices(state, p).await?;
-        let mut household = Vec::new();
-        for link in &c.profile.household {
-            if let Ok(o) = state.app.db.get_customer(p.scope(), link.customer_id).await {
-                household.push((
-                    o.id,
-                    format!("{} {}", o.archive_no, o.name),
-                    link.relation.clone(),
-                ));
-            }
-        }
-        let member = state.app.membership_of(id).await?;
-        let service = ServicePanel::load(&state.app, p, lang, id).await?;
-        Ok::<_, AppError>((
-            c, names, consents, timeline, duplicates, owners, household, member, service,
-        ))
-    }
-    .await;
-    let (c, names, consents, timeline, duplicates, owners, household, member, service) =
-        match result {
-            Ok(x) => x,
-            Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
-        };
+    let tz = state.app.config().timezone();
+    let profile = match state.app.customer_profile(p, ctx.rid(), id).await {
+        Ok(x) => x,
+        Err(e) => return crate::error::WebError::page(e, lang).into_response_page(),
+    };
+    let (_, owners) = choices_in(&profile.directory, p.scope());
+    let service = ServicePanel::of(&profile, lang, &tz, state.app.now());
+    let CustomerProfile {
+        customer: c,
+        directory,
+        consents,
+        timeline,
+        duplicates,
+        household,
+        membership: member,
+        ..
+    } = profile;
+    let names = Names(directory);
     let shown = |field: &'static str, masked: String| -> PersonalField {
         let (value, revealed) = match &revealed {
             Some((f, v)) if *f == field => (v.clone(), true),
@@ -255,8 +229,6 @@ async fn show(
             }
         })
         .collect();
-    let due =
-        state.app.now().as_millisecond() - state.app.config.customers.reverify_days * 86_400_000;
     let mut page =
         Page::console(lang, p, "customers.profile_title", "/console/customers").with_flash(flash);
     if let Some(e) = error {
@@ -274,7 +246,7 @@ async fn show(
         personal,
         profile,
         missing,
-        stale: c.verified_at < due,
+        stale: state.app.reverification_due(c.verified_at),
         created: when(c.created_at, lang, &tz),
         verified: when(c.verified_at, lang, &tz),
         consents,
@@ -288,11 +260,14 @@ async fn show(
                 label: t(&format!("interaction.{}", k.as_str())).into(),
             })
             .collect(),
-        can_write: p.can(Capability::CustomerWrite) && c.status == "active",
+        can_write: p.can(Capability::CustomerWrite)
+            && c.status == patron_domain::customer::CustomerStatus::Active,
         can_reveal: p.can(Capability::CustomerPiiReveal),
         can_merge: p.can(Capability::CustomerMerge),
-        can_adjust: p.can(Capability::PointsAdjust) && c.status == "active",
-        can_redeem: p.can(Capability::SaleRecord) && c.status == "active",
+        can_adjust: p.can(Capability::PointsAdjust)
+            && c.status == patron_domain::customer::CustomerStatus::Active,
+        can_redeem: p.can(Capability::SaleRecord)
+            && c.status == patron_domain::customer::CustomerStatus::Active,
         merged_into: c.merged_into.unwrap_or_default(),
         household,
         member: MemberPanel::new(member, lang, &tz, state.app.now().as_millisecond()),

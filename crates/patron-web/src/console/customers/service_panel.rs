@@ -3,11 +3,7 @@
 
 use crate::i18n::Lang;
 use crate::view::when;
-use patron_app::security::Principal;
-use patron_app::{App, AppError};
-use patron_domain::Capability;
-use patron_store::orders::OrderFilter;
-use patron_store::tickets::Queue;
+use patron_app::customers::CustomerProfile;
 
 /// One line of a list: (link, title, what state it is in, when).
 pub type Line = (String, String, String, String);
@@ -26,15 +22,15 @@ pub struct ServicePanel {
 }
 
 impl ServicePanel {
-    pub async fn load(app: &App, p: &Principal, lang: Lang, id: i64) -> Result<Self, AppError> {
-        let tz = app.config.timezone();
+    /// The lists of the customer's page the viewer may handle (the app left out the others).
+    pub fn of(
+        profile: &CustomerProfile,
+        lang: Lang,
+        tz: &jiff::tz::TimeZone,
+        now: jiff::Timestamp,
+    ) -> Self {
         let mut panel = ServicePanel::default();
-        if p.can(Capability::OrderManage) {
-            let filter = OrderFilter {
-                customer: Some(id),
-                open_only: false,
-            };
-            let rows = app.orders(p.scope(), &filter, 50).await?;
+        if let Some(rows) = &profile.orders {
             panel.sections.push(Section {
                 id: "orders",
                 title: "customers.orders",
@@ -49,16 +45,16 @@ impl ServicePanel {
                                 o.order_no,
                                 patron_domain::money::format_yuan(o.total_fen)
                             ),
-                            lang.t(&format!("order.stage.{}", o.status)).to_string(),
-                            when(o.created_at, lang, &tz),
+                            lang.t(&format!("order.stage.{}", o.status.code()))
+                                .to_string(),
+                            when(o.created_at, lang, tz),
                         )
                     })
                     .collect(),
             });
         }
-        if p.can(Capability::WarrantyManage) {
-            let today = tz.to_datetime(app.now()).date().to_string();
-            let rows = app.customer_warranties(p.scope(), id).await?;
+        if let Some(rows) = &profile.warranties {
+            let today = tz.to_datetime(now).date().to_string();
             panel.sections.push(Section {
                 id: "warranties",
                 title: "customers.warranties",
@@ -81,12 +77,7 @@ impl ServicePanel {
                     .collect(),
             });
         }
-        if p.can(Capability::TicketManage) {
-            let q = Queue {
-                customer: Some(id),
-                ..Default::default()
-            };
-            let rows = app.tickets(p.scope(), &q, 50).await?;
+        if let Some(rows) = &profile.tickets {
             panel.sections.push(Section {
                 id: "tickets",
                 title: "customers.tickets",
@@ -97,13 +88,14 @@ impl ServicePanel {
                         (
                             format!("/console/service/tickets/{}", t.id),
                             format!("#{} {}", t.id, t.subject),
-                            lang.t(&format!("ticket.status.{}", t.status)).to_string(),
-                            when(t.created_at, lang, &tz),
+                            lang.t(&format!("ticket.status.{}", t.status.code()))
+                                .to_string(),
+                            when(t.created_at, lang, tz),
                         )
                     })
                     .collect(),
             });
         }
-        Ok(panel)
+        panel
     }
 }

@@ -348,7 +348,7 @@ pub async fn export_page(
         page: Page::console(ctx.lang, &p, "export.title", "/console/customers"),
         query: query.unwrap_or_default(),
         can_full: p.can(Capability::CustomerPiiReveal),
-        threshold: state.app.config.customers.export_reason_rows,
+        threshold: state.app.config().customers.export_reason_rows,
     })
 }
 
@@ -402,7 +402,7 @@ pub async fn export(
             };
             let day = state
                 .app
-                .config
+                .config()
                 .timezone()
                 .to_datetime(state.app.now())
                 .date();
@@ -427,7 +427,7 @@ pub async fn export(
                     page,
                     query: form.query.clone(),
                     can_full: p.can(Capability::CustomerPiiReveal),
-                    threshold: state.app.config.customers.export_reason_rows,
+                    threshold: state.app.config().customers.export_reason_rows,
                 })
             })
             .await

@@ -21,8 +21,8 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::orders::OrderForm;
+use patron_app::service::orders::{OrderFilter, OrderLine, OrderRow};
 use patron_domain::FieldError;
-use patron_store::orders::{OrderFilter, OrderLine, OrderRow};
 use serde::Deserialize;
 
 pub struct OrderRowView {
@@ -55,7 +55,7 @@ fn row_view(o: &OrderRow, ctx: &Ctx, tz: &jiff::tz::TimeZone) -> OrderRowView {
         order_no: o.order_no.clone(),
         customer: o.customer_name.clone(),
         customer_id: o.customer_id,
-        status: stage_label(ctx, &o.status),
+        status: stage_label(ctx, o.status.code()),
         total: patron_domain::money::format_yuan(o.total_fen),
         created: when(o.created_at, ctx.lang, tz),
     }
@@ -89,7 +89,7 @@ async fn show_list(
             open_only: !all,
         };
         let rows = app.orders(p.scope(), &filter, 200).await?;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let rules = app.service_rules().await?;
         let mut page =
             Page::console(ctx.lang, p, "order.list_title", "/console/orders").with_flash(&q.ok);

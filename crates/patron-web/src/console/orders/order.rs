@@ -83,7 +83,7 @@ pub(super) async fn show_order(
         let app = &state.app;
         let v = app.view_order(&p.actor(ctx.rid()), p.scope(), id).await?;
         let names = staff_names(state).await?;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let name_of = |s: Option<i64>| {
             s.and_then(|s| names.get(&s).cloned())
                 .unwrap_or_else(|| ctx.lang.t("ticket.system").to_string())
@@ -95,7 +95,12 @@ pub(super) async fn show_order(
             visits.push(VisitView {
                 id: a.id,
                 kind: ctx.lang.t(&format!("visit.kind.{}", visit.kind.code())),
-                window: window_text(&store_tz, a.starts_at, a.ends_at)?,
+                window: window_text(
+                    ctx.lang,
+                    &store_tz,
+                    a.starts_at.as_millisecond(),
+                    a.ends_at.as_millisecond(),
+                )?,
                 staff: name_of(Some(a.assignee_id)),
                 status: ctx.lang.t(&format!("visit.status.{}", visit.status.code())),
                 scheduled: visit.status == AppointmentStatus::Scheduled,
@@ -123,7 +128,7 @@ pub(super) async fn show_order(
                     (Some(_), Some(to)) | (None, Some(to)) => format!(
                         "{} → {}",
                         ctx.lang.t(&format!("order.event.{}", e.kind)),
-                        stage_label(ctx, to)
+                        stage_label(ctx, to.code())
                     ),
                     _ => {
                         let what = ctx.lang.t(&format!("order.event.{}", e.kind)).to_string();

@@ -15,6 +15,7 @@ use jiff::civil::{Date, Weekday};
 use patron_app::AppError;
 use patron_app::service::appointments::{MAX_PHOTO_BYTES, Photo};
 use patron_domain::FieldError;
+use patron_domain::service::order::AppointmentStatus;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -27,7 +28,7 @@ async fn order_of(
     p: &patron_app::security::Principal,
     id: i64,
 ) -> Result<i64, AppError> {
-    Ok(state.app.db.appointment(p.scope(), id).await?.order_id)
+    Ok(state.app.appointment(p.scope(), id).await?.order_id)
 }
 
 pub async fn reschedule(
@@ -170,7 +171,7 @@ pub async fn calendar_page(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let today = tz.to_datetime(app.now()).date();
         let day: Date = q.week.trim().parse().unwrap_or(today);
         let back = i64::from(day.weekday().to_monday_zero_offset());
@@ -186,11 +187,7 @@ pub async fn calendar_page(
         let names = staff_names(&state).await?;
         let mut rows: BTreeMap<i64, StaffRow> = BTreeMap::new();
         for a in &visits {
-            let start = jiff::Timestamp::from_millisecond(a.starts_at)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let end = jiff::Timestamp::from_millisecond(a.ends_at)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let (s, e) = (tz.to_datetime(start), tz.to_datetime(end));
+            let (s, e) = (tz.to_datetime(a.starts_at), tz.to_datetime(a.ends_at));
             let index = (s.date() - monday).get_days().clamp(0, 6) as usize;
             let row = rows.entry(a.assignee_id).or_insert_with(|| StaffRow {
                 name: names.get(&a.assignee_id).cloned().unwrap_or_default(),
@@ -202,10 +199,10 @@ pub async fn calendar_page(
                 time: format!("{}-{}", s.strftime("%H:%M"), e.strftime("%H:%M")),
                 what: format!(
                     "{} · {}",
-                    ctx.lang.t(&format!("visit.kind.{}", a.kind)),
+                    ctx.lang.t(&format!("visit.kind.{}", a.kind.code())),
                     a.customer_name
                 ),
-                done: a.status == "done",
+                done: a.status == AppointmentStatus::Done,
             });
         }
         let shift = |d: i64| {

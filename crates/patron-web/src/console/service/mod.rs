@@ -28,8 +28,8 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::tickets::TicketForm;
-use patron_domain::service::ticket::{Severity, TicketChannel, TicketType};
-use patron_store::tickets::{Queue, TicketRow};
+use patron_app::service::tickets::{Queue, TicketRow};
+use patron_domain::service::ticket::{Severity, Status, TicketChannel, TicketType};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -87,8 +87,8 @@ pub(super) fn row_view(
 ) -> RowView {
     let due = match (t.responded_at, t.resolution_due_at) {
         _ if !matches!(
-            t.status.as_str(),
-            "new" | "acknowledged" | "in_progress" | "waiting_customer"
+            t.status,
+            Status::New | Status::Acknowledged | Status::InProgress | Status::WaitingCustomer
         ) =>
         {
             None
@@ -101,10 +101,12 @@ pub(super) fn row_view(
         subject: t.subject.clone(),
         customer: t.customer_name.clone(),
         customer_id: t.customer_id,
-        kind: ctx.lang.t(&format!("ticket.type.{}", t.ticket_type)),
+        kind: ctx.lang.t(&format!("ticket.type.{}", t.ticket_type.code())),
         category: label(ctx, "ticket.category", &t.category),
-        severity: ctx.lang.t(&format!("ticket.severity.{}", t.severity)),
-        status: ctx.lang.t(&format!("ticket.status.{}", t.status)),
+        severity: ctx
+            .lang
+            .t(&format!("ticket.severity.{}", t.severity.code())),
+        status: ctx.lang.t(&format!("ticket.status.{}", t.status.code())),
         assignee: t
             .assignee_id
             .and_then(|a| staff.get(&a).cloned())
@@ -113,15 +115,16 @@ pub(super) fn row_view(
             Some(d) => when(d, ctx.lang, tz),
             None => "—".into(),
         },
-        late: due.is_some_and(|d| d <= now_ms) || t.breached_response + t.breached_resolution > 0,
+        late: due.is_some_and(|d| d.as_millisecond() <= now_ms)
+            || t.breached_response
+            || t.breached_resolution,
     }
 }
 
 pub(super) async fn staff_names(state: &AppState) -> Result<BTreeMap<i64, String>, AppError> {
     Ok(state
         .app
-        .db
-        .list_staff(patron_store::Scope::Chain)
+        .staff_list(patron_domain::Scope::Chain)
         .await?
         .into_iter()
         .map(|s| (s.id, s.display_name))
@@ -176,7 +179,7 @@ async fn show_queue(
         };
         let rows = app.tickets(p.scope(), &queue, 200).await?;
         let staff = staff_names(state).await?;
-        let tz = app.config.timezone();
+        let tz = app.config().timezone();
         let now_ms = now.as_millisecond();
         let rules = app.service_rules().await?;
         let mut page =

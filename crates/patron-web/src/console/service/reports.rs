@@ -102,7 +102,7 @@ impl ReportPage {
 fn period(state: &AppState, q: &Period) -> Result<(Date, Date), AppError> {
     let today = state
         .app
-        .config
+        .config()
         .timezone()
         .to_datetime(state.app.now())
         .date();
@@ -132,8 +132,7 @@ async fn load(
     let r = state.app.service_report(p.scope(), from, to).await?;
     let stores = state
         .app
-        .db
-        .list_stores(patron_store::Scope::Chain)
+        .stores(patron_domain::Scope::Chain)
         .await?
         .into_iter()
         .map(|s| (s.id, s.name))

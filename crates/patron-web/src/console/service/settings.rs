@@ -14,7 +14,7 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
 use patron_app::service::rules_form::RulesForm;
-use patron_store::Scope;
+use patron_domain::Scope;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -67,8 +67,7 @@ async fn show(
         };
         let stores = state
             .app
-            .db
-            .list_stores(Scope::Chain)
+            .stores(Scope::Chain)
             .await?
             .into_iter()
             .map(|s| StoreChoice {

@@ -1,7 +1,7 @@
 //! The ticket page: details, description, timeline, the workflow's next steps, assignment
 //! and the resolution form (root cause, corrective action, compensation).
 
-use super::{RowView, label, row_view, staff_names};
+use super::{RowView, label, row_view};
 use crate::console::{field_message, see_other};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -12,10 +12,15 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
-use patron_app::service::tickets::{Compensation, Resolution, Resolved};
+use patron_app::service::ticket_page::TicketPage as TicketContent;
+use patron_app::service::tickets::{Resolution, Resolved};
+use patron_domain::FieldError;
 use patron_domain::capability::Capability;
+use patron_domain::money::parse_yuan;
+use patron_domain::service::compensation::{Compensation, CompensationKind, Input};
 use patron_domain::service::ticket::Action;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub struct EventView {
     pub at: String,
@@ -131,10 +136,19 @@ async fn show_ticket(
 ) -> Response {
     let result: Result<Response, AppError> = async {
         let app = &state.app;
-        let v = app.view_ticket(&p.actor(ctx.rid()), p.scope(), id).await?;
-        let staff = staff_names(state).await?;
-        let tz = app.config.timezone();
-        let rules = app.service_rules().await?;
+        let TicketContent {
+            view: v,
+            pending,
+            attachments,
+            handlers,
+            rules,
+            directory,
+        } = app.ticket_page(&p.actor(ctx.rid()), p.scope(), id).await?;
+        let staff: BTreeMap<i64, String> = directory
+            .staff(patron_domain::Scope::Chain)
+            .map(|s| (s.id, s.display_name.clone()))
+            .collect();
+        let tz = app.config().timezone();
         let t = row_view(&v.row, ctx, &staff, app.now().as_millisecond(), &tz);
         let events = v
             .timeline
@@ -149,11 +163,11 @@ async fn show_ticket(
                     Some(to) if e.kind != "created" => format!(
                         "{} → {}",
                         label(ctx, "ticket.event", &e.kind),
-                        ctx.lang.t(&format!("ticket.status.{to}"))
+                        ctx.lang.t(&format!("ticket.status.{}", to.code()))
                     ),
                     _ => label(ctx, "ticket.event", &e.kind),
                 },
-                note: e.note.clone(),
+                note: e.note_in(ctx.lang),
             })
             .collect();
         let resolution = match &v.row.root_cause {
@@ -165,7 +179,7 @@ async fn show_ticket(
             ),
             None => String::new(),
         };
-        let pending = match app.pending_compensation(&v.row).await? {
+        let pending = match pending {
             Some(r) => Some(PendingView {
                 what: compensation_text(ctx, &r.compensation),
                 value: patron_domain::money::format_yuan(r.row.value_fen),
@@ -184,9 +198,7 @@ async fn show_ticket(
             }),
             None => None,
         };
-        let attachments = app
-            .ticket_attachments(&v.row)
-            .await?
+        let attachments = attachments
             .into_iter()
             .map(|a| AttachmentLine {
                 id: a.id,
@@ -199,9 +211,7 @@ async fn show_ticket(
                 at: when(a.added_at, ctx.lang, &tz),
             })
             .collect();
-        let handlers = app
-            .ticket_handlers(v.row.store_id)
-            .await?
+        let handlers = handlers
             .into_iter()
             .map(|id| (id, staff.get(&id).cloned().unwrap_or_default()))
             .collect();
@@ -214,7 +224,9 @@ async fn show_ticket(
         Ok(render(&TicketPage {
             page,
             description: v.description.clone(),
-            channel: ctx.lang.t(&format!("ticket.channel.{}", v.row.channel)),
+            channel: ctx
+                .lang
+                .t(&format!("ticket.channel.{}", v.row.channel.code())),
             item_ref: v.row.item_ref.clone().unwrap_or_default(),
             sale_id: v.row.sale_id.map(|s| s.to_string()).unwrap_or_default(),
             created: when(v.row.created_at, ctx.lang, &tz),
@@ -225,7 +237,7 @@ async fn show_ticket(
             resolution,
             satisfaction: match (v.row.satisfaction, v.row.closed_unanswered) {
                 (Some(s), _) => format!("{s} / 5"),
-                (None, 1) => ctx.lang.t("ticket.unanswered").to_string(),
+                (None, true) => ctx.lang.t("ticket.unanswered").to_string(),
                 _ => String::new(),
             },
             survey_link,
@@ -345,49 +357,33 @@ pub struct ResolveBody {
     pub note: String,
 }
 
+/// The form's compensation: the kind chosen (none when left blank) and its one amount field,
+/// a whole number for points or a coupon template, yuan for money (what each kind requires
+/// is the domain's rule).
+fn compensation(code: &str, amount: &str) -> Result<Compensation, FieldError> {
+    let kind = match code {
+        "" => Some(CompensationKind::None),
+        code => CompensationKind::parse(code),
+    }
+    .ok_or(FieldError::new("compensation", "error.ticket.action"))?;
+    const BAD: FieldError = FieldError::new("amount", "error.ticket.amount");
+    let amount = amount.trim();
+    let given = match kind.input() {
+        None => None,
+        Some(Input::Points | Input::TemplateId) => amount.parse::<i64>().ok(),
+        Some(Input::AmountFen | Input::ValueFen) if amount.is_empty() => None,
+        Some(Input::AmountFen | Input::ValueFen) => Some(parse_yuan(amount).ok_or(BAD)?),
+    };
+    Compensation::new(kind, given).map_err(|_| BAD)
+}
+
 pub async fn resolve(
     State(state): State<AppState>,
     Staff(p, ctx): Staff,
     Path(id): Path<i64>,
     Form(b): Form<ResolveBody>,
 ) -> Response {
-    let number = |field: &'static str| -> Result<i64, patron_domain::FieldError> {
-        b.amount
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| patron_domain::FieldError::new(field, "error.ticket.amount"))
-    };
-    let optional_yuan = || match b.amount.trim() {
-        "" => Ok(0),
-        a => patron_domain::money::parse_yuan(a).ok_or(patron_domain::FieldError::new(
-            "amount",
-            "error.ticket.amount",
-        )),
-    };
-    let compensation = match b.compensation.as_str() {
-        "" | "none" => Ok(Compensation::None),
-        "points" => number("amount").map(|points| Compensation::Points {
-            points,
-            applied: false,
-        }),
-        "coupon" => number("amount").map(|template_id| Compensation::Coupon {
-            template_id,
-            code: String::new(),
-        }),
-        "refund" => patron_domain::money::parse_yuan(&b.amount)
-            .map(|amount_fen| Compensation::Refund { amount_fen })
-            .ok_or(patron_domain::FieldError::new(
-                "amount",
-                "error.ticket.amount",
-            )),
-        "replacement" => optional_yuan().map(|value_fen| Compensation::Replacement { value_fen }),
-        "repair" => optional_yuan().map(|value_fen| Compensation::Repair { value_fen }),
-        _ => Err(patron_domain::FieldError::new(
-            "compensation",
-            "error.ticket.action",
-        )),
-    };
-    let result = match compensation {
+    let result = match compensation(&b.compensation, &b.amount) {
         Ok(compensation) => {
             let r = Resolution {
                 root_cause: b.root_cause.clone(),
@@ -402,7 +398,7 @@ pub async fn resolve(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(Resolved::AwaitingApproval(_)) => see_other(&format!(
+        Ok(Resolved::AwaitingApproval(..)) => see_other(&format!(
             "/console/service/tickets/{id}?ok=ticket_approval_asked"
         )),
         Ok(Resolved::Done(_)) => after(&state, &p, &ctx, id, Ok(())).await,
@@ -434,4 +430,39 @@ pub async fn assign(
         }
     };
     after(&state, &p, &ctx, id, result).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_reads_one_amount_as_a_number_or_yuan() {
+        let bad = Err(FieldError::new("amount", "error.ticket.amount"));
+        assert_eq!(compensation("", "abc"), Ok(Compensation::None));
+        assert_eq!(compensation("none", "abc"), Ok(Compensation::None));
+        assert_eq!(
+            compensation("points", " 300 "),
+            Ok(Compensation::Points {
+                points: 300,
+                applied: false
+            })
+        );
+        assert_eq!(compensation("points", "3.5"), bad);
+        assert_eq!(compensation("coupon", ""), bad);
+        assert_eq!(
+            compensation("refund", "¥12.50"),
+            Ok(Compensation::Refund { amount_fen: 1250 })
+        );
+        assert_eq!(compensation("refund", " "), bad);
+        assert_eq!(
+            compensation("replacement", ""),
+            Ok(Compensation::Replacement { value_fen: 0 })
+        );
+        assert_eq!(compensation("repair", "abc"), bad);
+        assert_eq!(
+            compensation("cash", "1"),
+            Err(FieldError::new("compensation", "error.ticket.action"))
+        );
+    }
 }
