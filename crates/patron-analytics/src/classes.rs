@@ -6,13 +6,13 @@
 //! of it. Ties are never split: customers with the same figure get the same class or score,
 //! whichever side of a boundary the first of them falls on.
 
-pub use patron_domain::classes::{
+pub use patron_domain::care::classes::{
     ClassScope, Classes, Facts, History, Label, Level, Lifecycle, Rfm, SpendClass,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use patron_domain::classes::DAY_MS;
+use patron_domain::care::classes::DAY_MS;
 
 /// What the spend classes rank by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

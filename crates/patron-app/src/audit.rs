@@ -160,7 +160,7 @@ impl App {
                     continue;
                 };
                 let subject = both("mail.checkpoint_subject", " / ", &[]);
-                let message = patron_store::outbox::NewMessage {
+                let message = patron_store::messages::outbox::NewMessage {
                     staff_id: Some(s.id),
                     ..self.staff_mail(email, "audit_checkpoint", &subject, &body)
                 };

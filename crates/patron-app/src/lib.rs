@@ -10,23 +10,17 @@ pub mod config;
 pub mod credentials;
 pub mod customers;
 pub mod datadir;
-mod day_limits;
 pub mod demo;
-mod demo_customers;
-mod demo_orders;
-mod demo_sales;
-mod demo_service;
-mod demo_surveys;
 pub mod directory;
 mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod keyring;
+pub mod membership;
 pub mod messages;
 pub mod outbox;
 pub mod password_pool;
 pub mod reseal;
-mod roles;
 pub mod sales;
 pub mod security;
 pub mod service;
@@ -57,8 +51,8 @@ pub struct App {
     pub(crate) in_flight: sales::KeysInFlight,
     /// Group commit for checkouts (see `sales::SaleWriter`).
     pub(crate) sale_writer: sales::SaleWriter,
-    /// The loyalty programme as last read (see `sales::loyalty::ProgrammeCache`).
-    pub(crate) programme: sales::loyalty::ProgrammeCache,
+    /// The loyalty programme as last read (see `membership::loyalty::ProgrammeCache`).
+    pub(crate) programme: membership::loyalty::ProgrammeCache,
     /// Customer reads over the API per token or session (`customers.api_reads_per_minute`).
     pub(crate) customer_reads: security::rate_limit::RateLimiter,
     /// Where passwords are hashed and checked, off the async workers (see `password_pool`).

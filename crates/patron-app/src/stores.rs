@@ -193,7 +193,7 @@ impl App {
         &self,
         scope: Scope,
         owner: Option<i64>,
-    ) -> Result<Vec<patron_store::credentials::ApiTokenRow>, AppError> {
+    ) -> Result<Vec<patron_store::security::credentials::ApiTokenRow>, AppError> {
         Ok(self.db.list_api_tokens(scope, owner).await?)
     }
 
@@ -217,7 +217,7 @@ impl App {
     pub async fn api_keys(
         &self,
         scope: Scope,
-    ) -> Result<Vec<patron_store::credentials::ApiKeyRow>, AppError> {
+    ) -> Result<Vec<patron_store::security::credentials::ApiKeyRow>, AppError> {
         Ok(self.db.list_api_keys(scope).await?)
     }
 

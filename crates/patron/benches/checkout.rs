@@ -85,7 +85,7 @@ async fn run(app: App, secs: u64) -> Run {
     let mut phones = Vec::with_capacity(MEMBERS);
     for i in 0..MEMBERS {
         let mobile = format!("139{:08}", i * 37 + 11);
-        let input = patron_domain::customer::CustomerInput {
+        let input = patron_domain::customers::CustomerInput {
             name: format!("会员{i}"),
             mobile: mobile.clone(),
             ..Default::default()

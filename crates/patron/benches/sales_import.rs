@@ -81,7 +81,7 @@ async fn open(dir: &std::path::Path) -> App {
         .await
         .expect("store");
     for i in 0..MEMBERS {
-        let input = patron_domain::customer::CustomerInput {
+        let input = patron_domain::customers::CustomerInput {
             name: format!("会员{i}"),
             mobile: format!("139{:08}", i * 37 + 11),
             ..Default::default()

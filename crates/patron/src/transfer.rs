@@ -8,7 +8,7 @@ use patron_app::customers::import::{ImportMode, ImportOptions, MatchBy, guess_ma
 use patron_app::{App, AppError};
 use patron_domain::Actor;
 use patron_domain::Scope;
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

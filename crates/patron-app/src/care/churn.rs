@@ -9,12 +9,12 @@ use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::churn::{ChurnFacts, ChurnRules, Sign, score};
-use patron_domain::classes::DAY_MS;
-use patron_domain::followup::day_number;
+use patron_domain::care::churn::{ChurnFacts, ChurnRules, Sign, score};
+use patron_domain::care::classes::DAY_MS;
+use patron_domain::care::followup::day_number;
 use patron_store::Scope;
-pub use patron_store::churn::PlaybookResult;
-use patron_store::churn::{AtRisk, PlaybookInput, PlaybookRow, Reach};
+pub use patron_store::care::churn::PlaybookResult;
+use patron_store::care::churn::{AtRisk, PlaybookInput, PlaybookRow, Reach};
 
 pub const RULES_KEY: &str = "churn.rules";
 const PAGE: i64 = 5_000;
@@ -180,7 +180,7 @@ impl App {
         }
         if let Some(t) = form.coupon_template_id {
             let t = self.db.coupon_template(t).await?;
-            if t.status != patron_domain::coupon::TemplateStatus::Active {
+            if t.status != patron_domain::membership::coupon::TemplateStatus::Active {
                 return Err(FieldError::new("coupon_template_id", "error.coupon.retired").into());
             }
         }
@@ -266,7 +266,9 @@ impl App {
         }
         for (customer_id, score) in targets {
             let control = in_control(customer_id, p.id, p.control_percent);
-            let code = coupon.as_ref().map(|_| crate::sales::coupons::new_code());
+            let code = coupon
+                .as_ref()
+                .map(|_| crate::membership::coupons::new_code());
             // The message and the customer's store it goes out for.
             let mut message = None;
             if !control && let Some(name) = &p.message_template {

@@ -6,7 +6,7 @@
 use crate::{App, AppError};
 use patron_analytics::classes::{Classes, Rules, SpendClass, classify};
 use patron_domain::{Actor, FieldError};
-use patron_store::classes::{ClassRunRecord, FactsRow};
+use patron_store::care::classes::{ClassRunRecord, FactsRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -171,8 +171,8 @@ fn moves_json(moves: &[Move]) -> Result<String, AppError> {
 /// movement between spend classes in the latest run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassOverview {
-    pub counts: Vec<patron_store::classes::ClassCount>,
-    pub runs: Vec<patron_store::classes::ClassRun>,
+    pub counts: Vec<patron_store::care::classes::ClassCount>,
+    pub runs: Vec<patron_store::care::classes::ClassRun>,
     pub moves: Vec<Move>,
 }
 

@@ -8,12 +8,12 @@ use crate::security::Principal;
 use crate::{App, AppError};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
-use patron_domain::classes::SpendClass;
-use patron_domain::customer::InteractionKind;
-use patron_domain::followup::{ContactOutcome, FollowupRules, TaskKind, date_of, day_number};
+use patron_domain::care::classes::SpendClass;
+use patron_domain::care::followup::{ContactOutcome, FollowupRules, TaskKind, date_of, day_number};
+use patron_domain::customers::InteractionKind;
 use patron_domain::{Actor, FieldError, Role};
+use patron_store::care::followups::{AdherenceRow, Assignee, NextTask, TaskRow};
 use patron_store::customers::InteractionRow;
-use patron_store::followups::{AdherenceRow, Assignee, NextTask, TaskRow};
 
 pub const RULES_KEY: &str = "followups.rules";
 
@@ -273,7 +273,7 @@ impl App {
             };
             let days_since_purchase = row.last_purchase.map(|t| {
                 (now.as_millisecond() - t.as_millisecond())
-                    .div_euclid(patron_domain::classes::DAY_MS)
+                    .div_euclid(patron_domain::care::classes::DAY_MS)
             });
             let bucket = match row.due_day.cmp(&today) {
                 std::cmp::Ordering::Less => &mut list.overdue,
@@ -323,7 +323,7 @@ impl App {
                 .filter(|d| *d > 0)
                 .map(|d| today + d),
             text => {
-                let d: Date = patron_domain::customer::parse_date(text, "next")?;
+                let d: Date = patron_domain::customers::parse_date(text, "next")?;
                 let n = day_number(d);
                 if n < today || n > today + 366 {
                     return Err(FieldError::new("next", "error.followup.next").into());

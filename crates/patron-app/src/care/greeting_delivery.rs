@@ -12,8 +12,8 @@ use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::calendar::is_birthday;
 use patron_store::Scope;
-use patron_store::greetings::Greetable;
-use patron_store::outbox::NewMessage;
+use patron_store::care::greetings::Greetable;
+use patron_store::messages::outbox::NewMessage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -10,7 +10,7 @@ use crate::outbox::template;
 use crate::{App, AppError};
 use jiff::civil::Date;
 use patron_domain::calendar::Festival;
-use patron_domain::points::earning::{BonusDays, BonusPeriod};
+use patron_domain::membership::points::earning::{BonusDays, BonusPeriod};
 use patron_domain::{Actor, FieldError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -325,7 +325,7 @@ pub fn member_day_benefit(lang: Lang, times: &str) -> String {
 
 /// The tier's birthday gift in words (`生日礼（200 积分）`), empty when the tier has none.
 pub(super) fn gift_text(
-    programme: &crate::sales::loyalty::Programme,
+    programme: &crate::membership::loyalty::Programme,
     code: &str,
     lang: Lang,
 ) -> String {

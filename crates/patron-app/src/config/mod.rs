@@ -422,7 +422,7 @@ impl Config {
                 return bad(format!("{section}.{key} must be between {least} and 3660"));
             }
         }
-        if patron_domain::customer::check_archive_format(&self.customers.archive_format).is_err() {
+        if patron_domain::customers::check_archive_format(&self.customers.archive_format).is_err() {
             return bad(
                 "customers.archive_format must contain {seq} (e.g. \"{store}-{seq:06}\")".into(),
             );

@@ -4,7 +4,7 @@
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, InteractionKind};
 use patron_store::Scope;
 use patron_store::customers::{ConsentEvent, InteractionRow, TimelineEntry};
 
@@ -289,14 +289,14 @@ impl App {
         if label.is_empty() || label.chars().count() > 30 {
             return Err(FieldError::new("label", "error.custom_field.label").into());
         }
-        let kind = patron_domain::customer::CustomFieldKind::parse(kind)
+        let kind = patron_domain::customers::CustomFieldKind::parse(kind)
             .ok_or(FieldError::new("kind", "error.custom_field.kind"))?;
         let list: Vec<&str> = choices
             .split('|')
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .collect();
-        let choices = if kind == patron_domain::customer::CustomFieldKind::Choice {
+        let choices = if kind == patron_domain::customers::CustomFieldKind::Choice {
             if list.len() < 2 {
                 return Err(FieldError::new("choices", "error.custom_field.choices").into());
             }
@@ -380,7 +380,7 @@ impl App {
             input
                 .profile
                 .household
-                .push(patron_domain::customer::HouseholdLink {
+                .push(patron_domain::customers::HouseholdLink {
                     customer_id: target,
                     relation: relation.to_string(),
                 });

@@ -6,7 +6,7 @@
 use super::sealing::{self, Customer};
 use crate::{App, AppError};
 use patron_domain::audit::Actor;
-use patron_domain::customer::{CustomerDraft, Gender};
+use patron_domain::customers::{CustomerDraft, Gender};
 use patron_store::Scope;
 use patron_store::customers::MergePlan;
 
@@ -120,8 +120,8 @@ impl App {
         }
         let keep = self.load_customer(scope, survivor_id).await?;
         let gone = self.load_customer(scope, merged_id).await?;
-        if keep.status != patron_domain::customer::CustomerStatus::Active
-            || gone.status != patron_domain::customer::CustomerStatus::Active
+        if keep.status != patron_domain::customers::CustomerStatus::Active
+            || gone.status != patron_domain::customers::CustomerStatus::Active
         {
             return Err(AppError::NotFound);
         }

@@ -6,26 +6,23 @@ mod api_reads;
 mod care;
 pub mod export;
 pub mod import;
-mod import_row;
 mod merge;
 mod profile_page;
 mod query;
 pub(crate) mod sealing;
 pub mod segments;
-mod sheet_bounds;
-mod table;
 
 pub use api_reads::{MAX_PAGE, RevealRequest};
 pub use care::{InteractionInput, TimelineItem};
+pub use import::{TableLimits, read_table};
 pub use profile_page::CustomerProfile;
 pub use query::{CustomerList, CustomerPage, CustomerQuery, Lookup};
 pub use sealing::Customer;
-pub use table::{TableLimits, read_table};
 
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::{
+use patron_domain::customers::{
     ConsentChannel, ConsentPurpose, CustomerDraft, CustomerInput, HouseholdLink, archive_number,
 };
 use patron_domain::staff::StaffStatus;
@@ -340,10 +337,10 @@ impl App {
             if value.trim().is_empty() {
                 continue;
             }
-            use patron_domain::customer::FieldKind;
+            use patron_domain::customers::FieldKind;
             let ok = match def.kind {
                 FieldKind::Number => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
-                FieldKind::Date => patron_domain::customer::parse_date(value, "custom").is_ok(),
+                FieldKind::Date => patron_domain::customers::parse_date(value, "custom").is_ok(),
                 FieldKind::Choice => def.choice_list().iter().any(|c| c == value.trim()),
                 FieldKind::Text => value.chars().count() <= 200,
             };

@@ -4,14 +4,14 @@
 
 use super::{Customer, TimelineItem};
 use crate::directory::Directory;
-use crate::sales::view::MembershipView;
+use crate::membership::view::MembershipView;
 use crate::security::Principal;
 use crate::service::orders::{OrderFilter, OrderRow};
 use crate::service::tickets::{Queue, TicketRow};
 use crate::service::warranties::WarrantyRow;
 use crate::{App, AppError};
 use patron_domain::Capability;
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -54,7 +54,7 @@ impl App {
             .map(|l| l.customer_id)
             .collect();
         let duplicates = async {
-            if customer.status != patron_domain::customer::CustomerStatus::Active {
+            if customer.status != patron_domain::customers::CustomerStatus::Active {
                 return Ok(Vec::new());
             }
             let found = self.duplicates_of(scope, &customer).await?;

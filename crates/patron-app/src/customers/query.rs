@@ -5,7 +5,7 @@ use super::sealing::{self, Customer};
 use crate::security::Principal;
 use crate::{App, AppError};
 use patron_domain::audit::Actor;
-use patron_domain::customer::Reverification;
+use patron_domain::customers::Reverification;
 use patron_domain::phone::Phone;
 use patron_domain::{Capability, FieldError};
 use patron_store::Scope;

@@ -5,7 +5,7 @@
 use crate::AppError;
 use crate::keyring::Keyring;
 use jiff::civil::Date;
-use patron_domain::customer::{
+use patron_domain::customers::{
     CustomerDraft, Gender, LunarDay, Profile, SourceChannel, mask_address, mask_email,
 };
 use patron_domain::id_number::IdNumber;
@@ -37,7 +37,7 @@ pub struct Customer {
     pub owner_staff_id: Option<i64>,
     pub missing: Vec<String>,
     pub completeness: i64,
-    pub status: patron_domain::customer::CustomerStatus,
+    pub status: patron_domain::customers::CustomerStatus,
     pub merged_into: Option<i64>,
     pub verified_at: jiff::Timestamp,
     pub created_at: jiff::Timestamp,
@@ -179,7 +179,7 @@ pub(crate) fn write_row(
     owner: Option<i64>,
     tags: Vec<String>,
 ) -> CustomerWrite {
-    let missing = patron_domain::customer::missing_fields(d, owner.is_some());
+    let missing = patron_domain::customers::missing_fields(d, owner.is_some());
     let birthday = Birthday {
         solar: d.birthday.map(|b| b.to_string()),
         lunar: d.lunar_birthday.map(|l| l.render()),
@@ -247,7 +247,7 @@ pub(crate) fn write_row(
         source: d.source.as_str().into(),
         owner_staff_id: owner,
         missing: missing.join(","),
-        completeness: patron_domain::customer::completeness(missing.len()),
+        completeness: patron_domain::customers::completeness(missing.len()),
         keys: keys_out,
         tags,
     }
@@ -389,7 +389,7 @@ pub(crate) fn changed_fields(
 /// The draft a stored file corresponds to (for merging and re-sealing).
 pub(crate) fn as_draft(c: &Customer) -> Result<CustomerDraft, AppError> {
     Ok(CustomerDraft {
-        name: patron_domain::customer::CustomerName::parse(&c.name)?,
+        name: patron_domain::customers::CustomerName::parse(&c.name)?,
         gender: c.gender,
         birthday: c.birthday,
         lunar_birthday: c.lunar_birthday,
@@ -398,7 +398,7 @@ pub(crate) fn as_draft(c: &Customer) -> Result<CustomerDraft, AppError> {
         email: c
             .email
             .as_deref()
-            .map(patron_domain::customer::Email::parse)
+            .map(patron_domain::customers::Email::parse)
             .transpose()?,
         addresses: c.addresses.clone(),
         id_number: c.id_number.clone(),
@@ -411,8 +411,8 @@ pub(crate) fn as_draft(c: &Customer) -> Result<CustomerDraft, AppError> {
 
 impl Customer {
     /// The file as form input, for editing and for partial updates.
-    pub fn to_input(&self) -> patron_domain::customer::CustomerInput {
-        patron_domain::customer::CustomerInput {
+    pub fn to_input(&self) -> patron_domain::customers::CustomerInput {
+        patron_domain::customers::CustomerInput {
             name: self.name.clone(),
             gender: self.gender.as_str().into(),
             birthday: self.birthday.map(|b| b.to_string()).unwrap_or_default(),

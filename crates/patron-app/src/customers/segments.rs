@@ -6,15 +6,15 @@
 //! with a control group (a playbook that reaches a segment).
 
 use super::CustomerQuery;
-use crate::sales::recipients::MAX_RECIPIENTS;
+use crate::membership::recipients::MAX_RECIPIENTS;
 use crate::security::Principal;
 use crate::{App, AppError};
 use patron_domain::FieldError;
-use patron_domain::classes::{Lifecycle, SpendClass};
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::care::classes::{Lifecycle, SpendClass};
+use patron_domain::customers::ConsentPurpose;
 use patron_store::Scope;
+pub use patron_store::care::segments::SegmentRow;
 use patron_store::customers::CustomerSort;
-pub use patron_store::segments::SegmentRow;
 use std::collections::BTreeSet;
 
 /// The most condition groups a segment has.

@@ -14,9 +14,9 @@ use crate::outbox::template::{self, Vars};
 use crate::{App, AppError, Config};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::ContactChannel;
+use patron_domain::customers::ContactChannel;
 use patron_domain::messages::{Channel, MessageRules, sms_text};
-use patron_store::message_templates::TemplateRow;
+use patron_store::messages::templates::TemplateRow;
 
 pub const RULES_KEY: &str = "messages.rules";
 
@@ -68,8 +68,8 @@ impl Composed {
         customer: i64,
         store: i64,
         campaign: Option<&'a str>,
-    ) -> patron_store::outbox::NewMessage<'a> {
-        patron_store::outbox::NewMessage {
+    ) -> patron_store::messages::outbox::NewMessage<'a> {
+        patron_store::messages::outbox::NewMessage {
             channel: self.channel.as_str(),
             purpose,
             recipient: &self.recipient,

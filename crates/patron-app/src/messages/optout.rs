@@ -5,7 +5,7 @@
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose};
 use patron_domain::messages::is_opt_out_reply;
 use patron_domain::phone::Phone;
 use patron_store::Scope;

@@ -9,7 +9,7 @@ use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::messages::{Channel, sms_parts};
-use patron_store::message_templates::{TemplateInput, TemplateRow};
+use patron_store::messages::templates::{TemplateInput, TemplateRow};
 
 /// The variables a message template may use, with a sample value for previews.
 pub const VARIABLES: [(&str, &str); 19] = [

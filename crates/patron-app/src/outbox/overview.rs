@@ -3,7 +3,7 @@
 
 use crate::{App, AppError};
 use patron_domain::Scope;
-use patron_store::outbox::OutboxRow;
+use patron_store::messages::outbox::OutboxRow;
 
 /// One campaign and how many of its messages are in each state.
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 
 use crate::keyring::Keyring;
 use crate::{App, AppError};
-use patron_domain::customer::mask_email;
+use patron_domain::customers::mask_email;
 use patron_domain::phone::Phone;
-use patron_store::outbox::OutboxRow;
+use patron_store::messages::outbox::OutboxRow;
 use patron_store::sealed::Sealer;
 
 impl Sealer for Keyring {

@@ -9,7 +9,7 @@ use super::{Answer, Counter, InFlight, Retry, calendar, member_id, till_store};
 use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::FieldError;
-use patron_domain::sale::{LineInput, check_request, redeemed_value};
+use patron_domain::sales::{LineInput, check_request, redeemed_value};
 use patron_store::sales::{NewSale, SaleOutcome, SaleRefused};
 use serde::Serialize;
 use std::sync::Arc;

@@ -4,13 +4,14 @@
 //! usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
 //! summed per member and batch, tiers judged on the last twelve months.
 
+use super::calendar;
 use super::preparation::{Earning, prepare_sale};
-use super::{Programme, calendar};
+use crate::membership::Programme;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use patron_domain::membership::TierLadder;
-use patron_domain::sale::{LineInput, check_lines};
+use patron_domain::sales::{LineInput, check_lines};
 use patron_store::StoreError;
 use patron_store::sales::bulk::{BulkWritten, TierCheck};
 use patron_store::sales::{BatchRefused, NewSale, SaleRefused, SaleSource, Together};

@@ -11,7 +11,7 @@ use jiff::tz::TimeZone;
 use patron_domain::FieldError;
 use patron_domain::money::parse_yuan;
 use patron_domain::phone::Phone;
-use patron_domain::sale::LineInput;
+use patron_domain::sales::LineInput;
 use patron_domain::store::StoreCode;
 use patron_store::Scope;
 use std::collections::HashMap;

@@ -1,24 +1,15 @@
-//! Sales, refunds and the loyalty programme: what tills, the till page and imports call.
+//! Sales and refunds: what tills, the till page and imports call.
 //! Tills retry; every write here is keyed so that a retry is answered, not repeated.
 
-pub mod adjust;
-pub mod cards;
 pub mod checkout;
-pub mod coupons;
-pub mod exit;
 pub mod history;
 pub mod import;
-pub mod loyalty;
-pub mod mall;
-pub mod notices;
 mod preparation;
 pub mod products;
-pub mod ranking;
-pub mod recipients;
 pub mod refund;
-pub mod view;
 mod writer;
 
+use crate::membership::Programme;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -31,7 +22,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 pub use checkout::{CheckoutReceipt, CheckoutRequest, MemberRef};
-pub use loyalty::{Loyalty, Programme};
 pub use patron_store::sales::SaleSource;
 pub use writer::SaleWriter;
 
@@ -262,7 +252,9 @@ pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i6
 impl App {
     /// Customers whose points balance disagrees with their ledger entries or lots (`patron
     /// check ledger`); empty when the ledger is consistent.
-    pub async fn points_mismatches(&self) -> Result<Vec<patron_store::points::Mismatch>, AppError> {
+    pub async fn points_mismatches(
+        &self,
+    ) -> Result<Vec<patron_store::membership::points::Mismatch>, AppError> {
         Ok(self.db.points_mismatches().await?)
     }
 
@@ -270,7 +262,7 @@ impl App {
     pub async fn points_liability(
         &self,
         scope: patron_domain::Scope,
-    ) -> Result<patron_store::points::report::Liability, AppError> {
+    ) -> Result<patron_store::membership::points::report::Liability, AppError> {
         Ok(self.db.points_liability(scope, self.now()).await?)
     }
 }

@@ -2,13 +2,13 @@
 //! points it earns and the lot they go into. The till's checkout and the history import
 //! prepare sales through this one function; they differ only in what they pass.
 
-use super::Programme;
+use crate::membership::Programme;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::FieldError;
-use patron_domain::points::SaleLine;
-use patron_domain::sale::{LineInput, price};
-use patron_store::points::NewLot;
+use patron_domain::membership::points::SaleLine;
+use patron_domain::sales::{LineInput, price};
+use patron_store::membership::points::NewLot;
 use patron_store::sales::NewSaleLine;
 
 /// A sale's lines as stored and what it earns.
@@ -98,7 +98,7 @@ fn lot_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sales::loyalty::{Bonus, Expiry, Loyalty};
+    use crate::membership::loyalty::{Bonus, Expiry, Loyalty};
 
     fn programme() -> Programme {
         let mut l = Loyalty::default();

@@ -2,8 +2,8 @@
 //! checkout. The loyalty programme's refund policy decides what happens when the points a
 //! refund takes back were already spent.
 
-use super::loyalty::RefundPolicy;
 use super::{Answer, Counter, InFlight, Retry, calendar, till_store};
+use crate::membership::loyalty::RefundPolicy;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_store::sales::Idempotency;

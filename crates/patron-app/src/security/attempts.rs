@@ -10,7 +10,7 @@
 
 use crate::{App, AppError};
 use jiff::{SignedDuration, Timestamp};
-use patron_store::throttle::{AfterLock, Reservation, Reserved, ThrottleRule};
+use patron_store::security::throttle::{AfterLock, Reservation, Reserved, ThrottleRule};
 
 /// The keys one password attempt counts against.
 pub(super) struct SigninKeys {

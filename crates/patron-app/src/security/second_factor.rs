@@ -7,9 +7,9 @@ use crate::credentials;
 use crate::{App, AppError};
 use patron_domain::{AuditEvent, Outcome, totp};
 use patron_store::Scope;
-use patron_store::outbox::NewMessage;
+use patron_store::messages::outbox::NewMessage;
+use patron_store::security::throttle::Reserved;
 use patron_store::staff::StaffRow;
-use patron_store::throttle::Reserved;
 
 impl App {
     /// The TOTP secret as stored: sealed under the data key, bound to the account's row.

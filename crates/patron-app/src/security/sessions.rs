@@ -5,7 +5,7 @@ use super::{Principal, Via};
 use crate::{App, AppError};
 use jiff::SignedDuration;
 use patron_store::Scope;
-use patron_store::sessions::SessionSummary;
+use patron_store::security::sessions::SessionSummary;
 
 impl App {
     /// The caller's live sessions, newest first.

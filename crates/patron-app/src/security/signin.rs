@@ -11,7 +11,7 @@ use patron_domain::staff::StaffStatus;
 use patron_domain::staff::Username;
 use patron_domain::{Actor, ActorKind, AuditEvent, Outcome, Role};
 use patron_store::Scope;
-use patron_store::sessions::NewSession;
+use patron_store::security::sessions::NewSession;
 use patron_store::staff::StaffRow;
 
 impl App {

@@ -13,9 +13,9 @@ use patron_domain::audit::Actor;
 use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Pipeline, Window};
 use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
-pub use patron_store::appointments::AppointmentRow;
-use patron_store::appointments::{Booking, Completion, NewAppointment, Slot};
-use patron_store::orders::Event;
+pub use patron_store::service::appointments::AppointmentRow;
+use patron_store::service::appointments::{Booking, Completion, NewAppointment, Slot};
+use patron_store::service::orders::Event;
 use std::path::PathBuf;
 
 /// The folder of the data folder that holds visit photos.

@@ -7,7 +7,7 @@ use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::Role;
 use patron_domain::staff::StaffStatus;
-use patron_store::outbox::NewMessage;
+use patron_store::messages::outbox::NewMessage;
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

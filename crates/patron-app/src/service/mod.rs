@@ -47,8 +47,8 @@ pub(crate) fn staff_email<'a>(
     subject: &'a str,
     body: &'a str,
     store_id: i64,
-) -> patron_store::outbox::NewMessage<'a> {
-    patron_store::outbox::NewMessage {
+) -> patron_store::messages::outbox::NewMessage<'a> {
+    patron_store::messages::outbox::NewMessage {
         channel: "email",
         purpose: "escalation",
         recipient: email,

@@ -11,9 +11,9 @@ use jiff::Timestamp;
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::service::order::{AppointmentKind, AppointmentStatus, Pipeline, Stage};
-use patron_store::appointments::AppointmentRow;
-use patron_store::orders::{Event, NewOrder};
-pub use patron_store::orders::{OrderFilter, OrderLine, OrderRow};
+use patron_store::service::appointments::AppointmentRow;
+use patron_store::service::orders::{Event, NewOrder};
+pub use patron_store::service::orders::{OrderFilter, OrderLine, OrderRow};
 use patron_store::{Scope, StoreError};
 
 /// The built-in template of order notices (migration 0016); staff may edit or delete it.

@@ -6,10 +6,10 @@
 
 use super::tickets::{Settled, text};
 use crate::customers::sealing;
-use crate::day_limits::Tally;
 use crate::i18n::Phrase;
-use crate::sales::adjust::PlannedAdjustment;
-use crate::sales::coupons::PlannedCoupons;
+use crate::membership::adjust::PlannedAdjustment;
+use crate::membership::coupons::PlannedCoupons;
+use crate::staff::day_limits::Tally;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
@@ -18,9 +18,9 @@ pub use patron_domain::service::compensation::Compensation;
 use patron_domain::service::ticket::{Action, Status};
 use patron_domain::staff::StaffStatus;
 use patron_store::Scope;
-use patron_store::compensation::{Gift, NewRequest, RequestRow};
-use patron_store::outbox::NewMessage;
-use patron_store::tickets::TicketRow;
+use patron_store::messages::outbox::NewMessage;
+use patron_store::service::compensation::{Gift, NewRequest, RequestRow};
+use patron_store::service::tickets::TicketRow;
 
 /// A resolution as typed.
 #[derive(Debug, Clone, Default)]
@@ -234,7 +234,7 @@ impl App {
                     .coupon_template(*template_id)
                     .await
                     .map_err(|_| FieldError::new("amount", "error.ticket.coupon"))?;
-                if t.status != patron_domain::coupon::TemplateStatus::Active {
+                if t.status != patron_domain::membership::coupon::TemplateStatus::Active {
                     return Err(FieldError::new("amount", "error.ticket.coupon").into());
                 }
                 t.amount_fen.or(t.cap_fen).unwrap_or(i64::MAX)

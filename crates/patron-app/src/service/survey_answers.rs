@@ -12,8 +12,8 @@ use patron_domain::audit::Actor;
 use patron_domain::service::survey::{Answer, check_answers};
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
-use patron_store::surveys::{FollowUp, InvitationRow, NewAnswer};
-use patron_store::tickets::TicketRow;
+use patron_store::service::surveys::{FollowUp, InvitationRow, NewAnswer};
+use patron_store::service::tickets::TicketRow;
 
 /// What an answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use patron_domain::service::survey::{Question, QuestionKind, ScoreSummary, csat, nps};
 use patron_store::Scope;
-use patron_store::surveys::AnswerRow;
+use patron_store::service::surveys::AnswerRow;
 use std::collections::BTreeMap;
 
 /// One bar of a question's spread.

@@ -16,8 +16,8 @@ use patron_domain::service::survey::{
 };
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
-use patron_store::outbox::NewMessage;
-use patron_store::surveys::{NewInvitation, NewSurvey, SurveyRow};
+use patron_store::messages::outbox::NewMessage;
+use patron_store::service::surveys::{NewInvitation, NewSurvey, SurveyRow};
 
 /// Days a survey link stays open when no ticket waits on it.
 const LINK_DAYS: i64 = 30;

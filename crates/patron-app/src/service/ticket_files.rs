@@ -9,8 +9,8 @@ use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_store::Scope;
-use patron_store::ticket_files::{AttachmentRow, NewAttachment};
-use patron_store::tickets::TicketRow;
+use patron_store::service::ticket_files::{AttachmentRow, NewAttachment};
+use patron_store::service::tickets::TicketRow;
 
 /// The largest file taken.
 pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;

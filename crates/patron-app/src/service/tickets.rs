@@ -12,9 +12,9 @@ use patron_domain::audit::Actor;
 use patron_domain::service::sla::{BusinessClock, SlaClock};
 use patron_domain::service::ticket::{Action, Severity, Status, TicketChannel, TicketType};
 use patron_store::Scope;
-use patron_store::compensation::Gift;
-use patron_store::tickets::{NewTicket, TicketChange};
-pub use patron_store::tickets::{Queue, TicketRow};
+use patron_store::service::compensation::Gift;
+use patron_store::service::tickets::{NewTicket, TicketChange};
+pub use patron_store::service::tickets::{Queue, TicketRow};
 use serde::Deserialize;
 
 pub use super::resolution::{Compensation, Resolution, Resolved};

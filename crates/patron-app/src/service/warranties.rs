@@ -11,8 +11,8 @@ use patron_domain::FieldError;
 use patron_domain::audit::Actor;
 use patron_domain::phone::Phone;
 use patron_store::Scope;
-use patron_store::warranties::NewWarranty;
-pub use patron_store::warranties::{ClaimRow, WarrantyRow};
+use patron_store::service::warranties::NewWarranty;
+pub use patron_store::service::warranties::{ClaimRow, WarrantyRow};
 
 /// The built-in reminder template (migration 0016).
 pub const REMINDER_TEMPLATE: &str = "保修到期提醒";

@@ -6,7 +6,7 @@ pub mod holidays;
 #[cfg(test)]
 mod tests;
 
-use crate::customer::LunarDay;
+use crate::customers::LunarDay;
 use jiff::civil::Date;
 use tyme4rs::tyme::lunar::{LunarDay as TymeLunarDay, LunarMonth};
 use tyme4rs::tyme::solar::{SolarDay, SolarTerm};

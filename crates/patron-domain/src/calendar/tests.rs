@@ -224,7 +224,7 @@ fn lunar_birthday_months_follow_the_oracle() {
         let cols: Vec<&str> = row.split(',').collect();
         for (col, month, day) in [(6, 8, 15), (8, 12, 8)] {
             let d = date(cols[col]);
-            let born = Some(crate::customer::LunarDay {
+            let born = Some(crate::customers::LunarDay {
                 month,
                 day,
                 leap: false,

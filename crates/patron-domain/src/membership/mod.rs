@@ -1,7 +1,10 @@
 //! Membership: tiers with their admission rules, upgrades at once and downgrades only at a
-//! review (`tier`), and member card numbers with a check digit (`card`).
+//! review (`tier`), member card numbers with a check digit (`card`), the points ledger's rules
+//! (`points`) and coupons (`coupon`).
 
 pub mod card;
+pub mod coupon;
+pub mod points;
 pub mod tier;
 
 pub use card::CardFormat;

@@ -3,7 +3,7 @@
 //! applies them when it sends; the template editor shows their effect while staff type.
 
 use crate::FieldError;
-use crate::customer::ConsentPurpose;
+use crate::customers::ConsentPurpose;
 use jiff::civil::{DateTime, Time};
 use serde::{Deserialize, Serialize};
 

@@ -23,7 +23,7 @@ use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
 
-pub use patron_domain::customer::{CustomerStatus, FieldKind};
+pub use patron_domain::customers::{CustomerStatus, FieldKind};
 
 codes!(
     CustomerStatus, "customers.status", CustomerStatus::parse;

@@ -4,25 +4,22 @@
 //! changes nothing.
 
 pub mod bulk;
-pub mod cards;
 pub mod catalog;
-pub mod coupons;
-pub mod exit;
 mod idempotency;
-pub mod ranking;
 pub mod read;
 pub mod refund;
-mod standing;
+pub(crate) mod standing;
 mod together;
 
 pub use idempotency::{Idempotency, Stored};
 pub use standing::{Calendar, Reviewed, StatsRow};
 
-use crate::points::{EntryKind, EntryNote, NewLot, PointsRefused, earn_in, redeem_in};
+use crate::membership::coupons;
+use crate::membership::points::{EntryKind, EntryNote, NewLot, PointsRefused, earn_in, redeem_in};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::TierLadder;
-use patron_domain::points::Points;
+use patron_domain::membership::points::Points;
 use sqlx::AnyConnection;
 
 /// One priced line, as stored.

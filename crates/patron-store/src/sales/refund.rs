@@ -5,13 +5,13 @@
 
 use super::idempotency::{Idempotency, Stored};
 use super::standing::{self, Calendar};
-use crate::points::EntryNote;
-use crate::points::correction::{clawback_in, held_in, restore_in};
+use crate::membership::points::EntryNote;
+use crate::membership::points::correction::{clawback_in, held_in, restore_in};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::TierLadder;
-use patron_domain::points::{Points, pro_rata_part};
-use patron_domain::sale::refund_part;
+use patron_domain::membership::points::{Points, pro_rata_part};
+use patron_domain::sales::refund_part;
 use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_app::sales::cards::CardRow;
+use patron_app::membership::cards::CardRow;
 use serde::Serialize;
 use utoipa::ToSchema;
 

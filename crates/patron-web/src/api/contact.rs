@@ -11,7 +11,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

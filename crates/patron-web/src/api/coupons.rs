@@ -10,7 +10,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -120,7 +120,7 @@ pub async fn create_template(
     }
 }
 
-fn template_view(t: patron_app::sales::coupons::TemplateRow) -> TemplateView {
+fn template_view(t: patron_app::membership::coupons::TemplateRow) -> TemplateView {
     TemplateView {
         id: t.id,
         name: t.name,

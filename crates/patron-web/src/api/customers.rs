@@ -15,7 +15,7 @@ use patron_app::customers::{
     CreateOptions, Customer, CustomerQuery, InteractionInput, RevealRequest,
 };
 use patron_domain::FieldError;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput, Profile};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput, Profile};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -10,7 +10,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use patron_app::sales::mall::RedeemRequest;
+use patron_app::membership::mall::RedeemRequest;
 use patron_app::sales::{Counter, MemberRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

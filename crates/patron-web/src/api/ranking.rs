@@ -9,7 +9,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use patron_app::sales::ranking::Period;
+use patron_app::membership::ranking::Period;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -80,9 +80,9 @@ pub struct RedeemReceipt {
 #[cfg(test)]
 mod tests {
     use crate::api::ApiDoc;
+    use patron_app::membership::mall::RedeemReceipt;
     use patron_app::sales::CheckoutReceipt;
     use patron_app::sales::checkout::CouponUsed;
-    use patron_app::sales::mall::RedeemReceipt;
     use patron_app::sales::refund::RefundReceipt;
     use std::collections::BTreeSet;
     use utoipa::OpenApi;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::sales::refund::RefundRequest;
 use patron_app::sales::{Answer, CheckoutRequest, MemberRef, Retry};
-use patron_domain::sale::LineInput;
+use patron_domain::sales::LineInput;
 use serde::Deserialize;
 use utoipa::ToSchema;
 

@@ -15,7 +15,7 @@ use patron_app::AppError;
 use patron_app::customers::CustomerQuery;
 use patron_app::customers::segments::SegmentRow;
 use patron_app::customers::segments::{SegmentInput, groups_of};
-use patron_app::sales::recipients::MAX_RECIPIENTS;
+use patron_app::membership::recipients::MAX_RECIPIENTS;
 use patron_app::security::Principal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

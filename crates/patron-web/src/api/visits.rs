@@ -5,7 +5,7 @@
 //! instead of a conflict; a retried booking clashes with itself on the staff calendar.
 
 use crate::api::bad_json;
-use crate::console::orders::{photo_response, read_completion};
+use crate::console::service::orders::{photo_response, read_completion};
 use crate::error::{Problem, WebError};
 use crate::identity::Staff;
 use crate::state::AppState;

@@ -19,7 +19,7 @@ use patron_app::sales::{CheckoutRequest, Counter, MemberRef, Retry};
 use patron_app::security::Principal;
 use patron_domain::FieldError;
 use patron_domain::money::{format_yuan, parse_yuan};
-use patron_domain::sale::LineInput;
+use patron_domain::sales::LineInput;
 use patron_domain::store::StoreStatus;
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -303,7 +303,7 @@ pub(super) fn routes() -> Vec<Route> {
             "/api/v1/visits/{id}/complete",
             Cap(C::OrderManage),
             post(api::visits::complete).layer(axum::extract::DefaultBodyLimit::max(
-                crate::console::orders::VISIT_UPLOAD_LIMIT,
+                crate::console::service::orders::VISIT_UPLOAD_LIMIT,
             )),
         ),
         r(

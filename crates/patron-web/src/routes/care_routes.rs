@@ -4,9 +4,9 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{
-    calendar, churn, classes, followups, messages, orders, segments, service, surveys, warranties,
-};
+use crate::console::care::{calendar, churn, classes, followups, segments};
+use crate::console::service::{orders, surveys, warranties};
+use crate::console::{messages, service};
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 

@@ -3,7 +3,8 @@
 
 use super::{Route, r};
 use crate::access::Access;
-use crate::console::{cards, coupons, loyalty, mall, points, ranking, till};
+use crate::console::membership::{cards, coupons, loyalty, mall, points, ranking};
+use crate::console::till;
 use axum::routing::{get, post};
 use patron_domain::Capability as C;
 

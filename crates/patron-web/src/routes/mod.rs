@@ -123,13 +123,13 @@ fn table() -> Vec<Route> {
             "GET",
             "/s/{token}",
             Secret,
-            get(crate::console::survey_answer::answer_page),
+            get(crate::console::service::survey_answer::answer_page),
         ),
         r(
             "POST",
             "/s/{token}",
             Secret,
-            post(crate::console::survey_answer::answer_submit),
+            post(crate::console::service::survey_answer::answer_submit),
         ),
         r(
             "POST",

@@ -29,7 +29,7 @@ async fn bulk_loads_a_file_whole(kind: Kind) {
     let bulk = ImportOptions {
         bulk: true,
         default_store: Some(s01),
-        consents: vec![patron_domain::customer::ConsentPurpose::Service],
+        consents: vec![patron_domain::customers::ConsentPurpose::Service],
         batch: 2,
         ..Default::default()
     };

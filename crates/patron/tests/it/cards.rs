@@ -151,7 +151,7 @@ async fn ending_a_membership_follows_the_stated_policy(kind: Kind) {
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
             patron_store::Scope::Chain,
-            &patron_app::sales::coupons::TemplateInput {
+            &patron_app::membership::coupons::TemplateInput {
                 name: "回馈券".into(),
                 amount_fen: Some(1000),
                 valid_days: 30,

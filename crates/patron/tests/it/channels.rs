@@ -6,7 +6,7 @@
 use crate::both;
 use crate::harness::{Kind, start};
 use patron_app::outbox::{Dispatcher, Payload};
-use patron_store::outbox::NewMessage;
+use patron_store::messages::outbox::NewMessage;
 
 pub(crate) const SECRETS: [&str; 7] = [
     "LTAI-test-id",

@@ -308,7 +308,7 @@ async fn refund_policy_decides_when_points_were_spent(kind: Kind) {
 
     // Policy "block": the refund of A is refused and nothing changes.
     let mut programme = s.app.loyalty().await.expect("programme").settings.clone();
-    programme.refund_when_spent = patron_app::sales::loyalty::RefundPolicy::Block;
+    programme.refund_when_spent = patron_app::membership::loyalty::RefundPolicy::Block;
     s.app
         .save_loyalty(&patron_domain::Actor::cli("test"), programme.clone())
         .await
@@ -322,7 +322,7 @@ async fn refund_policy_decides_when_points_were_spent(kind: Kind) {
     );
 
     // Policy "negative": the refund goes through and the debt is shown.
-    programme.refund_when_spent = patron_app::sales::loyalty::RefundPolicy::Negative;
+    programme.refund_when_spent = patron_app::membership::loyalty::RefundPolicy::Negative;
     s.app
         .save_loyalty(&patron_domain::Actor::cli("test"), programme)
         .await

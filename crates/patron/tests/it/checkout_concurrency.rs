@@ -38,7 +38,7 @@ async fn a_refused_sale_leaves_its_batch_standing(kind: Kind) {
         points_redeemed: redeem,
         points_value_fen: redeem,
         coupons: Vec::new(),
-        earned: Some(patron_store::points::NewLot {
+        earned: Some(patron_store::membership::points::NewLot {
             points: 10,
             usable_from: now,
             expires_at: None,
@@ -133,13 +133,13 @@ async fn redemptions_on_two_servers_never_overdraw(kind: Kind) {
         .db()
         .earn_points(
             member,
-            &patron_store::points::NewLot {
+            &patron_store::membership::points::NewLot {
                 points: 1000,
                 usable_from: s.app.now(),
                 expires_at: None,
             },
-            patron_store::points::EntryKind::Adjust,
-            &patron_store::points::EntryNote {
+            patron_store::membership::points::EntryKind::Adjust,
+            &patron_store::membership::points::EntryNote {
                 reason: "test".into(),
                 reference: String::new(),
                 actor_name: "test".into(),

@@ -7,11 +7,11 @@ use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, staff, start, store};
 use crate::points::customer;
 use patron_app::care::churn::PlaybookForm;
+use patron_app::membership::coupons::TemplateInput;
 use patron_app::messages::TemplateForm;
-use patron_app::sales::coupons::TemplateInput;
 use patron_domain::Actor;
-use patron_domain::churn::Reason;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose};
+use patron_domain::care::churn::Reason;
+use patron_domain::customers::{ConsentChannel, ConsentPurpose};
 use patron_store::Scope;
 
 fn monthly(receipt: &str, phone: &str, months: &[(i32, i32)]) -> String {

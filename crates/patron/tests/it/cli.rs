@@ -384,7 +384,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         vec![]
     );
     // Every customer classified, and follow-ups due today for the associates.
-    let today = patron_domain::followup::day_number(
+    let today = patron_domain::care::followup::day_number(
         s.app.config().timezone().to_datetime(s.app.now()).date(),
     );
     let due_today = s
@@ -392,7 +392,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         .db()
         .open_followups(
             patron_store::Scope::Chain,
-            patron_store::followups::Assignee::All,
+            patron_store::care::followups::Assignee::All,
             today,
             10_000,
         )

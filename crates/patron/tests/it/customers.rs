@@ -407,7 +407,7 @@ async fn rotating_keys_re_encrypts_everything(kind: Kind) {
     let actor = patron_domain::Actor::cli("test");
     let mut ids = Vec::new();
     for (name, mobile) in [("甲", "13800000001"), ("乙", "13800000002")] {
-        let input = patron_domain::customer::CustomerInput {
+        let input = patron_domain::customers::CustomerInput {
             name: name.into(),
             mobile: mobile.into(),
             email: format!("{mobile}@qq.com"),

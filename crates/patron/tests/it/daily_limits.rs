@@ -8,7 +8,7 @@ use crate::both;
 use crate::harness::{Kind, audit, staff, start, store};
 use crate::points::customer;
 use patron_app::care::churn::PlaybookForm;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use patron_app::service::tickets::{Compensation, Resolution, Resolved, TicketForm};
 use patron_domain::Actor;
 use patron_store::Scope;

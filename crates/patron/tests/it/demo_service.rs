@@ -9,7 +9,7 @@ pub(crate) async fn after_sales(app: &App) {
     let tickets = app
         .tickets(
             patron_store::Scope::Chain,
-            &patron_store::tickets::Queue::default(),
+            &patron_store::service::tickets::Queue::default(),
             100,
         )
         .await
@@ -64,11 +64,11 @@ pub(crate) async fn after_sales(app: &App) {
 
 /// The demo's orders at every stage, visits done last week and booked for the coming days,
 /// and warranties with reminders and a claim (`tickets`: the demo's tickets).
-async fn orders_and_warranties(app: &App, tickets: &[patron_store::tickets::TicketRow]) {
+async fn orders_and_warranties(app: &App, tickets: &[patron_store::service::tickets::TicketRow]) {
     let orders = app
         .orders(
             patron_store::Scope::Chain,
-            &patron_store::orders::OrderFilter::default(),
+            &patron_store::service::orders::OrderFilter::default(),
             500,
         )
         .await

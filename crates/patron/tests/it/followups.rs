@@ -9,10 +9,10 @@ use crate::harness::{Client, Kind, PASSWORD, staff, start, store};
 use crate::points::customer;
 use jiff::SignedDuration;
 use patron_domain::Actor;
-use patron_domain::followup::{FollowupRules, day_number};
+use patron_domain::care::followup::{FollowupRules, day_number};
 use patron_store::Scope;
-use patron_store::followups::Assignee;
-use patron_store::points::{EntryKind, EntryNote, NewLot};
+use patron_store::care::followups::Assignee;
+use patron_store::membership::points::{EntryKind, EntryNote, NewLot};
 
 async fn follow_ups_are_planned_listed_logged_and_measured(kind: Kind) {
     let Some(s) = start(kind, |_| {}).await else {

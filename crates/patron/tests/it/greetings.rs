@@ -9,7 +9,7 @@ use crate::harness::{Client, Kind, PASSWORD, api, start, store, token_for};
 use patron_app::App;
 use patron_app::care::greetings::GreetingRules;
 use patron_domain::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput};
 use patron_store::Scope;
 
 async fn customer(
@@ -76,7 +76,7 @@ async fn greetings_go_out_once_per_customer_and_occasion(kind: Kind) {
 
     let mut programme = app.loyalty().await.expect("programme").settings.clone();
     programme.tiers[0].birthday_points = 88;
-    programme.bonuses = vec![patron_app::sales::loyalty::Bonus {
+    programme.bonuses = vec![patron_app::membership::loyalty::Bonus {
         days: "wed".into(),
         multiplier_permille: 2_000,
     }];

@@ -8,11 +8,11 @@ use crate::harness::{Client, Kind, PASSWORD, staff, start, store};
 use crate::points::customer;
 use jiff::{SignedDuration, Timestamp};
 use patron_app::AppError;
-use patron_app::sales::coupons::TemplateInput;
-use patron_app::sales::mall::{RedeemRequest, RewardInput};
+use patron_app::membership::coupons::TemplateInput;
+use patron_app::membership::mall::{RedeemRequest, RewardInput};
 use patron_domain::Actor;
 use patron_store::Scope;
-use patron_store::points::{EntryKind, EntryNote, NewLot};
+use patron_store::membership::points::{EntryKind, EntryNote, NewLot};
 use serde_json::{Value, json};
 
 pub(crate) async fn grant(app: &patron_app::App, customer_id: i64, points: i64) {

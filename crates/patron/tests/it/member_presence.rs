@@ -8,7 +8,7 @@ use crate::checkout::{sale, setup};
 use crate::harness::Kind;
 use crate::mall::{grant, redeem, reward};
 use crate::points::customer;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use patron_domain::Actor;
 use serde_json::{Value, json};
 

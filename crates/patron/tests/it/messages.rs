@@ -12,7 +12,7 @@ use patron_app::messages::TemplateForm;
 use patron_app::outbox::Dispatcher;
 use patron_app::outbox::template::Vars;
 use patron_domain::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput};
 use patron_domain::messages::MessageRules;
 use patron_store::Scope;
 

@@ -8,11 +8,11 @@ use crate::harness::{Kind, start, store};
 use jiff::{SignedDuration, Timestamp};
 use patron_app::App;
 use patron_app::jobs::Job;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use patron_domain::Actor;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput};
 use patron_store::Scope;
-use patron_store::points::{EntryKind, EntryNote, NewLot};
+use patron_store::membership::points::{EntryKind, EntryNote, NewLot};
 
 pub(crate) async fn member(
     app: &App,

@@ -344,7 +344,7 @@ async fn racing_bookings_leave_one_visit(kind: Kind) {
     let customer = crate::messages::customer(app, s1, "13700137102", "", &[]).await;
     let form = OrderForm {
         customer_id: customer,
-        lines: vec![patron_store::orders::OrderLine {
+        lines: vec![patron_store::service::orders::OrderLine {
             sku: "C1".into(),
             name: "定制衣柜".into(),
             quantity: 1,

@@ -6,7 +6,7 @@ use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, start, store};
 use jiff::SignedDuration;
 use patron_app::outbox::Dispatcher;
-use patron_store::outbox::NewMessage;
+use patron_store::messages::outbox::NewMessage;
 
 pub(crate) fn eml_files(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(dir.join("outbox-files"))

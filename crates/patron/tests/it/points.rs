@@ -5,11 +5,11 @@
 use crate::both;
 use crate::harness::{Kind, open_app, store};
 use jiff::{SignedDuration, Timestamp};
-use patron_domain::points::{PointsError, Take};
-use patron_store::points::{EntryKind, EntryNote, NewLot, PointsRefused};
+use patron_domain::membership::points::{PointsError, Take};
+use patron_store::membership::points::{EntryKind, EntryNote, NewLot, PointsRefused};
 
 pub(crate) async fn customer(app: &patron_app::App, store_id: i64, mobile: &str) -> i64 {
-    let input = patron_domain::customer::CustomerInput {
+    let input = patron_domain::customers::CustomerInput {
         name: "积分会员".into(),
         mobile: mobile.into(),
         ..Default::default()

@@ -7,7 +7,7 @@ use crate::harness::{Client, Kind, PASSWORD, staff, start, store};
 use crate::points::customer;
 use patron_app::care::churn::PlaybookForm;
 use patron_app::customers::segments::SegmentInput;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use patron_store::Scope;
 
 fn input(name: &str, groups: &[&str]) -> SegmentInput {
@@ -30,7 +30,7 @@ async fn segments_join_groups_and_feed_actions(kind: Kind) {
         .create_customer(
             &patron_domain::Actor::cli("test"),
             Scope::Chain,
-            &patron_domain::customer::CustomerInput {
+            &patron_domain::customers::CustomerInput {
                 name: "三月寿星".into(),
                 mobile: "13700137002".into(),
                 birthday: "1990-03-15".into(),

@@ -6,8 +6,8 @@ use crate::harness::{Client, Kind, PASSWORD, api, staff, start, store};
 use patron_app::security::{Principal, Via};
 use patron_domain::{Actor, Capability, Role};
 use patron_store::Scope;
-use patron_store::outbox::{NewMessage, enqueue};
-use patron_store::points::EntryKind;
+use patron_store::membership::points::EntryKind;
+use patron_store::messages::outbox::{NewMessage, enqueue};
 
 async fn store_manager_sees_only_own_store(kind: Kind) {
     let Some(s) = start(kind, |_| {}).await else {
@@ -179,9 +179,9 @@ both!(scope_is_enforced_in_queries);
 
 /// A customer of `store` named `name`, with `points` to spend.
 async fn member(s: &crate::harness::Server, store: i64, name: &str, points: i64) -> i64 {
-    let input = patron_domain::customer::CustomerInput {
+    let input = patron_domain::customers::CustomerInput {
         name: name.into(),
-        mobile: crate::matrix_fixture::unique_mobile(),
+        mobile: crate::matrix::fixture::unique_mobile(),
         ..Default::default()
     };
     let options = patron_app::customers::CreateOptions {
@@ -195,12 +195,12 @@ async fn member(s: &crate::harness::Server, store: i64, name: &str, points: i64)
         .expect("customer")
         .id;
     if points > 0 {
-        let lot = patron_store::points::NewLot {
+        let lot = patron_store::membership::points::NewLot {
             points,
             usable_from: s.app.now(),
             expires_at: None,
         };
-        let note = patron_store::points::EntryNote {
+        let note = patron_store::membership::points::EntryNote {
             reason: "测试".into(),
             reference: String::new(),
             actor_name: "test".into(),
@@ -320,7 +320,7 @@ async fn chain_rewards_and_templates_are_read_only_for_stores(kind: Kind) {
         .create_reward(
             &admin,
             Scope::Chain,
-            &patron_app::sales::mall::RewardInput {
+            &patron_app::membership::mall::RewardInput {
                 name: "连锁礼品".into(),
                 points_price: 10,
                 stock: Some(5),
@@ -334,7 +334,7 @@ async fn chain_rewards_and_templates_are_read_only_for_stores(kind: Kind) {
         .create_coupon_template(
             &patron_domain::Actor::system("test"),
             Scope::Chain,
-            &patron_app::sales::coupons::TemplateInput {
+            &patron_app::membership::coupons::TemplateInput {
                 name: "连锁券".into(),
                 amount_fen: Some(500),
                 valid_days: 7,

@@ -5,7 +5,7 @@ use crate::both;
 use crate::harness::{Client, Kind, PASSWORD, start, store};
 use crate::points::customer;
 use patron_app::customers::CustomerQuery;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 
 async fn saved_views_are_segments_for_coupons_and_points(kind: Kind) {
     let Some(s) = start(kind, |_| {}).await else {
@@ -145,8 +145,8 @@ async fn segment_conditions_narrow_the_list(kind: Kind) {
         &patron_domain::Actor::cli("test"),
         patron_store::Scope::Chain,
         floor,
-        &[(patron_domain::customer::ConsentPurpose::MarketingSms, true)],
-        patron_domain::customer::ConsentChannel::Counter,
+        &[(patron_domain::customers::ConsentPurpose::MarketingSms, true)],
+        patron_domain::customers::ConsentChannel::Counter,
     )
     .await
     .expect("consent");

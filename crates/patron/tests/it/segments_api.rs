@@ -5,7 +5,7 @@
 use crate::both;
 use crate::harness::{Kind, api, staff, start, store};
 use crate::points::customer;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use serde_json::json;
 
 async fn segments_over_the_api(kind: Kind) {

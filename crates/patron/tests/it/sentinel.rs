@@ -344,7 +344,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
     use patron_app::outbox::Dispatcher;
     use patron_app::outbox::template::Vars;
     use patron_domain::Actor;
-    use patron_domain::customer::{ConsentChannel, ConsentPurpose, CustomerInput};
+    use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput};
     use patron_store::Scope;
 
     const CONTACTS: &[&str] = &[
@@ -476,7 +476,7 @@ async fn messages_on_every_channel_leave_no_contact_details_behind() {
             name: "哨兵客户".into(),
             mobile: mobile.into(),
             email: email.into(),
-            profile: patron_domain::customer::Profile {
+            profile: patron_domain::customers::Profile {
                 preferred_channel: preferred.into(),
                 ..Default::default()
             },

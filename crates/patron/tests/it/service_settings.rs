@@ -162,7 +162,7 @@ async fn the_desk_is_configured_in_the_console(kind: Kind) {
             Scope::Chain,
             &OrderForm {
                 customer_id: customer,
-                lines: vec![patron_store::orders::OrderLine {
+                lines: vec![patron_store::service::orders::OrderLine {
                     sku: "T1".into(),
                     name: "瓷砖".into(),
                     quantity: 1,

@@ -5,7 +5,7 @@ use crate::both;
 use crate::harness::{Kind, open_app, pg_url};
 use jiff::SignedDuration;
 use patron_app::App;
-use patron_store::outbox::NewMessage;
+use patron_store::messages::outbox::NewMessage;
 use patron_store::{ConnectOptions, Db};
 use std::collections::BTreeSet;
 

@@ -11,7 +11,7 @@ use patron_app::customers::segments::SegmentInput;
 use patron_app::service::surveys::SurveyForm;
 use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
 use patron_domain::Actor;
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use patron_store::Scope;
 
 async fn complaint(app: &App, actor: &Actor, customer_id: i64) -> i64 {
@@ -59,7 +59,7 @@ async fn links(app: &App, recipient: &str) -> Vec<String> {
         .collect()
 }
 
-async fn status(app: &App, id: i64) -> patron_store::tickets::TicketRow {
+async fn status(app: &App, id: i64) -> patron_store::service::tickets::TicketRow {
     app.db().ticket(Scope::Chain, id).await.expect("ticket")
 }
 

@@ -5,7 +5,7 @@
 use crate::both;
 use crate::harness::{Kind, staff, start, store};
 use patron_app::AppError;
-use patron_app::sales::coupons::TemplateInput;
+use patron_app::membership::coupons::TemplateInput;
 use patron_app::service::tickets::{Compensation, Resolution, TicketForm};
 use patron_domain::service::ticket::Action;
 use patron_store::Scope;

@@ -11,7 +11,7 @@ use patron_app::service::tickets::{Compensation, Resolution, Resolved, TicketFor
 use patron_app::service::{Assignment, ServiceRules};
 use patron_domain::service::ticket::{Action, Status};
 use patron_store::Scope;
-use patron_store::tickets::Queue;
+use patron_store::service::tickets::Queue;
 
 fn shanghai(t: Option<i64>) -> String {
     let t = Timestamp::from_millisecond(t.expect("time")).expect("ms");

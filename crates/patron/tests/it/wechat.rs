@@ -7,7 +7,7 @@ use crate::messages::{customer, row};
 use patron_app::messages::TemplateForm;
 use patron_app::outbox::template::Vars;
 use patron_domain::Actor;
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use patron_store::Scope;
 
 async fn wechat_openids_are_bound_by_api_and_used(kind: Kind) {

@@ -13,7 +13,7 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::customers::CustomFieldRow;
 use patron_app::security::Principal;
-use patron_domain::customer::CustomFieldKind;
+use patron_domain::customers::CustomFieldKind;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 pub struct FieldForm {
@@ -40,7 +40,7 @@ pub struct FieldsPage {
 }
 
 impl FieldsPage {
-    fn kind_label(&self, kind: &patron_domain::customer::FieldKind) -> &'static str {
+    fn kind_label(&self, kind: &patron_domain::customers::FieldKind) -> &'static str {
         self.page.t(&format!("fields.kind_{}", kind.code()))
     }
 }

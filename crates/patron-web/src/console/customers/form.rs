@@ -14,7 +14,7 @@ use axum::response::Response;
 use patron_app::AppError;
 use patron_app::customers::{ConsentGrant, CreateOptions, CustomerEdit};
 use patron_app::security::Principal;
-use patron_domain::customer::{
+use patron_domain::customers::{
     ConsentChannel, ConsentPurpose, ContactChannel, CustomerInput, Profile, SourceChannel,
 };
 use std::collections::BTreeMap;
@@ -356,7 +356,7 @@ pub async fn edit_page(
         .view_customer(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(c) if c.status == patron_domain::customer::CustomerStatus::Active => {
+        Ok(c) if c.status == patron_domain::customers::CustomerStatus::Active => {
             show(
                 &state,
                 &p,

@@ -5,7 +5,7 @@
 use crate::i18n::Lang;
 use crate::view::when;
 use jiff::tz::TimeZone;
-use patron_app::sales::view::MembershipView;
+use patron_app::membership::view::MembershipView;
 use patron_domain::membership::Admission;
 use patron_domain::money::format_yuan;
 
@@ -53,7 +53,7 @@ pub struct MemberPanel {
     pub ranking_opt_out: bool,
     /// Rewards on offer: (id, "name · price · stock").
     pub rewards: Vec<(i64, String)>,
-    pub reward_orders: Vec<crate::console::mall::OrderLine>,
+    pub reward_orders: Vec<crate::console::membership::mall::OrderLine>,
     pub free_services: String,
     /// (when, what, how it went) of notices and gifts.
     pub notices: Vec<(String, String, &'static str)>,
@@ -213,14 +213,15 @@ impl MemberPanel {
             .iter()
             .filter(|r| r.stock.is_none_or(|s| s > 0))
             .map(|r| {
-                let price = crate::console::mall::price_label(r.points_price, r.cash_fen, lang);
+                let price =
+                    crate::console::membership::mall::price_label(r.points_price, r.cash_fen, lang);
                 (r.id, format!("{} · {price}", r.name))
             })
             .collect();
         let reward_orders = v
             .reward_orders
             .into_iter()
-            .map(|o| crate::console::mall::order_line(o, lang, tz))
+            .map(|o| crate::console::membership::mall::order_line(o, lang, tz))
             .collect();
         let notices = v
             .notices

@@ -17,7 +17,7 @@ use patron_app::AppError;
 use patron_app::customers::{Customer, CustomerProfile, InteractionInput};
 use patron_app::security::Principal;
 use patron_domain::Capability;
-use patron_domain::customer::{ConsentChannel, ConsentPurpose, InteractionKind};
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, InteractionKind};
 
 /// A personal field: its label, masked or revealed value, and whether it can be revealed.
 pub struct PersonalField {
@@ -261,13 +261,13 @@ async fn show(
             })
             .collect(),
         can_write: p.can(Capability::CustomerWrite)
-            && c.status == patron_domain::customer::CustomerStatus::Active,
+            && c.status == patron_domain::customers::CustomerStatus::Active,
         can_reveal: p.can(Capability::CustomerPiiReveal),
         can_merge: p.can(Capability::CustomerMerge),
         can_adjust: p.can(Capability::PointsAdjust)
-            && c.status == patron_domain::customer::CustomerStatus::Active,
+            && c.status == patron_domain::customers::CustomerStatus::Active,
         can_redeem: p.can(Capability::SaleRecord)
-            && c.status == patron_domain::customer::CustomerStatus::Active,
+            && c.status == patron_domain::customers::CustomerStatus::Active,
         merged_into: c.merged_into.unwrap_or_default(),
         household,
         member: MemberPanel::new(member, lang, &tz, state.app.now().as_millisecond()),

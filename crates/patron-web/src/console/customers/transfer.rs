@@ -20,7 +20,7 @@ use patron_app::customers::import::{
     FIELDS, ImportMode, ImportOptions, ImportReport, MatchBy, guess_mapping, mask_cell,
 };
 use patron_domain::Capability;
-use patron_domain::customer::ConsentPurpose;
+use patron_domain::customers::ConsentPurpose;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

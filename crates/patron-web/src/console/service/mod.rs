@@ -3,9 +3,13 @@
 
 mod approval;
 mod attachments;
+pub mod orders;
 mod reports;
 mod settings;
+pub mod survey_answer;
+pub mod surveys;
 mod ticket;
+pub mod warranties;
 
 pub use approval::{approve, reject, withdraw};
 pub use attachments::{
