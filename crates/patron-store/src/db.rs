@@ -263,6 +263,24 @@ impl Db {
     }
 }
 
+/// `$from, $from+1, …` for `count` parameters: a numbered list that may follow other
+/// parameters in the same statement.
+pub(crate) fn numbered(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The parameters of an `IN (…)` list of `count` values, when they are the statement's only
+/// parameters: anonymous `?` on SQLite (see `placeholders`), `$1, …` on PostgreSQL.
+pub(crate) fn in_list(backend: Backend, count: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; count].join(", "),
+        Backend::Postgres => numbered(1, count),
+    }
+}
+
 /// `rows` groups of `per_row` parameters, each followed by `fixed` SQL. SQLite gets anonymous
 /// `?` parameters: sqlx asks SQLite for the name of every parameter, and SQLite finds a
 /// named one (`$7`) by walking a list, which made that lookup the largest cost of an import.

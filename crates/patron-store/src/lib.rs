@@ -3,6 +3,7 @@
 //! the few dialect-specific statements sit side by side in named places (`Db::dialect`).
 
 pub mod audit;
+pub(crate) mod audited;
 pub mod backup;
 pub mod care;
 pub mod customers;

@@ -1,7 +1,7 @@
 //! Settings editable at run time (job schedules and the like), as key/value text. Values are
 //! validated by the application layer before they reach this table.
 
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -22,7 +22,7 @@ impl Db {
         value: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         sqlx::query(
             "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, \
@@ -34,14 +34,8 @@ impl Db {
         .bind(actor.id)
         .execute(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("settings.update", "setting", key).with_detail(value),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("settings.update", "setting", key).with_detail(value))
+            .await?;
         Ok(())
     }
 }

@@ -1,8 +1,9 @@
 //! Stores (门店): create, rename, move time zone, close and reopen. Closing keeps the record and
 //! its history; a closed store's till keys stop working.
 
+use crate::audited::found;
 use crate::decode::{Code, Millis, codes};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use patron_domain::store::{StoreCode, StoreName, StoreStatus, TimeZoneName};
@@ -53,9 +54,7 @@ impl Db {
                 .bind(store_id)
                 .execute(self.pool())
                 .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(done.rows_affected())?;
         self.directory_changed();
         Ok(())
     }
@@ -70,7 +69,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<StoreRow, StoreError> {
         scope.chain_wide()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let row: StoreRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO stores (code, name, timezone, status, created_at, updated_at) \
              VALUES ($1, $2, $3, 'open', $4, $4) RETURNING {COLUMNS}"
@@ -81,14 +80,8 @@ impl Db {
         .bind(ms(now))
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("store.create", "store", row.id).with_detail(&row.code),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("store.create", "store", row.id).with_detail(&row.code))
+            .await?;
         self.directory_changed();
         Ok(row)
     }
@@ -101,7 +94,7 @@ impl Db {
         edit: &StoreEdit<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE stores SET name = $1, timezone = $2, updated_at = $3, opening_hours = $6 \
              WHERE id = $4 AND ($5 IS NULL OR id = $5)",
@@ -115,17 +108,9 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("store.update", "store", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        found(n)?;
+        tx.commit(&AuditEvent::ok("store.update", "store", id))
+            .await?;
         self.directory_changed();
         Ok(())
     }
@@ -139,7 +124,7 @@ impl Db {
         status: StoreStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE stores SET status = $1, updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR id = $4)",
         )
@@ -150,16 +135,13 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         let action = if status == StoreStatus::Closed {
             "store.close"
         } else {
             "store.reopen"
         };
-        audit::append(&mut tx, actor, &AuditEvent::ok(action, "store", id), now).await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok(action, "store", id)).await?;
         self.directory_changed();
         Ok(())
     }

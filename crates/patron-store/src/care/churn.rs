@@ -6,7 +6,7 @@
 use crate::decode::{Flag, Millis, OptMillis};
 use crate::membership::coupons::issue_one_in;
 use crate::messages::outbox::{NewMessage, enqueue};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -223,7 +223,7 @@ impl Db {
         p: &PlaybookInput<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO winback_playbooks (name, min_score, make_task, coupon_template_id, message_template, \
              control_percent, cooldown_days, created_at, updated_at, segment_id, run_on) \
@@ -249,8 +249,7 @@ impl Db {
             "min_score={}; coupon_template={coupon}; control_percent={}",
             p.min_score, p.control_percent
         ));
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(id)
     }
 

@@ -220,7 +220,7 @@ impl SqliteBulk {
         let id = {
             let mut upsert = tx.prepare_cached(&format!(
                 "INSERT INTO customer_classes ({CLASS_COLUMNS}) VALUES ({}) {CLASS_CONFLICT}",
-                crate::sales::numbered(1, CLASS_ARITY)
+                crate::db::numbered(1, CLASS_ARITY)
             ))?;
             for c in changed {
                 bind_classes(Row::new(&mut upsert), c, run.at_ms).run()?;

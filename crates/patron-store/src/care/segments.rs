@@ -2,6 +2,7 @@
 //! The store keeps the definition only; members are found live through the customer list's
 //! query, within the viewer's scope.
 
+use crate::audited::found;
 use crate::decode::Millis;
 use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
@@ -78,9 +79,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if n == 0 {
-                    return Err(StoreError::NotFound);
-                }
+                found(n)?;
                 id
             }
             None => sqlx::query_scalar(
@@ -117,9 +116,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         tx.commit().await?;
         Ok(())
     }

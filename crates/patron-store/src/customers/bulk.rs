@@ -10,7 +10,7 @@
 //! load; docs/BENCHMARKS.md has the figures.
 
 use super::{CustomerWrite, NewCustomer};
-use crate::db::placeholders;
+use crate::db::{in_list, placeholders};
 use crate::{Db, StoreError, audit, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -241,13 +241,7 @@ impl Db {
         };
         let mut out = Vec::new();
         for chunk in values.chunks(500) {
-            let list = match self.backend() {
-                crate::Backend::Sqlite => vec!["?".to_string(); chunk.len()].join(", "),
-                crate::Backend::Postgres => (1..=chunk.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
+            let list = in_list(self.backend(), chunk.len());
             let sql = format!(
                 "SELECT {column}, id FROM customers WHERE status = 'active' AND {column} IN ({list})"
             );

@@ -2,8 +2,9 @@
 //! profile, keyed by `field_key`, and are checked against these definitions on write.
 
 use super::FieldKind;
+use crate::audited::found;
 use crate::decode::{Code, Flag, Millis};
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -74,7 +75,7 @@ impl Db {
             choices,
             personal,
         } = *f;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO custom_fields (field_key, label, kind, choices, active, created_at, \
              personal) VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id",
@@ -87,14 +88,8 @@ impl Db {
         .bind(i64::from(personal))
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("custom_field.create", "custom_field", id).with_detail(key),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("custom_field.create", "custom_field", id).with_detail(key))
+            .await?;
         Ok(id)
     }
 
@@ -106,28 +101,22 @@ impl Db {
         active: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query("UPDATE custom_fields SET active = $2 WHERE id = $1")
             .bind(id)
             .bind(i64::from(active))
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
+        found(n)?;
+        tx.commit(
             &AuditEvent::ok("custom_field.update", "custom_field", id).with_detail(if active {
                 "active"
             } else {
                 "retired"
             }),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -181,9 +170,7 @@ impl Db {
             .execute(self.pool())
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         Ok(())
     }
 }

@@ -208,7 +208,7 @@ impl Db {
         reason: &str,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let mut changed = 0;
         for id in customer_ids {
             let before: Option<Option<i64>> = sqlx::query_scalar(
@@ -234,15 +234,11 @@ impl Db {
             log_owner(&mut tx, *id, before, to, reason, actor, now).await?;
             changed += 1;
         }
-        audit::append(
-            &mut tx,
-            actor,
+        tx.commit(
             &AuditEvent::ok("customer.owner", "staff", to.unwrap_or_default())
                 .with_detail(format!("{changed} customers")),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(changed)
     }
 

@@ -5,7 +5,7 @@
 //! Files with value or service history (`HISTORY`) are only merged as the survivor.
 
 use super::{CustomerWrite, bulk};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -50,7 +50,7 @@ impl Db {
         if keep == gone {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         for id in [keep, gone] {
             super::history::check_visible(&mut tx, scope, id).await?;
         }
@@ -149,15 +149,11 @@ impl Db {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
+        tx.commit(
             &AuditEvent::ok("customer.merge", "customer", keep)
                 .with_detail(format!("merged={gone};{summary}")),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(moved)
     }
 }

@@ -17,6 +17,7 @@ pub use merge::MergePlan;
 pub use search::{COUNT_CAP, CustomerFilter, CustomerSort, DuplicatePair, DuplicateProbe};
 pub use segment::SegmentFilter;
 
+use crate::audited::found;
 use crate::decode::{Code, Flag, Millis, codes};
 use crate::{Db, Scope, StoreError, audit, ms};
 use jiff::Timestamp;
@@ -210,7 +211,7 @@ impl Db {
         verified: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let before: Option<Option<i64>> = sqlx::query_scalar(
             "SELECT owner_staff_id FROM customers WHERE id = $1 AND status = 'active' \
              AND ($2 IS NULL OR store_id = $2)",
@@ -244,14 +245,10 @@ impl Db {
             )
             .await?;
         }
-        audit::append(
-            &mut tx,
-            actor,
+        tx.commit(
             &AuditEvent::ok("customer.update", "customer", row.id).with_detail(changed.join(",")),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -263,7 +260,7 @@ impl Db {
         id: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE customers SET verified_at = $2 WHERE id = $1 AND status = 'active' \
              AND ($3 IS NULL OR store_id = $3)",
@@ -274,17 +271,9 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("customer.verify", "customer", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        found(n)?;
+        tx.commit(&AuditEvent::ok("customer.verify", "customer", id))
+            .await?;
         Ok(())
     }
 
@@ -298,14 +287,13 @@ impl Db {
         detail: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let tx = self.begin_audited(actor, now).await?;
         let mut event =
             AuditEvent::ok(action, "customer", customer_id.unwrap_or_default()).with_detail(detail);
         if customer_id.is_none() {
             event.target_id = None;
         }
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(())
     }
 

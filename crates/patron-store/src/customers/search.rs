@@ -4,6 +4,7 @@
 
 use super::segment::{SegmentFilter, segment_conditions};
 use super::{COLUMNS, CustomerRecord};
+use crate::db::{in_list, numbered};
 use crate::{Db, Scope, StoreError};
 
 /// What the list is filtered by. The query text is classified by the app layer.
@@ -216,10 +217,7 @@ impl Db {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let list = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = in_list(self.backend(), ids.len());
         let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(format!(
             "SELECT customer_id, tag FROM customer_tags WHERE customer_id IN ({list}) \
              ORDER BY customer_id, tag"
@@ -295,10 +293,7 @@ impl Db {
         if ids.is_empty() {
             return Ok(Some((Vec::new(), total)));
         }
-        let list = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = in_list(self.backend(), ids.len());
         let mut q = sqlx::query_as::<_, CustomerRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM customers c WHERE c.id IN ({list}) ORDER BY c.id DESC"
         )));
@@ -330,7 +325,8 @@ impl Db {
     ) -> Result<Vec<(String, i64)>, StoreError> {
         let mut out = Vec::new();
         for chunk in mobile_idxs.chunks(500) {
-            let list = crate::sales::numbered(1, chunk.len());
+            // Numbered on both backends: the list is used twice with one set of values.
+            let list = numbered(1, chunk.len());
             let sql = format!(
                 "SELECT mobile_idx, id FROM customers WHERE status = 'active' \
                  AND mobile_idx IN ({list}) UNION SELECT k.value, k.customer_id \

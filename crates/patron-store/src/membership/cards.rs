@@ -2,7 +2,7 @@
 //! one marks the old one replaced, in one transaction with its audit row.
 
 use crate::decode::{Code, Millis, OptMillis, codes};
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 pub use patron_domain::membership::CardStatus;
@@ -34,7 +34,7 @@ impl Db {
         valid_until: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let replaced = sqlx::query(
             "UPDATE member_cards SET status = 'replaced', updated_at = $1 \
              WHERE customer_id = $2 AND status = 'active'",
@@ -59,14 +59,8 @@ impl Db {
         } else {
             "card.issue"
         };
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok(action, "customer", customer_id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok(action, "customer", customer_id))
+            .await?;
         Ok(())
     }
 
@@ -78,7 +72,7 @@ impl Db {
         valid_until: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let done = sqlx::query(
             "UPDATE member_cards SET valid_until_ms = $1, updated_at = $2 \
              WHERE customer_id = $3 AND status = 'active'",
@@ -90,15 +84,11 @@ impl Db {
         .await?
         .rows_affected();
         if done == 1 {
-            audit::append(
-                &mut tx,
-                actor,
-                &AuditEvent::ok("card.renew", "customer", customer_id),
-                now,
-            )
-            .await?;
+            tx.commit(&AuditEvent::ok("card.renew", "customer", customer_id))
+                .await?;
+        } else {
+            tx.commit_unchanged().await?;
         }
-        tx.commit().await?;
         Ok(done == 1)
     }
 

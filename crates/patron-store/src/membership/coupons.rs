@@ -135,7 +135,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         scope.chain_wide()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO coupon_templates (name, amount_fen, off_permille, cap_fen, min_spend_fen, \
              category, first_purchase, birthday_month, valid_days, status, created_at) \
@@ -163,8 +163,7 @@ impl Db {
         };
         let event = AuditEvent::ok("coupon.template_create", "coupon_template", id)
             .with_detail(format!("{value}; valid_days={}", t.valid_days));
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(id)
     }
 

@@ -8,7 +8,7 @@ use crate::membership::points::EntryKind;
 use crate::membership::points::EntryNote;
 use crate::membership::points::correction::{held_in, take_back_in};
 use crate::sales::standing::{change_tier, tier_of};
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use patron_domain::membership::TierLadder;
@@ -29,7 +29,7 @@ impl Db {
         ladder: &TierLadder,
         now: Timestamp,
     ) -> Result<Ended, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let tier = tier_of(&mut tx, customer_id, ladder, now).await?;
         let held = held_in(&mut tx, customer_id).await?;
         if held > 0 {
@@ -70,8 +70,7 @@ impl Db {
         let event = AuditEvent::ok("member.exit", "customer", customer_id).with_detail(format!(
             "{held} points forfeited, {coupons_voided} coupons voided, {cards_cancelled} cards cancelled"
         ));
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(Ended {
             points_forfeited: held.max(0),
             coupons_voided,
@@ -86,7 +85,7 @@ impl Db {
         customer_id: i64,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let done = sqlx::query(
             "UPDATE memberships SET ended_at_ms = NULL, tier_since_ms = $1, updated_at = $1 \
              WHERE customer_id = $2 AND ended_at_ms IS NOT NULL",
@@ -97,15 +96,11 @@ impl Db {
         .await?
         .rows_affected();
         if done == 1 {
-            audit::append(
-                &mut tx,
-                actor,
-                &AuditEvent::ok("member.rejoin", "customer", customer_id),
-                now,
-            )
-            .await?;
+            tx.commit(&AuditEvent::ok("member.rejoin", "customer", customer_id))
+                .await?;
+        } else {
+            tx.commit_unchanged().await?;
         }
-        tx.commit().await?;
         Ok(done == 1)
     }
 

@@ -1,8 +1,9 @@
 //! Message templates, one per name, channel and language, and the WeChat openid a customer
 //! is reachable at.
 
+use crate::audited::found;
 use crate::decode::{Flag, Millis};
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 
@@ -65,7 +66,7 @@ impl Db {
         t: &TemplateInput<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO message_templates (name, channel, language, marketing, subject, body, provider_template, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -83,15 +84,11 @@ impl Db {
         .bind(ms(now))
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
+        tx.commit(
             &AuditEvent::ok("message_template.save", "message_template", id)
                 .with_detail(format!("{}/{}/{}", t.name, t.channel, t.language)),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(id)
     }
 
@@ -104,7 +101,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         scope.chain_wide()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query("DELETE FROM message_templates WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -112,15 +109,15 @@ impl Db {
             .rows_affected();
         // Deleting what is already gone (a resubmitted form) is not an error.
         if n > 0 {
-            audit::append(
-                &mut tx,
-                actor,
-                &AuditEvent::ok("message_template.delete", "message_template", id),
-                now,
-            )
+            tx.commit(&AuditEvent::ok(
+                "message_template.delete",
+                "message_template",
+                id,
+            ))
             .await?;
+        } else {
+            tx.commit_unchanged().await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -144,7 +141,7 @@ impl Db {
         sealed: Option<&str>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE customers SET wechat_openid_enc = $1, updated_at = $2 WHERE id = $3 AND status = 'active'",
         )
@@ -154,17 +151,13 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("customer.wechat_bind", "customer", customer_id),
-            now,
-        )
+        found(n)?;
+        tx.commit(&AuditEvent::ok(
+            "customer.wechat_bind",
+            "customer",
+            customer_id,
+        ))
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

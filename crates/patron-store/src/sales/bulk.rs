@@ -17,9 +17,9 @@ use super::standing::{
     UPGRADE_REASON,
 };
 use super::{
-    Bind, LINE_ARITY, LINE_COLUMNS, NewSale, SALE_ARITY, SALE_COLUMNS, Totals, bind_line,
-    bind_sale, numbered,
+    Bind, LINE_ARITY, LINE_COLUMNS, NewSale, SALE_ARITY, SALE_COLUMNS, Totals, bind_line, bind_sale,
 };
+use crate::db::numbered;
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::{Standing, TierLadder};

@@ -289,14 +289,6 @@ pub(crate) const LINE_COLUMNS: &str = "sale_id, line_no, sku, name, category, qu
      unit_price_fen, discount_fen, net_fen, paid_fen, earns";
 pub(crate) const LINE_ARITY: usize = 11;
 
-/// `$from, $from+1, …` for `count` parameters.
-pub(crate) fn numbered(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// A sale's amounts, summed from its lines.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Totals {

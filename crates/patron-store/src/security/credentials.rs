@@ -2,8 +2,9 @@
 //! shown once at creation and stored only as hashes; revoking sets `revoked_at`. Personal
 //! tokens also expire, and die with their owner's password or account (`revoke_tokens_of`).
 
+use crate::audited::found;
 use crate::decode::{Code, Millis, OptMillis};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -102,7 +103,7 @@ impl Db {
         expires_at: Timestamp,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (staff_id, name, token_hash, prefix, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -115,14 +116,8 @@ impl Db {
         .bind(ms(expires_at))
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("token.create", "api_token", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("token.create", "api_token", id))
+            .await?;
         Ok(id)
     }
 
@@ -152,7 +147,7 @@ impl Db {
         owner: Option<i64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR staff_id = $3) \
              AND ($4 IS NULL OR staff_id IN (SELECT id FROM staff WHERE store_id = $4))",
@@ -164,17 +159,9 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("token.revoke", "api_token", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        found(n)?;
+        tx.commit(&AuditEvent::ok("token.revoke", "api_token", id))
+            .await?;
         Ok(())
     }
 
@@ -216,7 +203,7 @@ impl Db {
         prefix: &str,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let created_by = match actor.kind {
             patron_domain::ActorKind::Staff | patron_domain::ActorKind::ApiToken => actor.id,
             _ => None,
@@ -233,14 +220,8 @@ impl Db {
         .bind(ms(now))
         .fetch_one(&mut *tx)
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("apikey.create", "api_key", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("apikey.create", "api_key", id))
+            .await?;
         Ok(id)
     }
 
@@ -261,7 +242,7 @@ impl Db {
         id: i64,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR store_id = $3)",
         )
@@ -271,17 +252,9 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("apikey.revoke", "api_key", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        found(n)?;
+        tx.commit(&AuditEvent::ok("apikey.revoke", "api_key", id))
+            .await?;
         Ok(())
     }
 

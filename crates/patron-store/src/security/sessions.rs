@@ -3,7 +3,7 @@
 //! can end them; staff managers can end anyone's.
 
 use crate::decode::{Code, Millis};
-use crate::{Db, StoreError, audit, ms};
+use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -141,7 +141,7 @@ impl Db {
         keep: Option<i64>,
         now: Timestamp,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n =
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND ($2 IS NULL OR id <> $2)")
                 .bind(staff_id)
@@ -149,14 +149,8 @@ impl Db {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("session.end", "staff", staff_id).with_detail(n.to_string()),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("session.end", "staff", staff_id).with_detail(n.to_string()))
+            .await?;
         Ok(n)
     }
 

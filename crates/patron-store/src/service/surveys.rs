@@ -5,7 +5,7 @@
 use crate::decode::{Code, Flag, Millis, OptMillis, codes};
 use crate::messages::outbox::{NewMessage, enqueue};
 use crate::service::tickets::TicketChange;
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use patron_domain::service::survey::Trigger;
@@ -175,7 +175,7 @@ impl Db {
         s: &NewSurvey<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let active = i64::from(s.active);
         let id = match id {
             None => sqlx::query_scalar(
@@ -212,14 +212,8 @@ impl Db {
                 id
             }
         };
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("survey.save", "survey", id).with_detail(s.trigger_kind),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("survey.save", "survey", id).with_detail(s.trigger_kind))
+            .await?;
         Ok(id)
     }
 

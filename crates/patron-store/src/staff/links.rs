@@ -42,7 +42,7 @@ impl Db {
         message: &NewMessage<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id = insert_staff(&mut tx, staff, now).await?;
         insert_link(&mut tx, id, link, now).await?;
         enqueue(
@@ -54,14 +54,8 @@ impl Db {
             now,
         )
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("staff.invite", "staff", id).with_detail(staff.role.as_str()),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("staff.invite", "staff", id).with_detail(staff.role.as_str()))
+            .await?;
         self.directory_changed();
         Ok(id)
     }
@@ -75,7 +69,7 @@ impl Db {
         message: &NewMessage<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         insert_link(&mut tx, staff_id, link, now).await?;
         enqueue(
             &mut tx,
@@ -86,14 +80,8 @@ impl Db {
             now,
         )
         .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("staff.reset_link", "staff", staff_id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("staff.reset_link", "staff", staff_id))
+            .await?;
         Ok(())
     }
 

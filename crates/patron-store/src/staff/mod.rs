@@ -6,8 +6,9 @@ pub mod day_totals;
 pub mod links;
 pub mod roles;
 
+use crate::audited::found;
 use crate::decode::{Code, Flag, Millis, OptMillis, codes};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::Role;
 use patron_domain::audit::{Actor, AuditEvent};
@@ -101,7 +102,7 @@ impl Db {
         s: &NewStaff<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ('setup.done', '1', $1)")
             .bind(ms(now))
             .execute(&mut *tx)
@@ -113,14 +114,8 @@ impl Db {
                 other => other,
             })?;
         let id = insert_staff(&mut tx, s, now).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("setup.first_admin", "staff", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("setup.first_admin", "staff", id))
+            .await?;
         self.directory_changed();
         Ok(id)
     }
@@ -131,16 +126,10 @@ impl Db {
         s: &NewStaff<'_>,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id = insert_staff(&mut tx, s, now).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("staff.create", "staff", id).with_detail(s.role.as_str()),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("staff.create", "staff", id).with_detail(s.role.as_str()))
+            .await?;
         self.directory_changed();
         Ok(id)
     }
@@ -187,7 +176,7 @@ impl Db {
         store_id: Option<i64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE staff SET display_name = $1, email = $2, role = $3, store_id = $4, updated_at = $5 \
              WHERE id = $6 AND ($7 IS NULL OR store_id = $7)",
@@ -202,22 +191,14 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         // A new role or store changes what the sessions may see: make them log in again.
         sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("staff.update", "staff", id).with_detail(role.as_str()),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("staff.update", "staff", id).with_detail(role.as_str()))
+            .await?;
         self.directory_changed();
         Ok(())
     }
@@ -231,7 +212,7 @@ impl Db {
         status: StaffStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE staff SET status = $1, updated_at = $2 WHERE id = $3 AND ($4 IS NULL OR store_id = $4)",
         )
@@ -242,9 +223,7 @@ impl Db {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         if status == StaffStatus::Disabled {
             sqlx::query("DELETE FROM sessions WHERE staff_id = $1")
                 .bind(id)
@@ -257,8 +236,7 @@ impl Db {
         } else {
             "staff.enable"
         };
-        audit::append(&mut tx, actor, &AuditEvent::ok(action, "staff", id), now).await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok(action, "staff", id)).await?;
         self.directory_changed();
         Ok(())
     }
@@ -274,7 +252,7 @@ impl Db {
         keep_session: Option<i64>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query("UPDATE staff SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
             .bind(hash)
             .bind(i64::from(must_change))
@@ -283,23 +261,15 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(n)?;
         sqlx::query("DELETE FROM sessions WHERE staff_id = $1 AND ($2 IS NULL OR id <> $2)")
             .bind(id)
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
         crate::security::credentials::revoke_tokens_of(&mut tx, id, now).await?;
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok("staff.password", "staff", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok("staff.password", "staff", id))
+            .await?;
         Ok(())
     }
 
@@ -312,7 +282,7 @@ impl Db {
         enabled: bool,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         sqlx::query("UPDATE staff SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL, updated_at = $3 WHERE id = $4")
             .bind(secret)
             .bind(i64::from(enabled))
@@ -325,8 +295,7 @@ impl Db {
             (true, false) => "staff.totp.begin",
             (false, _) => "staff.totp.disable",
         };
-        audit::append(&mut tx, actor, &AuditEvent::ok(action, "staff", id), now).await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok(action, "staff", id)).await?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Role capability sets. Built-in defaults are written once, on the first start; after that
 //! the table is the truth and admins edit it.
 
-use crate::{Db, StoreError, audit};
+use crate::{Db, StoreError};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 use patron_domain::{Capability, Role};
@@ -65,7 +65,7 @@ impl Db {
                 "the admin role always holds every capability".into(),
             ));
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         sqlx::query("DELETE FROM role_capabilities WHERE role = $1")
             .bind(role.as_str())
             .execute(&mut *tx)
@@ -78,14 +78,10 @@ impl Db {
                 .await?;
         }
         let detail: Vec<&str> = caps.iter().map(|c| c.as_str()).collect();
-        audit::append(
-            &mut tx,
-            actor,
+        tx.commit(
             &AuditEvent::ok("role.update", "role", role.as_str()).with_detail(detail.join(",")),
-            now,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

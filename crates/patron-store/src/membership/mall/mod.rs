@@ -6,7 +6,7 @@ mod orders;
 pub use orders::{NewOrder, OrderRow, RedeemRefused, Redeemed};
 
 use crate::decode::{Code, Millis, OptMillis, codes};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::audit::{Actor, AuditEvent};
 pub use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
@@ -59,7 +59,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<i64, StoreError> {
         scope.chain_wide()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO rewards (name, description, kind, coupon_template_id, points_price, cash_fen, \
              stock, per_member_limit, valid_from_ms, valid_until_ms, status, redeemed, created_at) \
@@ -79,8 +79,7 @@ impl Db {
         .fetch_one(&mut *tx)
         .await?;
         let event = AuditEvent::ok("reward.create", "reward", id).with_detail(r.name.clone());
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(id)
     }
 
@@ -95,7 +94,7 @@ impl Db {
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         scope.chain_wide()?;
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let n = sqlx::query(
             "UPDATE rewards SET stock = stock + $1, status = COALESCE($2, status) WHERE id = $3",
         )
@@ -111,9 +110,10 @@ impl Db {
                 status.map_or("kept", RewardStatus::code)
             );
             let event = AuditEvent::ok("reward.update", "reward", id).with_detail(detail);
-            audit::append(&mut tx, actor, &event, now).await?;
+            tx.commit(&event).await?;
+        } else {
+            tx.commit_unchanged().await?;
         }
-        tx.commit().await?;
         Ok(n == 1)
     }
 

@@ -9,7 +9,7 @@ use crate::membership::coupons::issue_one_in;
 use crate::membership::points::correction::restore_in;
 use crate::membership::points::{EntryNote, PointsRefused, redeem_in};
 use crate::sales::{Idempotency, Stored};
-use crate::{Db, Scope, StoreError, audit, ms};
+use crate::{Db, Scope, StoreError, ms};
 use jiff::{SignedDuration, Timestamp};
 use patron_domain::audit::{Actor, AuditEvent};
 use sqlx::AnyConnection;
@@ -129,8 +129,8 @@ impl Db {
         coupon_valid_days: i64,
         idem: Option<&Idempotency<'_, Redeemed>>,
     ) -> Result<(Redeemed, Option<String>), RedeemRefused> {
-        let mut tx = self.begin_write().await?;
         let now = o.now;
+        let mut tx = self.begin_audited(actor, now).await?;
         let taken: Option<Taken> = sqlx::query_as(
             "UPDATE rewards SET stock = stock - $1, redeemed = redeemed + $1 \
              WHERE id = $2 AND status = 'active' AND valid_from_ms <= $3 \
@@ -230,8 +230,7 @@ impl Db {
                 "order {order_id}: {} × reward {}, {points} points",
                 o.quantity, o.reward_id
             ));
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok((outcome, body))
     }
 
@@ -245,7 +244,7 @@ impl Db {
         to: RewardOrderStatus,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let from: Option<(Code, Option<i64>)> =
             sqlx::query_as("SELECT status, store_id FROM reward_orders WHERE id = $1")
                 .bind(order_id)
@@ -273,9 +272,10 @@ impl Db {
         if n == 1 {
             let event = AuditEvent::ok("reward.order", "reward_order", order_id)
                 .with_detail(format!("{} -> {}", from.code(), to.code()));
-            audit::append(&mut tx, actor, &event, now).await?;
+            tx.commit(&event).await?;
+        } else {
+            tx.commit_unchanged().await?;
         }
-        tx.commit().await?;
         Ok(n == 1)
     }
 
@@ -290,7 +290,7 @@ impl Db {
         reason: &str,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         // The reason joins the order's note instead of replacing what the member asked for.
         let row: Option<(i64, i64, i64, i64, Option<i64>)> = sqlx::query_as(
             "UPDATE reward_orders SET status = 'cancelled', updated_by_name = $1, updated_at_ms = $2, \
@@ -335,8 +335,7 @@ impl Db {
         restore_in(&mut tx, customer_id, points, &reference, &note, now).await?;
         let event = AuditEvent::ok("reward.cancel", "reward_order", order_id)
             .with_detail(format!("{points} points restored"));
-        audit::append(&mut tx, actor, &event, now).await?;
-        tx.commit().await?;
+        tx.commit(&event).await?;
         Ok(true)
     }
 

@@ -194,7 +194,7 @@ impl Db {
         lot: AdjustLot,
         now: Timestamp,
     ) -> Result<(), AdjustRefused> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_audited(actor, now).await?;
         let row: Option<(i64, i64, String, Option<i64>, Code)> = sqlx::query_as(
             "SELECT a.customer_id, a.points, a.reason, a.requested_by, a.status \
              FROM points_adjustments a JOIN customers c ON c.id = a.customer_id \
@@ -250,14 +250,7 @@ impl Db {
         } else {
             "points.adjust.reject"
         };
-        audit::append(
-            &mut tx,
-            actor,
-            &AuditEvent::ok(action, "adjustment", id),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        tx.commit(&AuditEvent::ok(action, "adjustment", id)).await?;
         Ok(())
     }
 
