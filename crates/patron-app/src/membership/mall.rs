@@ -3,11 +3,13 @@
 //! fulfilment (placed → ready → fulfilled, or cancelled with the points given back).
 
 use crate::sales::{Answer, Counter, InFlight, MemberRef, Retry, member_id, till_store};
+use crate::security::Principal;
 use crate::{App, AppError};
 use jiff::Timestamp;
-use patron_domain::FieldError;
 use patron_domain::audit::Actor;
+use patron_domain::membership::coupon::TemplateStatus;
 use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
+use patron_domain::{Capability, FieldError};
 use patron_store::Scope;
 pub use patron_store::membership::mall::OrderRow;
 pub use patron_store::membership::mall::RewardRow;
@@ -371,5 +373,53 @@ impl App {
         limit: i64,
     ) -> Result<Vec<OrderRow>, AppError> {
         Ok(self.db.reward_orders(scope, status, limit).await?)
+    }
+}
+
+/// What the console's mall page shows: the redemptions in the status asked for, every
+/// reward, and the active coupon templates a reward may give when the viewer manages them.
+#[derive(Debug, Clone)]
+pub struct MallPage {
+    pub orders: Vec<OrderRow>,
+    pub rewards: Vec<RewardRow>,
+    /// Active templates (id, name); empty unless `can_manage`.
+    pub coupon_templates: Vec<(i64, String)>,
+    pub can_manage: bool,
+}
+
+impl App {
+    /// The mall page for `p`: redemptions in `status` (empty for every status, `open` for
+    /// placed and ready), at most `limit`.
+    pub async fn mall_page(
+        &self,
+        p: &Principal,
+        status: &str,
+        limit: i64,
+    ) -> Result<MallPage, AppError> {
+        let can_manage = p.can(Capability::CouponManage);
+        let templates = async {
+            if !can_manage {
+                return Ok(Vec::new());
+            }
+            Ok::<_, AppError>(
+                self.coupon_templates()
+                    .await?
+                    .into_iter()
+                    .filter(|t| t.status == TemplateStatus::Active)
+                    .map(|t| (t.id, t.name))
+                    .collect(),
+            )
+        };
+        let (orders, rewards, coupon_templates) = tokio::try_join!(
+            self.reward_orders(p.scope(), status, limit),
+            self.rewards(),
+            templates,
+        )?;
+        Ok(MallPage {
+            orders,
+            rewards,
+            coupon_templates,
+            can_manage,
+        })
     }
 }

@@ -7,6 +7,7 @@ pub mod import;
 mod preparation;
 pub mod products;
 pub mod refund;
+pub mod till_member;
 mod writer;
 
 use crate::membership::Programme;

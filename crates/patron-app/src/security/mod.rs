@@ -3,6 +3,7 @@
 //! `second_factor` (TOTP) and `sessions` (a person's live sessions, and ending them); how
 //! many tries they get (`attempts`); who the client is (`client_address`).
 
+mod account;
 mod attempts;
 mod client_address;
 pub mod rate_limit;
@@ -10,6 +11,7 @@ mod second_factor;
 mod sessions;
 mod signin;
 
+pub use account::MyAccount;
 pub use client_address::{Cidr, client_address};
 
 use patron_domain::{Actor, ActorKind, Capability, Role};

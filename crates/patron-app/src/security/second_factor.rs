@@ -19,7 +19,7 @@ impl App {
     }
 
     /// The base32 secret of an account, if it has one that opens with our keys.
-    fn open_totp(&self, staff: &StaffRow) -> Option<String> {
+    pub(super) fn open_totp(&self, staff: &StaffRow) -> Option<String> {
         let sealed = staff.totp_secret.as_deref()?;
         let plain = self
             .keys

@@ -171,20 +171,16 @@ async fn account_view(
     ctx: &Ctx,
     flash: &str,
 ) -> Result<AccountPage, AppError> {
-    let staff = state
-        .app
-        .staff_member(patron_domain::Scope::Chain, p.staff_id)
-        .await?;
+    let account = state.app.my_account(p).await?;
+    let staff = account.staff;
     let tz = state.app.config().timezone();
     let now = state.app.now();
     let current = match p.via {
         Via::Session { id, .. } => Some(id),
         Via::Token { .. } => None,
     };
-    let sessions = state
-        .app
-        .my_sessions(p)
-        .await?
+    let sessions = account
+        .sessions
         .into_iter()
         .map(|s| SessionView {
             started: when(s.created_at, ctx.lang, &tz),
@@ -192,10 +188,8 @@ async fn account_view(
             current: Some(s.id) == current,
         })
         .collect();
-    let tokens = state
-        .app
-        .api_tokens(patron_domain::Scope::Chain, Some(p.staff_id))
-        .await?
+    let tokens = account
+        .tokens
         .into_iter()
         .map(|t| TokenView {
             id: t.id,
@@ -208,14 +202,13 @@ async fn account_view(
             expired: t.expires_at <= now,
         })
         .collect();
-    let pending = state.app.pending_totp_secret(p).await?;
     Ok(AccountPage {
         page: Page::console(ctx.lang, p, "account.title", "/console/account").with_flash(flash),
         username: staff.username,
         role: ctx.lang.t(&format!("role.{}", p.role.as_str())),
         totp_enabled: staff.totp_enabled,
-        totp_required: state.app.requires_totp(p.role),
-        setup: pending.map(|s| setup_for(p, s)),
+        totp_required: account.totp_required,
+        setup: account.pending_totp.map(|s| setup_for(p, s)),
         sessions,
         tokens,
         new_token: String::new(),

@@ -92,23 +92,20 @@ async fn member_view(
     if phone.trim().is_empty() {
         return Ok(None);
     }
-    let m = state
+    let t = state
         .app
-        .lookup_member(&p.actor(ctx.rid()), patron_domain::Scope::Chain, phone)
+        .till_member(&p.actor(ctx.rid()), patron_domain::Scope::Chain, phone)
         .await?;
-    let v = state.app.membership_of(m.id).await?;
+    let (m, tier) = (t.member, t.tier);
+    let usable = t.membership.usable;
     let panel = crate::console::customers::membership::MemberPanel::new(
-        v.clone(),
+        t.membership,
         ctx.lang,
         &state.app.config().timezone(),
         state.app.now().as_millisecond(),
     );
-    let programme = state.app.loyalty().await?;
-    let tier = programme.ladder.at(programme.ladder.rank(&v.tier_code));
-    let coupons = state
-        .app
-        .usable_coupons(m.id)
-        .await?
+    let coupons = t
+        .coupons
         .into_iter()
         .map(|c| (c.code.clone(), format!("{} · {}", c.name, c.code)))
         .collect();
@@ -118,7 +115,7 @@ async fn member_view(
         masked_mobile: m.masked_mobile,
         tier: panel.tier,
         progress: panel.progress,
-        usable: v.usable,
+        usable,
         discount: if tier.discount_permille < 1000 {
             format!("×{:.3}", tier.discount_permille as f64 / 1000.0)
         } else {

@@ -16,9 +16,9 @@ use patron_app::AppError;
 use patron_app::membership::mall::{OrderRow, RewardRow};
 use patron_app::membership::mall::{RedeemRequest, RewardInput};
 use patron_app::security::Principal;
+use patron_domain::FieldError;
 use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
 use patron_domain::money::{format_yuan, parse_yuan};
-use patron_domain::{Capability, FieldError};
 use serde::Deserialize;
 
 pub struct RewardLine {
@@ -147,37 +147,25 @@ async fn show(
             "all" => "",
             one => one,
         };
-        let orders = state.app.reward_orders(p.scope(), wanted, 200).await?;
-        let can_manage = p.can(Capability::CouponManage);
-        let rewards = state.app.rewards().await?;
-        let templates = if can_manage {
-            state
-                .app
-                .coupon_templates()
-                .await?
-                .into_iter()
-                .filter(|t| t.status == patron_domain::membership::coupon::TemplateStatus::Active)
-                .map(|t| (t.id, t.name))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let m = state.app.mall_page(p, wanted, 200).await?;
         let mut page = Page::console(ctx.lang, p, "mall.title", "/console/mall").with_flash(&q.ok);
         if let Some(e) = error {
             page = page.with_error(e);
         }
         Ok::<_, AppError>(render(&MallPage {
             page,
-            orders: orders
+            orders: m
+                .orders
                 .into_iter()
                 .map(|o| order_line(o, ctx.lang, &tz))
                 .collect(),
-            rewards: rewards
+            rewards: m
+                .rewards
                 .into_iter()
                 .map(|r| reward_line(r, ctx.lang, &tz))
                 .collect(),
-            templates,
-            can_manage,
+            templates: m.coupon_templates,
+            can_manage: m.can_manage,
             status,
         }))
     }
