@@ -40,6 +40,11 @@ pub struct Millis(pub i64);
 #[sqlx(transparent)]
 pub struct OptCode(pub Option<String>);
 
+/// A nullable 0/1 integer column (`Option<bool>: TryFrom<OptFlag>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptFlag(pub Option<i64>);
+
 /// A nullable time stored as epoch milliseconds: sqlx's `try_from` does not see through
 /// `Option`, so a nullable column gets its own type (`Option<Timestamp>: TryFrom<OptMillis>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -80,6 +85,14 @@ impl TryFrom<Flag> for bool {
             1 => Ok(true),
             other => Err(BadValue::new("flag", other.to_string())),
         }
+    }
+}
+
+impl TryFrom<OptFlag> for Option<bool> {
+    type Error = BadValue;
+
+    fn try_from(f: OptFlag) -> Result<Option<bool>, BadValue> {
+        f.0.map(|v| bool::try_from(Flag(v))).transpose()
     }
 }
 
@@ -132,6 +145,9 @@ mod tests {
         assert_eq!(bool::try_from(Flag(0)), Ok(false));
         assert_eq!(bool::try_from(Flag(1)), Ok(true));
         assert!(bool::try_from(Flag(2)).is_err());
+        assert_eq!(Option::<bool>::try_from(OptFlag(None)), Ok(None));
+        assert_eq!(Option::<bool>::try_from(OptFlag(Some(1))), Ok(Some(true)));
+        assert!(Option::<bool>::try_from(OptFlag(Some(-1))).is_err());
     }
 
     #[test]

@@ -118,7 +118,7 @@ impl App {
         now: Timestamp,
     ) -> Result<bool, AppError> {
         if g.message.trim().is_empty() {
-            let Some(sealed) = c.email_enc.as_deref().filter(|_| c.email_ok == 1) else {
+            let Some(sealed) = c.email_enc.as_deref().filter(|_| c.email_ok) else {
                 return Ok(false);
             };
             let email = crate::customers::sealing::open(&self.keys, "email", c.id, sealed)?;

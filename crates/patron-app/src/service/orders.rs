@@ -299,7 +299,7 @@ impl App {
                 from: e.from_status,
                 to: e.to_status,
                 appointment_id: e.appointment_id,
-                notified: e.notified.map(|n| n == 1),
+                notified: e.notified,
             });
         }
         let mut visits = Vec::new();

@@ -3,6 +3,7 @@
 //! marketing e-mail consent). Sending goes through `record_notice`, whose occasion row keeps
 //! each greeting to once per customer.
 
+use crate::decode::Flag;
 use crate::{Db, StoreError};
 
 /// One customer a greeting may go to.
@@ -13,8 +14,9 @@ pub struct Greetable {
     pub name: String,
     pub email_enc: Option<String>,
     pub birthday_enc: Option<String>,
-    /// 1 when the customer has an e-mail address and the marketing e-mail consent.
-    pub email_ok: i64,
+    /// Whether the customer has an e-mail address and the marketing e-mail consent.
+    #[sqlx(try_from = "Flag")]
+    pub email_ok: bool,
 }
 
 impl Db {

@@ -4,7 +4,7 @@
 //! retry-safe by request key.
 
 use crate::db::ms;
-use crate::decode::{Code, Millis, OptCode, OptMillis, codes};
+use crate::decode::{Code, Millis, OptCode, OptFlag, OptMillis, codes};
 use crate::messages::outbox::NewMessage;
 use crate::{Db, Scope, StoreError};
 use jiff::Timestamp;
@@ -76,7 +76,9 @@ pub struct OrderEvent {
     pub to_status: Option<Stage>,
     pub appointment_id: Option<i64>,
     pub note_enc: Option<String>,
-    pub notified: Option<i64>,
+    /// Whether the customer's notice was queued; `None` when the entry has no notice.
+    #[sqlx(try_from = "OptFlag")]
+    pub notified: Option<bool>,
 }
 
 codes! {
