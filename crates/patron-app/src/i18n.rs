@@ -33,6 +33,17 @@ impl Lang {
         }
     }
 
+    /// A language as people write it in a spreadsheet: a code (`zh-CN`, `en`) or its name
+    /// in either language (中文, 英文, English, Chinese).
+    pub fn parse_loose(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "中文" | "简体中文" | "汉语" | "Chinese" | "chinese" => Some(Lang::Zh),
+            "英文" | "英语" | "English" | "english" => Some(Lang::En),
+            other if other.is_empty() => None,
+            other => Lang::parse(other),
+        }
+    }
+
     /// The message, if the catalog has it (for keys that come from a query string).
     pub fn try_t(self, key: &str) -> Option<&'static str> {
         let catalogs = catalogs();
@@ -232,6 +243,29 @@ pub fn catalog_keys() -> (Vec<String>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_language_a_customer_may_choose_is_one_the_catalogs_have() {
+        for code in patron_domain::customers::CUSTOMER_LANGUAGES {
+            assert_eq!(Lang::parse(code).map(Lang::code), Some(*code));
+            assert_ne!(Lang::Zh.t(&format!("language.{code}")), MISSING);
+        }
+    }
+
+    #[test]
+    fn a_spreadsheet_names_a_language_by_code_or_by_name() {
+        for (cell, lang) in [
+            ("中文", Some(Lang::Zh)),
+            (" zh-CN ", Some(Lang::Zh)),
+            ("英文", Some(Lang::En)),
+            ("English", Some(Lang::En)),
+            ("en", Some(Lang::En)),
+            ("", None),
+            ("français", None),
+        ] {
+            assert_eq!(Lang::parse_loose(cell), lang, "{cell}");
+        }
+    }
 
     #[test]
     fn a_phrase_is_stored_and_read_in_either_language() {

@@ -5,7 +5,11 @@
 //! message template for it, on each customer's best channel (see `App::compose_for`: the
 //! preferred channel, then WeChat, SMS, e-mail, each with its consent).
 
-use super::greetings::{GreetingReport, GreetingRules, Occasion, gift_text, member_day_benefit};
+use super::greetings::{
+    GreetingReport, GreetingRules, Occasion, festival_name, festival_wish, gift_text,
+    member_day_benefit,
+};
+use crate::customers::sealing::open_profile;
 use crate::i18n::Lang;
 use crate::outbox::template::{self, Vars};
 use crate::{App, AppError};
@@ -61,7 +65,16 @@ impl App {
             after = last.id;
             for c in page {
                 let store = stores.get(&c.store_id).cloned().unwrap_or_default();
-                let lang = self.config.language();
+                // The customer's language, from their sealed profile. One unreadable profile
+                // does not stop everyone's greetings: that customer gets the default language.
+                let chosen = match open_profile(&self.keys, c.id, &c.profile) {
+                    Ok(p) => Lang::parse(&p.language),
+                    Err(e) => {
+                        tracing::warn!(customer = c.id, error = %e, "greeting in the default language");
+                        None
+                    }
+                };
+                let lang = chosen.unwrap_or(self.config.language());
                 let mut due = due_today(&rules, &occasions, &c, &store, today, lang);
                 if rules.birthday {
                     let (solar, lunar) = crate::customers::sealing::birthdays(
@@ -77,7 +90,7 @@ impl App {
                             .notice_recorded(c.id, &format!("birthday:{}", today.year()))
                             .await?
                         {
-                            gift_text(&programme, &code, self.config.language())
+                            gift_text(&programme, &code, lang)
                         } else {
                             String::new()
                         };
@@ -87,7 +100,7 @@ impl App {
                             template: &rules.templates.birthday,
                             message: &rules.messages.birthday,
                             vars: vars(&c, &store, &[("tier", tier.name.clone()), ("gift", gift)]),
-                            subject: self.config.language().t("notice.birthday_subject").into(),
+                            subject: lang.t("notice.birthday_subject").into(),
                         });
                     }
                 }
@@ -191,11 +204,14 @@ fn due_today<'a>(
                     c,
                     store,
                     &[
-                        ("festival", f.chinese_name().into()),
-                        ("wish", f.wish().into()),
+                        ("festival", festival_name(lang, *f).into()),
+                        ("wish", festival_wish(lang, *f).into()),
                     ],
                 ),
-                subject: lang.format("notice.festival_subject", &[("festival", f.chinese_name())]),
+                subject: lang.format(
+                    "notice.festival_subject",
+                    &[("festival", festival_name(lang, *f))],
+                ),
             }),
             Occasion::Anniversary { store_id, years } if *store_id == c.store_id => {
                 due.push(Greeting {

@@ -318,6 +318,16 @@ fn trim_permille(m: i64) -> String {
     }
 }
 
+/// A festival's name as a reader of `lang` says it (中秋节, Mid-Autumn Festival).
+pub fn festival_name(lang: Lang, f: Festival) -> &'static str {
+    lang.t(&format!("festival.{}", f.code()))
+}
+
+/// The customary wish for a festival, in `lang`.
+pub fn festival_wish(lang: Lang, f: Festival) -> &'static str {
+    lang.t(&format!("festival_wish.{}", f.code()))
+}
+
 /// The member day's bonus as told to members (`消费积分 2 倍`).
 pub fn member_day_benefit(lang: Lang, times: &str) -> String {
     lang.format("notice.member_day_benefit", &[("times", times)])
@@ -345,5 +355,22 @@ pub(super) fn gift_text(
     } else {
         let parts = parts.join(lang.t("notice.gift_joiner"));
         lang.format("notice.gift", &[("parts", &parts)])
+    }
+}
+
+#[cfg(test)]
+mod festival_tests {
+    use super::*;
+
+    #[test]
+    fn festivals_read_in_both_languages_and_the_chinese_matches_the_calendar() {
+        for f in Festival::ALL {
+            assert_eq!(festival_name(Lang::Zh, f), f.chinese_name(), "{}", f.code());
+            assert_eq!(festival_wish(Lang::Zh, f), f.wish(), "{}", f.code());
+            for text in [festival_name(Lang::En, f), festival_wish(Lang::En, f)] {
+                assert_ne!(text, crate::i18n::MISSING, "{}", f.code());
+                assert!(text.is_ascii(), "{}: {text}", f.code());
+            }
+        }
     }
 }

@@ -54,6 +54,10 @@ fn combine(
     }
     d.guardian_consent |= other.guardian_consent;
     let (p, o) = (&mut d.profile, other.profile);
+    // A language is a choice, not information: the survivor's stands.
+    if p.language.is_empty() {
+        p.language = o.language;
+    }
     for (mine, theirs) in [
         (&mut p.employer, o.employer),
         (&mut p.job_title, o.job_title),

@@ -206,10 +206,10 @@ impl App {
         let service = consents
             .iter()
             .any(|(p, granted, _)| p == "service" && *granted);
+        let lang = self.language_of(&c);
         let email = c.email.filter(|e| !e.trim().is_empty() && service);
-        // Sent in the configured language (members have none on file); kept as a phrase, so
-        // the console shows it in each reader's.
-        let lang = self.config.language();
+        // Sent in the member's language (`lang`, above); kept as a phrase, so the console
+        // shows it in each reader's.
         let subject = lang.t(subject_key);
         let body = format!(
             "{}\n\n{}\n",

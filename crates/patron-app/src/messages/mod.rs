@@ -134,6 +134,12 @@ impl App {
         Ok(())
     }
 
+    /// The language a customer reads what they are sent in: their own when they chose one,
+    /// else `server.language`.
+    pub fn language_of(&self, customer: &crate::customers::Customer) -> Lang {
+        Lang::parse(&customer.profile.language).unwrap_or(self.config.language())
+    }
+
     /// `compose_for` for the built-in service notices, which staff may delete: a template
     /// that no longer exists means no message rather than an error.
     pub(crate) async fn compose_if_kept(
@@ -185,7 +191,7 @@ impl App {
             if !on.contains(&channel) {
                 continue;
             }
-            let Some(t) = pick(&templates, channel, self.config.language()) else {
+            let Some(t) = pick(&templates, channel, self.language_of(customer)) else {
                 continue;
             };
             let marketing = t.marketing;
@@ -250,8 +256,7 @@ impl App {
     }
 }
 
-/// The template for a channel: the configured language first (customers have none on
-/// file), then the default, then any.
+/// The template for a channel: the customer's language first, then the default, then any.
 fn pick(templates: &[TemplateRow], channel: Channel, lang: Lang) -> Option<&TemplateRow> {
     let of_channel = || templates.iter().filter(|t| t.channel == channel.as_str());
     std::iter::once(lang.code())

@@ -133,7 +133,12 @@ impl App {
             None => order.address_enc.clone(),
         };
         let customer = self.load_customer(Scope::Chain, order.customer_id).await?;
-        let when = window_text(self.config.language(), &tz, window.start_ms, window.end_ms)?;
+        let when = window_text(
+            self.language_of(&customer),
+            &tz,
+            window.start_ms,
+            window.end_ms,
+        )?;
         let notice = self
             .service_notice(
                 &customer,
@@ -208,12 +213,20 @@ impl App {
             ),
         );
         let (order_no, customer) = self.visit_customer(&a).await?;
+        // The timeline note above is in the configured language; the customer reads the new
+        // window in theirs.
+        let new_for_customer = window_text(
+            self.language_of(&customer),
+            &tz,
+            window.start_ms,
+            window.end_ms,
+        )?;
         let notice = self
             .service_notice(
                 &customer,
                 &order_no,
                 "notice.visit_rescheduled",
-                Some(new.as_str()),
+                Some(new_for_customer.as_str()),
             )
             .await?;
         let message = notice.as_ref().map(|m| {
@@ -259,7 +272,7 @@ impl App {
         let (order_no, customer) = self.visit_customer(&a).await?;
         let tz = self.store_timezone(a.store_id).await?;
         let when = window_text(
-            self.config.language(),
+            self.language_of(&customer),
             &tz,
             a.starts_at.as_millisecond(),
             a.ends_at.as_millisecond(),

@@ -346,7 +346,9 @@ impl App {
             .map(|n| sealing::seal(&self.keys, "order", row.customer_id, n));
         let notice = if notify {
             let customer = self.load_customer(Scope::Chain, row.customer_id).await?;
-            let next = self.next_visit_text(row.id, row.store_id).await?;
+            let next = self
+                .next_visit_text(row.id, row.store_id, self.language_of(&customer))
+                .await?;
             self.order_notice(&customer, &row.order_no, to, next.as_deref())
                 .await?
         } else {
@@ -394,7 +396,12 @@ impl App {
     }
 
     /// The next scheduled visit of an order, as the customer reads it.
-    async fn next_visit_text(&self, order: i64, store: i64) -> Result<Option<String>, AppError> {
+    async fn next_visit_text(
+        &self,
+        order: i64,
+        store: i64,
+        lang: Lang,
+    ) -> Result<Option<String>, AppError> {
         let now = self.now();
         let next = self
             .db
@@ -405,7 +412,6 @@ impl App {
         match next {
             Some(a) => {
                 let tz = self.store_timezone(store).await?;
-                let lang = self.config.language();
                 Ok(Some(window_text(
                     lang,
                     &tz,
@@ -432,7 +438,7 @@ impl App {
     }
 
     /// A notice about an order in the customer's words (`status`, a catalog key, in the
-    /// configured language: customers have none on file), with a visit window.
+    /// customer's language), with a visit window.
     pub(crate) async fn service_notice(
         &self,
         customer: &Customer,
@@ -442,7 +448,7 @@ impl App {
     ) -> Result<Option<Composed>, AppError> {
         let mut vars = Vars::new();
         vars.insert("order", order.to_string());
-        vars.insert("status", self.config.language().t(status).to_string());
+        vars.insert("status", self.language_of(customer).t(status).to_string());
         vars.insert("appointment", visit.unwrap_or_default().to_string());
         self.compose_if_kept(customer, NOTICE_TEMPLATE, &vars).await
     }

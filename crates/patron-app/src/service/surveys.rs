@@ -257,8 +257,7 @@ impl App {
             .get_store(Scope::Chain, customer.store_id)
             .await?
             .name;
-        // Customers have no language on file: the configured one.
-        let mut body = self.config.language().format(
+        let mut body = self.language_of(customer).format(
             "notice.survey_invitation",
             &[
                 ("name", &customer.name),

@@ -26,6 +26,9 @@ pub struct Profile {
     pub clothing_size: String,
     pub shoe_size: String,
     pub preferred_channel: String,
+    /// The language the customer reads what Patron sends them in (`CUSTOMER_LANGUAGES`);
+    /// empty for the store's default.
+    pub language: String,
     pub contact_time: String,
     pub wechat: String,
     /// Household members: ids of other customers, with the relation ("配偶", "子女").
@@ -211,6 +214,11 @@ impl CustomerDraft {
                 *value = v;
             }
         }
+        profile.language = profile.language.trim().to_string();
+        if !profile.language.is_empty() && !CUSTOMER_LANGUAGES.contains(&profile.language.as_str())
+        {
+            errors.push(FieldError::new("language", "error.language.invalid"));
+        }
         if !profile.preferred_channel.trim().is_empty()
             && ContactChannel::parse(&profile.preferred_channel).is_none()
         {
@@ -298,6 +306,9 @@ impl CustomerDraft {
             .is_none_or(|p| p.kind() == PhoneKind::Mobile)
     }
 }
+
+/// The languages a customer may choose for what they receive, by code.
+pub const CUSTOMER_LANGUAGES: &[&str] = &["zh-CN", "en"];
 
 /// What a complete file has; `missing` lists the fields still to collect, in this order.
 pub const COMPLETENESS_FIELDS: &[&str] = &[

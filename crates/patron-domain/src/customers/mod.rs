@@ -7,8 +7,8 @@ mod draft;
 mod reverification;
 
 pub use draft::{
-    COMPLETENESS_FIELDS, CustomerDraft, CustomerInput, HouseholdLink, Profile, completeness,
-    mask_text, missing_fields,
+    COMPLETENESS_FIELDS, CUSTOMER_LANGUAGES, CustomerDraft, CustomerInput, HouseholdLink, Profile,
+    completeness, mask_text, missing_fields,
 };
 pub use reverification::Reverification;
 
@@ -331,6 +331,24 @@ mod tests {
         assert_eq!(d.mobile.as_ref().map(Phone::e164), Some("+8613800138000"));
         assert_eq!(d.source, SourceChannel::Checkout);
         assert_eq!(d.gender, Gender::Unknown);
+    }
+
+    #[test]
+    fn a_language_is_one_patron_writes_in_or_none() {
+        let mut i = input();
+        i.profile.language = " en ".into();
+        let d = CustomerDraft::parse(&i, date(2026, 11, 23)).expect("valid");
+        assert_eq!(d.profile.language, "en");
+        i.profile.language = String::new();
+        let d = CustomerDraft::parse(&i, date(2026, 11, 23)).expect("valid");
+        assert_eq!(d.profile.language, "");
+        i.profile.language = "fr".into();
+        let errs = CustomerDraft::parse(&i, date(2026, 11, 23)).expect_err("unknown language");
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            (errs[0].field, errs[0].key),
+            ("language", "error.language.invalid")
+        );
     }
 
     #[test]

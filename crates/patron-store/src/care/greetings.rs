@@ -17,6 +17,8 @@ pub struct Greetable {
     /// Whether the customer has an e-mail address and the marketing e-mail consent.
     #[sqlx(try_from = "Flag")]
     pub email_ok: bool,
+    /// The sealed profile, for the customer's language.
+    pub profile: String,
 }
 
 impl Db {
@@ -31,7 +33,7 @@ impl Db {
         let sql = format!(
             "SELECT c.id, c.store_id, c.name, c.email_enc, c.birthday_enc, \
              CAST(CASE WHEN s.granted = 1 AND c.email_enc IS NOT NULL THEN 1 ELSE 0 END \
-             AS BIGINT) AS email_ok \
+             AS BIGINT) AS email_ok, c.profile \
              FROM customers c LEFT JOIN customer_consent_state s ON s.customer_id = c.id \
              AND s.purpose = 'marketing_email' \
              WHERE c.id > $1 AND c.status = 'active' {} ORDER BY c.id LIMIT $2",

@@ -40,6 +40,9 @@ pub struct CustomerBody {
     pub notes: Option<String>,
     pub source: String,
     pub guardian_consent: bool,
+    /// Employer, occupation, sizes, `preferred_channel`, `language` (`zh-CN` or `en`: what the
+    /// customer is sent is written in it; empty for the store's default), `wechat`,
+    /// `household` and `custom` fields.
     #[schema(value_type = Object)]
     pub profile: Profile,
     pub owner_staff_id: Option<i64>,

@@ -25,6 +25,7 @@ mod cookies_headers;
 mod coupons;
 mod crash;
 mod credentials;
+mod customer_language;
 mod customer_merge;
 mod customers;
 mod customers_console;

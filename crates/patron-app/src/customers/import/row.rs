@@ -86,6 +86,7 @@ impl App {
             (&mut p.clothing_size, &src.clothing_size),
             (&mut p.shoe_size, &src.shoe_size),
             (&mut p.preferred_channel, &src.preferred_channel),
+            (&mut p.language, &src.language),
             (&mut p.contact_time, &src.contact_time),
             (&mut p.wechat, &src.wechat),
         ] {
@@ -155,6 +156,10 @@ pub(super) fn row_input(get: &dyn Fn(&str) -> String) -> CustomerInput {
         .unwrap_or(channel);
     p.contact_time = get("contact_time");
     p.wechat = get("wechat");
+    let language = get("language");
+    p.language = crate::i18n::Lang::parse_loose(&language)
+        .map(|l| l.code().to_string())
+        .unwrap_or(language);
     input
 }
 

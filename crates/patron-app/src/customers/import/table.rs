@@ -47,6 +47,7 @@ pub const FIELDS: &[(&str, &[&str])] = &[
     ("clothing_size", &["clothing_size", "尺码", "服装尺码"]),
     ("shoe_size", &["shoe_size", "鞋码"]),
     ("preferred_channel", &["preferred_channel", "偏好联系方式"]),
+    ("language", &["language", "语言", "语种"]),
     ("contact_time", &["contact_time", "方便联系时间"]),
     ("notes", &["notes", "备注"]),
     ("store", &["store", "所属门店", "门店", "门店编码"]),

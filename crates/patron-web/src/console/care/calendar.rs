@@ -12,7 +12,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::care::greetings::{
-    GreetingRules, MESSAGE_FIELDS, MessageNames, Occasion, Templates, VARIABLES,
+    GreetingRules, MESSAGE_FIELDS, MessageNames, Occasion, Templates, VARIABLES, festival_name,
+    festival_wish, member_day_benefit,
 };
 use patron_app::care::holidays::HolidayError;
 use patron_app::outbox::template;
@@ -132,7 +133,7 @@ async fn show(
                 .on(day)
                 .into_iter()
                 .map(|o| match o {
-                    Occasion::Festival(f) => f.chinese_name().to_string(),
+                    Occasion::Festival(f) => festival_name(ctx.lang, f).to_string(),
                     Occasion::Anniversary { store_id, years } => format!(
                         "{} {} {years}",
                         stores.get(&store_id).cloned().unwrap_or_default(),
@@ -242,18 +243,22 @@ async fn show(
 
 /// A sample customer's message, so the editor sees what members will read.
 fn preview(source: &str, field: &'static str, ctx: &Ctx) -> String {
+    let lang = ctx.lang;
+    let points = lang.format("notice.gift_points", &[("points", "200")]);
     let vars: template::Vars = [
-        ("name", "张三"),
-        ("store", "旗舰店"),
-        ("tier", "金卡"),
-        ("gift", "生日礼（200 积分）"),
-        ("festival", Festival::MidAutumn.chinese_name()),
-        ("wish", Festival::MidAutumn.wish()),
-        ("years", "10"),
-        ("benefit", "消费积分 2 倍"),
+        ("name", lang.t("calendar.sample_name").to_string()),
+        ("store", lang.t("calendar.sample_store").to_string()),
+        ("tier", lang.t("calendar.sample_tier").to_string()),
+        ("gift", lang.format("notice.gift", &[("parts", &points)])),
+        (
+            "festival",
+            festival_name(lang, Festival::MidAutumn).to_string(),
+        ),
+        ("wish", festival_wish(lang, Festival::MidAutumn).to_string()),
+        ("years", "10".to_string()),
+        ("benefit", member_day_benefit(lang, "2")),
     ]
     .into_iter()
-    .map(|(k, v)| (k, v.to_string()))
     .collect();
     template::render(source, &vars, field).unwrap_or_else(|e| ctx.lang.t(e.key).to_string())
 }

@@ -101,6 +101,7 @@ impl CustomerForm {
                 clothing_size: g("clothing_size"),
                 shoe_size: g("shoe_size"),
                 preferred_channel: g("preferred_channel"),
+                language: g("language"),
                 contact_time: g("contact_time"),
                 wechat: g("wechat"),
                 household: Vec::new(),
@@ -151,6 +152,7 @@ impl CustomerForm {
         put("clothing_size", p.clothing_size);
         put("shoe_size", p.shoe_size);
         put("preferred_channel", p.preferred_channel);
+        put("language", p.language);
         put("contact_time", p.contact_time);
         put("wechat", p.wechat);
         for (k, val) in p.custom {
@@ -193,6 +195,7 @@ pub struct CustomerFormPage {
     owners: Vec<Choices>,
     sources: Vec<Choices>,
     channels: Vec<Choices>,
+    languages: Vec<Choices>,
     purposes: Vec<Choices>,
     custom: Vec<CustomFieldView>,
 }
@@ -293,6 +296,10 @@ async fn show(
         channels: ContactChannel::ALL
             .iter()
             .map(|c| label("contact", c.as_str()))
+            .collect(),
+        languages: patron_domain::customers::CUSTOMER_LANGUAGES
+            .iter()
+            .map(|code| label("language", code))
             .collect(),
         purposes: ConsentPurpose::ALL
             .iter()

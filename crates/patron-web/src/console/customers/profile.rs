@@ -166,6 +166,14 @@ async fn show(
                 t(&format!("contact.{}", pr.preferred_channel)).to_string()
             },
         ),
+        (
+            t("field.language"),
+            if pr.language.is_empty() {
+                String::new()
+            } else {
+                t(&format!("language.{}", pr.language)).to_string()
+            },
+        ),
         (t("field.contact_time"), pr.contact_time.clone()),
         (
             t("field.source"),

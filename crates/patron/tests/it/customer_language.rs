@@ -1,0 +1,173 @@
+//! A customer's own language: chosen on the file (or from an import column), it decides which
+//! template a message is written from and the language of the catalog texts put into it,
+//! whatever `server.language` says; a file with no choice gets the store's default, and a
+//! language Patron does not write in is refused with the field named.
+
+use crate::both;
+use crate::harness::{Kind, start, store};
+use patron_app::App;
+use patron_app::customers::CustomerQuery;
+use patron_app::customers::import::{ImportOptions, TableLimits, guess_mapping, read_table};
+use patron_app::messages::TemplateForm;
+use patron_app::outbox::template::Vars;
+use patron_domain::Actor;
+use patron_domain::customers::{ConsentChannel, ConsentPurpose, CustomerInput};
+use patron_store::Scope;
+
+async fn customer(app: &App, store_id: i64, mobile: &str, language: &str) -> i64 {
+    let mut input = CustomerInput {
+        name: "Wang Fang".into(),
+        mobile: mobile.into(),
+        email: format!("{mobile}@example.cn"),
+        ..Default::default()
+    };
+    input.profile.language = language.into();
+    let options = patron_app::customers::CreateOptions {
+        store_id: Some(store_id),
+        ..Default::default()
+    };
+    let id = app
+        .create_customer(&Actor::cli("test"), Scope::Chain, &input, &options)
+        .await
+        .expect("create")
+        .id;
+    app.set_consents(
+        &Actor::cli("test"),
+        Scope::Chain,
+        id,
+        &[(ConsentPurpose::MarketingEmail, true)],
+        ConsentChannel::Counter,
+    )
+    .await
+    .expect("consent");
+    id
+}
+
+async fn body_of(app: &App, customer_id: i64) -> String {
+    let (id, channel) = app
+        .queue_template(Scope::Chain, customer_id, "welcome", &Vars::new(), None)
+        .await
+        .expect("queue")
+        .expect("reachable by e-mail");
+    assert_eq!(channel.as_str(), "email");
+    app.outbox_letters("", 100)
+        .await
+        .expect("letters")
+        .into_iter()
+        .find(|l| l.id == id)
+        .expect("queued letter")
+        .body
+}
+
+async fn a_customer_reads_in_the_language_on_their_file(kind: Kind) {
+    let Some(s) = start(kind, |c| c.server.language = "zh-CN".into()).await else {
+        return;
+    };
+    let app = &s.app;
+    let st = store(app, "LANG").await;
+    for (language, body) in [
+        ("zh-CN", "{{ name }}，欢迎光临！"),
+        ("en", "Welcome, {{ name }}!"),
+    ] {
+        app.save_message_template(
+            &Actor::cli("test"),
+            Scope::Chain,
+            &TemplateForm {
+                name: "welcome".into(),
+                channel: "email".into(),
+                language: language.into(),
+                marketing: true,
+                subject: "Hello".into(),
+                body: body.into(),
+                provider_template: String::new(),
+            },
+        )
+        .await
+        .expect("template");
+    }
+
+    let english = customer(app, st, "13900139101", "en").await;
+    let chinese = customer(app, st, "13900139102", "zh-CN").await;
+    let unset = customer(app, st, "13900139103", "").await;
+    assert!(
+        body_of(app, english)
+            .await
+            .starts_with("Welcome, Wang Fang!")
+    );
+    assert!(
+        body_of(app, chinese)
+            .await
+            .starts_with("Wang Fang，欢迎光临！")
+    );
+    // No choice on file: the configured language.
+    assert!(
+        body_of(app, unset)
+            .await
+            .starts_with("Wang Fang，欢迎光临！")
+    );
+
+    // A language Patron does not write in is refused, naming the field; nothing is created.
+    let mut input = CustomerInput {
+        name: "Pierre".into(),
+        mobile: "13900139104".into(),
+        ..Default::default()
+    };
+    input.profile.language = "fr".into();
+    let options = patron_app::customers::CreateOptions {
+        store_id: Some(st),
+        ..Default::default()
+    };
+    let refused = app
+        .create_customer(&Actor::cli("test"), Scope::Chain, &input, &options)
+        .await
+        .expect_err("French is not offered");
+    let fields: Vec<(&str, &str)> = refused
+        .field_errors()
+        .iter()
+        .map(|f| (f.field, f.key))
+        .collect();
+    assert_eq!(fields, [("language", "error.language.invalid")]);
+    let find = |q: &str| CustomerQuery {
+        q: q.into(),
+        ..Default::default()
+    };
+    let none = app
+        .search_customers(&Actor::cli("test"), Scope::Chain, &find("13900139104"))
+        .await
+        .expect("search");
+    assert!(none.customers.is_empty());
+
+    // An import names the language by code or by name, in either language.
+    let csv = "姓名,手机号,语言\n李雷,13900139105,英文\n韩梅梅,13900139106,中文\n";
+    let table = read_table(csv.as_bytes(), &TableLimits::default()).expect("read");
+    let mapping = guess_mapping(&table.headers);
+    let report = app
+        .import_customers(
+            &Actor::cli("test"),
+            Scope::Chain,
+            &table,
+            &mapping,
+            &ImportOptions {
+                default_store: Some(st),
+                ..Default::default()
+            },
+            &|_| {},
+        )
+        .await
+        .expect("import");
+    assert_eq!((report.created, report.rejected()), (2, 0));
+    for (mobile, language) in [("13900139105", "en"), ("13900139106", "zh-CN")] {
+        let found = app
+            .search_customers(&Actor::cli("test"), Scope::Chain, &find(mobile))
+            .await
+            .expect("search")
+            .customers;
+        assert_eq!(found.len(), 1, "{mobile}");
+        let c = app
+            .view_customer(&Actor::cli("test"), Scope::Chain, found[0].id)
+            .await
+            .expect("view");
+        assert_eq!(c.profile.language, language, "{mobile}");
+    }
+}
+both!(a_customer_reads_in_the_language_on_their_file);
