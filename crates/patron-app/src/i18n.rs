@@ -39,7 +39,7 @@ impl Lang {
         match s.trim() {
             "中文" | "简体中文" | "汉语" | "Chinese" | "chinese" => Some(Lang::Zh),
             "英文" | "英语" | "English" | "english" => Some(Lang::En),
-            other if other.is_empty() => None,
+            "" => None,
             other => Lang::parse(other),
         }
     }
