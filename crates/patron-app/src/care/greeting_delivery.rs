@@ -74,8 +74,11 @@ impl App {
                         None
                     }
                 };
-                let lang = chosen.unwrap_or(self.config.language());
-                let mut due = due_today(&rules, &occasions, &c, &store, today, lang);
+                let langs = Langs {
+                    text: self.config.language(),
+                    customer: chosen.unwrap_or(self.config.language()),
+                };
+                let mut due = due_today(&rules, &occasions, &c, &store, today, langs);
                 if rules.birthday {
                     let (solar, lunar) = crate::customers::sealing::birthdays(
                         &self.keys,
@@ -83,6 +86,7 @@ impl App {
                         c.birthday_enc.as_deref(),
                     )?;
                     if is_birthday(today, solar, lunar) {
+                        let lang = langs.of(&rules.messages.birthday);
                         let code = self.db.tier_code(c.id, &programme.ladder).await?;
                         let tier = programme.ladder.at(programme.ladder.rank(&code));
                         let gift = if self
@@ -174,6 +178,26 @@ impl App {
     }
 }
 
+/// The languages a greeting can be written in. The e-mail text of the greeting rules is one
+/// text in the owner's language, so its values and subject are in the configured language
+/// too; a greeting sent through message templates (one per language) is in the customer's.
+#[derive(Debug, Clone, Copy)]
+struct Langs {
+    text: Lang,
+    customer: Lang,
+}
+
+impl Langs {
+    /// The language of a greeting sent through message template `message` (empty: the text).
+    fn of(self, message: &str) -> Lang {
+        if message.trim().is_empty() {
+            self.text
+        } else {
+            self.customer
+        }
+    }
+}
+
 /// The variables of a greeting: the customer's name, the store, and the occasion's own.
 fn vars(c: &Greetable, store: &str, extra: &[(&'static str, String)]) -> Vars {
     let mut v: Vars = [("name", c.name.clone()), ("store", store.to_string())]
@@ -190,30 +214,34 @@ fn due_today<'a>(
     c: &Greetable,
     store: &str,
     today: jiff::civil::Date,
-    lang: Lang,
+    langs: Langs,
 ) -> Vec<Greeting<'a>> {
     let mut due = Vec::new();
     for o in occasions {
         match o {
-            Occasion::Festival(f) => due.push(Greeting {
-                occasion: format!("greeting:{}:{today}", f.code()),
-                kind: Kind::Festival,
-                template: &rules.templates.festival,
-                message: &rules.messages.festival,
-                vars: vars(
-                    c,
-                    store,
-                    &[
-                        ("festival", festival_name(lang, *f).into()),
-                        ("wish", festival_wish(lang, *f).into()),
-                    ],
-                ),
-                subject: lang.format(
-                    "notice.festival_subject",
-                    &[("festival", festival_name(lang, *f))],
-                ),
+            Occasion::Festival(f) => due.push({
+                let lang = langs.of(&rules.messages.festival);
+                Greeting {
+                    occasion: format!("greeting:{}:{today}", f.code()),
+                    kind: Kind::Festival,
+                    template: &rules.templates.festival,
+                    message: &rules.messages.festival,
+                    vars: vars(
+                        c,
+                        store,
+                        &[
+                            ("festival", festival_name(lang, *f).into()),
+                            ("wish", festival_wish(lang, *f).into()),
+                        ],
+                    ),
+                    subject: lang.format(
+                        "notice.festival_subject",
+                        &[("festival", festival_name(lang, *f))],
+                    ),
+                }
             }),
             Occasion::Anniversary { store_id, years } if *store_id == c.store_id => {
+                let lang = langs.of(&rules.messages.anniversary);
                 due.push(Greeting {
                     occasion: format!("greeting:anniversary:{today}"),
                     kind: Kind::Anniversary,
@@ -227,13 +255,16 @@ fn due_today<'a>(
                 })
             }
             Occasion::Anniversary { .. } => {}
-            Occasion::MemberDay { times } => due.push(Greeting {
-                occasion: format!("greeting:member_day:{today}"),
-                kind: Kind::MemberDay,
-                template: &rules.templates.member_day,
-                message: &rules.messages.member_day,
-                vars: vars(c, store, &[("benefit", member_day_benefit(lang, times))]),
-                subject: lang.t("notice.member_day_subject").to_string(),
+            Occasion::MemberDay { times } => due.push({
+                let lang = langs.of(&rules.messages.member_day);
+                Greeting {
+                    occasion: format!("greeting:member_day:{today}"),
+                    kind: Kind::MemberDay,
+                    template: &rules.templates.member_day,
+                    message: &rules.messages.member_day,
+                    vars: vars(c, store, &[("benefit", member_day_benefit(lang, times))]),
+                    subject: lang.t("notice.member_day_subject").to_string(),
+                }
             }),
         }
     }

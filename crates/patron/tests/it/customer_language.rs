@@ -171,3 +171,69 @@ async fn a_customer_reads_in_the_language_on_their_file(kind: Kind) {
     }
 }
 both!(a_customer_reads_in_the_language_on_their_file);
+
+/// Festival greetings sent through message templates: each customer gets the template in
+/// their language with the festival's name and wish in it too.
+async fn greetings_speak_the_customers_language(kind: Kind) {
+    let Some(s) = start(kind, |c| c.server.language = "zh-CN".into()).await else {
+        return;
+    };
+    let app = &s.app;
+    let admin = Actor::cli("test");
+    let st = store(app, "GL").await;
+    // Mid-Autumn 2027, 09:30 in Shanghai.
+    s.clock.set("2027-09-15T01:30:00Z".parse().expect("time"));
+    for (language, body) in [
+        ("zh-CN", "{{ name }}，祝您{{ wish }}！"),
+        ("en", "Dear {{ name }}: {{ wish }}!"),
+    ] {
+        app.save_message_template(
+            &admin,
+            Scope::Chain,
+            &TemplateForm {
+                name: "festival".into(),
+                channel: "email".into(),
+                language: language.into(),
+                marketing: true,
+                subject: "{{ festival }}".into(),
+                body: body.into(),
+                provider_template: String::new(),
+            },
+        )
+        .await
+        .expect("template");
+    }
+    let mut rules = patron_app::care::greetings::GreetingRules::default();
+    rules.messages.festival = "festival".into();
+    app.save_greeting_rules(&admin, &rules)
+        .await
+        .expect("rules");
+    let english = customer(app, st, "13900139201", "en").await;
+    let chinese = customer(app, st, "13900139202", "").await;
+
+    let report = app.send_greetings(app.now()).await.expect("greetings");
+    assert_eq!(report.festivals, 2, "{report}");
+    let letters = app.outbox_letters("", 100).await.expect("outbox");
+    let greeting = |id: i64| {
+        let mine: Vec<_> = letters
+            .iter()
+            .filter(|l| l.customer_id == Some(id) && l.purpose == "greeting")
+            .collect();
+        assert_eq!(mine.len(), 1, "one greeting for {id}");
+        (mine[0].subject.clone(), mine[0].body.clone())
+    };
+    let (subject, body) = greeting(english);
+    assert_eq!(subject, "Mid-Autumn Festival");
+    assert!(
+        body.starts_with("Dear Wang Fang: Happy Mid-Autumn Festival, under a full moon!"),
+        "{body}"
+    );
+    let (subject, body) = greeting(chinese);
+    assert_eq!(subject, "中秋节");
+    assert!(
+        body.starts_with("Wang Fang，祝您中秋快乐，花好月圆！"),
+        "{body}"
+    );
+    s.shutdown().await;
+}
+both!(greetings_speak_the_customers_language);

@@ -167,7 +167,7 @@ async fn show(
             .iter()
             .map(|f| FestivalView {
                 code: f.code,
-                label: f.name,
+                label: Festival::from_code(f.code).map_or(f.name, |x| festival_name(ctx.lang, x)),
                 date: f.date.to_string(),
                 lunar: f.lunar,
                 greeted: rules.festivals.iter().any(|c| c == f.code),
@@ -194,7 +194,7 @@ async fn show(
                     label: ctx.lang.t(&format!("field.{field}")),
                     source: source.clone(),
                     variables: names.join(", "),
-                    preview: preview(source, field, ctx),
+                    preview: preview(source, field, ctx, state.app.config().language()),
                     message_field,
                     message: message.to_string(),
                 },
@@ -241,9 +241,9 @@ async fn show(
     result.unwrap_or_else(|e| crate::error::WebError::page(e, ctx.lang).into_response_page())
 }
 
-/// A sample customer's message, so the editor sees what members will read.
-fn preview(source: &str, field: &'static str, ctx: &Ctx) -> String {
-    let lang = ctx.lang;
+/// A sample customer's message, so the editor sees what members will read: the e-mail text
+/// goes out with its values in the configured language (`server.language`), whoever edits it.
+fn preview(source: &str, field: &'static str, ctx: &Ctx, lang: patron_app::i18n::Lang) -> String {
     let points = lang.format("notice.gift_points", &[("points", "200")]);
     let vars: template::Vars = [
         ("name", lang.t("calendar.sample_name").to_string()),
