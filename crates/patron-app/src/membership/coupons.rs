@@ -339,3 +339,35 @@ impl App {
         Ok(self.db.coupon_usage(scope, self.now()).await?)
     }
 }
+
+/// The console's coupon page: every template with its use in the viewer's scope, and the
+/// bulk-recipient choices of the issue form.
+#[derive(Debug, Clone)]
+pub struct CouponsPage {
+    pub templates: Vec<(
+        TemplateRow,
+        Option<patron_store::membership::coupons::UsageRow>,
+    )>,
+    pub choices: Vec<crate::membership::recipients::RecipientChoice>,
+}
+
+impl App {
+    pub async fn coupons_page(
+        &self,
+        p: &crate::security::Principal,
+    ) -> Result<CouponsPage, AppError> {
+        let (usage, templates, choices) = tokio::try_join!(
+            self.coupon_usage(p.scope()),
+            self.coupon_templates(),
+            self.recipient_choices(p)
+        )?;
+        let templates = templates
+            .into_iter()
+            .map(|t| {
+                let u = usage.iter().find(|u| u.template_id == t.id).cloned();
+                (t, u)
+            })
+            .collect();
+        Ok(CouponsPage { templates, choices })
+    }
+}

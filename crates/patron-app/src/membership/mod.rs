@@ -9,6 +9,7 @@ pub mod exit;
 pub mod loyalty;
 pub mod mall;
 pub mod notices;
+pub mod points;
 pub mod ranking;
 pub mod recipients;
 pub mod view;

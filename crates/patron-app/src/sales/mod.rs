@@ -250,24 +250,6 @@ pub(crate) async fn member_id(app: &App, member: &MemberRef) -> Result<Option<i6
     }
 }
 
-impl App {
-    /// Customers whose points balance disagrees with their ledger entries or lots (`patron
-    /// check ledger`); empty when the ledger is consistent.
-    pub async fn points_mismatches(
-        &self,
-    ) -> Result<Vec<patron_store::membership::points::Mismatch>, AppError> {
-        Ok(self.db.points_mismatches().await?)
-    }
-
-    /// Points outstanding and their value, within the caller's scope.
-    pub async fn points_liability(
-        &self,
-        scope: patron_domain::Scope,
-    ) -> Result<patron_store::membership::points::report::Liability, AppError> {
-        Ok(self.db.points_liability(scope, self.now()).await?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

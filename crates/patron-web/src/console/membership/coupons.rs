@@ -47,10 +47,10 @@ async fn show(
 ) -> Response {
     let t = |k: &str| ctx.lang.t(k);
     let result = async {
-        let usage = state.app.coupon_usage(p.scope()).await?;
+        let data = state.app.coupons_page(p).await?;
         let mut templates = Vec::new();
-        for row in state.app.coupon_templates().await? {
-            let u = usage.iter().find(|u| u.template_id == row.id);
+        for (row, u) in data.templates {
+            let u = u.as_ref();
             let value = match (row.amount_fen, row.off_permille) {
                 (Some(fen), _) => format!("{} {}", t("coupons.minus"), format_yuan(fen)),
                 (None, Some(off)) => {
@@ -97,7 +97,7 @@ async fn show(
         if let Some(e) = error {
             page = page.with_error(e);
         }
-        let views = super::recipients::views_of(state, p, ctx.lang.t("segment.prefix")).await?;
+        let views = super::recipients::labelled(data.choices, ctx.lang.t("segment.prefix"));
         Ok::<_, AppError>(render(&CouponsPage {
             page,
             templates,
@@ -217,7 +217,10 @@ pub async fn issue(
     Form(form): Form<IssueForm>,
 ) -> Response {
     let result = async {
-        let ids = super::recipients::resolve(&state, &p, &form.customers, &form.view_id).await?;
+        let ids = state
+            .app
+            .bulk_recipients(&p, &form.customers, &form.view_id)
+            .await?;
         state
             .app
             .issue_coupons(

@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
 use patron_app::security::Principal;
-use patron_domain::Capability;
 use patron_domain::money::format_yuan;
 use serde::Deserialize;
 
@@ -64,31 +63,27 @@ async fn show_section(
 ) -> Response {
     let result = async {
         let tz = state.app.config().timezone();
-        let can_adjust = section == Section::Approvals && p.can(Capability::PointsAdjust);
-        let can_report = p.can(Capability::ReportRead);
-        let pending = if can_adjust {
-            state
-                .app
-                .pending_adjustments(p.scope())
-                .await?
-                .into_iter()
-                .map(|a| PendingLine {
-                    id: a.id,
-                    customer_id: a.customer_id,
-                    customer: a.customer_name,
-                    points: a.points,
-                    reason: ctx.lang.stored(&a.reason),
-                    by: a.requested_by_name,
-                    at: when(a.requested_at, ctx.lang, &tz),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let data = state
+            .app
+            .points_page(p, section == Section::Approvals)
+            .await?;
+        let can_adjust = data.can_adjust;
+        let can_report = data.liability.is_some();
+        let pending = data
+            .pending
+            .into_iter()
+            .map(|a| PendingLine {
+                id: a.id,
+                customer_id: a.customer_id,
+                customer: a.customer_name,
+                points: a.points,
+                reason: ctx.lang.stored(&a.reason),
+                by: a.requested_by_name,
+                at: when(a.requested_at, ctx.lang, &tz),
+            })
+            .collect();
         let mut report = Vec::new();
-        if can_report {
-            let l = state.app.points_liability(p.scope()).await?;
-            let rate = state.app.loyalty().await?.settings.redeem_points_per_yuan;
+        if let Some((l, rate)) = data.liability {
             let value = |points: i64| format_yuan(points.saturating_mul(100) / rate.max(1));
             let breakage = if l.earned_year > 0 {
                 format!(
@@ -127,11 +122,7 @@ async fn show_section(
         if let Some(e) = error {
             page = page.with_error(e);
         }
-        let views = if can_adjust {
-            super::recipients::views_of(state, p, ctx.lang.t("segment.prefix")).await?
-        } else {
-            Vec::new()
-        };
+        let views = super::recipients::labelled(data.choices, ctx.lang.t("segment.prefix"));
         Ok::<_, AppError>(render(&PointsPage {
             views,
             page,
@@ -243,7 +234,10 @@ pub async fn bulk(
     Form(form): Form<BulkForm>,
 ) -> Response {
     let result = async {
-        let ids = super::recipients::resolve(&state, &p, &form.customers, &form.view_id).await?;
+        let ids = state
+            .app
+            .bulk_recipients(&p, &form.customers, &form.view_id)
+            .await?;
         let points: i64 = form
             .points
             .trim()
