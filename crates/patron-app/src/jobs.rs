@@ -128,6 +128,14 @@ pub async fn schedule_of(app: &App, job: Job) -> Result<Schedule, AppError> {
     Ok(Schedule::parse(text).unwrap_or(Schedule::Disabled))
 }
 
+/// What the settings page shows of the jobs.
+#[derive(Debug, Clone)]
+pub struct SettingsPage {
+    pub schedules: Vec<(Job, Schedule)>,
+    pub backup_keep: String,
+    pub runs: Vec<patron_store::jobs::JobRunRow>,
+}
+
 /// Runs one job now, whatever its schedule; returns a one-line summary.
 pub async fn run_once(app: &App, job: Job, now: Timestamp) -> Result<String, AppError> {
     match job {
@@ -331,6 +339,25 @@ impl App {
         limit: i64,
     ) -> Result<Vec<patron_store::jobs::JobRunRow>, AppError> {
         Ok(self.db.recent_job_runs(limit).await?)
+    }
+
+    /// The settings page: every job with its schedule, how many backups are kept, and the
+    /// latest `runs` job runs, newest first.
+    pub async fn settings_page(&self, runs: i64) -> Result<SettingsPage, AppError> {
+        let schedules = async {
+            let mut out = Vec::with_capacity(Job::ALL.len());
+            for &job in Job::ALL {
+                out.push((job, schedule_of(self, job).await?));
+            }
+            Ok::<_, AppError>(out)
+        };
+        let (schedules, backup_keep, runs) =
+            tokio::try_join!(schedules, self.backup_keep(), self.recent_job_runs(runs))?;
+        Ok(SettingsPage {
+            schedules,
+            backup_keep,
+            runs,
+        })
     }
 
     /// Runs a job now, outside its schedule, and records who asked.

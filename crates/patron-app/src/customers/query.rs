@@ -335,6 +335,28 @@ impl App {
         Ok(self.db.duplicate_pairs(scope, 200).await?)
     }
 
+    /// The review page of possible duplicates: the first `limit` pairs waiting in the
+    /// caller's scope, each with both files opened (audited as one view each).
+    pub async fn duplicate_review(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        limit: usize,
+    ) -> Result<Vec<(DuplicatePair, Customer, Customer)>, AppError> {
+        let mut out = Vec::new();
+        for pair in self.duplicate_pairs(scope).await?.into_iter().take(limit) {
+            let mut both = self
+                .view_customers(actor, scope, &[pair.first, pair.second])
+                .await?
+                .into_iter();
+            let (Some(a), Some(b)) = (both.next(), both.next()) else {
+                return Err(AppError::NotFound);
+            };
+            out.push((pair, a, b));
+        }
+        Ok(out)
+    }
+
     /// Opens several files (for side-by-side review), audited as one view each.
     pub async fn view_customers(
         &self,

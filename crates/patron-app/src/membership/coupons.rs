@@ -327,6 +327,18 @@ impl App {
         Ok(self.db.coupon_templates().await?)
     }
 
+    /// The templates that can be issued now, as (id, name): what a reward, a tier's birthday
+    /// gift or a ticket's compensation may name.
+    pub async fn active_coupon_templates(&self) -> Result<Vec<(i64, String)>, AppError> {
+        Ok(self
+            .coupon_templates()
+            .await?
+            .into_iter()
+            .filter(|t| t.status == patron_domain::membership::coupon::TemplateStatus::Active)
+            .map(|t| (t.id, t.name))
+            .collect())
+    }
+
     pub async fn coupon_template(&self, id: i64) -> Result<TemplateRow, AppError> {
         Ok(self.db.coupon_template(id).await?)
     }

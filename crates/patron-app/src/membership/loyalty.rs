@@ -319,6 +319,14 @@ pub type ProgrammeCache = Arc<Mutex<Option<(Instant, Arc<Programme>)>>>;
 const FRESH_FOR: Duration = Duration::from_secs(5);
 
 impl App {
+    /// The loyalty settings page: the programme as saved and the coupon templates a tier's
+    /// birthday gift may name.
+    pub async fn loyalty_page(&self) -> Result<(Loyalty, Vec<(i64, String)>), AppError> {
+        let (programme, templates) =
+            tokio::try_join!(self.loyalty(), self.active_coupon_templates())?;
+        Ok((programme.settings.clone(), templates))
+    }
+
     /// The loyalty programme in force (the defaults until someone saves one).
     pub async fn loyalty(&self) -> Result<Arc<Programme>, AppError> {
         if let Ok(cache) = self.programme.lock()

@@ -7,7 +7,6 @@ use crate::security::Principal;
 use crate::{App, AppError};
 use jiff::Timestamp;
 use patron_domain::audit::Actor;
-use patron_domain::membership::coupon::TemplateStatus;
 use patron_domain::membership::{RewardKind, RewardOrderStatus, RewardStatus};
 use patron_domain::{Capability, FieldError};
 use patron_store::Scope;
@@ -401,14 +400,7 @@ impl App {
             if !can_manage {
                 return Ok(Vec::new());
             }
-            Ok::<_, AppError>(
-                self.coupon_templates()
-                    .await?
-                    .into_iter()
-                    .filter(|t| t.status == TemplateStatus::Active)
-                    .map(|t| (t.id, t.name))
-                    .collect(),
-            )
+            self.active_coupon_templates().await
         };
         let (orders, rewards, coupon_templates) = tokio::try_join!(
             self.reward_orders(p.scope(), status, limit),

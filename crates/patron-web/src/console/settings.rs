@@ -10,7 +10,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use patron_app::AppError;
-use patron_app::jobs::{self, Job};
+use patron_app::jobs::Job;
 use patron_app::security::Principal;
 
 pub struct JobView {
@@ -45,20 +45,20 @@ async fn show(
     error: Option<&AppError>,
 ) -> Response {
     let result: Result<Response, AppError> = async {
-        let mut views = Vec::new();
-        for &job in Job::ALL {
-            views.push(JobView {
+        let data = state.app.settings_page(20).await?;
+        let views = data
+            .schedules
+            .iter()
+            .map(|(job, schedule)| JobView {
                 name: job.name(),
                 label: ctx.lang.t(&format!("job.{}", job.name())),
-                schedule: jobs::schedule_of(&state.app, job).await?.to_string(),
-            });
-        }
-        let keep = state.app.backup_keep().await?;
+                schedule: schedule.to_string(),
+            })
+            .collect();
+        let keep = data.backup_keep;
         let tz = state.app.config().timezone();
-        let runs = state
-            .app
-            .recent_job_runs(20)
-            .await?
+        let runs = data
+            .runs
             .into_iter()
             .map(|r| RunView {
                 started: when(r.started_at, ctx.lang, &tz),

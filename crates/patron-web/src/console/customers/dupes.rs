@@ -51,15 +51,11 @@ async fn show(
 ) -> Response {
     let lang = ctx.lang;
     let result = async {
-        let pairs = state.app.duplicate_pairs(p.scope()).await?;
+        let actor = p.actor(ctx.rid());
+        let pairs = state.app.duplicate_review(&actor, p.scope(), 50).await?;
         let names = Names::load(state).await?;
         let mut out = Vec::new();
-        let actor = p.actor(ctx.rid());
-        for pair in pairs.into_iter().take(50) {
-            let both = state
-                .app
-                .view_customers(&actor, p.scope(), &[pair.first, pair.second])
-                .await?;
+        for (pair, a, b) in pairs {
             let side = |c: &patron_app::customers::Customer| Side {
                 id: c.id,
                 archive_no: c.archive_no.clone(),
@@ -71,8 +67,8 @@ async fn show(
             };
             out.push(Pair {
                 reason: lang.t(&format!("dupe.{}", pair.reason)),
-                a: side(&both[0]),
-                b: side(&both[1]),
+                a: side(&a),
+                b: side(&b),
             });
         }
         Ok::<_, AppError>(out)

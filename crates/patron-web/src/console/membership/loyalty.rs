@@ -67,12 +67,14 @@ async fn show(
     error: Option<&AppError>,
     shown: Option<Loyalty>,
 ) -> Response {
-    let l = match shown {
-        Some(l) => l,
-        None => match state.app.loyalty().await {
-            Ok(p) => p.settings.clone(),
-            Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
-        },
+    // One app call: the form as typed (shown again after an error) needs only the templates.
+    let loaded = match shown {
+        Some(l) => state.app.active_coupon_templates().await.map(|t| (l, t)),
+        None => state.app.loyalty_page().await,
+    };
+    let (l, templates) = match loaded {
+        Ok(both) => both,
+        Err(e) => return crate::error::WebError::page(e, ctx.lang).into_response_page(),
     };
     let (expiry_rule, expiry_n) = match l.expiry {
         Expiry::AfterMonths { months } => ("after_months", months),
@@ -135,16 +137,6 @@ async fn show(
     if let Some(e) = error {
         page = page.with_error(e);
     }
-    let templates = match state.app.coupon_templates().await {
-        Ok(rows) => rows
-            .into_iter()
-            .filter(|t| t.status == patron_domain::membership::coupon::TemplateStatus::Active)
-            .map(|t| (t.id, t.name))
-            .collect(),
-        Err(e) => {
-            return crate::error::WebError::page(e, ctx.lang).into_response_page();
-        }
-    };
     render(&LoyaltyPage {
         daily_coupon_yuan: yuan(Some(l.daily_coupon_fen_per_staff)),
         templates,
