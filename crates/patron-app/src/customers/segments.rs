@@ -274,4 +274,27 @@ impl App {
     pub async fn segment(&self, scope: Scope, id: i64) -> Result<SegmentRow, AppError> {
         Ok(self.db.segment(scope, id).await?)
     }
+
+    /// One saved segment with its members now (`segment_members`: `None` past the cap).
+    pub async fn segment_with_members(
+        &self,
+        scope: Scope,
+        id: i64,
+    ) -> Result<(SegmentRow, Option<Vec<i64>>), AppError> {
+        let row = self.segment(scope, id).await?;
+        let members = self.segment_members(scope, &row).await?;
+        Ok((row, members))
+    }
+
+    /// Saves a segment (`save_segment`) and reads it back with its members, as the API
+    /// answers.
+    pub async fn segment_saved(
+        &self,
+        p: &Principal,
+        id: Option<i64>,
+        input: &SegmentInput,
+    ) -> Result<(SegmentRow, Option<Vec<i64>>), AppError> {
+        let id = self.save_segment(p, id, input).await?;
+        self.segment_with_members(p.scope(), id).await
+    }
 }

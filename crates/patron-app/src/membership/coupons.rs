@@ -103,6 +103,17 @@ impl PlannedCoupons {
 }
 
 impl App {
+    /// Creates a template and reads it back, as the API answers.
+    pub async fn coupon_template_created(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        input: &TemplateInput,
+    ) -> Result<TemplateRow, AppError> {
+        let id = self.create_coupon_template(actor, scope, input).await?;
+        self.coupon_template(id).await
+    }
+
     /// Templates belong to the whole chain: a store-bound `scope` may issue them, not make them.
     pub async fn create_coupon_template(
         &self,

@@ -280,6 +280,19 @@ impl App {
         Ok(self.db.orders(scope, filter, limit).await?)
     }
 
+    /// Creates an order (or finds the one a retry with `request_key` made) and reads it back
+    /// as the API answers: the order, and whether it is new.
+    pub async fn order_created(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &OrderForm,
+        request_key: Option<&str>,
+    ) -> Result<(OrderView, bool), AppError> {
+        let (id, fresh) = self.create_order(actor, scope, form, request_key).await?;
+        Ok((self.view_order(actor, scope, id).await?, fresh))
+    }
+
     /// An order with its lines, visits and timeline opened; the view is audited.
     pub async fn view_order(
         &self,

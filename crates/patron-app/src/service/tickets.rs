@@ -198,6 +198,19 @@ impl App {
         Ok(self.db.file_ticket(&t, now).await?)
     }
 
+    /// Files a ticket (or finds the one a retry with `request_key` filed) and reads it back as
+    /// the API answers: the ticket, and whether it is new.
+    pub async fn ticket_filed(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &TicketForm,
+        request_key: Option<&str>,
+    ) -> Result<(TicketView, bool), AppError> {
+        let (id, fresh) = self.file_ticket(actor, scope, form, request_key).await?;
+        Ok((self.view_ticket(actor, scope, id).await?, fresh))
+    }
+
     /// A ticket with its description and timeline; the view is audited.
     pub async fn view_ticket(
         &self,

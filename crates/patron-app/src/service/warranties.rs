@@ -319,6 +319,22 @@ pub enum Registered {
 }
 
 impl App {
+    /// Registers a warranty once (`register_warranty_once`) and reads it back with its claims,
+    /// as the API answers.
+    pub async fn warranty_registered(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        form: &WarrantyForm,
+    ) -> Result<(Registered, WarrantyRow, Vec<ClaimRow>), AppError> {
+        let registered = self.register_warranty_once(actor, scope, form).await?;
+        let id = match registered {
+            Registered::New(id) | Registered::Again(id) => id,
+        };
+        let (w, claims) = self.warranty(scope, id).await?;
+        Ok((registered, w, claims))
+    }
+
     /// Registers an item, treating the same item again for the same customer (and sale) as
     /// a client's retry that answers with the first registration; anyone else's registration
     /// of the serial number stays a conflict.

@@ -107,11 +107,10 @@ pub async fn create_template(
         valid_days: b.valid_days,
     };
     let made = async {
-        let id = state
+        state
             .app
-            .create_coupon_template(&p.actor(ctx.rid()), p.scope(), &input)
-            .await?;
-        state.app.coupon_template(id).await
+            .coupon_template_created(&p.actor(ctx.rid()), p.scope(), &input)
+            .await
     }
     .await;
     match made {

@@ -220,11 +220,11 @@ pub async fn create(
     };
     let actor = p.actor(ctx.rid());
     let made = async {
-        let (id, fresh) = state
+        let (view, fresh) = state
             .app
-            .create_order(&actor, p.scope(), &form, key.as_deref())
+            .order_created(&actor, p.scope(), &form, key.as_deref())
             .await?;
-        Ok::<_, AppError>((fresh, state.app.view_order(&actor, p.scope(), id).await?))
+        Ok::<_, AppError>((fresh, view))
     }
     .await;
     match made {

@@ -168,15 +168,6 @@ fn view_of(row: SegmentRow, members: Option<Vec<i64>>) -> Result<SegmentBody, Ap
     })
 }
 
-async fn body_of(
-    app: &patron_app::App,
-    p: &Principal,
-    row: SegmentRow,
-) -> Result<SegmentBody, AppError> {
-    let members = app.segment_members(p.scope(), &row).await?;
-    view_of(row, members)
-}
-
 #[utoipa::path(get, path = "/api/v1/segments", tag = "segments",
     responses((status = 200, body = Vec<SegmentBody>), (status = 403, body = Problem)))]
 pub async fn list(
@@ -201,8 +192,8 @@ pub async fn get_one(
     Path(id): Path<i64>,
 ) -> Result<Json<SegmentBody>, WebError> {
     let found = async {
-        let row = state.app.segment(p.scope(), id).await?;
-        body_of(&state.app, &p, row).await
+        let (row, members) = state.app.segment_with_members(p.scope(), id).await?;
+        view_of(row, members)
     }
     .await;
     found.map(Json).map_err(|e| WebError::api(e, ctx.lang))
@@ -230,9 +221,8 @@ async fn save(
             store_id: b.store_id,
             groups,
         };
-        let id = state.app.save_segment(p, id, &input).await?;
-        let row = state.app.segment(p.scope(), id).await?;
-        body_of(&state.app, p, row).await
+        let (row, members) = state.app.segment_saved(p, id, &input).await?;
+        view_of(row, members)
     }
     .await;
     match saved {
@@ -290,17 +280,13 @@ pub async fn members(
         return Err(WebError::api(AppError::from(e), ctx.lang));
     }
     let found = async {
-        let row = state.app.segment(p.scope(), id).await?;
-        state
-            .app
-            .segment_members(p.scope(), &row)
-            .await?
-            .ok_or_else(|| {
-                AppError::from(patron_domain::FieldError::new(
-                    "segment",
-                    "error.coupon.customers",
-                ))
-            })
+        let (_, members) = state.app.segment_with_members(p.scope(), id).await?;
+        members.ok_or_else(|| {
+            AppError::from(patron_domain::FieldError::new(
+                "segment",
+                "error.coupon.customers",
+            ))
+        })
     }
     .await;
     let all = found.map_err(|e| WebError::api(e, ctx.lang))?;

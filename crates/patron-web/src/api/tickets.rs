@@ -119,11 +119,10 @@ pub async fn create(
     };
     let actor = p.actor(ctx.rid());
     let result = async {
-        let (id, fresh) = state
+        let (view, fresh) = state
             .app
-            .file_ticket(&actor, p.scope(), &form, key.as_deref())
+            .ticket_filed(&actor, p.scope(), &form, key.as_deref())
             .await?;
-        let view = state.app.view_ticket(&actor, p.scope(), id).await?;
         Ok::<_, patron_app::AppError>((fresh, view))
     }
     .await;

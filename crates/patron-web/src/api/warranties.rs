@@ -150,22 +150,14 @@ pub async fn register(
         terms: b.terms,
     };
     let actor = p.actor(ctx.rid());
-    let registered = state
+    let shown = state
         .app
-        .register_warranty_once(&actor, p.scope(), &form)
+        .warranty_registered(&actor, p.scope(), &form)
         .await
-        .map(|r| match r {
-            Registered::New(id) => (StatusCode::CREATED, id),
-            Registered::Again(id) => (StatusCode::OK, id),
+        .map(|(r, w, claims)| match r {
+            Registered::New(_) => (StatusCode::CREATED, w, claims),
+            Registered::Again(_) => (StatusCode::OK, w, claims),
         });
-    let shown = match registered {
-        Ok((code, id)) => state
-            .app
-            .warranty(p.scope(), id)
-            .await
-            .map(|(w, c)| (code, w, c)),
-        Err(e) => Err(e),
-    };
     match shown {
         Ok((code, w, claims)) => (code, Json(body_of(w, claims))).into_response(),
         Err(e) => WebError::api(e, ctx.lang).into_response(),
