@@ -134,6 +134,18 @@ impl App {
         Ok(secret)
     }
 
+    /// The secret the enrolment page shows: the one being enrolled, or a new enrolment.
+    pub async fn totp_enrolment(
+        &self,
+        p: &Principal,
+        request_id: Option<String>,
+    ) -> Result<String, AppError> {
+        match self.pending_totp_secret(p).await? {
+            Some(secret) => Ok(secret),
+            None => self.begin_totp_enrolment(p, request_id).await,
+        }
+    }
+
     /// The pending secret, if enrolment has begun and is not yet confirmed.
     pub async fn pending_totp_secret(&self, p: &Principal) -> Result<Option<String>, AppError> {
         let staff = self.db.get_staff(Scope::Chain, p.staff_id).await?;

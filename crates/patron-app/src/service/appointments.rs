@@ -474,4 +474,69 @@ impl App {
     pub async fn appointment(&self, scope: Scope, id: i64) -> Result<AppointmentRow, AppError> {
         Ok(self.db.appointment(scope, id).await?)
     }
+
+    /// Books a visit on an order and reads it back, as the API answers.
+    pub async fn visit_booked(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        order_id: i64,
+        f: &VisitForm,
+    ) -> Result<Visit, AppError> {
+        let id = self.book_visit(actor, scope, order_id, f).await?;
+        self.visit(scope, id).await
+    }
+
+    /// Makes `change` to a visit and reads it back, as the API answers. A cancel or a
+    /// completion retried after it went through (the visit already has that status) changes
+    /// nothing and answers the same.
+    pub async fn visit_changed(
+        &self,
+        actor: &Actor,
+        scope: Scope,
+        id: i64,
+        change: VisitChange<'_>,
+    ) -> Result<Visit, AppError> {
+        let settled = match &change {
+            VisitChange::Reschedule { .. } => None,
+            VisitChange::Cancel { .. } => Some(AppointmentStatus::Cancelled),
+            VisitChange::Complete { .. } => Some(AppointmentStatus::Done),
+        };
+        let done = match settled {
+            Some(s) => self.appointment(scope, id).await?.status == s,
+            None => false,
+        };
+        if !done {
+            match change {
+                VisitChange::Reschedule { form, reason } => {
+                    self.reschedule_visit(actor, scope, id, form, reason)
+                        .await?
+                }
+                VisitChange::Cancel { reason } => {
+                    self.cancel_visit(actor, scope, id, reason).await?
+                }
+                VisitChange::Complete { note, photo } => {
+                    self.complete_visit(actor, scope, id, note, photo).await?
+                }
+            }
+        }
+        self.visit(scope, id).await
+    }
+}
+
+/// A change to a scheduled visit (`App::visit_changed`).
+pub enum VisitChange<'a> {
+    /// Another window or staff member, with the reason the customer is told.
+    Reschedule {
+        form: &'a VisitForm,
+        reason: &'a str,
+    },
+    Cancel {
+        reason: &'a str,
+    },
+    /// Done, with the installer's note and an optional photo as proof.
+    Complete {
+        note: &'a str,
+        photo: Option<Photo>,
+    },
 }

@@ -261,63 +261,25 @@ pub async fn patch(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    let actor = p.actor(ctx.rid());
-    let result = async {
-        let c = state.app.view_customer(&actor, p.scope(), id).await?;
-        let mut input = c.to_input();
-        let set = |target: &mut String, v: Option<String>| {
-            if let Some(v) = v {
-                *target = v;
-            }
-        };
-        set(&mut input.name, b.name);
-        set(&mut input.gender, b.gender);
-        set(&mut input.birthday, b.birthday);
-        set(&mut input.lunar_birthday, b.lunar_birthday);
-        set(&mut input.mobile, b.mobile);
-        set(&mut input.email, b.email);
-        set(&mut input.id_number, b.id_number);
-        set(&mut input.notes, b.notes);
-        set(&mut input.source, b.source);
-        if let Some(v) = b.other_phones {
-            input.other_phones = v;
-        }
-        if let Some(v) = b.addresses {
-            input.addresses = v;
-        }
-        if let Some(v) = b.guardian_consent {
-            input.guardian_consent = v;
-        }
-        if let Some(v) = b.profile {
-            input.profile = v;
-        }
-        let tags = b.tags.unwrap_or_else(|| c.tags.clone());
-        let owner = match b.owner_staff_id {
-            Some(0) => None,
-            Some(o) => Some(o),
-            None => c.owner_staff_id,
-        };
-        state
-            .app
-            .update_customer(
-                &actor,
-                p.scope(),
-                id,
-                &patron_app::customers::CustomerEdit {
-                    input,
-                    tags,
-                    owner_staff_id: owner,
-                    verified: b.verified,
-                },
-            )
-            .await?;
-        let (c, _) = state
-            .app
-            .api_customer(&p, ctx.rid(), id, &RevealRequest::default())
-            .await?;
-        Ok::<_, patron_app::AppError>(c)
-    }
-    .await;
+    let patch = patron_app::customers::CustomerPatch {
+        name: b.name,
+        gender: b.gender,
+        birthday: b.birthday,
+        lunar_birthday: b.lunar_birthday,
+        mobile: b.mobile,
+        other_phones: b.other_phones,
+        email: b.email,
+        addresses: b.addresses,
+        id_number: b.id_number,
+        notes: b.notes,
+        source: b.source,
+        guardian_consent: b.guardian_consent,
+        profile: b.profile,
+        tags: b.tags,
+        owner_staff_id: b.owner_staff_id.map(|o| (o != 0).then_some(o)),
+        verified: b.verified,
+    };
+    let result = state.app.patch_customer(&p, ctx.rid(), id, patch).await;
     // The answer is masked: the caller knows what they sent, and whole values are read only
     // with a reason (GET with reveal=true).
     match result {

@@ -15,10 +15,9 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
-use patron_app::security::Principal;
-use patron_app::service::appointments::VisitForm;
+use patron_app::service::appointments::{VisitChange, VisitForm};
+use patron_app::service::orders::Visit;
 use patron_domain::FieldError;
-use patron_domain::service::order::AppointmentStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,25 +100,12 @@ pub(crate) fn visit_body(v: &patron_app::service::orders::Visit) -> VisitBody {
     }
 }
 
-/// Answers with the visit (`code`) after `change`, or at once when the visit already has
-/// the status `settled` (a retried cancel or completion).
-async fn settle(
-    state: &AppState,
-    p: &Principal,
-    id: i64,
-    settled: Option<AppointmentStatus>,
-    code: StatusCode,
-    change: impl Future<Output = Result<(), AppError>>,
-) -> Result<Response, AppError> {
-    let done = match settled {
-        Some(s) => state.app.appointment(p.scope(), id).await?.status == s,
-        None => false,
-    };
-    if !done {
-        change.await?;
+/// The visit as the API answers it, with `code`.
+fn answer(code: StatusCode, v: Result<Visit, AppError>, lang: crate::i18n::Lang) -> Response {
+    match v {
+        Ok(v) => (code, Json(visit_body(&v))).into_response(),
+        Err(e) => WebError::api(e, lang).into_response(),
     }
-    let v = state.app.visit(p.scope(), id).await?;
-    Ok((code, Json(visit_body(&v))).into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/orders/{id}/visits", tag = "service", request_body = VisitInputBody,
@@ -134,18 +120,11 @@ pub async fn book(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    let booked = async {
-        let visit = state
-            .app
-            .book_visit(&p.actor(ctx.rid()), p.scope(), id, &b.form())
-            .await?;
-        settle(&state, &p, visit, None, StatusCode::CREATED, async {
-            Ok(())
-        })
-        .await
-    }
-    .await;
-    booked.unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+    let booked = state
+        .app
+        .visit_booked(&p.actor(ctx.rid()), p.scope(), id, &b.form())
+        .await;
+    answer(StatusCode::CREATED, booked, ctx.lang)
 }
 
 #[utoipa::path(post, path = "/api/v1/visits/{id}/reschedule", tag = "service", request_body = VisitInputBody,
@@ -160,13 +139,16 @@ pub async fn reschedule(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    let (actor, form) = (p.actor(ctx.rid()), b.form());
-    let change = state
+    let form = b.form();
+    let change = VisitChange::Reschedule {
+        form: &form,
+        reason: &b.reason,
+    };
+    let moved = state
         .app
-        .reschedule_visit(&actor, p.scope(), id, &form, &b.reason);
-    settle(&state, &p, id, None, StatusCode::OK, change)
-        .await
-        .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+        .visit_changed(&p.actor(ctx.rid()), p.scope(), id, change)
+        .await;
+    answer(StatusCode::OK, moved, ctx.lang)
 }
 
 #[utoipa::path(post, path = "/api/v1/visits/{id}/cancel", tag = "service", request_body = ReasonBody,
@@ -181,18 +163,12 @@ pub async fn cancel(
         Ok(b) => b,
         Err(e) => return bad_json(e, ctx.lang),
     };
-    let actor = p.actor(ctx.rid());
-    let change = state.app.cancel_visit(&actor, p.scope(), id, &b.reason);
-    settle(
-        &state,
-        &p,
-        id,
-        Some(AppointmentStatus::Cancelled),
-        StatusCode::OK,
-        change,
-    )
-    .await
-    .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+    let change = VisitChange::Cancel { reason: &b.reason };
+    let cancelled = state
+        .app
+        .visit_changed(&p.actor(ctx.rid()), p.scope(), id, change)
+        .await;
+    answer(StatusCode::OK, cancelled, ctx.lang)
 }
 
 #[utoipa::path(post, path = "/api/v1/visits/{id}/complete", tag = "service",
@@ -225,20 +201,12 @@ pub async fn complete(
         Ok(read) => read,
         Err(e) => return WebError::api(AppError::from(e), ctx.lang).into_response(),
     };
-    let actor = p.actor(ctx.rid());
-    let change = state
+    let change = VisitChange::Complete { note: &note, photo };
+    let completed = state
         .app
-        .complete_visit(&actor, p.scope(), id, &note, photo);
-    settle(
-        &state,
-        &p,
-        id,
-        Some(AppointmentStatus::Done),
-        StatusCode::OK,
-        change,
-    )
-    .await
-    .unwrap_or_else(|e| WebError::api(e, ctx.lang).into_response())
+        .visit_changed(&p.actor(ctx.rid()), p.scope(), id, change)
+        .await;
+    answer(StatusCode::OK, completed, ctx.lang)
 }
 
 #[utoipa::path(get, path = "/api/v1/visits/{id}/photo", tag = "service",

@@ -46,12 +46,7 @@ pub struct EnrolPage {
 }
 
 pub async fn enrol_page(State(state): State<AppState>, Staff(p, ctx): Staff) -> Response {
-    let secret = match state.app.pending_totp_secret(&p).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => state.app.begin_totp_enrolment(&p, ctx.rid()).await,
-        Err(e) => Err(e),
-    };
-    match secret {
+    match state.app.totp_enrolment(&p, ctx.rid()).await {
         Ok(secret) => {
             let mut page = Page::bare(ctx.lang, "enrol.title");
             page.csrf = session_csrf(&p);
