@@ -5,6 +5,7 @@
 
 use super::CustomerQuery;
 use super::sealing::Customer;
+use crate::i18n::Lang;
 use crate::security::Principal;
 use crate::{App, AppError};
 use patron_domain::{Capability, FieldError};
@@ -67,7 +68,11 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-fn cells(c: &Customer, full: bool, store: &str, owner: &str) -> Vec<String> {
+fn cells(c: &Customer, full: bool, store: &str, owner: &str, lang: Lang) -> Vec<String> {
+    let (list, tags) = (
+        lang.t("export.list_separator"),
+        lang.t("export.tag_separator"),
+    );
     // Custom fields are not exported, so only the WeChat id and the employer are masked.
     let masked;
     let p = if full {
@@ -90,7 +95,7 @@ fn cells(c: &Customer, full: bool, store: &str, owner: &str) -> Vec<String> {
             .iter()
             .map(|ph| if full { national(ph) } else { ph.masked() })
             .collect::<Vec<_>>()
-            .join("；"),
+            .join(list),
         if full {
             c.birthday.map(|b| b.to_string()).unwrap_or_default()
         } else {
@@ -104,9 +109,9 @@ fn cells(c: &Customer, full: bool, store: &str, owner: &str) -> Vec<String> {
         },
         p.wechat.clone(),
         if full {
-            c.addresses.join("；")
+            c.addresses.join(list)
         } else {
-            c.masked_addresses().join("；")
+            c.masked_addresses().join(list)
         },
         if full {
             c.id_number
@@ -124,21 +129,22 @@ fn cells(c: &Customer, full: bool, store: &str, owner: &str) -> Vec<String> {
         p.shoe_size.clone(),
         store.to_string(),
         owner.to_string(),
-        c.tags.join("，"),
+        c.tags.join(tags),
         c.completeness.to_string(),
         c.source.as_str().to_string(),
     ]
 }
 
 impl App {
-    /// Exports what the list query matches. `header` names each column in the exporter's
-    /// language. `full` asks for unmasked values; it needs the reveal capability.
+    /// Exports what the list query matches, written for a reader of `lang` (the exporter's):
+    /// column headers, the sheet's name and list separators. `full` asks for unmasked
+    /// values; it needs the reveal capability.
     pub async fn export_customers(
         &self,
         by: &Principal,
         request_id: Option<String>,
         req: &ExportRequest,
-        header: &(dyn Fn(&str) -> String + Sync),
+        lang: Lang,
     ) -> Result<Export, AppError> {
         let (q, format, full) = (&req.query, req.format, req.full);
         if full && !by.can(Capability::CustomerPiiReveal) {
@@ -169,6 +175,7 @@ impl App {
             .into_iter()
             .map(|s| (s.id, s.display_name))
             .collect();
+        let header = |c: &str| lang.t(&format!("import.field.{c}")).to_string();
         let mut lines: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| header(c)).collect()];
         f.limit = 500;
         loop {
@@ -181,13 +188,13 @@ impl App {
                     .owner_staff_id
                     .and_then(|o| staff.get(&o).cloned())
                     .unwrap_or_default();
-                lines.push(cells(&c, full, &store, &owner));
+                lines.push(cells(&c, full, &store, &owner, lang));
             }
         }
         let rows = lines.len() - 1;
         let bytes = match format {
             ExportFormat::Csv => to_csv(&lines)?,
-            ExportFormat::Xlsx => to_xlsx(&lines)?,
+            ExportFormat::Xlsx => to_xlsx(&lines, lang.t("export.sheet"))?,
         };
         self.db
             .audit_customer_read(
@@ -227,12 +234,12 @@ fn to_csv(lines: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
     Ok(out)
 }
 
-fn to_xlsx(lines: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+fn to_xlsx(lines: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, AppError> {
     use rust_xlsxwriter::{Format, Workbook};
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("客户").map_err(fail)?;
+    sheet.set_name(sheet_name).map_err(fail)?;
     // "@" is Excel's text format: long digit strings stay exact, nothing is evaluated.
     let text = Format::new().set_num_format("@");
     let bold = Format::new().set_num_format("@").set_bold();

@@ -5,6 +5,7 @@
 
 use super::appointments::photo_type;
 use crate::customers::sealing;
+use crate::i18n::Lang;
 use crate::{App, AppError};
 use patron_domain::FieldError;
 use patron_domain::audit::Actor;
@@ -49,8 +50,8 @@ pub fn attachment_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// The file's own name without any folder, control characters or quotes, at most 100
-/// characters; blank becomes `附件`.
-fn clean_name(name: &str) -> String {
+/// characters; blank becomes the word for an attachment in `lang` (附件).
+fn clean_name(name: &str, lang: Lang) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let clean: String = base
         .chars()
@@ -58,7 +59,7 @@ fn clean_name(name: &str) -> String {
         .take(100)
         .collect();
     match clean.trim() {
-        "" => "附件".to_string(),
+        "" => lang.t("ticket.attachment_default").to_string(),
         t => t.to_string(),
     }
 }
@@ -81,7 +82,8 @@ impl App {
         let media_type = attachment_type(&upload.bytes)
             .ok_or(FieldError::new("file", "error.attachment.type"))?;
         let row = self.db.ticket(scope, ticket_id).await?;
-        let name = clean_name(&upload.name);
+        // Stored once and read by every member of staff: the configured language.
+        let name = clean_name(&upload.name, self.config.language());
         let event_note = sealing::seal(&self.keys, "ticket", row.customer_id, &name);
         let a = NewAttachment {
             media_type,
@@ -175,11 +177,12 @@ mod tests {
 
     #[test]
     fn names_lose_folders_and_control_characters() {
-        assert_eq!(clean_name("C:\\照片\\破损.jpg"), "破损.jpg");
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("a\"b\nc.pdf"), "abc.pdf");
-        assert_eq!(clean_name("  "), "附件");
-        assert_eq!(clean_name(&"长".repeat(300)).chars().count(), 100);
+        assert_eq!(clean_name("C:\\照片\\破损.jpg", Lang::Zh), "破损.jpg");
+        assert_eq!(clean_name("../../etc/passwd", Lang::Zh), "passwd");
+        assert_eq!(clean_name("a\"b\nc.pdf", Lang::Zh), "abc.pdf");
+        assert_eq!(clean_name("  ", Lang::Zh), "附件");
+        assert_eq!(clean_name("  ", Lang::En), "attachment");
+        assert_eq!(clean_name(&"长".repeat(300), Lang::Zh).chars().count(), 100);
     }
 
     #[test]

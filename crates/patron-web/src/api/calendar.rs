@@ -6,7 +6,9 @@ use crate::identity::Staff;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
+use patron_app::care::greetings::festival_name;
 use patron_domain::FieldError;
+use patron_domain::calendar::Festival;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -21,6 +23,7 @@ pub struct YearQuery {
 pub struct FestivalBody {
     /// `spring_festival`, `mid_autumn` ...
     pub code: &'static str,
+    /// In the reader's language (`Accept-Language`; 中秋节 by default).
     pub name: &'static str,
     /// `YYYY-MM-DD`.
     pub date: String,
@@ -76,7 +79,7 @@ pub async fn festivals(
             .into_iter()
             .map(|f| FestivalBody {
                 code: f.code,
-                name: f.name,
+                name: Festival::from_code(f.code).map_or(f.name, |x| festival_name(ctx.lang, x)),
                 date: f.date.to_string(),
                 lunar: f.lunar,
             })

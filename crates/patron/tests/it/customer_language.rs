@@ -1,7 +1,8 @@
 //! A customer's own language: chosen on the file (or from an import column), it decides which
 //! template a message is written from and the language of the catalog texts put into it,
 //! whatever `server.language` says; a file with no choice gets the store's default, and a
-//! language Patron does not write in is refused with the field named.
+//! language Patron does not write in is refused with the field named. Exports follow the
+//! language of the person who makes them.
 
 use crate::both;
 use crate::harness::{Kind, start, store};
@@ -237,3 +238,69 @@ async fn greetings_speak_the_customers_language(kind: Kind) {
     s.shutdown().await;
 }
 both!(greetings_speak_the_customers_language);
+
+/// An export is written for the person who makes it: headers, the sheet's name and the list
+/// separators in their language.
+async fn an_export_is_written_in_the_exporters_language(kind: Kind) {
+    use calamine::Reader;
+    use patron_app::customers::export::{ExportFormat, ExportRequest};
+    use patron_app::i18n::Lang;
+    let Some(s) = start(kind, |_| {}).await else {
+        return;
+    };
+    let app = &s.app;
+    let st = store(app, "EX").await;
+    let mut input = CustomerInput {
+        name: "Wang Fang".into(),
+        mobile: "13900139301".into(),
+        addresses: vec!["Road 1".into(), "Road 2".into()],
+        ..Default::default()
+    };
+    input.profile.language = "en".into();
+    let options = patron_app::customers::CreateOptions {
+        store_id: Some(st),
+        tags: vec!["vip".into(), "new".into()],
+        ..Default::default()
+    };
+    app.create_customer(&Actor::cli("test"), Scope::Chain, &input, &options)
+        .await
+        .expect("create");
+    let admin = crate::harness::staff(app, "ex.admin", "admin", None).await;
+    let by = crate::transfer::principal(app, admin).await;
+    let export = |lang: Lang| {
+        let req = ExportRequest {
+            query: Default::default(),
+            format: ExportFormat::Xlsx,
+            full: true,
+            reason: "language check".into(),
+        };
+        let by = by.clone();
+        async move {
+            app.export_customers(&by, None, &req, lang)
+                .await
+                .expect("export")
+        }
+    };
+    for (lang, sheet, header, addresses, tags) in [
+        (Lang::Zh, "客户", "姓名", "Road 1；Road 2", "new，vip"),
+        (Lang::En, "Customers", "name", "Road 1; Road 2", "new, vip"),
+    ] {
+        let out = export(lang).await;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(out.bytes)).expect("xlsx");
+        assert_eq!(book.sheet_names(), [sheet]);
+        let range = book.worksheet_range(sheet).expect("sheet");
+        let cell =
+            |r: usize, c: usize| range.get_value((r as u32, c as u32)).map(|v| v.to_string());
+        let column = |name: &str| {
+            patron_app::customers::export::COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .expect("column")
+        };
+        assert_eq!(cell(0, column("name")).as_deref(), Some(header));
+        assert_eq!(cell(1, column("addresses")).as_deref(), Some(addresses));
+        assert_eq!(cell(1, column("tags")).as_deref(), Some(tags));
+    }
+    s.shutdown().await;
+}
+both!(an_export_is_written_in_the_exporters_language);

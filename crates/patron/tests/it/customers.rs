@@ -652,7 +652,7 @@ async fn profiles_are_sealed_and_masked_without_reveal(kind: Kind) {
     };
     let out = s
         .app
-        .export_customers(&by, None, &req, &|h| h.to_string())
+        .export_customers(&by, None, &req, patron_app::i18n::Lang::En)
         .await
         .expect("export");
     let text = String::from_utf8_lossy(&out.bytes);

@@ -155,7 +155,8 @@ async fn importing_checks_every_row(kind: Kind) {
     let boss_id = staff(&app, "boss", "admin", None).await;
     let boss = principal(&app, boss_id).await;
     let q = CustomerQuery::default();
-    let header = |c: &str| c.to_string();
+    // English headers are the column codes.
+    let lang = patron_app::i18n::Lang::En;
     let masked = app
         .export_customers(
             &boss,
@@ -166,7 +167,7 @@ async fn importing_checks_every_row(kind: Kind) {
                 full: false,
                 reason: "".into(),
             },
-            &header,
+            lang,
         )
         .await
         .expect("export");
@@ -184,7 +185,7 @@ async fn importing_checks_every_row(kind: Kind) {
                 full: true,
                 reason: "年度回访".into(),
             },
-            &header,
+            lang,
         )
         .await
         .expect("export");
@@ -220,7 +221,7 @@ async fn importing_checks_every_row(kind: Kind) {
                 full: true,
                 reason: "想看".into(),
             },
-            &header,
+            lang,
         )
         .await;
     assert!(matches!(denied, Err(patron_app::AppError::Forbidden)));

@@ -376,7 +376,6 @@ pub async fn export(
     } else {
         ExportFormat::Csv
     };
-    let header = |c: &str| lang.t(&format!("import.field.{c}")).to_string();
     match state
         .app
         .export_customers(
@@ -388,7 +387,7 @@ pub async fn export(
                 full: form.full == "1",
                 reason: form.reason.clone(),
             },
-            &header,
+            lang,
         )
         .await
     {
