@@ -64,49 +64,51 @@ impl App {
             let Some(last) = page.last() else { break };
             after = last.id;
             for c in page {
-                let store = stores.get(&c.store_id).cloned().unwrap_or_default();
-                // The customer's language, from their sealed profile. One unreadable profile
-                // does not stop everyone's greetings: that customer gets the default language.
-                let chosen = match open_profile(&self.keys, c.id, &c.profile) {
-                    Ok(p) => Lang::parse(&p.language),
-                    Err(e) => {
-                        tracing::warn!(customer = c.id, error = %e, "greeting in the default language");
-                        None
-                    }
-                };
-                let langs = Langs {
-                    text: self.config.language(),
-                    customer: chosen.unwrap_or(self.config.language()),
-                };
-                let mut due = due_today(&rules, &occasions, &c, &store, today, langs);
-                if rules.birthday {
+                let birthday = if rules.birthday {
                     let (solar, lunar) = crate::customers::sealing::birthdays(
                         &self.keys,
                         c.id,
                         c.birthday_enc.as_deref(),
                     )?;
-                    if is_birthday(today, solar, lunar) {
-                        let lang = langs.of(&rules.messages.birthday);
-                        let code = self.db.tier_code(c.id, &programme.ladder).await?;
-                        let tier = programme.ladder.at(programme.ladder.rank(&code));
-                        let gift = if self
-                            .db
-                            .notice_recorded(c.id, &format!("birthday:{}", today.year()))
-                            .await?
-                        {
-                            gift_text(&programme, &code, lang)
-                        } else {
-                            String::new()
-                        };
-                        due.push(Greeting {
-                            occasion: format!("greeting:birthday:{}", today.year()),
-                            kind: Kind::Birthday,
-                            template: &rules.templates.birthday,
-                            message: &rules.messages.birthday,
-                            vars: vars(&c, &store, &[("tier", tier.name.clone()), ("gift", gift)]),
-                            subject: lang.t("notice.birthday_subject").into(),
-                        });
-                    }
+                    is_birthday(today, solar, lunar)
+                } else {
+                    false
+                };
+                if occasions.is_empty() && !birthday {
+                    continue;
+                }
+                let store = stores.get(&c.store_id).cloned().unwrap_or_default();
+                let text = self.config.language();
+                // Only a greeting through message templates speaks the customer's language,
+                // so the sealed profile is opened only when templates are in use.
+                let customer = if rules.messages.any() {
+                    self.greeting_language(&c).unwrap_or(text)
+                } else {
+                    text
+                };
+                let langs = Langs { text, customer };
+                let mut due = due_today(&rules, &occasions, &c, &store, today, langs);
+                if birthday {
+                    let lang = langs.of(&rules.messages.birthday);
+                    let code = self.db.tier_code(c.id, &programme.ladder).await?;
+                    let tier = programme.ladder.at(programme.ladder.rank(&code));
+                    let gift = if self
+                        .db
+                        .notice_recorded(c.id, &format!("birthday:{}", today.year()))
+                        .await?
+                    {
+                        gift_text(&programme, &code, lang)
+                    } else {
+                        String::new()
+                    };
+                    due.push(Greeting {
+                        occasion: format!("greeting:birthday:{}", today.year()),
+                        kind: Kind::Birthday,
+                        template: &rules.templates.birthday,
+                        message: &rules.messages.birthday,
+                        vars: vars(&c, &store, &[("tier", tier.name.clone()), ("gift", gift)]),
+                        subject: lang.t("notice.birthday_subject").into(),
+                    });
                 }
                 for g in due {
                     if self.db.notice_recorded(c.id, &g.occasion).await? {
@@ -124,6 +126,19 @@ impl App {
             }
         }
         Ok(report)
+    }
+
+    /// The language a customer chose, from their sealed profile; `None` when they chose
+    /// none. One unreadable profile does not stop everyone's greetings: it is logged by id
+    /// and that customer is greeted in the default language.
+    fn greeting_language(&self, c: &Greetable) -> Option<Lang> {
+        match open_profile(&self.keys, c.id, &c.profile) {
+            Ok(p) => Lang::parse(&p.language),
+            Err(e) => {
+                tracing::warn!(customer = c.id, error = %e, "greeting in the default language");
+                None
+            }
+        }
     }
 
     /// Queues one greeting with its occasion row; false when it was already recorded (by a
