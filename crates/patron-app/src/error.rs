@@ -154,3 +154,14 @@ impl AppError {
         }
     }
 }
+
+impl From<patron_store::reports::SalesRefused> for AppError {
+    fn from(e: patron_store::reports::SalesRefused) -> Self {
+        match e {
+            patron_store::reports::SalesRefused::Unsupported(_) => {
+                FieldError::new("group_by", "error.report.unsupported").into()
+            }
+            patron_store::reports::SalesRefused::Store(s) => s.into(),
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod membership;
 pub mod messages;
 pub mod outbox;
 pub mod password_pool;
+pub mod reports;
 pub mod reseal;
 pub mod sales;
 pub mod security;
@@ -61,6 +62,8 @@ pub struct App {
     pub(crate) outbox_gauge: outbox::OutboxGauge,
     /// Stores and staff as lists show them (see `directory`).
     pub(crate) directory: directory::DirectoryCache,
+    /// Member activity for the customer indicators (see `reports::ActivityCache`).
+    pub(crate) activity: std::sync::Arc<reports::ActivityCache>,
 }
 
 impl App {
@@ -118,6 +121,7 @@ impl App {
             passwords,
             outbox_gauge: Default::default(),
             directory: Default::default(),
+            activity: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ mod error;
 pub mod jobs;
 pub mod membership;
 pub mod messages;
+pub mod reports;
 pub mod sales;
 pub mod schema;
 pub mod sealed;

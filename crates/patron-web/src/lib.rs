@@ -4,6 +4,7 @@
 
 mod access;
 mod api;
+pub mod charts;
 mod console;
 mod error;
 mod i18n;

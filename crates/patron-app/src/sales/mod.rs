@@ -160,13 +160,15 @@ pub(crate) fn till_store(counter: &Counter, code: &str) -> Result<(i64, TimeZone
 
 /// The local day, month and rolling-twelve-month window of a moment in a store's zone.
 pub fn calendar(at: Timestamp, tz: &TimeZone) -> Calendar {
-    let d = tz.to_datetime(at).date();
+    let local = tz.to_datetime(at);
+    let d = local.date();
     let (y, m) = (i64::from(d.year()), i64::from(d.month()));
     let first = y * 12 + (m - 1) - 11;
     Calendar {
         day: y * 10_000 + m * 100 + i64::from(d.day()),
         month: y * 100 + m,
         window_from: (first / 12) * 100 + first % 12 + 1,
+        hour: i64::from(local.hour()),
     }
 }
 

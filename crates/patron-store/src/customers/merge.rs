@@ -149,6 +149,8 @@ impl Db {
         .bind(ms(now))
         .execute(&mut *tx)
         .await?;
+        // The merged file no longer counts as a new customer.
+        crate::reports::activity::bump_epoch(&mut tx).await?;
         tx.commit(
             &AuditEvent::ok("customer.merge", "customer", keep)
                 .with_detail(format!("merged={gone};{summary}")),

@@ -20,6 +20,7 @@ use super::{
     Bind, LINE_ARITY, LINE_COLUMNS, NewSale, SALE_ARITY, SALE_COLUMNS, Totals, bind_line, bind_sale,
 };
 use crate::db::numbered;
+use crate::reports::rollup::Rollup;
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::{Standing, TierLadder};
@@ -152,15 +153,18 @@ impl Db {
         let rows: Vec<&NewSale> = sales.iter().collect();
         let ids = super::together::insert_sales(&mut tx, &rows).await?;
         let mut sums = BatchSums::default();
+        let mut rollup = Rollup::default();
         for (sale, id) in sales.iter().zip(&ids) {
             if id.is_some() {
                 sums.add(sale, &Totals::of(sale));
+                rollup.add_sale(sale);
                 done.sales += 1;
                 done.lines += sale.lines.len();
             } else {
                 done.taken.push((sale.store_id, sale.receipt_no.clone()));
             }
         }
+        rollup.write(&mut tx).await?;
         for (customer, s) in &sums.customers {
             super::standing::add_stats(&mut tx, *customer, s, tiers.now).await?;
         }
@@ -312,6 +316,7 @@ impl SqliteBulk {
             ..BulkWritten::default()
         };
         let mut sums = BatchSums::default();
+        let mut rollup = Rollup::default();
         {
             let mut insert_sale = tx.prepare_cached(&format!(
                 "INSERT INTO sales ({SALE_COLUMNS}) VALUES ({}) \
@@ -335,7 +340,9 @@ impl SqliteBulk {
                 done.sales += 1;
                 done.lines += sale.lines.len();
                 sums.add(sale, &t);
+                rollup.add_sale(sale);
             }
+            rollup.write_sqlite(&tx)?;
             let mut stats = tx.prepare_cached(ADD_STATS_SQL)?;
             for (customer, s) in &sums.customers {
                 stats.execute(rusqlite::params![

@@ -16,6 +16,7 @@ pub use standing::{Calendar, Reviewed, StatsRow};
 
 use crate::membership::coupons;
 use crate::membership::points::{EntryKind, EntryNote, NewLot, PointsRefused, earn_in, redeem_in};
+use crate::reports::rollup::Rollup;
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::TierLadder;
@@ -195,6 +196,9 @@ pub async fn record_sale_in(
         return Err(SaleRefused::ReceiptTaken);
     };
     let outcome = apply_sale_in(conn, sale, sale_id, ladder).await?;
+    let mut rollup = Rollup::default();
+    rollup.add_sale(sale);
+    rollup.write(conn).await?;
     // The key is written last, with its answer: a concurrent request with the same key
     // (another server) waits on it here and then finds it taken.
     let body = match idem {
@@ -281,8 +285,8 @@ pub(crate) async fn apply_sale_in(
 /// The columns a sale is written with, in the order `bind_sale` binds them.
 pub(crate) const SALE_COLUMNS: &str = "store_id, receipt_no, customer_id, till_name, staff_id, \
      sold_at_ms, list_fen, discount_fen, net_fen, points_value_fen, paid_fen, eligible_fen, \
-     points_earned, points_redeemed, source, created_at, local_month, local_day";
-pub(crate) const SALE_ARITY: usize = 18;
+     points_earned, points_redeemed, source, created_at, local_month, local_day, local_hour";
+pub(crate) const SALE_ARITY: usize = 19;
 
 /// The columns a line is written with, in the order `bind_line` binds them.
 pub(crate) const LINE_COLUMNS: &str = "sale_id, line_no, sku, name, category, quantity, \
@@ -338,6 +342,7 @@ pub(crate) fn bind_sale<'q, Q: Bind<'q>>(q: Q, sale: &'q NewSale, t: &Totals) ->
         .bind_i64(ms(sale.recorded_at))
         .bind_i64(sale.calendar.month)
         .bind_i64(sale.calendar.day)
+        .bind_i64(sale.calendar.hour)
 }
 
 /// Binds a line's `LINE_COLUMNS` (`line_no` counts from 1).

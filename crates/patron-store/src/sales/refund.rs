@@ -7,6 +7,7 @@ use super::idempotency::{Idempotency, Stored};
 use super::standing::{self, Calendar};
 use crate::membership::points::EntryNote;
 use crate::membership::points::correction::{clawback_in, held_in, restore_in};
+use crate::reports::rollup::{RefundFacts, RefundedLine, Rollup};
 use crate::{Db, StoreError, ms};
 use jiff::Timestamp;
 use patron_domain::membership::TierLadder;
@@ -110,6 +111,7 @@ struct SaleHead {
     refunded_net_fen: i64,
     refunded_eligible_fen: i64,
     local_month: i64,
+    staff_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -120,6 +122,8 @@ struct LineLeft {
     net_fen: i64,
     paid_fen: i64,
     earns: i64,
+    sku: String,
+    category: String,
 }
 
 impl Db {
@@ -152,7 +156,7 @@ pub async fn record_refund_in(
     let now = r.recorded_at;
     let sale: SaleHead = sqlx::query_as(
         "SELECT id, customer_id, net_fen, eligible_fen, points_earned, points_redeemed, \
-         refunded_net_fen, refunded_eligible_fen, local_month FROM sales \
+         refunded_net_fen, refunded_eligible_fen, local_month, staff_id FROM sales \
          WHERE store_id = $1 AND receipt_no = $2",
     )
     .bind(r.store_id)
@@ -161,7 +165,8 @@ pub async fn record_refund_in(
     .await?
     .ok_or(RefundRefused::SaleNotFound)?;
     let lines: Vec<LineLeft> = sqlx::query_as(
-        "SELECT line_no, quantity, refunded_qty, net_fen, paid_fen, earns FROM sale_lines \
+        "SELECT line_no, quantity, refunded_qty, net_fen, paid_fen, earns, sku, category \
+         FROM sale_lines \
          WHERE sale_id = $1 ORDER BY line_no",
     )
     .bind(sale.id)
@@ -215,7 +220,7 @@ pub async fn record_refund_in(
         if l.earns != 0 {
             eligible_now += paid;
         }
-        parts.push((w.line_no, w.quantity, paid));
+        parts.push((w.line_no, w.quantity, paid, net, l));
     }
     if parts.is_empty() {
         return Err(RefundRefused::NothingLeft);
@@ -245,8 +250,9 @@ pub async fn record_refund_in(
     .await?;
     let refund_id: i64 = sqlx::query_scalar(
         "INSERT INTO refunds (sale_id, store_id, refund_no, customer_id, net_fen, paid_fen, \
-         points_clawed, points_restored, points_short, reason, till_name, at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11) RETURNING id",
+         points_clawed, points_restored, points_short, reason, till_name, at_ms, local_day, \
+         local_month, local_hour) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(sale.id)
     .bind(r.store_id)
@@ -259,19 +265,40 @@ pub async fn record_refund_in(
     .bind(&r.reason)
     .bind(&r.till_name)
     .bind(ms(now))
+    .bind(r.calendar.day)
+    .bind(r.calendar.month)
+    .bind(r.calendar.hour)
     .fetch_one(&mut *conn)
     .await?;
-    for (line_no, quantity, paid) in &parts {
+    for (line_no, quantity, paid, net, _) in &parts {
         sqlx::query(
-            "INSERT INTO refund_lines (refund_id, line_no, quantity, paid_fen) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO refund_lines (refund_id, line_no, quantity, paid_fen, net_fen) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(refund_id)
         .bind(line_no)
         .bind(quantity)
         .bind(paid)
+        .bind(net)
         .execute(&mut *conn)
         .await?;
     }
+    let mut rollup = Rollup::default();
+    rollup.add_refund(&RefundFacts {
+        store_id: r.store_id,
+        calendar: &r.calendar,
+        member: sale.customer_id.is_some(),
+        staff_id: sale.staff_id,
+        lines: parts
+            .iter()
+            .map(|(_, _, _, net, l)| RefundedLine {
+                sku: &l.sku,
+                category: &l.category,
+                net_fen: *net,
+            })
+            .collect(),
+    });
+    rollup.write(conn).await?;
     let mut outcome = RefundOutcome {
         refund_id,
         sale_id: sale.id,

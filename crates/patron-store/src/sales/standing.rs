@@ -18,6 +18,8 @@ pub struct Calendar {
     pub month: i64,
     /// The first month (`yyyymm`) of the rolling twelve months that end with `month`.
     pub window_from: i64,
+    /// The local hour of day, 0 to 23 (the reports' hour-of-day grouping).
+    pub hour: i64,
 }
 
 /// The running statistics of one customer.

@@ -8,11 +8,12 @@ use super::{
     SaleOutcome, SaleRefused, Stored, Together, Totals, apply_sale_in, bind_line, bind_sale,
 };
 use crate::db::placeholders;
+use crate::reports::rollup::Rollup;
 use crate::{Db, StoreError, ms};
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 
-/// Sales a statement: 18 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
+/// Sales a statement: 19 parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
 const SALES_PER_STATEMENT: usize = 500;
 /// Lines a statement (11 parameters each).
 const LINES_PER_STATEMENT: usize = 2_000;
@@ -157,6 +158,11 @@ impl Db {
                 }
             }
         }
+        let mut rollup = Rollup::default();
+        for (sale, _, _) in sales {
+            rollup.add_sale(sale);
+        }
+        rollup.write(&mut tx).await?;
         // The keys are written last, with their answers: a concurrent request with one of
         // them (another server) waits on it here and then finds it taken.
         let answers: Vec<(usize, Answer<'_>)> = sales

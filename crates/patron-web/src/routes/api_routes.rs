@@ -186,6 +186,30 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/api/v1/reports/summary",
+            Cap(C::ReportRead),
+            get(api::reports::summary),
+        ),
+        r(
+            "GET",
+            "/api/v1/reports/sales",
+            Cap(C::ReportRead),
+            get(api::reports::sales),
+        ),
+        r(
+            "GET",
+            "/api/v1/reports/cohorts",
+            Cap(C::ReportRead),
+            get(api::reports::cohorts),
+        ),
+        r(
+            "GET",
+            "/api/v1/reports/lifecycle",
+            Cap(C::ReportRead),
+            get(api::reports::lifecycle),
+        ),
+        r(
+            "GET",
             "/api/v1/reports/leaderboard",
             Cap(C::ReportRead),
             get(api::ranking::leaderboard),

@@ -47,6 +47,7 @@ mod password_work;
 mod points;
 mod privileges;
 mod reader_language;
+mod reports;
 mod sales_import;
 mod saved_segments;
 mod scoping;
