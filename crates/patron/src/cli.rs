@@ -69,6 +69,12 @@ enum Command {
     Check(CheckCmd),
     /// Recompute every customer's classes now (the nightly job does this on its own).
     Reclassify,
+    /// Reports: summary, sales, cohorts, lifecycle (as table, CSV, xlsx or JSON).
+    #[command(subcommand)]
+    Report(crate::reports::ReportCmd),
+    /// The report roll-ups.
+    #[command(subcommand)]
+    Reports(crate::reports::ReportsCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -298,7 +304,7 @@ async fn staff_id(app: &App, username: &str) -> anyhow::Result<i64> {
     }
 }
 
-fn explain(e: patron_app::AppError) -> anyhow::Error {
+pub(crate) fn explain(e: patron_app::AppError) -> anyhow::Error {
     match e {
         patron_app::AppError::Field(f) => anyhow::anyhow!("{}: {}", f.field, message(f.key)),
         patron_app::AppError::Conflict { key, .. } => anyhow::anyhow!("{}", message(key)),
@@ -481,6 +487,12 @@ async fn admin_command(app: &App, command: Command) -> anyhow::Result<ExitCode> 
         }
         Command::Keys(KeysCmd::Rotate) => {
             return crate::transfer::rotate_keys(app).await;
+        }
+        Command::Report(cmd) => {
+            return crate::reports::run(app, cmd).await;
+        }
+        Command::Reports(crate::reports::ReportsCmd::Rebuild) => {
+            return crate::reports::rebuild(app).await;
         }
         other => bail!("unexpected command {other:?}"),
     }

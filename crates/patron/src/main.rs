@@ -2,6 +2,7 @@
 
 mod cli;
 mod launch;
+mod reports;
 mod transfer;
 
 use clap::Parser;
