@@ -8,6 +8,7 @@ mod console;
 mod error;
 mod i18n;
 mod identity;
+mod menu;
 mod middleware;
 mod routes;
 mod state;
