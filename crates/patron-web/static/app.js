@@ -44,3 +44,11 @@ if (menu instanceof HTMLDetailsElement && window.matchMedia) {
   wide.addEventListener("change", fit);
   fit();
 }
+// A tab bar wider than a phone scrolls sideways: bring the open tab into view.
+const openTab = document.querySelector(".tabs [aria-current=page]");
+if (openTab instanceof HTMLElement && openTab.parentElement) {
+  const bar = openTab.parentElement;
+  if (bar.scrollWidth > bar.clientWidth) {
+    bar.scrollLeft = openTab.offsetLeft - (bar.clientWidth - openTab.offsetWidth) / 2;
+  }
+}
