@@ -9,6 +9,7 @@ mod console;
 mod error;
 mod i18n;
 mod identity;
+mod menu;
 mod middleware;
 mod routes;
 mod state;

@@ -2,10 +2,10 @@
 //! CSRF token for forms, flash messages, and date formatting in the chain's time zone.
 
 use crate::i18n::Lang;
+use crate::menu::{self, MENU};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use patron_app::security::{Principal, Via};
-use patron_domain::Capability;
 
 /// One menu entry, shown only to those who may use it.
 pub struct NavItem {
@@ -14,124 +14,32 @@ pub struct NavItem {
     pub active: bool,
 }
 
+/// A section of the sidebar with the entries the reader may use; open when it holds the
+/// current page.
+pub struct NavSection {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+    pub items: Vec<NavItem>,
+}
+
+/// One step of the breadcrumb; the last one is the page itself and has no link.
+pub struct Crumb {
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
 pub struct Page {
     pub lang: Lang,
     pub title: &'static str,
     pub csrf: String,
     pub user_name: String,
     pub user_role: &'static str,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavSection>,
+    pub crumbs: Vec<Crumb>,
     pub flash: String,
     pub error: String,
 }
-
-const MENU: &[(&str, &str, Option<Capability>)] = &[
-    ("/console", "nav.home", None),
-    (
-        "/console/followups",
-        "nav.followups",
-        Some(Capability::CustomerRead),
-    ),
-    (
-        "/console/customers",
-        "nav.customers",
-        Some(Capability::CustomerRead),
-    ),
-    ("/console/stores", "nav.stores", Some(Capability::StoreRead)),
-    ("/console/staff", "nav.staff", Some(Capability::StaffRead)),
-    ("/console/roles", "nav.roles", Some(Capability::RoleManage)),
-    ("/console/keys", "nav.keys", Some(Capability::ApiKeyManage)),
-    ("/console/audit", "nav.audit", Some(Capability::AuditRead)),
-    (
-        "/console/outbox",
-        "nav.outbox",
-        Some(Capability::OutboxRead),
-    ),
-    ("/console/till", "nav.till", Some(Capability::SaleRecord)),
-    (
-        "/console/care/classes",
-        "nav.classes",
-        Some(Capability::CustomerRead),
-    ),
-    (
-        "/console/segments",
-        "nav.segments",
-        Some(Capability::CustomerRead),
-    ),
-    (
-        "/console/care/churn",
-        "nav.churn",
-        Some(Capability::CustomerRead),
-    ),
-    ("/console/care/calendar", "nav.calendar", None),
-    (
-        "/console/messages",
-        "nav.messages",
-        Some(Capability::CampaignManage),
-    ),
-    ("/console/mall", "nav.mall", Some(Capability::SaleRecord)),
-    (
-        "/console/points",
-        "nav.points",
-        Some(Capability::PointsAdjust),
-    ),
-    (
-        "/console/coupons",
-        "nav.coupons",
-        Some(Capability::CouponManage),
-    ),
-    (
-        "/console/reports/points",
-        "nav.points_report",
-        Some(Capability::ReportRead),
-    ),
-    (
-        "/console/reports/leaderboard",
-        "nav.leaderboard",
-        Some(Capability::ReportRead),
-    ),
-    (
-        "/console/service",
-        "nav.service",
-        Some(Capability::TicketManage),
-    ),
-    (
-        "/console/orders",
-        "nav.orders",
-        Some(Capability::OrderManage),
-    ),
-    (
-        "/console/service/calendar",
-        "nav.visit_calendar",
-        Some(Capability::OrderManage),
-    ),
-    (
-        "/console/warranties",
-        "nav.warranties",
-        Some(Capability::WarrantyManage),
-    ),
-    (
-        "/console/service/reports",
-        "nav.service_reports",
-        Some(Capability::ReportRead),
-    ),
-    (
-        "/console/surveys",
-        "nav.surveys",
-        Some(Capability::ReportRead),
-    ),
-    (
-        "/console/loyalty",
-        "nav.loyalty",
-        Some(Capability::SettingsManage),
-    ),
-    (
-        "/console/settings",
-        "nav.settings",
-        Some(Capability::SettingsManage),
-    ),
-    ("/console/account", "nav.account", None),
-];
 
 impl Page {
     /// A page outside the console (sign-in, set-up, errors).
@@ -143,29 +51,66 @@ impl Page {
             user_name: String::new(),
             user_role: "",
             nav: Vec::new(),
+            crumbs: Vec::new(),
             flash: String::new(),
             error: String::new(),
         }
     }
 
-    /// A console page for `p`, with `current` marking the menu entry.
+    /// A console page for `p`; `current` is the address of the menu entry the page belongs
+    /// to, which marks it in the sidebar and starts the breadcrumb.
     pub fn console(lang: Lang, p: &Principal, title_key: &str, current: &str) -> Page {
         let nav = MENU
             .iter()
-            .filter(|(_, _, cap)| cap.is_none_or(|c| p.can(c)))
-            .map(|(href, label, _)| NavItem {
-                href,
-                label: lang.t(label),
-                active: *href == current,
+            .map(|section| {
+                let items: Vec<NavItem> = section
+                    .entries
+                    .iter()
+                    .filter(|e| e.gate.is_none_or(|c| p.can(c)))
+                    .map(|e| NavItem {
+                        href: e.href,
+                        label: lang.t(e.label),
+                        active: e.href == current,
+                    })
+                    .collect();
+                NavSection {
+                    id: section.id,
+                    label: lang.t(section.label),
+                    current: items.iter().any(|i| i.active),
+                    items,
+                }
             })
+            .filter(|s| !s.items.is_empty())
             .collect();
+        let title = lang.t(title_key);
+        let mut crumbs = Vec::new();
+        if let Some((section, entry)) = menu::locate(current) {
+            crumbs.push(Crumb {
+                label: lang.t(section.label),
+                href: "",
+            });
+            crumbs.push(Crumb {
+                label: lang.t(entry.label),
+                href: entry.href,
+            });
+            if entry.title != title_key {
+                crumbs.push(Crumb {
+                    label: title,
+                    href: "",
+                });
+            }
+        }
+        if let Some(last) = crumbs.last_mut() {
+            last.href = "";
+        }
         Page {
             lang,
-            title: lang.t(title_key),
+            title,
             csrf: session_csrf(p),
             user_name: p.display_name.clone(),
             user_role: lang.t(&format!("role.{}", p.role.as_str())),
             nav,
+            crumbs,
             flash: String::new(),
             error: String::new(),
         }

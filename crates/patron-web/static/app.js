@@ -35,3 +35,20 @@ if (smsBody instanceof HTMLTextAreaElement && smsCount) {
   if (marketing) marketing.addEventListener("change", update);
   update();
 }
+// The sidebar's menu is a <details> so that phones can fold it without scripts; wide screens
+// show it always (CSS does where the browser allows, this does it elsewhere).
+const menu = document.getElementById("menu");
+if (menu instanceof HTMLDetailsElement && window.matchMedia) {
+  const wide = window.matchMedia("(min-width: 861px)");
+  const fit = () => { menu.open = wide.matches; };
+  wide.addEventListener("change", fit);
+  fit();
+}
+// A tab bar wider than a phone scrolls sideways: bring the open tab into view.
+const openTab = document.querySelector(".tabs [aria-current=page]");
+if (openTab instanceof HTMLElement && openTab.parentElement) {
+  const bar = openTab.parentElement;
+  if (bar.scrollWidth > bar.clientWidth) {
+    bar.scrollLeft = openTab.offsetLeft - (bar.clientWidth - openTab.offsetWidth) / 2;
+  }
+}

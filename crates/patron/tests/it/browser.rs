@@ -184,6 +184,48 @@ impl WebDriver {
             .to_string()
     }
 
+    /// Runs a script in the page and returns its value.
+    pub(crate) async fn script(&self, js: &str) -> Value {
+        self.call("POST", "/execute/sync", json!({"script": js, "args": []}))
+            .await
+    }
+
+    /// Sets the window's size, as a phone or a desktop would have it.
+    pub(crate) async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
+    pub(crate) async fn displayed(&self, css: &str) -> bool {
+        let el = self.find(css).await;
+        self.call("GET", &format!("/element/{el}/displayed"), json!({}))
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    pub(crate) async fn attribute(&self, css: &str, name: &str) -> String {
+        let el = self.find(css).await;
+        self.call("GET", &format!("/element/{el}/attribute/{name}"), json!({}))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub(crate) async fn text_of(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.call("GET", &format!("/element/{el}/text"), json!({}))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
     pub(crate) async fn screenshot(&self, name: &str) {
         let b64 = self.call("GET", "/screenshot", json!({})).await;
         if let Some(png) = b64

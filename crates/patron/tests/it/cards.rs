@@ -107,7 +107,9 @@ async fn cards_identify_members_at_the_till(kind: Kind) {
 
     let c = Client::new(&s.base);
     c.login("owner", PASSWORD).await;
-    let page = c.get(&format!("/console/customers/{member}")).await;
+    let page = c
+        .get(&format!("/console/customers/{member}?tab=points"))
+        .await;
     assert!(
         page.body.contains(&newer),
         "the customer page shows the card"

@@ -143,7 +143,7 @@ async fn customer_pages(kind: Kind) {
         ],
     )
     .await;
-    let page = c.get(&page_url).await;
+    let page = c.get(&format!("{page_url}?tab=interactions")).await;
     assert!(page.body.contains("周末带家人再来") && page.body.contains("看了地板"));
 
     // The list finds by initials and by the last four digits; "my customers" is per owner.

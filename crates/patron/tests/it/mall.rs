@@ -453,7 +453,9 @@ async fn the_mall_pages_work_as_staff_use_them(kind: Kind) {
     );
     let umbrella = s.app.db().rewards().await.expect("rewards")[0].id;
 
-    let customer_page = owner.get(&format!("/console/customers/{member}")).await;
+    let customer_page = owner
+        .get(&format!("/console/customers/{member}?tab=points"))
+        .await;
     assert!(
         customer_page.body.contains("id=\"redeem-reward\""),
         "redeem form on the customer page"
@@ -493,7 +495,9 @@ async fn the_mall_pages_work_as_staff_use_them(kind: Kind) {
         !page.body.contains(&format!("id=\"order-{order}\"")),
         "no longer waiting"
     );
-    let page = owner.get(&format!("/console/customers/{member}")).await;
+    let page = owner
+        .get(&format!("/console/customers/{member}?tab=points"))
+        .await;
     assert!(
         page.body.contains("已领取"),
         "the member's order shows as handed over"

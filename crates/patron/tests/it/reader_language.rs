@@ -104,7 +104,8 @@ async fn an_english_reader_reads_english(kind: Kind) {
     let chinese = Client::new(&s.base);
     chinese.login("owner", PASSWORD).await;
 
-    let profile = format!("/console/customers/{customer}");
+    // The compensation is a line of the points ledger, on the points tab.
+    let profile = format!("/console/customers/{customer}?tab=points");
     let page = english.get(&profile).await;
     assert!(
         page.body

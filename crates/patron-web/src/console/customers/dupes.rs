@@ -76,8 +76,13 @@ async fn show(
     .await;
     match result {
         Ok(pairs) => {
-            let mut page = Page::console(lang, p, "customers.dupes_title", "/console/customers")
-                .with_flash(flash);
+            let mut page = Page::console(
+                lang,
+                p,
+                "customers.dupes_title",
+                "/console/customers/duplicates",
+            )
+            .with_flash(flash);
             if let Some(e) = error {
                 page = page.with_error(e);
             }
@@ -165,7 +170,7 @@ async fn handover_show(
         ctx.lang,
         p,
         "customers.handover_title",
-        "/console/customers",
+        "/console/customers/handover",
     )
     .with_flash(flash);
     if let Some(e) = error {

@@ -57,7 +57,7 @@ async fn show(
     match state.app.custom_fields().await {
         Ok(fields) => {
             let mut page =
-                Page::console(lang, p, "fields.title", "/console/customers").with_flash(flash);
+                Page::console(lang, p, "fields.title", "/console/custom-fields").with_flash(flash);
             if let Some(e) = error {
                 page = page.with_error(e);
             }

@@ -241,7 +241,7 @@ async fn list(
         .map(|c| row(c, &names, ctx, state))
         .collect();
     render(&CustomersPage {
-        page: Page::console(lang, p, title, "/console/customers").with_flash(flash),
+        page: Page::console(lang, p, title, base).with_flash(flash),
         rows,
         total,
         prev: if page.page > 1 {

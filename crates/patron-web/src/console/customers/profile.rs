@@ -1,6 +1,8 @@
-//! The customer page: profile (masked, with reveal for those allowed), completeness,
-//! consents with one-click grant and withdraw, the timeline with a form to record an
-//! interaction, the owner and its history, and possible duplicates.
+//! The customer page, in tabs: overview (profile masked, with reveal for those allowed,
+//! completeness, household, owner, possible duplicates), purchases, points and coupons,
+//! service, consent and privacy (one-click grant and withdraw), and the interactions
+//! timeline. Tabs are links (`?tab=`), only the chosen one is rendered, and every form on a
+//! tab lands back on it.
 
 use super::membership::MemberPanel;
 use super::service_panel::ServicePanel;
@@ -34,6 +36,67 @@ pub struct ConsentLine {
     pub at: String,
 }
 
+/// A tab of the customer page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Overview,
+    Purchases,
+    Points,
+    Service,
+    Privacy,
+    Interactions,
+}
+
+impl Tab {
+    const ALL: [Tab; 6] = [
+        Tab::Overview,
+        Tab::Purchases,
+        Tab::Points,
+        Tab::Service,
+        Tab::Privacy,
+        Tab::Interactions,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Tab::Overview => "overview",
+            Tab::Purchases => "purchases",
+            Tab::Points => "points",
+            Tab::Service => "service",
+            Tab::Privacy => "privacy",
+            Tab::Interactions => "interactions",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "nav.tab_overview",
+            Tab::Purchases => "nav.tab_purchases",
+            Tab::Points => "nav.tab_points",
+            Tab::Service => "nav.tab_service",
+            Tab::Privacy => "nav.tab_privacy",
+            Tab::Interactions => "nav.tab_interactions",
+        }
+    }
+
+    /// The tab named in the address; the overview for anything else.
+    fn parse(code: &str) -> Tab {
+        Tab::ALL
+            .into_iter()
+            .find(|t| t.code() == code)
+            .unwrap_or_default()
+    }
+
+    /// Where a form on this tab sends the reader after it is saved, with the flash `ok`.
+    pub fn after_save(self, id: i64, ok: &str) -> String {
+        match self {
+            Tab::Overview => format!("/console/customers/{id}?ok={ok}"),
+            tab => format!("/console/customers/{id}?tab={}&ok={ok}", tab.code()),
+        }
+    }
+}
+
 pub struct TimelineLine {
     pub at: String,
     pub title: String,
@@ -46,6 +109,9 @@ pub struct TimelineLine {
 #[template(path = "customer.html")]
 pub struct CustomerPage {
     page: Page,
+    tab: &'static str,
+    /// (code, label, whether it is the one shown) of each tab the reader may use.
+    tabs: Vec<(&'static str, &'static str, bool)>,
     c: Customer,
     store: String,
     owner: String,
@@ -81,6 +147,8 @@ impl CustomerPage {
 pub struct PageParams {
     #[serde(default)]
     ok: String,
+    #[serde(default)]
+    tab: String,
 }
 
 async fn show(
@@ -88,6 +156,7 @@ async fn show(
     p: &Principal,
     ctx: &Ctx,
     id: i64,
+    tab: Tab,
     flash: &str,
     revealed: Option<(&str, String)>,
     error: Option<&AppError>,
@@ -101,6 +170,20 @@ async fn show(
     };
     let (_, owners) = choices_in(&profile.directory, p.scope());
     let service = ServicePanel::of(&profile, lang, &tz, state.app.now());
+    // The service tab lists what the reader may handle; with nothing to list it is left out.
+    let shown_tabs: Vec<Tab> = Tab::ALL
+        .into_iter()
+        .filter(|t| *t != Tab::Service || !service.sections.is_empty())
+        .collect();
+    let tab = if shown_tabs.contains(&tab) {
+        tab
+    } else {
+        Tab::Overview
+    };
+    let tabs = shown_tabs
+        .iter()
+        .map(|x| (x.code(), t(x.label()), *x == tab))
+        .collect();
     let CustomerProfile {
         customer: c,
         directory,
@@ -249,6 +332,8 @@ async fn show(
         .collect();
     render(&CustomerPage {
         page,
+        tab: tab.code(),
+        tabs,
         store: names.store(c.store_id),
         owner: names.staff(c.owner_staff_id),
         personal,
@@ -290,19 +375,30 @@ pub async fn customer_page(
     Path(id): Path<i64>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    show(&state, &p, &ctx, id, &params.ok, None, None).await
+    show(
+        &state,
+        &p,
+        &ctx,
+        id,
+        Tab::parse(&params.tab),
+        &params.ok,
+        None,
+        None,
+    )
+    .await
 }
 
-/// The customer page showing an error from a form on it (points adjustment).
+/// The customer page showing an error from a form on `tab`, on that tab.
 pub async fn show_with_error(
     state: &AppState,
     p: &Principal,
     ctx: &Ctx,
     id: i64,
+    tab: Tab,
     e: &AppError,
 ) -> Response {
     crate::console::on_form_error(e, ctx.lang, async {
-        show(state, p, ctx, id, "", None, Some(e)).await
+        show(state, p, ctx, id, tab, "", None, Some(e)).await
     })
     .await
 }
@@ -336,9 +432,19 @@ pub async fn reveal(
                 "birthday" => "birthday",
                 _ => "id_number",
             };
-            show(&state, &p, &ctx, id, "", Some((field, value)), None).await
+            show(
+                &state,
+                &p,
+                &ctx,
+                id,
+                Tab::Overview,
+                "",
+                Some((field, value)),
+                None,
+            )
+            .await
         }
-        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Overview, &e).await,
     }
 }
 
@@ -364,7 +470,7 @@ pub async fn consent(
             "consents",
             "error.consent.purpose",
         ));
-        return show(&state, &p, &ctx, id, "", None, Some(&e)).await;
+        return show(&state, &p, &ctx, id, Tab::Privacy, "", None, Some(&e)).await;
     };
     let channel = ConsentChannel::parse(&form.channel).unwrap_or(ConsentChannel::Counter);
     match state
@@ -378,10 +484,8 @@ pub async fn consent(
         )
         .await
     {
-        Ok(()) => see_other(&format!(
-            "/console/customers/{id}?ok=consent_saved#consents"
-        )),
-        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
+        Ok(()) => see_other(&Tab::Privacy.after_save(id, "consent_saved")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Privacy, &e).await,
     }
 }
 
@@ -396,10 +500,8 @@ pub async fn interaction(
         .add_interaction(&p.actor(ctx.rid()), p.scope(), id, Some(p.staff_id), &form)
         .await
     {
-        Ok(_) => see_other(&format!(
-            "/console/customers/{id}?ok=interaction_saved#timeline"
-        )),
-        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
+        Ok(_) => see_other(&Tab::Interactions.after_save(id, "interaction_saved")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Interactions, &e).await,
     }
 }
 
@@ -428,8 +530,8 @@ pub async fn household(
         )
         .await
     {
-        Ok(_) => see_other(&format!("/console/customers/{id}?ok=household_saved")),
-        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
+        Ok(_) => see_other(&Tab::Overview.after_save(id, "household_saved")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Overview, &e).await,
     }
 }
 
@@ -453,8 +555,8 @@ pub async fn owner(
         .assign_owner(&p.actor(ctx.rid()), p.scope(), &[id], to, &form.reason)
         .await
     {
-        Ok(_) => see_other(&format!("/console/customers/{id}?ok=owner_saved")),
-        Err(e) => show_with_error(&state, &p, &ctx, id, &e).await,
+        Ok(_) => see_other(&Tab::Overview.after_save(id, "owner_saved")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Overview, &e).await,
     }
 }
 
@@ -469,7 +571,7 @@ pub async fn verify(
         .mark_verified(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(()) => see_other(&format!("/console/customers/{id}?ok=customer_verified")),
+        Ok(()) => see_other(&Tab::Overview.after_save(id, "customer_verified")),
         Err(e) => crate::error::WebError::page(e, ctx.lang).into_response_page(),
     }
 }

@@ -54,7 +54,7 @@ pub struct UploadPage {
 }
 
 pub async fn import_page(Staff(p, ctx): Staff) -> Response {
-    let page = Page::console(ctx.lang, &p, "import.title", "/console/customers");
+    let page = Page::console(ctx.lang, &p, "import.title", "/console/customers/import");
     let upload_action = format!("/console/customers/import?_csrf={}", page.csrf);
     render(&UploadPage {
         page,
@@ -149,7 +149,7 @@ pub async fn mapping_page(
         Err(e) => return page_error(e, &ctx),
     };
     render(&MappingPage {
-        page: Page::console(lang, &p, "import.map_title", "/console/customers"),
+        page: Page::console(lang, &p, "import.map_title", "/console/customers/import"),
         token,
         rows: table.rows.len(),
         columns,
@@ -304,7 +304,7 @@ pub async fn status(
         Some(Ok(r)) => Some(r),
         None => None,
     };
-    let page = Page::console(lang, &p, "import.status_title", "/console/customers");
+    let page = Page::console(lang, &p, "import.status_title", "/console/customers/import");
     let r = report.clone().unwrap_or_default();
     render(&StatusPage {
         page,
@@ -345,7 +345,7 @@ pub async fn export_page(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
     render(&ExportPage {
-        page: Page::console(ctx.lang, &p, "export.title", "/console/customers"),
+        page: Page::console(ctx.lang, &p, "export.title", "/console/customers/export"),
         query: query.unwrap_or_default(),
         can_full: p.can(Capability::CustomerPiiReveal),
         threshold: state.app.config().customers.export_reason_rows,
@@ -420,7 +420,7 @@ pub async fn export(
         }
         Err(e) => {
             crate::console::on_form_error(&e, lang, async {
-                let mut page = Page::console(lang, &p, "export.title", "/console/customers");
+                let mut page = Page::console(lang, &p, "export.title", "/console/customers/export");
                 page = page.with_error(&e);
                 render(&ExportPage {
                     page,

@@ -1,6 +1,7 @@
 //! Membership actions from the customer page: issue a card (or replace a lost one), renew
 //! it, end the membership (注销) and take a member back.
 
+use crate::console::customers::profile::{Tab, show_with_error};
 use crate::console::see_other;
 use crate::identity::Staff;
 use crate::state::AppState;
@@ -17,12 +18,8 @@ pub async fn issue(
         .issue_card(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(_) => see_other(&format!(
-            "/console/customers/{id}?ok=card_issued#membership"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(_) => see_other(&Tab::Points.after_save(id, "card_issued")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }
 
@@ -36,12 +33,8 @@ pub async fn renew(
         .renew_card(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(_) => see_other(&format!(
-            "/console/customers/{id}?ok=card_renewed#membership"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(_) => see_other(&Tab::Points.after_save(id, "card_renewed")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }
 
@@ -62,12 +55,8 @@ pub async fn end(
         .end_membership(&p.actor(ctx.rid()), p.scope(), id, &form.reason)
         .await
     {
-        Ok(_) => see_other(&format!(
-            "/console/customers/{id}?ok=membership_ended#membership"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(_) => see_other(&Tab::Points.after_save(id, "membership_ended")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }
 
@@ -81,11 +70,7 @@ pub async fn rejoin(
         .rejoin_membership(&p.actor(ctx.rid()), p.scope(), id)
         .await
     {
-        Ok(()) => see_other(&format!(
-            "/console/customers/{id}?ok=membership_rejoined#membership"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(()) => see_other(&Tab::Points.after_save(id, "membership_rejoined")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }

@@ -3,6 +3,7 @@
 //! reward, and redeeming a reward for a member from the customer page.
 
 use crate::console::customers::membership::day;
+use crate::console::customers::profile::{Tab, show_with_error};
 use crate::console::see_other;
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -428,11 +429,7 @@ pub async fn redeem_for_customer(
     }
     .await;
     match result {
-        Ok(_) => see_other(&format!(
-            "/console/customers/{id}?ok=reward_redeemed#rewards"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(_) => see_other(&Tab::Points.after_save(id, "reward_redeemed")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }

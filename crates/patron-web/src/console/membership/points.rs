@@ -1,6 +1,7 @@
 //! Points in the back office: adjustments waiting for approval (approve or reject), an
 //! adjustment from the customer page, and the liability report.
 
+use crate::console::customers::profile::{Tab, show_with_error};
 use crate::console::{Flash, see_other};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
@@ -200,17 +201,15 @@ pub async fn adjust(
         .adjust_points(&p.actor(ctx.rid()), p.scope(), &[id], points, &form.reason)
         .await
     {
-        Ok(a) => see_other(&format!(
-            "/console/customers/{id}?ok={}#membership",
+        Ok(a) => see_other(&Tab::Points.after_save(
+            id,
             if a.applied {
                 "points_adjusted"
             } else {
                 "adjustment_pending"
-            }
+            },
         )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Points, &e).await,
     }
 }
 

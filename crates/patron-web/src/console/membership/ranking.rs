@@ -1,5 +1,6 @@
 //! The leaderboard page (`report.read`) and the opt-out switch on the customer page.
 
+use crate::console::customers::profile::{Tab, show_with_error};
 use crate::console::see_other;
 use crate::identity::Staff;
 use crate::state::AppState;
@@ -85,11 +86,7 @@ pub async fn opt_out(
         .set_ranking_opt_out(&p.actor(ctx.rid()), p.scope(), id, form.opt_out == "1")
         .await
     {
-        Ok(()) => see_other(&format!(
-            "/console/customers/{id}?ok=ranking_saved#membership"
-        )),
-        Err(e) => {
-            crate::console::customers::profile::show_with_error(&state, &p, &ctx, id, &e).await
-        }
+        Ok(()) => see_other(&Tab::Privacy.after_save(id, "ranking_saved")),
+        Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Privacy, &e).await,
     }
 }

@@ -77,8 +77,8 @@ async fn show(
             })
             .collect();
         let pipeline_names = form.pipeline_names();
-        let mut page =
-            Page::console(ctx.lang, p, "service.settings", "/console/service").with_flash(flash);
+        let mut page = Page::console(ctx.lang, p, "service.settings", "/console/service/settings")
+            .with_flash(flash);
         page.error = error;
         Ok(render(&SettingsPage {
             page,
