@@ -70,6 +70,11 @@ pub const MENU: &[Section] = &[
         e("/console/service/settings",    "nav.service_settings", "service.settings",         Some(C::SettingsManage)),
     ]},
     Section { id: "reports", label: "nav.section_reports", entries: &[
+        e("/console/reports",             "nav.reports_overview", "reports.summary.title",    Some(C::ReportRead)),
+        e("/console/reports/sales",       "nav.reports_sales",    "reports.sales.title",      Some(C::ReportRead)),
+        e("/console/reports/customers",   "nav.reports_customers", "reports.customers.title", Some(C::ReportRead)),
+        e("/console/reports/cohorts",     "nav.reports_cohorts",  "reports.cohorts.title",    Some(C::ReportRead)),
+        e("/console/reports/loyalty",     "nav.reports_loyalty",  "reports.loyalty.title",    Some(C::ReportRead)),
         e("/console/reports/points",      "nav.points_report",    "points.liability",         Some(C::ReportRead)),
         e("/console/service/reports",     "nav.service_reports",  "report.title",             Some(C::ReportRead)),
     ]},

@@ -7,6 +7,7 @@
 
 mod activity;
 pub mod cohorts;
+pub mod loyalty;
 pub mod sales;
 pub mod summary;
 pub mod table;
@@ -140,6 +141,17 @@ impl App {
     /// Today in the head office's time zone (the default end of a report's period).
     pub fn report_today(&self) -> Date {
         self.config.timezone().to_datetime(self.now()).date()
+    }
+
+    /// The product categories (code, name), for report filters.
+    pub async fn product_categories(&self) -> Result<Vec<(String, String)>, AppError> {
+        Ok(self
+            .db
+            .list_categories()
+            .await?
+            .into_iter()
+            .map(|c| (c.code, c.name))
+            .collect())
     }
 
     /// Rebuilds the report roll-ups from the raw sales (`patron reports rebuild`).

@@ -82,6 +82,41 @@ impl App {
         })
     }
 
+    /// The figures of each month from `from_month` to `to_month` (`yyyymm`), the current
+    /// month up to `today`.
+    pub async fn monthly_figures(
+        &self,
+        scope: Scope,
+        from_month: i64,
+        to_month: i64,
+        store: Option<&str>,
+    ) -> Result<Vec<Figures>, AppError> {
+        let stores = self.report_stores(scope, store).await?;
+        let today = self.report_today();
+        let mut out = Vec::new();
+        let mut m = from_month;
+        while m <= to_month {
+            let first = super::date_of(m * 100 + 1)
+                .ok_or_else(|| AppError::Internal("month out of range".into()))?;
+            let last = first.last_of_month().min(today);
+            if last < first {
+                break;
+            }
+            out.push(
+                self.figures(
+                    Period {
+                        from: first,
+                        to: last,
+                    },
+                    &stores,
+                )
+                .await?,
+            );
+            m = patron_analytics::activity::add_months(m, 1);
+        }
+        Ok(out)
+    }
+
     /// The figures of one period.
     pub(crate) async fn figures(
         &self,

@@ -2,6 +2,7 @@
 //! text output and the pages' data tables are made from, so they cannot disagree.
 
 use super::cohorts::{CohortReport, LifecycleReport};
+use super::loyalty::LoyaltyReport;
 use super::sales::{GroupBy, SalesReport};
 use super::summary::{Figures, Summary};
 use crate::AppError;
@@ -282,6 +283,38 @@ pub fn lifecycle_table(r: &LifecycleReport, lang: Lang) -> ReportTable {
     ReportTable {
         title: lang.t("reports.lifecycle.title").to_string(),
         headers,
+        rows,
+    }
+}
+
+pub fn loyalty_table(r: &LoyaltyReport, lang: Lang) -> ReportTable {
+    let keys = [
+        "reports.axis.month",
+        "reports.col.points_earned",
+        "reports.col.points_value",
+        "reports.col.coupon",
+        "reports.col.points_sales",
+        "reports.col.coupon_sales",
+        "reports.col.net_sales",
+        "reports.col.cost_share",
+    ];
+    let line = |label: String, m: &super::loyalty::LoyaltyMonth| {
+        vec![
+            Cell::Text(label),
+            Cell::Int(m.points_earned),
+            Cell::Fen(m.points_value_fen),
+            Cell::Fen(m.coupon_fen),
+            Cell::Fen(m.points_sales_fen),
+            Cell::Fen(m.coupon_sales_fen),
+            Cell::Fen(m.net_sales_fen),
+            opt(m.cost_share, Cell::Share),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r.months.iter().map(|m| line(m.month.clone(), m)).collect();
+    rows.push(line(lang.t("reports.total").to_string(), &r.total));
+    ReportTable {
+        title: lang.t("reports.loyalty.title").to_string(),
+        headers: keys.iter().map(|k| lang.t(k).to_string()).collect(),
         rows,
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// The answer's form: `json` (default), `csv` or `xlsx`.
-fn wants(format: &str) -> Result<Option<&'static str>, AppError> {
+pub(crate) fn wants(format: &str) -> Result<Option<&'static str>, AppError> {
     match format.trim() {
         "" | "json" => Ok(None),
         "csv" => Ok(Some("csv")),

@@ -13,6 +13,7 @@ pub mod membership;
 pub mod messages;
 pub mod optout;
 pub mod outbox;
+pub mod reports;
 pub mod roles;
 pub mod service;
 pub mod settings;

@@ -161,5 +161,35 @@ pub(super) fn routes() -> Vec<Route> {
             Cap(C::ReportRead),
             get(points::liability_page),
         ),
+        r(
+            "GET",
+            "/console/reports",
+            Cap(C::ReportRead),
+            get(crate::console::reports::overview::page),
+        ),
+        r(
+            "GET",
+            "/console/reports/sales",
+            Cap(C::ReportRead),
+            get(crate::console::reports::sales::page),
+        ),
+        r(
+            "GET",
+            "/console/reports/customers",
+            Cap(C::ReportRead),
+            get(crate::console::reports::customers::page),
+        ),
+        r(
+            "GET",
+            "/console/reports/cohorts",
+            Cap(C::ReportRead),
+            get(crate::console::reports::cohorts::page),
+        ),
+        r(
+            "GET",
+            "/console/reports/loyalty",
+            Cap(C::ReportRead),
+            get(crate::console::reports::loyalty::page),
+        ),
     ]
 }
