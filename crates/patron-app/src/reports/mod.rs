@@ -6,6 +6,7 @@
 //! roll-ups and the member activity are stored by local day).
 
 mod activity;
+pub mod cockpit;
 pub mod cohorts;
 pub mod loyalty;
 pub mod sales;

@@ -95,10 +95,13 @@ const ITEMS: usize = 1;
 const NET: usize = 2;
 const REFUND: usize = 3;
 
+/// A roll-up row's key: table, store, day or month, grouping value.
+type RowKey = (Grain, i64, i64, Dim);
+
 /// Measures summed by roll-up row, ready to be added to the tables.
 #[derive(Debug, Default)]
 pub(crate) struct Rollup {
-    rows: BTreeMap<(Grain, i64, i64, Dim), Measures>,
+    rows: BTreeMap<RowKey, Measures>,
 }
 
 /// One refunded line: what it was sold as and the amount refunded.
@@ -221,7 +224,7 @@ impl Rollup {
     /// few when the batch is large).
     pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         for grain in Grain::ALL {
-            let rows: Vec<(&(Grain, i64, i64, Dim), &Measures)> = self
+            let rows: Vec<(&RowKey, &Measures)> = self
                 .rows
                 .range((grain, i64::MIN, i64::MIN, Dim::Int(i64::MIN))..)
                 .take_while(|((g, ..), _)| *g == grain)

@@ -1,5 +1,8 @@
-//! The console home: who you are, what the chain looks like, what to do next. Later issues
-//! add the counter, follow-up and service widgets here.
+//! The console home, a cockpit by role (see `patron_app::reports::cockpit`): a manager's
+//! figures for today and the month against a year earlier, the last 30 days of sales, the
+//! chain's store ranking, follow-ups and the first things to do today, an associate's own
+//! month, the service queue; and for an administrator the set-up still to do and the latest
+//! actions.
 
 use super::Flash;
 use crate::identity::Staff;
@@ -31,6 +34,50 @@ pub struct HomePage {
     todo: Vec<(&'static str, &'static str)>,
     /// Follow-ups of the signed-in person: overdue and due today.
     followups: Option<(usize, usize)>,
+    /// The first follow-ups to do: (customer page, customer, what).
+    tasks: Vec<(String, String, String)>,
+    /// (label, value, change against a year earlier) for today and the month.
+    today: Vec<super::reports::Card>,
+    month: Vec<super::reports::Card>,
+    charts: Vec<String>,
+    /// The associate's own month: net sales, receipts.
+    my_month: Option<(String, String)>,
+    tickets: Option<(usize, usize)>,
+    points_expiring: Option<(usize, String)>,
+}
+
+/// The figures the cockpit shows for a day and for the month so far.
+const COCKPIT_FIGURES: [&str; 5] = [
+    "net_sales_fen",
+    "receipts",
+    "average_order_fen",
+    "active_customers",
+    "new_customers",
+];
+
+fn cards(
+    s: &patron_app::reports::summary::Summary,
+    lang: crate::i18n::Lang,
+) -> Vec<super::reports::Card> {
+    use patron_app::reports::table::{figure_cell, figure_value};
+    COCKPIT_FIGURES
+        .iter()
+        .map(|key| super::reports::Card {
+            id: key,
+            label: lang.t(&format!("reports.fig.{key}")).to_string(),
+            definition: lang.t(&format!("reports.def.{key}")).to_string(),
+            value: figure_cell(&s.figures, key).display(),
+            vs_previous: super::reports::change_of(
+                figure_value(&s.figures, key),
+                figure_value(&s.previous, key),
+            ),
+            vs_year_ago: super::reports::change_of(
+                figure_value(&s.figures, key),
+                figure_value(&s.year_ago, key),
+            ),
+            spark: String::new(),
+        })
+        .collect()
 }
 
 pub async fn home(
@@ -89,14 +136,78 @@ pub async fn home(
         if p.can(Capability::ApiKeyManage) && keys.is_empty() {
             todo.push(("/console/keys", ctx.lang.t("home.todo_key")));
         }
-        let followups = if p.can(Capability::CustomerRead) {
-            let list = state.app.daily_list(&p, false).await?;
-            Some((list.overdue.len(), list.today.len()))
-        } else {
-            None
-        };
+        let cockpit = state.app.cockpit(&p).await?;
+        let lang = ctx.lang;
+        let mut charts = Vec::new();
+        if let Some(t) = &cockpit.trend {
+            let categories: Vec<String> = t.rows.iter().map(|r| r.key[5..].to_string()).collect();
+            let series = [crate::charts::Series::new(
+                lang.t("reports.col.net_sales"),
+                t.rows.iter().map(|r| r.net_sales_fen as f64).collect(),
+            )];
+            charts.push(crate::charts::line(&crate::charts::Chart {
+                title: lang.t("reports.trend.title"),
+                x_label: lang.t("reports.axis.day"),
+                y_label: lang.t("reports.axis.amount"),
+                categories: &categories,
+                series: &series,
+                format: &super::reports::axis_yuan,
+                empty: lang.t("reports.no_data"),
+            }));
+        }
+        if let Some(r) = &cockpit.ranking {
+            let categories: Vec<String> = r.rows.iter().map(|x| x.name.clone()).collect();
+            let series = [crate::charts::Series::new(
+                lang.t("reports.col.net_sales"),
+                r.rows.iter().map(|x| x.net_sales_fen as f64).collect(),
+            )];
+            charts.push(crate::charts::horizontal_bars(&crate::charts::Chart {
+                title: lang.t("home.ranking"),
+                x_label: lang.t("reports.store"),
+                y_label: lang.t("reports.axis.amount"),
+                categories: &categories,
+                series: &series,
+                format: &super::reports::axis_yuan,
+                empty: lang.t("reports.no_data"),
+            }));
+        }
+        let tasks = cockpit
+            .todo
+            .iter()
+            .map(|t| {
+                (
+                    format!("/console/customers/{}", t.row.customer_id),
+                    t.row.customer_name.clone(),
+                    lang.t(&format!("followup.kind.{}", t.row.kind.as_str()))
+                        .to_string(),
+                )
+            })
+            .collect();
+        let my_month = cockpit.my_month.as_ref().map(|r| {
+            (
+                patron_app::reports::table::yuan(r.total.net_sales_fen),
+                r.total.receipts.to_string(),
+            )
+        });
         Ok(HomePage {
-            followups,
+            followups: cockpit.followups,
+            tasks,
+            today: cockpit
+                .today
+                .as_ref()
+                .map(|s| cards(s, lang))
+                .unwrap_or_default(),
+            month: cockpit
+                .month
+                .as_ref()
+                .map(|s| cards(s, lang))
+                .unwrap_or_default(),
+            charts,
+            my_month,
+            tickets: cockpit.tickets,
+            points_expiring: cockpit
+                .points_expiring
+                .map(|(n, pts)| (n, patron_app::reports::table::group_digits(pts))),
             page: Page::console(ctx.lang, &p, "home.title", "/console").with_flash(&flash.ok),
             stores,
             staff,
