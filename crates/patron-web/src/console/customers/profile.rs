@@ -151,16 +151,29 @@ pub struct PageParams {
     tab: String,
 }
 
+/// How the page is to be shown: on which tab, with which message, a field revealed after a
+/// reason was given, or a form's error.
+#[derive(Default)]
+struct Showing<'a> {
+    tab: Tab,
+    flash: &'a str,
+    revealed: Option<(&'static str, String)>,
+    error: Option<&'a AppError>,
+}
+
 async fn show(
     state: &AppState,
     p: &Principal,
     ctx: &Ctx,
     id: i64,
-    tab: Tab,
-    flash: &str,
-    revealed: Option<(&str, String)>,
-    error: Option<&AppError>,
+    showing: Showing<'_>,
 ) -> Response {
+    let Showing {
+        tab,
+        flash,
+        revealed,
+        error,
+    } = showing;
     let lang = ctx.lang;
     let t = |k: &str| lang.t(k);
     let tz = state.app.config().timezone();
@@ -375,17 +388,12 @@ pub async fn customer_page(
     Path(id): Path<i64>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    show(
-        &state,
-        &p,
-        &ctx,
-        id,
-        Tab::parse(&params.tab),
-        &params.ok,
-        None,
-        None,
-    )
-    .await
+    let showing = Showing {
+        tab: Tab::parse(&params.tab),
+        flash: &params.ok,
+        ..Showing::default()
+    };
+    show(&state, &p, &ctx, id, showing).await
 }
 
 /// The customer page showing an error from a form on `tab`, on that tab.
@@ -398,7 +406,12 @@ pub async fn show_with_error(
     e: &AppError,
 ) -> Response {
     crate::console::on_form_error(e, ctx.lang, async {
-        show(state, p, ctx, id, tab, "", None, Some(e)).await
+        let showing = Showing {
+            tab,
+            error: Some(e),
+            ..Showing::default()
+        };
+        show(state, p, ctx, id, showing).await
     })
     .await
 }
@@ -432,17 +445,11 @@ pub async fn reveal(
                 "birthday" => "birthday",
                 _ => "id_number",
             };
-            show(
-                &state,
-                &p,
-                &ctx,
-                id,
-                Tab::Overview,
-                "",
-                Some((field, value)),
-                None,
-            )
-            .await
+            let showing = Showing {
+                revealed: Some((field, value)),
+                ..Showing::default()
+            };
+            show(&state, &p, &ctx, id, showing).await
         }
         Err(e) => show_with_error(&state, &p, &ctx, id, Tab::Overview, &e).await,
     }
@@ -470,7 +477,7 @@ pub async fn consent(
             "consents",
             "error.consent.purpose",
         ));
-        return show(&state, &p, &ctx, id, Tab::Privacy, "", None, Some(&e)).await;
+        return show_with_error(&state, &p, &ctx, id, Tab::Privacy, &e).await;
     };
     let channel = ConsentChannel::parse(&form.channel).unwrap_or(ConsentChannel::Counter);
     match state
