@@ -10,11 +10,11 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use patron_app::AppError;
+use patron_app::reports::cohorts::parse_month;
 use patron_app::reports::cohorts::{CohortReport, LifecycleReport};
 use patron_app::reports::sales::{GroupBy, SalesAsk, SalesReport, SalesRow};
 use patron_app::reports::summary::{Figures, Summary};
 use patron_app::reports::table::{self, ReportTable};
-use patron_app::reports::{Period, cohorts::parse_month};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,9 +54,12 @@ pub(crate) fn download(t: &ReportTable, kind: &str, name: &str) -> Result<Respon
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
-    /// First day, `YYYY-MM-DD`, in each store's time zone.
+    /// First day, `YYYY-MM-DD`, in each store's time zone (with `to` absent too: the first of
+    /// this month).
+    #[serde(default)]
     pub from: String,
-    /// Last day, `YYYY-MM-DD` (inclusive).
+    /// Last day, `YYYY-MM-DD` (inclusive; default today).
+    #[serde(default)]
     pub to: String,
     /// A store code; the whole chain when absent (store-bound roles always get their store).
     #[serde(default)]
@@ -148,7 +151,7 @@ pub async fn summary(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let period = Period::parse(&q.from, &q.to)?;
+        let period = crate::console::reports::period_or_default(&state.app, &q.from, &q.to)?;
         let s = state
             .app
             .report_summary(p.scope(), period, q.store.as_deref())
@@ -157,7 +160,7 @@ pub async fn summary(
             Some(k) => download(
                 &table::summary_table(&s, ctx.lang),
                 k,
-                &format!("summary-{}-{}", q.from.trim(), q.to.trim()),
+                &format!("summary-{}-{}", s.figures.from, s.figures.to),
             ),
             None => Ok(Json(SummaryBody::from(s)).into_response()),
         }
@@ -168,7 +171,10 @@ pub async fn summary(
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct SalesQuery {
+    /// As for the summary: default this month so far.
+    #[serde(default)]
     pub from: String,
+    #[serde(default)]
     pub to: String,
     /// `day`, `week`, `month`, `store`, `category`, `product`, `staff`, `hour`, `weekday` or
     /// `member` (default `day`).
@@ -271,7 +277,7 @@ pub async fn sales(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let period = Period::parse(&q.from, &q.to)?;
+        let period = crate::console::reports::period_or_default(&state.app, &q.from, &q.to)?;
         let by = if q.group_by.trim().is_empty() {
             GroupBy::Day
         } else {
@@ -294,9 +300,11 @@ pub async fn sales(
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct CohortQuery {
-    /// First cohort month, `YYYY-MM`.
+    /// First cohort month, `YYYY-MM` (with `to_month` absent too: the last twelve months).
+    #[serde(default)]
     pub from_month: String,
-    /// Last month followed, `YYYY-MM` (at most 36 months after `from_month`).
+    /// Last month followed, `YYYY-MM` (fewer than 36 months after `from_month`).
+    #[serde(default)]
     pub to_month: String,
     #[serde(default)]
     pub store: Option<String>,
@@ -352,7 +360,12 @@ pub async fn cohorts(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let (from, to) = months(&q.from_month, &q.to_month)?;
+        let (from, to) = if q.from_month.trim().is_empty() && q.to_month.trim().is_empty() {
+            let (f, t) = crate::console::reports::recent_months(state.app.report_today(), 12);
+            months(&f, &t)?
+        } else {
+            months(&q.from_month, &q.to_month)?
+        };
         let r = state
             .app
             .cohort_report(p.scope(), from, to, q.store.as_deref())
@@ -423,7 +436,12 @@ pub async fn lifecycle(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let (from, to) = months(&q.from_month, &q.to_month)?;
+        let (from, to) = if q.from_month.trim().is_empty() && q.to_month.trim().is_empty() {
+            let (f, t) = crate::console::reports::recent_months(state.app.report_today(), 12);
+            months(&f, &t)?
+        } else {
+            months(&q.from_month, &q.to_month)?
+        };
         let r = state
             .app
             .lifecycle_report(p.scope(), from, to, q.store.as_deref())
