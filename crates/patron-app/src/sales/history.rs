@@ -24,6 +24,8 @@ pub struct PastSale {
     pub tz: TimeZone,
     pub receipt_no: String,
     pub customer_id: Option<i64>,
+    /// Who rang it up, when known.
+    pub staff_id: Option<i64>,
     pub sold_at: Timestamp,
     pub lines: Vec<LineInput>,
 }
@@ -130,7 +132,7 @@ pub(crate) fn prepare(
             receipt_no: s.receipt_no,
             customer_id: s.customer_id,
             till_name: "import".into(),
-            staff_id: None,
+            staff_id: s.staff_id,
             sold_at: s.sold_at,
             recorded_at: now,
             lines: prepared.lines,
