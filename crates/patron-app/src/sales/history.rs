@@ -1,7 +1,7 @@
 //! Sales history: `patron import sales` backfilling a shop's old receipts, and the demo's
-//! year of sales. History that earns points goes through the till's storage path, many sales
-//! a transaction, in time order so that tiers rise as they did. History without points (the
-//! usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
+//! two years of sales. History that earns points goes through the till's storage path, many
+//! sales a transaction, in time order so that tiers rise as they did. History without points
+//! (the usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
 //! summed per member and batch, tiers judged on the last twelve months.
 
 use super::calendar;
