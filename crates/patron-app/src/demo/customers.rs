@@ -1,8 +1,11 @@
 //! About 2,000 realistic demo customers: Chinese names, valid mobiles and ID numbers, varied
 //! profiles, tags, owners and consents, a timeline for some, and a few dozen duplicates
-//! waiting to be merged. Generated from a fixed seed, so every demo looks the same.
+//! waiting to be merged. Generated from a fixed seed, so every demo looks the same. Each is
+//! created on the day they join (`members`), so new customers and cohorts show by month.
 
 use crate::customers::sealing;
+use crate::demo::DemoStore;
+use crate::demo::members::Joining;
 use crate::{App, AppError};
 use patron_domain::Actor;
 use patron_domain::customers::{
@@ -81,6 +84,10 @@ impl Dice {
     pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
     }
+    /// A number in [0, 1).
+    pub(crate) fn unit(&mut self) -> f64 {
+        self.next() as f64 / (1u64 << 31) as f64
+    }
 }
 
 fn id_number(d: &mut Dice, area: &str, birth: jiff::civil::Date, female: bool) -> Option<String> {
@@ -97,12 +104,14 @@ fn id_number(d: &mut Dice, area: &str, birth: jiff::civil::Date, female: bool) -
         .find(|n| IdNumber::parse(n, jiff::civil::date(2026, 1, 1)).is_ok())
 }
 
-/// Seeds `count` customers over the stores and their staff (`(store id, code, staff ids)`).
-pub async fn seed(
+/// Seeds a customer for each joining of `plan` (in time order), at its store, created when
+/// they join. Returns `(customer id, index in plan)` of those written.
+pub(crate) async fn seed(
     app: &App,
-    stores: &[(i64, String, Vec<i64>)],
-    count: usize,
-) -> Result<Vec<(i64, i64)>, AppError> {
+    stores: &[DemoStore],
+    plan: &[Joining],
+) -> Result<Vec<(i64, usize)>, AppError> {
+    let count = plan.len();
     let mut d = Dice(20_261_123);
     let today = app.config.timezone().to_datetime(app.now()).date();
     let notice = app.config.customers.notice_version.clone();
@@ -111,8 +120,8 @@ pub async fn seed(
     let mut used_phones = std::collections::HashSet::new();
     let mut twins: Vec<(CustomerInput, usize)> = Vec::new();
     let first = app.db.allocate_ids("customers", count as i64).await?;
-    for i in 0..count {
-        let store_ix = d.below(stores.len());
+    let mut joined_at = Vec::new();
+    for (i, joining) in plan.iter().enumerate() {
         let female = d.chance(55);
         let birth = jiff::civil::date(
             1950 + d.below(58) as i16,
@@ -222,7 +231,8 @@ pub async fn seed(
         let Ok(draft) = CustomerDraft::parse(&input, today) else {
             continue;
         };
-        let (store_id, code, staff) = &stores[store_ix];
+        let store = &stores[joining.store];
+        let (store_id, code, staff) = (&store.id, &store.code, &store.staff);
         let owner = (!staff.is_empty() && d.chance(75)).then(|| *d.pick(staff));
         let mut tags: Vec<String> = Vec::new();
         if d.chance(40) {
@@ -240,6 +250,7 @@ pub async fn seed(
         }
         let id = first + i as i64;
         let row = sealing::write_row(&app.keys, id, *store_id, &draft, owner, tags);
+        joined_at.push((i, joining.day, joining.at));
         let (format, code) = (format.clone(), code.clone());
         news.push(NewCustomer {
             row,
@@ -256,10 +267,21 @@ pub async fn seed(
         });
     }
     let actor = Actor::system("demo");
-    for batch in news.chunks(500) {
-        app.db.import_customers(&actor, batch, app.now()).await?;
+    // One batch a day of joining, created at the day's first sign-up, all in one load.
+    let mut load = app.db.begin_bulk_load().await?;
+    let mut from = 0;
+    while from < news.len() {
+        let day = joined_at[from].1;
+        let upto = from + joined_at[from..].iter().take_while(|j| j.1 == day).count();
+        load.write(&actor, &news[from..upto], joined_at[from].2)
+            .await?;
+        from = upto;
     }
-    let written: Vec<(i64, i64)> = news.iter().map(|c| (c.row.id, c.row.store_id)).collect();
+    load.finish().await?;
+    let written: Vec<(i64, usize)> = joined_at
+        .iter()
+        .map(|(i, _, _)| (first + *i as i64, *i))
+        .collect();
     // A timeline for the first customers, so the customer page shows one.
     for c in news.iter().take(40) {
         let input = crate::customers::InteractionInput {

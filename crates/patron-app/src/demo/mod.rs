@@ -1,21 +1,29 @@
-//! Demo data for `patron demo`: a small chain that shows every capability built so far. It
-//! only fills an empty database, so restarting the demo keeps what people did in it.
+//! Demo data for `patron demo`: a small chain that shows every capability built so far, with
+//! two years of trade behind it. It only fills an empty database, so restarting the demo
+//! keeps what people did in it.
 
 mod customers;
+mod members;
 mod orders;
 mod sales;
 mod service;
 mod surveys;
+mod trade;
 
+use crate::demo::customers::Dice;
 use crate::staff::{FirstPassword, StaffInput};
 use crate::{App, AppError, credentials};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use patron_domain::Role;
 
-/// Three stores of a building-materials and home-goods chain.
-const STORES: &[(&str, &str)] = &[
-    ("SH01", "上海徐汇旗舰店"),
-    ("SH02", "上海浦东店"),
-    ("HZ01", "杭州西湖店"),
+/// Three stores of a building-materials and home-goods chain, with their shares of its
+/// trade: the flagship does about half.
+const STORES: &[(&str, &str, f64)] = &[
+    ("SH01", "上海徐汇旗舰店", 0.45),
+    ("SH02", "上海浦东店", 0.30),
+    ("HZ01", "杭州西湖店", 0.25),
 ];
 
 /// (username, name, role, store index) — every role appears, store roles in every store.
@@ -60,7 +68,7 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         return Ok(None);
     }
     let mut store_ids = Vec::new();
-    for (code, name) in STORES {
+    for (code, name, _) in STORES {
         store_ids.push(
             app.create_store(None, code, name, "Asia/Shanghai", None)
                 .await?
@@ -76,7 +84,17 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
     };
     app.create_first_admin(&admin, &admin_password, true, None)
         .await?;
-    let mut owners: Vec<Vec<i64>> = vec![Vec::new(); store_ids.len()];
+    let mut stores: Vec<DemoStore> = Vec::new();
+    for ((code, _, share), id) in STORES.iter().zip(&store_ids) {
+        stores.push(DemoStore {
+            id: *id,
+            code: code.to_string(),
+            staff: Vec::new(),
+            sellers: Vec::new(),
+            tz: app.store_timezone(*id).await?,
+            share: *share,
+        });
+    }
     for (username, name, role, store) in STAFF {
         let input = StaffInput {
             username: (*username).into(),
@@ -94,27 +112,48 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
                 None,
             )
             .await?;
-        if let (Some(i), Role::SalesAssociate | Role::StoreManager) = (store, role) {
-            owners[*i].push(id);
+        let Some(store) = store.map(|i| &mut stores[i]) else {
+            continue;
+        };
+        // Associates ring up most sales; the manager helps at busy times.
+        match role {
+            Role::SalesAssociate => {
+                store.staff.push(id);
+                store.sellers.push((id, 4));
+            }
+            Role::StoreManager => {
+                store.staff.push(id);
+                store.sellers.push((id, 1));
+            }
+            _ => {}
         }
     }
-    let stores: Vec<(i64, String, Vec<i64>)> = STORES
+    // Two years of trade up to yesterday, in each store's time zone.
+    let days: Vec<Vec<trade::TradeDay>> = stores
         .iter()
-        .zip(&store_ids)
-        .zip(owners)
-        .map(|(((code, _), id), staff)| (*id, code.to_string(), staff))
+        .map(|s| {
+            let (first, last) = s.window(app.now());
+            trade::days(first, last)
+        })
         .collect();
-    let customers = crate::demo::customers::seed(app, &stores, DEMO_CUSTOMERS).await?;
-    crate::demo::sales::seed(app, &customers, &stores).await?;
-    // Classes from the year of sales, and the follow-up tasks they call for, so the lists
-    // and the classes have something to show on the first visit.
+    let plan = members::plan(DEMO_CUSTOMERS, &stores, &days, &mut Dice(20_261_125));
+    let joined = crate::demo::customers::seed(app, &stores, &plan).await?;
+    let customers: Vec<(i64, i64)> = joined
+        .iter()
+        .map(|(id, ix)| (*id, stores[plan[*ix].store].id))
+        .collect();
+    let members: Vec<(i64, &members::Joining)> =
+        joined.iter().map(|(id, ix)| (*id, &plan[*ix])).collect();
+    let surveyed = crate::demo::sales::seed(app, &stores, &days, &members).await?;
+    // Classes from the two years of sales, and the follow-up tasks they call for, so the
+    // lists and the classes have something to show on the first visit.
     app.reclassify(app.now()).await?;
     app.plan_followups(app.now()).await?;
     // Churn scores for the warning list, and a win-back message and playbook to act on it.
     app.score_churn(app.now()).await?;
     seed_winback(app).await?;
     crate::demo::service::seed(app, &customers).await?;
-    crate::demo::surveys::seed(app, &customers).await?;
+    crate::demo::surveys::seed(app, &customers, &surveyed).await?;
     crate::demo::orders::seed(app, &customers).await?;
     for (i, id) in store_ids.iter().enumerate() {
         app.create_api_key(None, *id, &format!("收银台 {}", i + 1), None)
@@ -124,6 +163,58 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
         admin_username: "admin".into(),
         admin_password,
     }))
+}
+
+/// A demo store as the seeders use it.
+pub(crate) struct DemoStore {
+    pub id: i64,
+    pub code: String,
+    /// The manager and sales associates, who own customers.
+    pub staff: Vec<i64>,
+    /// Who rings up sales, with weights.
+    pub sellers: Vec<(i64, usize)>,
+    pub tz: TimeZone,
+    /// The store's share of the chain's trade.
+    pub share: f64,
+}
+
+impl DemoStore {
+    /// Two years of days up to yesterday, local: (first, last).
+    fn window(&self, now: Timestamp) -> (Date, Date) {
+        let today = self.tz.to_datetime(now).date();
+        let last = today.yesterday().unwrap_or(today);
+        let first = today
+            .checked_sub(jiff::Span::new().years(2))
+            .unwrap_or(last);
+        (first, last)
+    }
+
+    /// A local time on `date`, as an instant.
+    pub(crate) fn at(&self, date: Date, hour: i8, minute: i8, second: i8) -> Option<Timestamp> {
+        date.at(hour, minute, second, 0)
+            .to_zoned_datetime(self.tz.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    }
+
+    /// A moment of `day` while the store is open, busy hours likelier.
+    pub(crate) fn during(&self, d: &mut Dice, day: &trade::TradeDay) -> Option<Timestamp> {
+        let hour = trade::hour(d, day.date);
+        self.at(day.date, hour, d.below(60) as i8, d.below(60) as i8)
+    }
+
+    /// Who rings up a sale.
+    pub(crate) fn seller(&self, d: &mut Dice) -> Option<i64> {
+        let total: usize = self.sellers.iter().map(|(_, w)| w).sum();
+        let mut roll = d.below(total.max(1));
+        for (id, w) in &self.sellers {
+            if roll < *w {
+                return Some(*id);
+            }
+            roll -= w;
+        }
+        None
+    }
 }
 
 /// A win-back SMS template and a playbook (a call and a message) for the demo's warning list.

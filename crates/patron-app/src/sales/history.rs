@@ -1,7 +1,7 @@
 //! Sales history: `patron import sales` backfilling a shop's old receipts, and the demo's
-//! year of sales. History that earns points goes through the till's storage path, many sales
-//! a transaction, in time order so that tiers rise as they did. History without points (the
-//! usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
+//! two years of sales. History that earns points goes through the till's storage path, many
+//! sales a transaction, in time order so that tiers rise as they did. History without points
+//! (the usual backfill) goes through the bulk writer (`patron_store::sales::bulk`): statistics
 //! summed per member and batch, tiers judged on the last twelve months.
 
 use super::calendar;
@@ -24,6 +24,8 @@ pub struct PastSale {
     pub tz: TimeZone,
     pub receipt_no: String,
     pub customer_id: Option<i64>,
+    /// Who rang it up, when known.
+    pub staff_id: Option<i64>,
     pub sold_at: Timestamp,
     pub lines: Vec<LineInput>,
 }
@@ -130,7 +132,7 @@ pub(crate) fn prepare(
             receipt_no: s.receipt_no,
             customer_id: s.customer_id,
             till_name: "import".into(),
-            staff_id: None,
+            staff_id: s.staff_id,
             sold_at: s.sold_at,
             recorded_at: now,
             lines: prepared.lines,

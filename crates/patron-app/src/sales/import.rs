@@ -306,6 +306,7 @@ impl App {
                                     tz,
                                     receipt_no: receipt_no.to_string(),
                                     customer_id: None,
+                                    staff_id: None,
                                     sold_at,
                                     lines: Vec::new(),
                                 };

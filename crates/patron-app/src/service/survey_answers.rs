@@ -82,6 +82,17 @@ impl App {
                 field: None,
             });
         }
+        self.answer_at(open, values, self.now()).await
+    }
+
+    /// `answer_opened` as answered at `at` (the demo's history of answers), for an
+    /// invitation still open then.
+    pub(crate) async fn answer_at<'a>(
+        &self,
+        open: &OpenSurvey,
+        values: impl Fn(usize) -> Vec<&'a str>,
+        at: jiff::Timestamp,
+    ) -> Result<Answered, AppError> {
         let answers = check_answers(&open.survey.questions, values)?;
         let inv = &open.invitation;
         let mut rows = Vec::new();
@@ -155,11 +166,7 @@ impl App {
             change: change.as_ref().map(|(c, customer_id)| (c, *customer_id)),
             outcome,
         });
-        let Some(moved) = self
-            .db
-            .answer_survey(inv, &rows, follow, self.now())
-            .await?
-        else {
+        let Some(moved) = self.db.answer_survey(inv, &rows, follow, at).await? else {
             return Err(AppError::Conflict {
                 key: "survey.closed",
                 field: None,

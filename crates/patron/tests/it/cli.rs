@@ -364,8 +364,8 @@ async fn demo_data(kind: crate::harness::Kind) {
         .await
         .expect("pairs");
     assert!(pairs.len() >= 10, "{} duplicate pairs", pairs.len());
-    // Products and a year of sales: members with purchases, points and higher tiers, and a
-    // ledger that balances.
+    // Products and two years of sales (`demo_sales` looks closer): members with purchases,
+    // points and higher tiers, and a ledger that balances.
     assert!(s.app.db().count_products().await.expect("products") >= 10);
     let (sales, tiers): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM sales), \
@@ -411,6 +411,7 @@ async fn demo_data(kind: crate::harness::Kind) {
         .expect("at risk");
     assert!(at_risk.len() > 5, "{} customers at risk", at_risk.len());
     crate::demo_service::after_sales(&s.app).await;
+    crate::demo_sales::two_years(&s.app).await;
     assert!(
         at_risk
             .iter()

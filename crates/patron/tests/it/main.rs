@@ -31,6 +31,7 @@ mod customer_merge;
 mod customers;
 mod customers_console;
 mod daily_limits;
+mod demo_sales;
 mod demo_service;
 mod directory;
 mod followups;

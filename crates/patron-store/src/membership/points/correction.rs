@@ -52,10 +52,13 @@ pub async fn take_back_in(
     if points <= 0 {
         return Ok(Clawed::default());
     }
+    // The earning lots are found among the customer's own entries, once: a subquery per lot
+    // on `lot_id` (not indexed) read the whole ledger for every lot the member held.
     let lots: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT l.id, l.remaining FROM points_lots l WHERE l.customer_id = $1 AND l.remaining > 0 \
-         ORDER BY CASE WHEN EXISTS (SELECT 1 FROM points_entries e WHERE e.lot_id = l.id \
-                  AND e.kind = 'earn' AND e.reference = $2) THEN 0 ELSE 1 END, \
+         ORDER BY CASE WHEN l.id IN (SELECT e.lot_id FROM points_entries e \
+                  WHERE e.customer_id = $1 AND e.kind = 'earn' AND e.reference = $2) \
+                  THEN 0 ELSE 1 END, \
                   CASE WHEN l.expires_at_ms IS NULL THEN 1 ELSE 0 END, l.expires_at_ms, l.id",
     )
     .bind(customer_id)
