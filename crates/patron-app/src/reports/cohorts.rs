@@ -65,6 +65,13 @@ pub fn parse_month(field: &'static str, s: &str) -> Result<i64, AppError> {
     Ok(y * 100 + m)
 }
 
+/// The last `months` whole months up to and including `today`'s, as `YYYY-MM`.
+pub fn recent_months(today: jiff::civil::Date, months: i64) -> (String, String) {
+    let to = super::day_key(today) / 100;
+    let from = patron_analytics::activity::add_months(to, 1 - months);
+    (month_text(from), month_text(to))
+}
+
 fn month_text(m: i64) -> String {
     format!("{:04}-{:02}", m / 100, m % 100)
 }

@@ -77,6 +77,22 @@ impl Period {
         }
     }
 
+    /// The month so far: its first day to `today`.
+    pub fn month_to_date(today: Date) -> Period {
+        Period {
+            from: today.first_of_month(),
+            to: today,
+        }
+    }
+
+    /// `from` and `to` as typed, or the month so far up to `today` when both are empty.
+    pub fn parse_or_month_to_date(from: &str, to: &str, today: Date) -> Result<Period, AppError> {
+        if from.trim().is_empty() && to.trim().is_empty() {
+            return Ok(Period::month_to_date(today));
+        }
+        Period::parse(from, to)
+    }
+
     /// `yyyymmdd` of the first and last day.
     pub fn day_keys(&self) -> (i64, i64) {
         (day_key(self.from), day_key(self.to))

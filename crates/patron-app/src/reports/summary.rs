@@ -20,8 +20,8 @@
 
 use super::{Period, ReportStores, per, ratio};
 use crate::{App, AppError};
-use patron_analytics::activity::{DayRange, Stores, day_no};
-use patron_domain::Scope;
+use patron_analytics::activity::{DayRange, Stores, day_no, months_between};
+use patron_domain::{FieldError, Scope};
 use patron_store::reports::{SalesBy, SalesFilter, SalesKey};
 use serde::Serialize;
 
@@ -91,6 +91,9 @@ impl App {
         to_month: i64,
         store: Option<&str>,
     ) -> Result<Vec<Figures>, AppError> {
+        if months_between(from_month, to_month) >= super::cohorts::MAX_MONTHS {
+            return Err(FieldError::new("to_month", "error.report.too_long").into());
+        }
         let stores = self.report_stores(scope, store).await?;
         let today = self.report_today();
         let mut out = Vec::new();

@@ -58,6 +58,11 @@ impl Grain {
         }
     }
 
+    /// Values a row binds: store, key columns, measures.
+    pub(crate) fn arity(self) -> usize {
+        1 + self.key_columns().len() + self.measures().len()
+    }
+
     /// The measure columns this table carries.
     pub(crate) fn measures(self) -> &'static [&'static str] {
         match self {
@@ -224,12 +229,8 @@ impl Rollup {
     /// few when the batch is large).
     pub(crate) async fn write(self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         for grain in Grain::ALL {
-            let rows: Vec<(&RowKey, &Measures)> = self
-                .rows
-                .range((grain, i64::MIN, i64::MIN, Dim::Int(i64::MIN))..)
-                .take_while(|((g, ..), _)| *g == grain)
-                .collect();
-            let arity = 1 + grain.key_columns().len() + grain.measures().len();
+            let rows: Vec<(&RowKey, &Measures)> = self.rows_of(grain).collect();
+            let arity = grain.arity();
             // Well under both backends' parameter limits.
             for chunk in rows.chunks(4_000 / arity) {
                 let sql = upsert_sql(grain, &placeholders(conn, chunk.len(), arity, ""));
@@ -255,23 +256,32 @@ impl Rollup {
 
     /// The same through a rusqlite transaction (the SQLite history writer), a row a statement.
     pub(crate) fn write_sqlite(self, tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
-        for ((grain, store, period, dim), m) in &self.rows {
-            let arity = 1 + grain.key_columns().len() + grain.measures().len();
-            let marks = format!("({})", vec!["?"; arity].join(", "));
-            let mut stmt = tx.prepare_cached(&upsert_sql(*grain, &marks))?;
-            let mut values: Vec<rusqlite::types::Value> = vec![(*store).into(), (*period).into()];
-            match dim {
-                Dim::Int(v) => values.push((*v).into()),
-                Dim::Text(t) => values.push(t.clone().into()),
-                Dim::Product { sku, category } => {
-                    values.push(sku.clone().into());
-                    values.push(category.clone().into());
+        use rusqlite::ToSql;
+        for grain in Grain::ALL {
+            let marks = format!("({})", vec!["?"; grain.arity()].join(", "));
+            let mut stmt = tx.prepare_cached(&upsert_sql(grain, &marks))?;
+            for ((_, store, period, dim), m) in self.rows_of(grain) {
+                let mut values: Vec<&dyn ToSql> = vec![store, period];
+                match dim {
+                    Dim::Int(v) => values.push(v),
+                    Dim::Text(t) => values.push(t),
+                    Dim::Product { sku, category } => {
+                        values.push(sku);
+                        values.push(category);
+                    }
                 }
+                values.extend(m[..grain.measures().len()].iter().map(|v| v as &dyn ToSql));
+                stmt.execute(values.as_slice())?;
             }
-            values.extend(m[..grain.measures().len()].iter().map(|v| (*v).into()));
-            stmt.execute(rusqlite::params_from_iter(values))?;
         }
         Ok(())
+    }
+
+    /// The rows of one table, in key order.
+    fn rows_of(&self, grain: Grain) -> impl Iterator<Item = (&RowKey, &Measures)> {
+        self.rows
+            .range((grain, i64::MIN, i64::MIN, Dim::Int(i64::MIN))..)
+            .take_while(move |((g, ..), _)| *g == grain)
     }
 }
 

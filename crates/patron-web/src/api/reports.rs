@@ -151,7 +151,11 @@ pub async fn summary(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let period = crate::console::reports::period_or_default(&state.app, &q.from, &q.to)?;
+        let period = patron_app::reports::Period::parse_or_month_to_date(
+            &q.from,
+            &q.to,
+            state.app.report_today(),
+        )?;
         let s = state
             .app
             .report_summary(p.scope(), period, q.store.as_deref())
@@ -277,7 +281,11 @@ pub async fn sales(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let period = crate::console::reports::period_or_default(&state.app, &q.from, &q.to)?;
+        let period = patron_app::reports::Period::parse_or_month_to_date(
+            &q.from,
+            &q.to,
+            state.app.report_today(),
+        )?;
         let by = if q.group_by.trim().is_empty() {
             GroupBy::Day
         } else {
@@ -310,6 +318,18 @@ pub struct CohortQuery {
     pub store: Option<String>,
     #[serde(default)]
     pub format: String,
+}
+
+impl CohortQuery {
+    /// The months asked for, or the last twelve when neither is given.
+    fn months(&self, app: &patron_app::App) -> Result<(i64, i64), AppError> {
+        if self.from_month.trim().is_empty() && self.to_month.trim().is_empty() {
+            let (f, t) = patron_app::reports::cohorts::recent_months(app.report_today(), 12);
+            months(&f, &t)
+        } else {
+            months(&self.from_month, &self.to_month)
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -360,12 +380,7 @@ pub async fn cohorts(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let (from, to) = if q.from_month.trim().is_empty() && q.to_month.trim().is_empty() {
-            let (f, t) = crate::console::reports::recent_months(state.app.report_today(), 12);
-            months(&f, &t)?
-        } else {
-            months(&q.from_month, &q.to_month)?
-        };
+        let (from, to) = q.months(&state.app)?;
         let r = state
             .app
             .cohort_report(p.scope(), from, to, q.store.as_deref())
@@ -436,12 +451,7 @@ pub async fn lifecycle(
 ) -> Response {
     let run = async {
         let kind = wants(&q.format)?;
-        let (from, to) = if q.from_month.trim().is_empty() && q.to_month.trim().is_empty() {
-            let (f, t) = crate::console::reports::recent_months(state.app.report_today(), 12);
-            months(&f, &t)?
-        } else {
-            months(&q.from_month, &q.to_month)?
-        };
+        let (from, to) = q.months(&state.app)?;
         let r = state
             .app
             .lifecycle_report(p.scope(), from, to, q.store.as_deref())

@@ -2,12 +2,12 @@
 //! k months later) and the lifecycle flow month by month.
 
 use super::customers::{MonthsQuery, month_fields, months_or_default};
-use super::{ReportView, ViewTable, axis_count, axis_share, failed, query_of, store_field};
+use super::{ReportView, ViewTable, axis_count, axis_share, query_of, store_field};
 use crate::api::reports::{download, months, wants};
 use crate::charts::{self, Chart, HeatMap, Series};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::Page;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
@@ -28,11 +28,8 @@ pub async fn page(
         ),
         "/console/reports/cohorts",
     );
-    match build(&state, &p, &ctx, &q, &mut view).await {
-        Ok(None) => render(&view),
-        Ok(Some(file)) => file,
-        Err(e) => failed(e, &ctx, view),
-    }
+    let built = build(&state, &p, &ctx, &q, &mut view).await;
+    super::answer(built, &ctx, view)
 }
 
 async fn build(

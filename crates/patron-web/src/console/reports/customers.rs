@@ -3,14 +3,13 @@
 //! repeat-purchase and retention rates.
 
 use super::{
-    Card, Field, ReportView, ViewTable, axis_count, axis_share, change_of, failed, query_of,
-    recent_months, store_field,
+    Card, Field, ReportView, ViewTable, axis_count, axis_share, change_of, query_of, store_field,
 };
 use crate::api::reports::{download, months, wants};
 use crate::charts::{self, Chart, Series};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::Page;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
@@ -57,17 +56,14 @@ pub async fn page(
         ),
         "/console/reports/customers",
     );
-    match build(&state, &p, &ctx, &q, &mut view).await {
-        Ok(None) => render(&view),
-        Ok(Some(file)) => file,
-        Err(e) => failed(e, &ctx, view),
-    }
+    let built = build(&state, &p, &ctx, &q, &mut view).await;
+    super::answer(built, &ctx, view)
 }
 
 /// The months typed, else the last twelve.
 pub fn months_or_default(app: &patron_app::App, q: &MonthsQuery) -> (String, String) {
     if q.from_month.trim().is_empty() && q.to_month.trim().is_empty() {
-        recent_months(app.report_today(), 12)
+        patron_app::reports::cohorts::recent_months(app.report_today(), 12)
     } else {
         (q.from_month.clone(), q.to_month.clone())
     }
@@ -102,9 +98,6 @@ async fn build(
     view.fields
         .extend(store_field(app, p, lang, &q.store).await?);
     let (from, to) = months(&from_text, &to_text)?;
-    if patron_analytics_months(from, to) >= patron_app::reports::cohorts::MAX_MONTHS {
-        return Err(patron_domain::FieldError::new("to_month", "error.report.too_long").into());
-    }
     let store = Some(q.store.as_str()).filter(|s| !s.is_empty());
     let monthly = app.monthly_figures(p.scope(), from, to, store).await?;
     let mut t = ReportTable {
@@ -201,8 +194,4 @@ async fn build(
         ("store", &q.store),
     ]));
     Ok(None)
-}
-
-fn patron_analytics_months(from: i64, to: i64) -> i64 {
-    (to / 100 - from / 100) * 12 + (to % 100 - from % 100)
 }

@@ -1,12 +1,12 @@
 //! Points and coupon cost against the sales they went with, month by month.
 
 use super::overview::OverviewQuery;
-use super::{Field, ReportView, ViewTable, axis_yuan, failed, query_of, store_field};
+use super::{Field, ReportView, ViewTable, axis_yuan, query_of, store_field};
 use crate::api::reports::{download, wants};
 use crate::charts::{self, Chart, Series};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::Page;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
@@ -28,11 +28,8 @@ pub async fn page(
         ),
         "/console/reports/loyalty",
     );
-    match build(&state, &p, &ctx, &q, &mut view).await {
-        Ok(None) => render(&view),
-        Ok(Some(file)) => file,
-        Err(e) => failed(e, &ctx, view),
-    }
+    let built = build(&state, &p, &ctx, &q, &mut view).await;
+    super::answer(built, &ctx, view)
 }
 
 async fn build(
@@ -46,7 +43,7 @@ async fn build(
     let lang = ctx.lang;
     let period = if q.from.trim().is_empty() && q.to.trim().is_empty() {
         let today = app.report_today();
-        let (from, _) = super::recent_months(today, 12);
+        let (from, _) = patron_app::reports::cohorts::recent_months(today, 12);
         Period::parse(&format!("{from}-01"), &today.to_string())?
     } else {
         Period::parse(&q.from, &q.to)?

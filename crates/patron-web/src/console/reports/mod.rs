@@ -14,8 +14,6 @@ use crate::identity::Ctx;
 use crate::view::Page;
 use askama::Template;
 use axum::response::Response;
-use jiff::ToSpan;
-use jiff::civil::Date;
 use patron_app::reports::table::{Cell, ReportTable, change};
 use patron_app::security::Principal;
 use patron_app::{App, AppError};
@@ -182,26 +180,7 @@ pub fn period_or_default(
     from: &str,
     to: &str,
 ) -> Result<patron_app::reports::Period, AppError> {
-    if from.trim().is_empty() && to.trim().is_empty() {
-        let today = app.report_today();
-        return Ok(patron_app::reports::Period {
-            from: today.first_of_month(),
-            to: today,
-        });
-    }
-    patron_app::reports::Period::parse(from, to)
-}
-
-/// The last `months` whole months before and including this one, as `YYYY-MM`.
-pub fn recent_months(today: Date, months: i64) -> (String, String) {
-    let first = today
-        .first_of_month()
-        .checked_sub((months - 1).months())
-        .unwrap_or(today);
-    (
-        format!("{:04}-{:02}", first.year(), first.month()),
-        format!("{:04}-{:02}", today.year(), today.month()),
-    )
+    patron_app::reports::Period::parse_or_month_to_date(from, to, app.report_today())
 }
 
 /// Money on a chart's axis: yuan without fen.
@@ -217,6 +196,15 @@ pub fn axis_share(v: f64) -> String {
 
 pub fn axis_count(v: f64) -> String {
     patron_app::reports::table::group_digits(v.round() as i64)
+}
+
+/// The page, the file it was asked as, or the failure.
+pub fn answer(built: Result<Option<Response>, AppError>, ctx: &Ctx, view: ReportView) -> Response {
+    match built {
+        Ok(None) => crate::view::render(&view),
+        Ok(Some(file)) => file,
+        Err(e) => failed(e, ctx, view),
+    }
 }
 
 /// A failed report: a page for the reader, the field's message above the form when it was

@@ -2,14 +2,14 @@
 //! earlier, and the period's net sales day by day beside the same days a year before.
 
 use super::{
-    Card, Field, ReportView, ViewTable, axis_yuan, change_of, failed, period_or_default, query_of,
+    Card, Field, ReportView, ViewTable, axis_yuan, change_of, period_or_default, query_of,
     store_field,
 };
 use crate::api::reports::{download, wants};
 use crate::charts::{self, Chart, Series};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::Page;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
@@ -51,11 +51,8 @@ pub async fn page(
         "/console/reports",
     );
     view.links = REPORT_LINKS.to_vec();
-    match build(&state, &p, &ctx, &q, &mut view).await {
-        Ok(None) => render(&view),
-        Ok(Some(file)) => file,
-        Err(e) => failed(e, &ctx, view),
-    }
+    let built = build(&state, &p, &ctx, &q, &mut view).await;
+    super::answer(built, &ctx, view)
 }
 
 async fn build(

@@ -3,14 +3,12 @@
 //! sellers for products, the weekday by hour heat map beside hours and weekdays) and the
 //! table.
 
-use super::{
-    Field, ReportView, ViewTable, axis_yuan, failed, period_or_default, query_of, store_field,
-};
+use super::{Field, ReportView, ViewTable, axis_yuan, period_or_default, query_of, store_field};
 use crate::api::reports::{download, wants};
 use crate::charts::{self, Chart, HeatMap, Series};
 use crate::identity::{Ctx, Staff};
 use crate::state::AppState;
-use crate::view::{Page, render};
+use crate::view::Page;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use patron_app::AppError;
@@ -51,11 +49,8 @@ pub async fn page(
         ),
         "/console/reports/sales",
     );
-    match build(&state, &p, &ctx, &q, &mut view).await {
-        Ok(None) => render(&view),
-        Ok(Some(file)) => file,
-        Err(e) => failed(e, &ctx, view),
-    }
+    let built = build(&state, &p, &ctx, &q, &mut view).await;
+    super::answer(built, &ctx, view)
 }
 
 async fn build(
