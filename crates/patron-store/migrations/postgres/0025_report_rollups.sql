@@ -86,9 +86,11 @@ CREATE TABLE report_product_months (
 -- A refunded line's amount after discounts, so reports by category and product can take
 -- refunds off. Refunds written before this column get the line's pro-rata share.
 ALTER TABLE refund_lines ADD COLUMN net_fen BIGINT NOT NULL DEFAULT 0;
-UPDATE refund_lines rl SET net_fen = l.net_fen * rl.quantity / l.quantity
-FROM refunds r JOIN sale_lines l ON l.sale_id = r.sale_id
-WHERE r.id = rl.refund_id AND l.line_no = rl.line_no;
+UPDATE refund_lines SET net_fen = (
+    SELECT l.net_fen * refund_lines.quantity / l.quantity FROM sale_lines l
+    JOIN refunds r ON r.sale_id = l.sale_id
+    WHERE r.id = refund_lines.refund_id AND l.line_no = refund_lines.line_no
+);
 
 -- The local hour a sale was made and a refund's local day, month and hour, stored when they
 -- are written (as `sales.local_day` is) so a rebuild groups them without time zones. Rows
