@@ -1,4 +1,5 @@
-//! Reports: additive sales figures read from the roll-ups (`rollup`), rebuilt from the raw
+//! Reports: additive sales figures read from the roll-ups (`rollup`: each store's rows and the
+//! chain's, so a chain-wide report reads no more rows than a one-store one), rebuilt from the raw
 //! rows by `rebuild`, and the member activity the customer indicators are computed from
 //! (`activity`). Days are the store's local dates as `yyyymmdd`, months `yyyymm`.
 
@@ -8,6 +9,7 @@ pub(crate) mod rollup;
 
 use crate::db::numbered;
 use crate::{Db, StoreError};
+use rollup::CHAIN_STORE;
 
 /// How a sales report groups its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +144,12 @@ impl Db {
         };
         let mut binds: Vec<Bound> = vec![Bound::Int(f.from_day), Bound::Int(f.to_day)];
         let mut sql_where = String::from("day BETWEEN $1 AND $2");
-        push_filters(&mut sql_where, &mut binds, f);
+        let whole = if by == B::Store {
+            Whole::EachStore
+        } else {
+            Whole::Chain
+        };
+        push_filters(&mut sql_where, &mut binds, f, whole);
         if by == B::Category {
             let sql = format!(
                 "SELECT category, CAST(SUM(receipts) AS BIGINT), CAST(SUM(items) AS BIGINT), CAST(SUM(net_fen) AS BIGINT), CAST(SUM(refund_fen) AS BIGINT) \
@@ -192,7 +199,7 @@ impl Db {
         let mut add = |table: &str, col: &str, from: i64, to: i64| {
             let mut binds = vec![Bound::Int(from), Bound::Int(to)];
             let mut w = format!("{col} BETWEEN $1 AND $2");
-            push_filters(&mut w, &mut binds, f);
+            push_filters(&mut w, &mut binds, f, Whole::Chain);
             parts.push((
                 format!(
                     "SELECT sku, category, CAST(SUM(receipts) AS BIGINT), CAST(SUM(items) AS BIGINT), CAST(SUM(net_fen) AS BIGINT), \
@@ -242,7 +249,7 @@ impl Db {
             category: None,
             staff_id: None,
         };
-        push_filters(&mut w, &mut binds, &f);
+        push_filters(&mut w, &mut binds, &f, Whole::Chain);
         let sql = format!(
             "SELECT day, CAST(SUM(points_earned) AS BIGINT), CAST(SUM(points_value_fen) AS BIGINT), CAST(SUM(coupon_fen) AS BIGINT), \
              CAST(SUM(points_sales_fen) AS BIGINT), CAST(SUM(coupon_sales_fen) AS BIGINT) FROM report_days WHERE {w} \
@@ -335,13 +342,23 @@ enum Bound {
     Text(String),
 }
 
+/// Which rows stand for "every store" when a filter names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whole {
+    /// The chain's own rows (`CHAIN_STORE`): one row where the stores have one each.
+    Chain,
+    /// Every store's rows (a report by store).
+    EachStore,
+}
+
 /// Adds the store, category and staff conditions after the period's `$1` and `$2`.
-fn push_filters(w: &mut String, binds: &mut Vec<Bound>, f: &SalesFilter) {
-    if let Some(stores) = &f.stores {
-        if stores.is_empty() {
-            // No store at all: a condition no row meets.
-            w.push_str(" AND 1 = 0");
-        } else {
+fn push_filters(w: &mut String, binds: &mut Vec<Bound>, f: &SalesFilter, whole: Whole) {
+    match &f.stores {
+        None if whole == Whole::Chain => w.push_str(&format!(" AND store_id = {CHAIN_STORE}")),
+        None => w.push_str(&format!(" AND store_id <> {CHAIN_STORE}")),
+        // No store at all: a condition no row meets.
+        Some(stores) if stores.is_empty() => w.push_str(" AND 1 = 0"),
+        Some(stores) => {
             let list = numbered(binds.len() + 1, stores.len());
             w.push_str(&format!(" AND store_id IN ({list})"));
             binds.extend(stores.iter().map(|s| Bound::Int(*s)));

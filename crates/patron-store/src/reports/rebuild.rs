@@ -2,7 +2,9 @@
 //! (`patron reports rebuild`): after a restore, a repair, or rows written before the roll-ups
 //! existed. One transaction: readers see the old roll-ups until the new ones are complete.
 
-use super::rollup::Grain;
+mod pass;
+
+use super::rollup::{CHAIN_STORE, Grain};
 use crate::{Db, StoreError};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -89,34 +91,73 @@ fn select_for(grain: Grain) -> String {
 }
 
 impl Db {
-    /// Rebuilds every roll-up from the raw rows.
+    /// Rebuilds every roll-up from the raw rows: on a SQLite file in one pass in Rust
+    /// (`pass`), elsewhere by `INSERT … SELECT` a table.
     pub async fn rebuild_report_rollups(&self) -> Result<Rebuilt, StoreError> {
         let mut tx = self.begin_write().await?;
         let dated = date_old_rows(&mut tx).await?;
-        let mut rows = Vec::new();
-        for grain in Grain::ALL {
-            let table = grain.table();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-                .execute(&mut *tx)
-                .await?;
-            let columns: Vec<&str> = std::iter::once("store_id")
-                .chain(grain.key_columns().iter().copied())
-                .chain(grain.measures().iter().copied())
-                .collect();
-            let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {table} ({}) {}",
-                columns.join(", "),
-                select_for(grain)
-            )))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            rows.push((table, n));
-        }
-        super::activity::bump_epoch(&mut tx).await?;
+        let Some(file) = self.sqlite_file() else {
+            let rows = rebuild_by_sql(&mut tx).await?;
+            super::activity::bump_epoch(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(Rebuilt { dated, rows });
+        };
         tx.commit().await?;
+        let (path, busy) = (file.path.clone(), file.busy_timeout);
+        let rows = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            let mut conn = rusqlite::Connection::open(&path)?;
+            conn.busy_timeout(busy)?;
+            conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let rows = pass::rebuild(&tx)?;
+            tx.commit()?;
+            Ok(rows)
+        })
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))??;
         Ok(Rebuilt { dated, rows })
     }
+}
+
+/// Every table emptied and filled again by one `INSERT … SELECT` for the stores' rows and one
+/// summing those into the chain's.
+async fn rebuild_by_sql(conn: &mut AnyConnection) -> Result<Vec<(&'static str, u64)>, StoreError> {
+    let mut rows = Vec::new();
+    for grain in Grain::ALL {
+        let table = grain.table();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *conn)
+            .await?;
+        let columns: Vec<&str> = std::iter::once("store_id")
+            .chain(grain.key_columns().iter().copied())
+            .chain(grain.measures().iter().copied())
+            .collect();
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({}) {}",
+            columns.join(", "),
+            select_for(grain)
+        )))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        let keys = grain.key_columns().join(", ");
+        let sums: Vec<String> = grain
+            .measures()
+            .iter()
+            .map(|m| format!("SUM({m})"))
+            .collect();
+        let chain = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({}) SELECT {CHAIN_STORE}, {keys}, {} FROM {table} \
+             WHERE store_id <> {CHAIN_STORE} GROUP BY {keys}",
+            columns.join(", "),
+            sums.join(", ")
+        )))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        rows.push((table, n + chain));
+    }
+    Ok(rows)
 }
 
 /// Gives sales and refunds written before 0025 their local hour (and refunds their local day

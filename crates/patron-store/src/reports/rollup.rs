@@ -1,5 +1,5 @@
 //! Keeping the report roll-ups current. A sale or a refund adds its measures to one row of
-//! each roll-up table (0025_report_rollups.sql); a batch of sales sums its rows first and adds
+//! each roll-up table for its store and one for the chain (0025_report_rollups.sql); a batch of sales sums its rows first and adds
 //! each sum once, with one multi-row upsert a table.
 
 use crate::StoreError;
@@ -103,6 +103,13 @@ const REFUND: usize = 3;
 /// A roll-up row's key: table, store, day or month, grouping value.
 type RowKey = (Grain, i64, i64, Dim);
 
+/// The `store_id` of the rows that hold the whole chain's sums, kept beside each store's so a
+/// chain-wide report reads as few rows as a one-store report. Store ids start at 1.
+///
+/// Locks: every writer adds its rows in key order (a `BTreeMap`, tables in `Grain` order, the
+/// chain's row first), so two transactions never wait on each other's rows in a cycle.
+pub(crate) const CHAIN_STORE: i64 = 0;
+
 /// Measures summed by roll-up row, ready to be added to the tables.
 #[derive(Debug, Default)]
 pub(crate) struct Rollup {
@@ -127,10 +134,16 @@ pub(crate) struct RefundFacts<'a> {
 }
 
 impl Rollup {
+    /// Adds `m` to the store's row and to the chain's (`CHAIN_STORE`).
     fn add(&mut self, grain: Grain, store: i64, period: i64, dim: Dim, m: &Measures) {
-        let row = self.rows.entry((grain, store, period, dim)).or_default();
-        for (slot, v) in row.iter_mut().zip(m) {
-            *slot += v;
+        for s in [CHAIN_STORE, store] {
+            let row = self
+                .rows
+                .entry((grain, s, period, dim.clone()))
+                .or_default();
+            for (slot, v) in row.iter_mut().zip(m) {
+                *slot += v;
+            }
         }
     }
 
@@ -383,7 +396,12 @@ mod tests {
             get(Grain::Hours, 20260528, Dim::Int(14)).expect("hour")[..3],
             [1, 7, 4_400]
         );
-        assert!(get(Grain::ProductDays, 20260528, a).is_some());
+        assert!(get(Grain::ProductDays, 20260528, a.clone()).is_some());
+        // The chain's rows carry the same sums as the only store's.
+        let chain = r.rows.get(&(Grain::ProductDays, CHAIN_STORE, 20260528, a));
+        assert_eq!(chain.map(|m| m[..4].to_vec()), Some(vec![1, 3, 3_000, 0]));
+        // Days, hours, staff, two categories, three products by day and by month.
+        assert_eq!(r.rows.len(), 2 * 11);
     }
 
     #[test]
