@@ -19,6 +19,17 @@ pub struct Due {
     pub label: String,
 }
 
+/// What runs out soon, counted (the cockpit's reminder).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expiring {
+    /// Members with points expiring.
+    pub members: i64,
+    /// The points that expire.
+    pub points: i64,
+    /// Active member cards whose validity ends.
+    pub cards: i64,
+}
+
 pub use patron_domain::membership::NoticeStatus;
 
 codes!(
@@ -59,6 +70,43 @@ impl Db {
         .bind(ms(until))
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// What runs out in `(from, until]` for the members of a store (or the chain): members
+    /// with points expiring and those points, and active cards whose validity ends.
+    pub async fn expiring_counts(
+        &self,
+        store: Option<i64>,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Expiring, StoreError> {
+        let home = "($3 IS NULL OR EXISTS (SELECT 1 FROM customers h WHERE h.id = x.customer_id \
+                    AND h.store_id = $3))";
+        let (members, points): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(DISTINCT x.customer_id) AS BIGINT), \
+             CAST(COALESCE(SUM(x.remaining), 0) AS BIGINT) FROM points_lots x \
+             WHERE x.remaining > 0 AND x.expires_at_ms > $1 AND x.expires_at_ms <= $2 \
+             AND {MEMBER} AND {home}"
+        )))
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(store)
+        .fetch_one(self.pool())
+        .await?;
+        let cards: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM member_cards x WHERE x.status = 'active' \
+             AND x.valid_until_ms > $1 AND x.valid_until_ms <= $2 AND {MEMBER} AND {home}"
+        )))
+        .bind(ms(from))
+        .bind(ms(until))
+        .bind(store)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Expiring {
+            members,
+            points,
+            cards,
+        })
     }
 
     /// Active cards whose validity ends in `(from, until]`.

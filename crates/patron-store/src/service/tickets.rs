@@ -332,6 +332,24 @@ impl Db {
         .map_err(Into::into)
     }
 
+    /// Open tickets in a scope, and how many of them are past a deadline at `now` (a response
+    /// not given in time, or the resolution's), counted where they are stored.
+    pub async fn ticket_counts(
+        &self,
+        scope: Scope,
+        now: Timestamp,
+    ) -> Result<(i64, i64), StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN (responded_at IS NULL \
+             AND response_due_at < $2) OR resolution_due_at < $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM tickets WHERE ($1 IS NULL OR store_id = $1) AND ({OPEN})"
+        )))
+        .bind(scope.store_filter())
+        .bind(ms(now))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     pub async fn ticket_events(&self, id: i64) -> Result<Vec<TicketEvent>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, at, staff_id, kind, from_status, to_status, note_enc FROM ticket_events \

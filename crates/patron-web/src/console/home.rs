@@ -1,7 +1,7 @@
 //! The console home, a cockpit by role (see `patron_app::reports::cockpit`): a manager's
 //! figures for today and the month against a year earlier, the last 30 days of sales, the
-//! chain's store ranking, follow-ups and the first things to do today, an associate's own
-//! month, the service queue; and for an administrator the set-up still to do and the latest
+//! chain's store ranking, follow-ups and the first things to do today, points and cards
+//! running out, an associate's own month and their customers' birthdays, the service queue; and for an administrator the set-up still to do and the latest
 //! actions.
 
 use super::Flash;
@@ -42,8 +42,11 @@ pub struct HomePage {
     charts: Vec<String>,
     /// The associate's own month: net sales, receipts.
     my_month: Option<(String, String)>,
-    tickets: Option<(usize, usize)>,
-    points_expiring: Option<(usize, String)>,
+    tickets: Option<(i64, i64)>,
+    /// In the next 30 days: members with points expiring, those points, member cards.
+    expiring: Option<(String, String, String)>,
+    /// The associate's customers with a birthday this week: (customer page, name, day).
+    birthdays: Vec<(String, String, String)>,
 }
 
 /// The figures the cockpit shows for a day and for the month so far.
@@ -205,9 +208,25 @@ pub async fn home(
             charts,
             my_month,
             tickets: cockpit.tickets,
-            points_expiring: cockpit
-                .points_expiring
-                .map(|(n, pts)| (n, patron_app::reports::table::group_digits(pts))),
+            expiring: cockpit.expiring.map(|e| {
+                use patron_app::reports::table::group_digits;
+                (
+                    group_digits(e.members),
+                    group_digits(e.points),
+                    group_digits(e.cards),
+                )
+            }),
+            birthdays: cockpit
+                .birthdays
+                .iter()
+                .map(|b| {
+                    (
+                        format!("/console/customers/{}", b.customer_id),
+                        b.name.clone(),
+                        b.on.to_string(),
+                    )
+                })
+                .collect(),
             page: Page::console(ctx.lang, &p, "home.title", "/console").with_flash(&flash.ok),
             stores,
             staff,

@@ -22,6 +22,7 @@ mod checkout_concurrency;
 mod churn;
 mod classes;
 mod cli;
+mod cockpit;
 mod cookies_headers;
 mod coupons;
 mod crash;

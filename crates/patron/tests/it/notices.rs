@@ -51,7 +51,7 @@ pub(crate) async fn member(
     id
 }
 
-async fn points_expiring(app: &App, customer_id: i64, points: i64, in_days: i64) {
+pub(crate) async fn points_expiring(app: &App, customer_id: i64, points: i64, in_days: i64) {
     let lot = NewLot {
         points,
         usable_from: app.now(),
