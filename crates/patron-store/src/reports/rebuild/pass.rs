@@ -184,10 +184,10 @@ pub(super) fn rebuild(
         let mut open: Option<Sale> = None;
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
-            if open.as_ref().is_some_and(|s| s.id != id) {
-                if let Some(mut s) = open.take() {
-                    sums.add_sale(&mut s, &coupons);
-                }
+            if open.as_ref().is_some_and(|s| s.id != id)
+                && let Some(mut s) = open.take()
+            {
+                sums.add_sale(&mut s, &coupons);
             }
             let sale = match &mut open {
                 Some(s) => s,
