@@ -75,6 +75,7 @@ pub const MENU: &[Section] = &[
         e("/console/reports/customers",   "nav.reports_customers", "reports.customers.title", Some(C::ReportRead)),
         e("/console/reports/cohorts",     "nav.reports_cohorts",  "reports.cohorts.title",    Some(C::ReportRead)),
         e("/console/reports/loyalty",     "nav.reports_loyalty",  "reports.loyalty.title",    Some(C::ReportRead)),
+        e("/console/reports/targets",     "nav.reports_targets",  "reports.targets.title",    Some(C::ReportRead)),
         e("/console/reports/points",      "nav.points_report",    "points.liability",         Some(C::ReportRead)),
         e("/console/service/reports",     "nav.service_reports",  "report.title",             Some(C::ReportRead)),
     ]},

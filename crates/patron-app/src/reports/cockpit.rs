@@ -1,7 +1,8 @@
 //! The cockpit: what the console's home page shows each role, in one call.
 //!
 //! - Whoever may read reports (store manager, marketing, admin) sees today's and this month's
-//!   figures for their scope (their store, or the chain) against a year earlier, the last 30
+//!   figures for their scope (their store, or the chain) against the month's sales target and
+//!   a year earlier, the last 30
 //!   days of sales, new members and follow-ups, and the points and member cards of their
 //!   members that run out in the next 30 days; the chain also sees its stores ranked by this
 //!   month's net sales.
@@ -46,6 +47,8 @@ pub struct Cockpit {
     pub today: Option<Summary>,
     /// This month so far, with the previous period and a year earlier.
     pub month: Option<Summary>,
+    /// This month's net sales so far against the month's target, when one is set.
+    pub target: Option<super::targets::TargetProgress>,
     /// Net sales of the last 30 days, by day.
     pub trend: Option<SalesReport>,
     /// The chain's stores by this month's net sales.
@@ -78,7 +81,11 @@ impl App {
                 to: today,
             };
             c.today = Some(self.report_summary(scope, day, None).await?);
-            c.month = Some(self.report_summary(scope, month, None).await?);
+            let this_month = self.report_summary(scope, month, None).await?;
+            c.target = self
+                .month_target(scope, today, this_month.figures.net_sales_fen)
+                .await?;
+            c.month = Some(this_month);
             let from = today.checked_sub(29.days()).unwrap_or(today);
             let trend = Period { from, to: today };
             c.trend = Some(

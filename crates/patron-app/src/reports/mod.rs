@@ -12,6 +12,7 @@ pub mod loyalty;
 pub mod sales;
 pub mod summary;
 pub mod table;
+pub mod targets;
 
 pub(crate) use activity::ActivityCache;
 
@@ -182,6 +183,11 @@ impl App {
 
 /// A share, `None` when there is nothing to take a share of.
 pub fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// `part ÷ whole` of signed amounts (net sales against a target), `None` unless `whole > 0`.
+pub fn ratio_of(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 

@@ -319,6 +319,39 @@ pub fn loyalty_table(r: &LoyaltyReport, lang: Lang) -> ReportTable {
     }
 }
 
+/// Targets against net sales: a row a store (or the chain's total) and month, then its year.
+pub fn targets_table(r: &super::targets::TargetsReport, lang: Lang) -> ReportTable {
+    let keys = [
+        "reports.store",
+        "reports.axis.month",
+        "reports.col.target",
+        "reports.col.net_sales",
+        "reports.col.attainment",
+    ];
+    let mut rows = Vec::new();
+    for l in &r.lines {
+        let who = if l.code.is_empty() {
+            lang.t("reports.targets.chain").to_string()
+        } else {
+            format!("{} ({})", l.name, l.code)
+        };
+        for m in l.months.iter().chain(std::iter::once(&l.year)) {
+            rows.push(vec![
+                Cell::Text(who.clone()),
+                Cell::Text(m.month.clone()),
+                opt(m.target_fen, Cell::Fen),
+                Cell::Fen(m.net_sales_fen),
+                opt(m.attainment, Cell::Share),
+            ]);
+        }
+    }
+    ReportTable {
+        title: lang.t("reports.targets.title").to_string(),
+        headers: keys.iter().map(|k| lang.t(k).to_string()).collect(),
+        rows,
+    }
+}
+
 /// The table as a spreadsheet: figures as numbers (amounts in yuan with two decimals, shares
 /// formatted as percentages), names as neutralised text.
 pub fn to_xlsx(t: &ReportTable) -> Result<Vec<u8>, AppError> {

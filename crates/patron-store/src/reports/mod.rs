@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod rebuild;
 pub(crate) mod rollup;
+pub mod targets;
 
 use crate::db::numbered;
 use crate::{Db, StoreError};

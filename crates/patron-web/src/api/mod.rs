@@ -17,6 +17,7 @@ pub mod receipts;
 pub mod reports;
 pub mod sales;
 pub mod segments;
+pub mod targets;
 pub mod ticket_files;
 pub mod ticket_resolution;
 pub mod tickets;
@@ -45,7 +46,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         sales::checkout, sales::refund, coupons::create_template, coupons::list_templates,
         coupons::issue, coupons::usage, members::member_coupons, points::adjust, points::pending,
         points::approve, points::reject, cards::issue, cards::renew, cards::end,
-        cards::rejoin, ranking::leaderboard, ranking::opt_out, reports::summary, reports::sales, reports::cohorts, reports::lifecycle, mall::offered, mall::redeem, calendar::festivals,
+        cards::rejoin, ranking::leaderboard, ranking::opt_out, reports::summary, reports::sales, reports::cohorts, reports::lifecycle, targets::targets, targets::set_target, mall::offered, mall::redeem, calendar::festivals,
         tickets::create, tickets::get_one, tickets::act, segments::list, segments::get_one,
         segments::create, segments::replace, segments::delete, segments::members,
         orders::create, orders::list, orders::get_one, orders::stage, visits::book, visits::reschedule,
@@ -61,7 +62,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         coupons::TemplateBody, coupons::TemplateView, coupons::IssueBody, coupons::IssuedBody,
         members::CouponView, coupons::UsageView, points::AdjustBody, points::AdjustedBody,
         points::PendingBody, cards::CardBody, cards::EndBody, cards::EndedBody,
-        ranking::RankBody, ranking::OptOutBody, reports::FiguresBody, reports::SummaryBody, reports::SalesRowBody, reports::SalesBody, reports::CohortBody, reports::CohortsBody, reports::LifecycleMonthBody, reports::LifecycleBody, mall::RewardView, mall::RedeemBody,
+        ranking::RankBody, ranking::OptOutBody, reports::FiguresBody, reports::SummaryBody, reports::SalesRowBody, reports::SalesBody, reports::CohortBody, reports::CohortsBody, reports::LifecycleMonthBody, reports::LifecycleBody, targets::TargetMonthBody, targets::TargetLineBody, targets::TargetsBody, targets::TargetBody, mall::RewardView, mall::RedeemBody,
         receipts::RedeemReceipt, calendar::CalendarBody, calendar::FestivalBody,
         calendar::OfficialDayBody, tickets::NewTicketBody, tickets::TicketBody, tickets::EventBody,
         tickets::ActionBody, tickets::StatusBody, segments::SegmentInputBody, segments::SegmentBody,

@@ -47,6 +47,19 @@ pub struct HomePage {
     expiring: Option<(String, String, String)>,
     /// The associate's customers with a birthday this week: (customer page, name, day).
     birthdays: Vec<(String, String, String)>,
+    /// This month against its target: target, net sales, attained %, elapsed %, bar width.
+    target: Option<TargetView>,
+}
+
+pub struct TargetView {
+    target: String,
+    net_sales: String,
+    attained: String,
+    elapsed: String,
+    /// The meter's value: attained in whole percent, 0 to 100.
+    width: i64,
+    /// Elapsed in whole percent: below it the meter shows behind pace.
+    elapsed_pct: i64,
 }
 
 /// The figures the cockpit shows for a day and for the month so far.
@@ -215,6 +228,19 @@ pub async fn home(
                     group_digits(e.points),
                     group_digits(e.cards),
                 )
+            }),
+            target: cockpit.target.map(|t| {
+                let pct = |v: f64| format!("{:.1} %", v * 100.0);
+                TargetView {
+                    target: patron_app::reports::table::yuan(t.target_fen),
+                    net_sales: patron_app::reports::table::yuan(t.net_sales_fen),
+                    attained: t.attainment.map(pct).unwrap_or_else(|| "—".into()),
+                    elapsed: pct(t.elapsed),
+                    elapsed_pct: (t.elapsed * 100.0).round() as i64,
+                    width: t
+                        .attainment
+                        .map_or(0, |a| (a * 100.0).round().clamp(0.0, 100.0) as i64),
+                }
             }),
             birthdays: cockpit
                 .birthdays

@@ -210,6 +210,18 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         r(
             "GET",
+            "/api/v1/reports/targets",
+            Cap(C::ReportRead),
+            get(api::targets::targets),
+        ),
+        r(
+            "PUT",
+            "/api/v1/reports/targets",
+            Cap(C::StoreManage),
+            put(api::targets::set_target),
+        ),
+        r(
+            "GET",
             "/api/v1/reports/leaderboard",
             Cap(C::ReportRead),
             get(api::ranking::leaderboard),

@@ -191,5 +191,17 @@ pub(super) fn routes() -> Vec<Route> {
             Cap(C::ReportRead),
             get(crate::console::reports::loyalty::page),
         ),
+        r(
+            "GET",
+            "/console/reports/targets",
+            Cap(C::ReportRead),
+            get(crate::console::reports::targets::page),
+        ),
+        r(
+            "POST",
+            "/console/reports/targets",
+            Cap(C::StoreManage),
+            post(crate::console::reports::targets::set),
+        ),
     ]
 }

@@ -1,6 +1,6 @@
 //! The report pages (`report.read`): an overview of the period's figures with their
 //! comparisons, sales by any grouping, customer indicators over time, cohorts and the
-//! lifecycle flow, points and coupon cost. Every page is the same view: filters, figure
+//! lifecycle flow, points and coupon cost, sales against their targets. Every page is the same view: filters, figure
 //! cards (each with its definition as a tooltip), charts drawn on the server, the data table
 //! one click away, and the table as xlsx or CSV (`format=xlsx|csv` on the page's address).
 
@@ -9,6 +9,7 @@ pub mod customers;
 pub mod loyalty;
 pub mod overview;
 pub mod sales;
+pub mod targets;
 
 use crate::identity::Ctx;
 use crate::view::Page;
@@ -99,6 +100,16 @@ pub struct ReportView {
     pub exports: Vec<(&'static str, String)>,
     pub notes: Vec<String>,
     pub links: Vec<(&'static str, &'static str)>,
+    /// The form that sets a sales target, for who may (the targets page).
+    pub target_form: Option<TargetForm>,
+}
+
+/// The sales-target form: the stores to choose from (code, name) and what it holds.
+pub struct TargetForm {
+    pub stores: Vec<(String, String)>,
+    pub store: String,
+    pub month: String,
+    pub target: String,
 }
 
 impl ReportView {
@@ -113,6 +124,7 @@ impl ReportView {
             exports: Vec::new(),
             notes: Vec::new(),
             links: Vec::new(),
+            target_form: None,
         }
     }
 

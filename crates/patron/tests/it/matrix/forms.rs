@@ -155,6 +155,10 @@ pub(crate) fn api_body(method: &str, path: &str, f: &Fixture) -> Option<serde_js
         ("POST", p) if p.ends_with("/approve") || p.ends_with("/reject") => None,
         ("POST", p) if p.ends_with("/membership/end") => Some(json!({"reason": "矩阵"})),
         ("POST", p) if p.ends_with("/ranking") => Some(json!({"opt_out": true})),
+        // The fixture's first store is S01.
+        ("PUT", "/api/v1/reports/targets") => Some(json!({
+            "store": "S01", "month": "2026-11", "target_fen": 10_000_000
+        })),
         ("POST", p) if p.ends_with("/issue") => {
             Some(json!({"customer_ids": [f.customer], "reason": "矩阵"}))
         }
@@ -180,6 +184,11 @@ pub(crate) fn form_for(path: &str, store: i64, fx: &Fixture) -> Vec<(String, Str
             f(&[("code", "000000".into())])
         }
         "/console/account/tokens" => f(&[("name", "报表".into())]),
+        "/console/reports/targets" => f(&[
+            ("store", "S01".into()),
+            ("month", "2026-11".into()),
+            ("target", "100000".into()),
+        ]),
         "/console/segments" => f(&[("name", unique("seg")), ("g1_sku", "T1".into())]),
         p if p.starts_with("/console/segments/") && !p.ends_with("/delete") => {
             f(&[("name", unique("seg")), ("g1_sku", "T1".into())])
