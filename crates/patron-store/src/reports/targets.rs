@@ -37,7 +37,7 @@ impl Db {
         .await?;
         tx.commit(
             &AuditEvent::ok("report.target.set", "store", t.store_id)
-                .with_detail(&format!("month={} target_fen={}", t.month, t.target_fen)),
+                .with_detail(format!("month={} target_fen={}", t.month, t.target_fen)),
         )
         .await?;
         Ok(())
