@@ -82,9 +82,7 @@ impl App {
             };
             c.today = Some(self.report_summary(scope, day, None).await?);
             let this_month = self.report_summary(scope, month, None).await?;
-            c.target = self
-                .month_target(scope, today, this_month.figures.net_sales_fen)
-                .await?;
+            c.target = self.month_target(scope, today).await?;
             c.month = Some(this_month);
             let from = today.checked_sub(29.days()).unwrap_or(today);
             let trend = Period { from, to: today };

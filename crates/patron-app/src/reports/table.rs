@@ -326,6 +326,7 @@ pub fn targets_table(r: &super::targets::TargetsReport, lang: Lang) -> ReportTab
         "reports.axis.month",
         "reports.col.target",
         "reports.col.net_sales",
+        "reports.col.targeted_sales",
         "reports.col.attainment",
     ];
     let mut rows = Vec::new();
@@ -335,12 +336,19 @@ pub fn targets_table(r: &super::targets::TargetsReport, lang: Lang) -> ReportTab
         } else {
             format!("{} ({})", l.name, l.code)
         };
-        for m in l.months.iter().chain(std::iter::once(&l.year)) {
+        let year = format!("{} {}", l.year.month, lang.t("reports.targets.whole_year"));
+        for (label, m) in l
+            .months
+            .iter()
+            .map(|m| (m.month.clone(), m))
+            .chain(std::iter::once((year, &l.year)))
+        {
             rows.push(vec![
                 Cell::Text(who.clone()),
-                Cell::Text(m.month.clone()),
+                Cell::Text(label),
                 opt(m.target_fen, Cell::Fen),
                 Cell::Fen(m.net_sales_fen),
+                Cell::Fen(m.targeted_sales_fen),
                 opt(m.attainment, Cell::Share),
             ]);
         }

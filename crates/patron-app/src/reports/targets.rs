@@ -3,9 +3,10 @@
 //! against them (`sales_targets`), and the cockpit this month's so far (`month_target`).
 //!
 //! Attainment is net sales ÷ target (the report's `net_sales_fen`: sales minus refunds in the
-//! month); a chain's target is the sum of its stores', and a store without a target for a
-//! month adds nothing to it. `elapsed` is the share of the month's days gone by, today
-//! included, so a manager can tell "on pace" at a glance.
+//! month), counted over the store months that have a target: the chain's target for a month
+//! is the sum of its stores' targets and is held against those stores' net sales only; a
+//! year's, against the months with a target. `elapsed` is the share of the month's days gone
+//! by, today included, so a manager can tell "on pace" at a glance.
 
 use super::sales::{GroupBy, SalesAsk};
 use super::{Period, day_key, ratio_of};
@@ -27,15 +28,48 @@ pub struct TargetInput {
     pub target_fen: Option<i64>,
 }
 
-/// One store's month: its target (if set), its net sales and the share reached.
+/// A month (or a year) of a store or of the chain: the target, if any is set, the net sales,
+/// and the share of the target reached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetMonth {
-    /// `YYYY-MM`.
+    /// `YYYY-MM`, or `YYYY` for the year.
     pub month: String,
+    /// Σ the targets set (`None`: none is).
     pub target_fen: Option<i64>,
+    /// Net sales of every store month in the line.
     pub net_sales_fen: i64,
-    /// Net sales ÷ target; `None` without a target or with a target of 0.
+    /// Net sales of the store months that have a target: what the target is held against.
+    pub targeted_sales_fen: i64,
+    /// `targeted_sales_fen ÷ target_fen`; `None` without a target above 0.
     pub attainment: Option<f64>,
+}
+
+/// Sums store months into a month of the chain, or months into a year.
+#[derive(Default)]
+struct Sum {
+    target: Option<i64>,
+    net: i64,
+    targeted: i64,
+}
+
+impl Sum {
+    fn add(&mut self, target: Option<i64>, net: i64) {
+        self.net += net;
+        if let Some(t) = target {
+            self.target = Some(self.target.unwrap_or(0) + t);
+            self.targeted += net;
+        }
+    }
+
+    fn month(&self, label: String) -> TargetMonth {
+        TargetMonth {
+            month: label,
+            target_fen: self.target,
+            net_sales_fen: self.net,
+            targeted_sales_fen: self.targeted,
+            attainment: self.target.and_then(|t| ratio_of(self.targeted, t)),
+        }
+    }
 }
 
 /// A store's (or, with `code` empty, the chain's) months of one year.
@@ -58,19 +92,11 @@ pub struct TargetsReport {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TargetProgress {
     pub target_fen: i64,
+    /// Net sales so far of the stores that have a target this month.
     pub net_sales_fen: i64,
     pub attainment: Option<f64>,
     /// Days of the month gone by (today included) ÷ days in the month.
     pub elapsed: f64,
-}
-
-fn month_of(target_fen: Option<i64>, net_sales_fen: i64, month: String) -> TargetMonth {
-    TargetMonth {
-        month,
-        target_fen,
-        net_sales_fen,
-        attainment: target_fen.and_then(|t| ratio_of(net_sales_fen, t)),
-    }
 }
 
 impl App {
@@ -164,7 +190,8 @@ impl App {
             .collect();
         let period = Period { from, to };
         let mut lines = Vec::new();
-        let mut chain_sales: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut chain: Vec<Sum> = (0..12).map(|_| Sum::default()).collect();
+        let mut chain_year = Sum::default();
         for (id, code, name) in &stores {
             let ask = SalesAsk {
                 store: Some(code.clone()),
@@ -179,58 +206,47 @@ impl App {
                 .map(|r| (r.key.clone(), r.net_sales_fen))
                 .collect();
             let mut months = Vec::new();
-            let (mut year_target, mut year_sales) = (None::<i64>, 0);
-            for m in 1..=12_i64 {
-                let key = i64::from(year) * 100 + m;
+            let mut year_sum = Sum::default();
+            for (m, chain_month) in (1..=12_i64).zip(chain.iter_mut()) {
                 let label = format!("{year:04}-{m:02}");
                 let net = sales.get(&label).copied().unwrap_or(0);
-                let target = targets.get(&(*id, key)).copied();
-                if let Some(t) = target {
-                    year_target = Some(year_target.unwrap_or(0) + t);
-                }
-                year_sales += net;
-                *chain_sales.entry(m).or_default() += net;
-                months.push(month_of(target, net, label));
+                let target = targets.get(&(*id, i64::from(year) * 100 + m)).copied();
+                let mut one = Sum::default();
+                one.add(target, net);
+                months.push(one.month(label));
+                year_sum.add(target, net);
+                chain_month.add(target, net);
+                chain_year.add(target, net);
             }
             lines.push(TargetLine {
                 code: code.clone(),
                 name: name.clone(),
                 months,
-                year: month_of(year_target, year_sales, year.to_string()),
+                year: year_sum.month(year.to_string()),
             });
         }
         if lines.len() > 1 {
-            let mut months = Vec::new();
-            for m in 1..=12_usize {
-                let target = lines
-                    .iter()
-                    .filter_map(|l| l.months[m - 1].target_fen)
-                    .reduce(|a, b| a + b);
-                let net = chain_sales.get(&(m as i64)).copied().unwrap_or(0);
-                months.push(month_of(target, net, format!("{year:04}-{m:02}")));
-            }
-            let target = lines
+            let months = chain
                 .iter()
-                .filter_map(|l| l.year.target_fen)
-                .reduce(|a, b| a + b);
-            let net = lines.iter().map(|l| l.year.net_sales_fen).sum();
+                .zip(1..=12)
+                .map(|(sum, m)| sum.month(format!("{year:04}-{m:02}")))
+                .collect();
             lines.push(TargetLine {
                 code: String::new(),
                 name: String::new(),
                 months,
-                year: month_of(target, net, year.to_string()),
+                year: chain_year.month(year.to_string()),
             });
         }
         Ok(TargetsReport { year, lines })
     }
 
-    /// This month so far in `scope` against the sum of its stores' targets; `None` when no
-    /// store in view has a target for the month.
+    /// This month so far in `scope`: the stores with a target for the month, their net sales
+    /// so far against the sum of their targets; `None` when no store in view has one.
     pub async fn month_target(
         &self,
         scope: Scope,
         today: jiff::civil::Date,
-        net_sales_fen: i64,
     ) -> Result<Option<TargetProgress>, AppError> {
         let month = day_key(today) / 100;
         let stores = self.report_stores(scope, None).await?;
@@ -241,13 +257,30 @@ impl App {
         if targets.is_empty() {
             return Ok(None);
         }
-        let target_fen = targets.iter().map(|t| t.target_fen).sum();
+        let period = Period {
+            from: today.first_of_month(),
+            to: today,
+        };
+        let by_store = self
+            .sales_report(scope, period, GroupBy::Store, &SalesAsk::default())
+            .await?;
+        let dir = self.directory().await?;
+        let mut sum = Sum::default();
+        for t in &targets {
+            let code = dir.store(t.store_id).map(|s| s.code.as_str()).unwrap_or("");
+            let net = by_store
+                .rows
+                .iter()
+                .find(|r| r.key == code)
+                .map_or(0, |r| r.net_sales_fen);
+            sum.add(Some(t.target_fen), net);
+        }
         let days_in = i64::from(today.days_in_month());
         let gone = i64::from(today.day());
         Ok(Some(TargetProgress {
-            target_fen,
-            net_sales_fen,
-            attainment: ratio_of(net_sales_fen, target_fen),
+            target_fen: sum.target.unwrap_or(0),
+            net_sales_fen: sum.targeted,
+            attainment: sum.target.and_then(|t| ratio_of(sum.targeted, t)),
             elapsed: gone as f64 / days_in as f64,
         }))
     }

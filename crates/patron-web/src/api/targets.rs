@@ -37,8 +37,11 @@ pub struct TargetMonthBody {
     pub month: String,
     /// Absent when no target is set.
     pub target_fen: Option<i64>,
+    /// Net sales of every store month in the line.
     pub net_sales_fen: i64,
-    /// `net_sales_fen ÷ target_fen`; absent without a target above 0.
+    /// Net sales of the store months that have a target: what the target is held against.
+    pub targeted_sales_fen: i64,
+    /// `targeted_sales_fen ÷ target_fen`; absent without a target above 0.
     pub attainment: Option<f64>,
 }
 
@@ -48,6 +51,7 @@ impl From<&TargetMonth> for TargetMonthBody {
             month: m.month.clone(),
             target_fen: m.target_fen,
             net_sales_fen: m.net_sales_fen,
+            targeted_sales_fen: m.targeted_sales_fen,
             attainment: m.attainment,
         }
     }
@@ -87,7 +91,7 @@ impl From<&TargetsReport> for TargetsBody {
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/targets", tag = "reports", params(TargetsQuery),
-    description = "Each store's net sales (sales less refunds) month by month against its monthly target, with the year; for more than one store also their total, whose target is the sum of the stores' targets.",
+    description = "Each store's net sales (sales less refunds) month by month against its monthly target, with the year; for more than one store also their total. A total's target is the sum of the targets set, held against the net sales of the store months that have one (`targeted_sales_fen`).",
     responses((status = 200, body = TargetsBody), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn targets(
     State(state): State<AppState>,

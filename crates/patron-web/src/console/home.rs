@@ -83,11 +83,13 @@ fn cards(
             label: lang.t(&format!("reports.fig.{key}")).to_string(),
             definition: lang.t(&format!("reports.def.{key}")).to_string(),
             value: figure_cell(&s.figures, key).display(),
-            vs_previous: super::reports::change_of(
+            vs_previous: super::reports::change_for(
+                key,
                 figure_value(&s.figures, key),
                 figure_value(&s.previous, key),
             ),
-            vs_year_ago: super::reports::change_of(
+            vs_year_ago: super::reports::change_for(
+                key,
                 figure_value(&s.figures, key),
                 figure_value(&s.year_ago, key),
             ),

@@ -739,16 +739,27 @@ async fn targets_hold_net_sales_against_what_was_set(kind: Kind) {
         Value::Null,
         "a target of 0 has no share"
     );
+    // The year: targets set in March (50,000) and April (0), held against those months'
+    // net sales (39,000 + 0), not February's.
     assert_eq!(s1["year"]["target_fen"], 50_000);
     assert_eq!(s1["year"]["net_sales_fen"], 59_000);
+    assert_eq!(s1["year"]["targeted_sales_fen"], 39_000);
+    assert!(close(&s1["year"]["attainment"], 39_000.0 / 50_000.0));
     assert_eq!(month(s2, 3)["net_sales_fen"], 10_000);
     assert_eq!(month(s2, 4)["net_sales_fen"], 10_000);
     assert!(close(&month(s2, 3)["attainment"], 0.5));
     assert_eq!(month(total, 3)["target_fen"], 70_000);
     assert_eq!(month(total, 3)["net_sales_fen"], 49_000);
     assert!(close(&month(total, 3)["attainment"], 49_000.0 / 70_000.0));
+    // April: S1's target of 0 and S2 without one: no share; S2's April sales are not held
+    // against anything.
+    assert_eq!(month(total, 4)["target_fen"], 0);
+    assert_eq!(month(total, 4)["net_sales_fen"], 10_000);
+    assert_eq!(month(total, 4)["targeted_sales_fen"], 0);
+    assert_eq!(month(total, 4)["attainment"], Value::Null);
     assert_eq!(total["year"]["net_sales_fen"], 79_000);
-    assert!(close(&total["year"]["attainment"], 79_000.0 / 70_000.0));
+    assert_eq!(total["year"]["targeted_sales_fen"], 49_000);
+    assert!(close(&total["year"]["attainment"], 49_000.0 / 70_000.0));
     // One store by code.
     let one = get(&f, "/api/v1/reports/targets?year=2026&store=S2").await;
     assert_eq!(one["lines"].as_array().map(Vec::len), Some(1), "{one}");

@@ -3,7 +3,7 @@
 //! repeat-purchase and retention rates.
 
 use super::{
-    Card, Field, ReportView, ViewTable, axis_count, axis_share, change_of, query_of, store_field,
+    Card, Field, ReportView, ViewTable, axis_count, axis_share, change_for, query_of, store_field,
 };
 use crate::api::reports::{download, months, wants};
 use crate::charts::{self, Chart, Series};
@@ -132,11 +132,13 @@ async fn build(
                 label: lang.t(&format!("reports.fig.{key}")).to_string(),
                 definition: lang.t(&format!("reports.def.{key}")).to_string(),
                 value: figure_cell(&s.figures, key).display(),
-                vs_previous: change_of(
+                vs_previous: change_for(
+                    key,
                     figure_value(&s.figures, key),
                     figure_value(&s.previous, key),
                 ),
-                vs_year_ago: change_of(
+                vs_year_ago: change_for(
+                    key,
                     figure_value(&s.figures, key),
                     figure_value(&s.year_ago, key),
                 ),

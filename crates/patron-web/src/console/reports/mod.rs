@@ -144,6 +144,22 @@ impl ReportView {
     }
 }
 
+/// Figures where a rise is bad news: their arrows keep their direction, their colours swap.
+const LOWER_IS_BETTER: [&str; 1] = ["churn_rate"];
+
+/// The change of figure `key`, coloured by whether it is good news (`change_of` for the rest).
+pub fn change_for(key: &str, now: Option<f64>, before: Option<f64>) -> Option<Change> {
+    let mut c = change_of(now, before)?;
+    if LOWER_IS_BETTER.contains(&key) {
+        c.class = match c.class {
+            "up" => "up worse",
+            "down" => "down better",
+            other => other,
+        };
+    }
+    Some(c)
+}
+
 /// The change from `before` to `now` as "+12.5 %", with its direction.
 pub fn change_of(now: Option<f64>, before: Option<f64>) -> Option<Change> {
     let c = change(now?, before?)?;

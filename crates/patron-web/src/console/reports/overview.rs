@@ -2,7 +2,7 @@
 //! earlier, and the period's net sales day by day beside the same days a year before.
 
 use super::{
-    Card, Field, ReportView, ViewTable, axis_yuan, change_of, period_or_default, query_of,
+    Card, Field, ReportView, ViewTable, axis_yuan, change_for, period_or_default, query_of,
     store_field,
 };
 use crate::api::reports::{download, wants};
@@ -112,11 +112,13 @@ async fn build(
             label: lang.t(&format!("reports.fig.{key}")).to_string(),
             definition: lang.t(&format!("reports.def.{key}")).to_string(),
             value: figure_cell(&s.figures, key).display(),
-            vs_previous: change_of(
+            vs_previous: change_for(
+                key,
                 figure_value(&s.figures, key),
                 figure_value(&s.previous, key),
             ),
-            vs_year_ago: change_of(
+            vs_year_ago: change_for(
+                key,
                 figure_value(&s.figures, key),
                 figure_value(&s.year_ago, key),
             ),
