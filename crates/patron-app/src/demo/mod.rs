@@ -62,8 +62,25 @@ pub struct DemoSeed {
     pub admin_password: String,
 }
 
-/// Fills an empty database; returns `None` if set-up was already done.
+/// How much past trade the demo is seeded with: `patron demo` seeds two years, so every
+/// report has a year earlier to compare with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoHistory {
+    pub months: i8,
+}
+
+impl DemoHistory {
+    pub const TWO_YEARS: DemoHistory = DemoHistory { months: 24 };
+}
+
+/// Fills an empty database with two years of trade; returns `None` if set-up was already done.
 pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
+    seed_with(app, DemoHistory::TWO_YEARS).await
+}
+
+/// Fills an empty database with `history` of trade (the same customers, staff, service desk
+/// and orders; fewer sales); returns `None` if set-up was already done.
+pub async fn seed_with(app: &App, history: DemoHistory) -> Result<Option<DemoSeed>, AppError> {
     if app.db.setup_done().await? {
         return Ok(None);
     }
@@ -128,11 +145,11 @@ pub async fn seed(app: &App) -> Result<Option<DemoSeed>, AppError> {
             _ => {}
         }
     }
-    // Two years of trade up to yesterday, in each store's time zone.
+    // The trade up to yesterday (two years for `patron demo`), in each store's time zone.
     let days: Vec<Vec<trade::TradeDay>> = stores
         .iter()
         .map(|s| {
-            let (first, last) = s.window(app.now());
+            let (first, last) = s.window(app.now(), history);
             trade::days(first, last)
         })
         .collect();
@@ -179,12 +196,12 @@ pub(crate) struct DemoStore {
 }
 
 impl DemoStore {
-    /// Two years of days up to yesterday, local: (first, last).
-    fn window(&self, now: Timestamp) -> (Date, Date) {
+    /// The days of `history` up to yesterday, local: (first, last).
+    fn window(&self, now: Timestamp, history: DemoHistory) -> (Date, Date) {
         let today = self.tz.to_datetime(now).date();
         let last = today.yesterday().unwrap_or(today);
         let first = today
-            .checked_sub(jiff::Span::new().years(2))
+            .checked_sub(jiff::Span::new().months(history.months))
             .unwrap_or(last);
         (first, last)
     }

@@ -230,7 +230,10 @@ async fn backups_carry_the_visit_photos() {
     let Some((app, _clock, dir)) = open_app(Kind::Sqlite, |_| {}).await else {
         return;
     };
-    patron_app::demo::seed(&app).await.expect("seed");
+    // Three months of trade: this test needs the demo's kinds of data, not its years.
+    patron_app::demo::seed_with(&app, patron_app::demo::DemoHistory { months: 3 })
+        .await
+        .expect("seed");
     let visit: i64 =
         sqlx::query_scalar("SELECT MIN(id) FROM appointments WHERE status = 'scheduled'")
             .fetch_one(app.db().pool())
