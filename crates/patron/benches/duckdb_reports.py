@@ -57,7 +57,8 @@ def connect():
     return db
 
 
-# The statements of `patron-store/src/reports/rebuild.rs`. There are no coupons in the
+# The statements of `patron-store/src/reports/rebuild.rs` (its SQL path), with the chain's
+# rows. There are no coupons in the
 # benchmark's data, so the coupon measures are 0 without reading a coupons table.
 ITEMS = "(SELECT sale_id, SUM(quantity) AS items FROM sale_lines GROUP BY sale_id)"
 DAYS = f"""CREATE TABLE report_days AS
@@ -108,13 +109,30 @@ FROM (
 ) x GROUP BY store_id, period, {keys}"""
 
 
+FOUR = ["receipts", "items", "net_fen", "refund_fen"]
+NINE = FOUR + ["points_earned", "points_value_fen", "coupon_fen", "points_sales_fen",
+               "coupon_sales_fen"]
+
+
+def chain(table, keys, measures):
+    """The chain's own rows (store 0), summed from the stores' as Patron keeps them."""
+    sums = ", ".join(f"SUM({m})" for m in measures)
+    return f"INSERT INTO {table} SELECT 0, {keys}, {sums} FROM {table} GROUP BY {keys}"
+
+
 ROLLUPS = [
     DAYS,
+    chain("report_days", "day, member", NINE),
     by_sale("report_hours", "hour", "s.local_hour", "r.local_hour"),
+    chain("report_hours", "day, hour", FOUR),
     by_sale("report_staff_days", "staff_id", "COALESCE(s.staff_id, 0)", "COALESCE(s.staff_id, 0)"),
+    chain("report_staff_days", "day, staff_id", FOUR),
     by_line("report_category_days", "category", "local_day", "day"),
+    chain("report_category_days", "day, category", FOUR),
     by_line("report_product_days", "sku, category", "local_day", "day"),
+    chain("report_product_days", "day, sku, category", FOUR),
     by_line("report_product_months", "sku, category", "local_month", "month"),
+    chain("report_product_months", "month, sku, category", FOUR),
 ]
 
 # As in reports.rs: table, period column, a number made of the key.
