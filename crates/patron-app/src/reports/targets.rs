@@ -108,50 +108,28 @@ impl App {
         input: &TargetInput,
     ) -> Result<(), AppError> {
         let mut errors = Vec::new();
-        let stores = self.report_stores(scope, Some(&input.store)).await;
-        let month = super::cohorts::parse_month("month", &input.month);
+        let store_id = match input.store.trim() {
+            "" => None,
+            code => match self.report_stores(scope, Some(code)).await {
+                Ok(s) => s.ids.and_then(|ids| ids.first().copied()),
+                Err(AppError::Field(_)) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        if store_id.is_none() {
+            errors.push(FieldError::new("store", "error.report.store"));
+        }
+        let month = super::cohorts::parse_month("month", &input.month)
+            .map_err(|e| errors.extend(e.field_errors()))
+            .ok();
         let fen = input
             .target_fen
             .filter(|f| (0..=MAX_TARGET_FEN).contains(f));
-        if input.store.trim().is_empty() {
-            errors.push(FieldError::new("store", "error.report.store"));
-        }
         if fen.is_none() {
             errors.push(FieldError::new("target", "error.report.target"));
         }
-        let stores = match stores {
-            Ok(s) => s,
-            Err(AppError::Field(f)) => {
-                errors.push(f);
-                super::ReportStores {
-                    ids: None,
-                    code: None,
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        let month = match month {
-            Ok(m) => Some(m),
-            Err(AppError::Field(f)) => {
-                errors.push(f);
-                None
-            }
-            Err(e) => return Err(e),
-        };
-        if !errors.is_empty() {
-            errors.dedup_by(|a, b| a.field == b.field);
-            return Err(if errors.len() == 1 {
-                AppError::Field(errors.remove(0))
-            } else {
-                AppError::Fields(errors)
-            });
-        }
-        let (Some(store_id), Some(month), Some(target_fen)) = (
-            stores.ids.as_ref().and_then(|ids| ids.first().copied()),
-            month,
-            fen,
-        ) else {
-            return Err(FieldError::new("store", "error.report.store").into());
+        let (Some(store_id), Some(month), Some(target_fen)) = (store_id, month, fen) else {
+            return Err(errors.into());
         };
         let t = Target {
             store_id,

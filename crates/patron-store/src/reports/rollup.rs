@@ -136,11 +136,9 @@ pub(crate) struct RefundFacts<'a> {
 impl Rollup {
     /// Adds `m` to the store's row and to the chain's (`CHAIN_STORE`).
     fn add(&mut self, grain: Grain, store: i64, period: i64, dim: Dim, m: &Measures) {
-        for s in [CHAIN_STORE, store] {
-            let row = self
-                .rows
-                .entry((grain, s, period, dim.clone()))
-                .or_default();
+        let chain = (grain, CHAIN_STORE, period, dim.clone());
+        for key in [chain, (grain, store, period, dim)] {
+            let row = self.rows.entry(key).or_default();
             for (slot, v) in row.iter_mut().zip(m) {
                 *slot += v;
             }

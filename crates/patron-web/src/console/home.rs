@@ -47,7 +47,7 @@ pub struct HomePage {
     expiring: Option<(String, String, String)>,
     /// The associate's customers with a birthday this week: (customer page, name, day).
     birthdays: Vec<(String, String, String)>,
-    /// This month against its target: target, net sales, attained %, elapsed %, bar width.
+    /// This month against its target: target, net sales, attained %, elapsed %, the meter.
     target: Option<TargetView>,
 }
 
@@ -57,7 +57,7 @@ pub struct TargetView {
     attained: String,
     elapsed: String,
     /// The meter's value: attained in whole percent, 0 to 100.
-    width: i64,
+    attained_pct: i64,
     /// Elapsed in whole percent: below it the meter shows behind pace.
     elapsed_pct: i64,
 }
@@ -239,7 +239,7 @@ pub async fn home(
                     attained: t.attainment.map(pct).unwrap_or_else(|| "—".into()),
                     elapsed: pct(t.elapsed),
                     elapsed_pct: (t.elapsed * 100.0).round() as i64,
-                    width: t
+                    attained_pct: t
                         .attainment
                         .map_or(0, |a| (a * 100.0).round().clamp(0.0, 100.0) as i64),
                 }

@@ -51,6 +51,7 @@ mod password_work;
 mod points;
 mod privileges;
 mod reader_language;
+mod report_targets;
 mod reports;
 mod sales_import;
 mod saved_segments;
